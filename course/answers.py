@@ -1,0 +1,351 @@
+"""Answer kinds, normalisation to built-in types, and the checks a trainee runs.
+
+A trainee answers with a plain value (``decision = "defer"``, ``max_minutes = 3``,
+``contraindications = ["epilepsy", "rosacea"]``). Every answer is first turned into a
+*normalised copy made of built-in types only* (exact ``str``, ``float``, ``bool``,
+``tuple``), so an object whose ``==`` always says True, or a ``str`` subclass, never
+reaches a comparison. ``...`` (the placeholder left in released notebooks) means
+"not attempted".
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+# Captured once, so later monkey-patching of builtins does not change what these mean here.
+_type = type
+_str, _int, _float, _bool, _list, _tuple = str, int, float, bool, list, tuple
+_sorted, _len, _isfinite = sorted, len, math.isfinite
+
+NOT_ATTEMPTED = ...
+
+
+class AnswerFormatError(ValueError):
+    """An answer that is not in the form the question asks for (plain-language message)."""
+
+
+class NotPlainValue(AnswerFormatError):
+    """An answer that was computed or typed as code rather than as a plain value."""
+
+
+def _fold(text: str) -> str:
+    """Fold a name for forgiving lookups: case, apostrophes, hyphens and spaces."""
+    cleaned = text.casefold().replace("’", "'").replace("'", "").replace("-", " ")
+    return " ".join(cleaned.replace("_", " ").split())
+
+
+def did_you_mean(word: str, choices: Iterable[str], limit: int = 3) -> list[str]:
+    """Return up to ``limit`` valid names that look like ``word``."""
+    choices = list(choices)
+    folded = {_fold(c): c for c in choices}
+    close = difflib.get_close_matches(_fold(word), list(folded), n=limit, cutoff=0.5)
+    return [folded[c] for c in close]
+
+
+def _suggestion(word: str, choices: Iterable[str]) -> str:
+    """End a sentence: "; did you mean 'x'?" when something is close, else "."."""
+    close = did_you_mean(word, choices, limit=1)
+    return f"; did you mean '{close[0]}'?" if close else "."
+
+
+def _plain_text(name: str, value: object) -> str:
+    if _type(value) is not _str:
+        raise AnswerFormatError(
+            f"`{name}` must be a word in quotes, like \"defer\"; you gave {_describe(value)}."
+        )
+    return value
+
+
+def _describe(value: object) -> str:
+    """Say what a value is, in a trainee's words, without calling its own methods."""
+    kind = _type(value)
+    if kind is _str:
+        return "some text"
+    if kind is _bool:
+        return "True/False"
+    if kind in (_int, _float):
+        return "a number"
+    if kind in (_list, _tuple):
+        return "a list"
+    if value is None:
+        return "None (nothing)"
+    return "something that is not a plain value"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One word from a fixed list (case-insensitive; aliases map to an option)."""
+
+    options: tuple[str, ...]
+    aliases: Mapping[str, str] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        return "one of: " + ", ".join(self.options)
+
+    def normalise(self, name: str, value: object) -> str:
+        text = _plain_text(name, value)
+        lookup = {_fold(o): o for o in self.options}
+        lookup.update({_fold(a): o for a, o in self.aliases.items()})
+        found = lookup.get(_fold(text))
+        if found is None:
+            raise AnswerFormatError(
+                f"`{name}` must be {self.describe()}{_suggestion(text, self.options)}"
+            )
+        return found
+
+
+@dataclass(frozen=True)
+class Number:
+    """A number with a unit, within a plausible range (a format check, not the answer)."""
+
+    unit: str
+    minimum: float
+    maximum: float
+    whole: bool = False
+    tolerance: float = 0.0
+
+    def describe(self) -> str:
+        kind = "a whole number" if self.whole else "a number"
+        return f"{kind} of {self.unit}"
+
+    def normalise(self, name: str, value: object) -> float:
+        kind = _type(value)
+        if kind is _str:
+            raise AnswerFormatError(
+                f"`{name}` must be {self.describe()} without quotes, like `{name} = 3`."
+            )
+        if kind not in (_int, _float) or not _isfinite(value):  # bool is its own type
+            raise AnswerFormatError(
+                f"`{name}` must be {self.describe()}; you gave {_describe(value)}."
+            )
+        number = _float(value)
+        if self.whole and number != int(number):
+            raise AnswerFormatError(f"`{name}` must be a whole number of {self.unit}.")
+        if not self.minimum <= number <= self.maximum:
+            raise AnswerFormatError(
+                f"`{name}` = {number:g} {self.unit} is outside the range that makes sense here "
+                f"({self.minimum:g} to {self.maximum:g} {self.unit}). Check the unit."
+            )
+        return number
+
+    def same(self, given: float, expected: float) -> bool:
+        return abs(given - expected) <= self.tolerance
+
+
+@dataclass(frozen=True)
+class YesNo:
+    """True or False (the words "yes" and "no" are accepted too)."""
+
+    def describe(self) -> str:
+        return "True or False"
+
+    def normalise(self, name: str, value: object) -> bool:
+        if _type(value) is _bool:
+            return value
+        if _type(value) is _str and _fold(value) in ("yes", "no", "true", "false"):
+            return _fold(value) in ("yes", "true")
+        raise AnswerFormatError(f"`{name}` must be True or False (no quotes).")
+
+
+@dataclass(frozen=True)
+class Names:
+    """A list of names from a vocabulary (codes, plain names or aliases, any case).
+
+    ``vocabulary`` returns a mapping from every accepted spelling to its code; ``label``
+    names the kind of thing in messages ("condition").
+    """
+
+    vocabulary: Callable[[], Mapping[str, str]]
+    label: str
+    allow_empty: bool = True
+
+    def describe(self) -> str:
+        return f"a list of {self.label} names in quotes, like [\"epilepsy\", \"rosacea\"]"
+
+    def normalise(self, name: str, value: object) -> tuple[str, ...]:
+        if _type(value) is _str:
+            raise AnswerFormatError(
+                f"`{name}` must be a list in square brackets, like [{value!r}]."
+            )
+        if _type(value) not in (_list, _tuple):
+            raise AnswerFormatError(f"`{name}` must be {self.describe()}.")
+        spellings = {_fold(k): code for k, code in self.vocabulary().items()}
+        codes: set[str] = set()
+        for entry in value:  # an exact list or tuple: its iteration cannot be overridden
+            text = _plain_text(name, entry)
+            code = spellings.get(_fold(text))
+            if code is None:
+                raise AnswerFormatError(
+                    f"`{name}`: '{text}' is not a {self.label} this course knows"
+                    + _suggestion(text, sorted(set(self.vocabulary())))
+                )
+            codes.add(code)
+        if not codes and not self.allow_empty:
+            raise AnswerFormatError(f"`{name}` must name at least one {self.label}.")
+        return _tuple(_sorted(codes))
+
+
+Kind = Choice | Number | YesNo | Names
+
+
+def normalise(kind: Kind, name: str, value: object) -> object:
+    """Normalise one answer; ``...`` (not attempted) is passed through unchanged."""
+    if value is NOT_ATTEMPTED:
+        return NOT_ATTEMPTED
+    return kind.normalise(name, value)
+
+
+# --- reading answers from source text, without running them -------------------------
+
+_NUMBER_OPS = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
+               ast.Mult: lambda a, b: a * b, ast.Div: lambda a, b: a / b}
+
+
+def plain_value(node: ast.expr, name: str) -> object:
+    """Evaluate an expression that is a plain value (literals and simple arithmetic only)."""
+    if isinstance(node, ast.Constant) and _type(node.value) in (_str, _int, _float, _bool):
+        return node.value
+    if isinstance(node, ast.Constant) and node.value in (None, ...):
+        return node.value
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return [plain_value(element, name) for element in node.elts]
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        operand = plain_value(node.operand, name)
+        if _type(operand) in (_int, _float):
+            return -operand if isinstance(node.op, ast.USub) else operand
+    if isinstance(node, ast.BinOp) and _type(node.op) in _NUMBER_OPS:
+        left, right = plain_value(node.left, name), plain_value(node.right, name)
+        if _type(left) in (_int, _float) and _type(right) in (_int, _float):
+            try:
+                return _NUMBER_OPS[_type(node.op)](left, right)
+            except ZeroDivisionError:
+                pass
+    raise NotPlainValue(
+        f"`{name}` must be typed as a plain value (a number, True/False, a word in quotes "
+        "or a list of words), not worked out with code."
+    )
+
+
+def answers_in_source(source: str, names: Iterable[str]) -> dict[str, object]:
+    """Read ``name = value`` lines for ``names`` from code, without running it.
+
+    The last assignment wins. A value that is not plain is returned as a NotPlainValue
+    instance, so the caller can explain it. Raises SyntaxError for code that does not parse.
+    """
+    wanted = set(names)
+    found: dict[str, object] = {}
+    for statement in ast.parse(source).body:
+        targets: list[ast.expr] = []
+        if isinstance(statement, ast.Assign):
+            targets, value = statement.targets, statement.value
+        elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
+            targets, value = [statement.target], statement.value
+        for target in targets:
+            if isinstance(target, ast.Name) and target.id in wanted:
+                try:
+                    found[target.id] = plain_value(value, target.id)
+                except NotPlainValue as problem:
+                    found[target.id] = problem
+    return found
+
+
+# --- questions declared as data -----------------------------------------------------
+
+Answers = Mapping[str, object]
+NOT_ATTEMPTED_NOTE = "Not attempted yet: replace the ... with your answer."
+
+
+@dataclass(frozen=True)
+class Score:
+    """The result of marking one item: a fraction of its points and plain-language notes."""
+
+    fraction: float
+    status: str  # "correct", "partly correct", "incorrect", "not attempted", "malformed"
+    notes: tuple[str, ...] = ()
+
+    @property
+    def message(self) -> str:
+        return " ".join(self.notes)
+
+
+Scorer = Callable[[Answers, Answers], Score]
+
+
+@dataclass(frozen=True)
+class Wrong:
+    """A known-wrong answer and the fraction of the item's points it should still earn."""
+
+    answers: Answers
+    fraction: float = 0.0
+
+
+@dataclass(frozen=True)
+class Item:
+    """One question: its answer variables, expected answer, points, hints and explanation.
+
+    ``expected`` is a function so that the answer is read from the knowledge base when
+    it is needed, never copied into the question. ``graded`` items reveal only whether
+    an answer is well formed; practice items reveal correctness with the explanation.
+    """
+
+    id: str
+    answers: Mapping[str, Kind]
+    expected: Callable[[], Answers]
+    points: float = 1.0
+    graded: bool = True
+    hints: tuple[str, ...] = ()
+    explanation: str = ""
+    scorer: Scorer | None = None
+    wrong: tuple[Wrong, ...] = ()
+
+    def normalised(self, raw: Answers) -> dict[str, object]:
+        """Normalise every answer (raises AnswerFormatError naming the first bad one)."""
+        out: dict[str, object] = {}
+        for name, kind in self.answers.items():
+            value = raw.get(name, NOT_ATTEMPTED)
+            if isinstance(value, NotPlainValue):
+                raise value
+            out[name] = normalise(kind, name, value)
+        return out
+
+    def score(self, raw: Answers) -> Score:
+        """Mark raw answers (values as typed) against the expected answer."""
+        if all(raw.get(name, NOT_ATTEMPTED) is NOT_ATTEMPTED for name in self.answers):
+            return Score(0.0, "not attempted", (NOT_ATTEMPTED_NOTE,))
+        try:
+            given = self.normalised(raw)
+        except AnswerFormatError as problem:
+            return Score(0.0, "malformed", (str(problem),))
+        missing = [name for name, value in given.items() if value is NOT_ATTEMPTED]
+        if missing:
+            names = ", ".join(f"`{n}`" for n in missing)
+            return Score(0.0, "not attempted", (f"Still to answer: {names}.",))
+        reference = self.expected()
+        expected = {n: normalise(k, n, reference[n]) for n, k in self.answers.items()}
+        scorer = self.scorer or all_or_nothing(self.answers)
+        return scorer(given, expected)
+
+
+def all_or_nothing(kinds: Mapping[str, Kind]) -> Scorer:
+    """Each answer variable earns an equal share when it matches the expected answer."""
+
+    def scorer(given: Answers, expected: Answers) -> Score:
+        right = [n for n in kinds if _same(kinds[n], given[n], expected[n])]
+        fraction = _len(right) / _len(kinds)
+        if fraction == 1:
+            return Score(1.0, "correct")
+        wrong = ", ".join(f"`{n}`" for n in kinds if n not in right)
+        status = "partly correct" if right else "incorrect"
+        return Score(fraction, status, (f"Not right yet: {wrong}.",))
+
+    return scorer
+
+
+def _same(kind: Kind, given: object, expected: object) -> bool:
+    if isinstance(kind, Number):
+        return kind.same(given, expected)  # type: ignore[arg-type]
+    return given == expected  # both are normalised built-in values

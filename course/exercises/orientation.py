@@ -1,0 +1,74 @@
+"""Lesson 00, orientation: how answers work, the disclaimer, scope of practice."""
+
+from __future__ import annotations
+
+from course.answers import Choice, Item, Names, Number, Wrong, YesNo
+from course.knowledge import OUTCOMES, find_condition, load
+
+
+def _modality_names() -> dict[str, str]:
+    """Every spelling of every modality (code, name, aliases) -> its code."""
+    spellings: dict[str, str] = {}
+    for modality in load().modalities.values():
+        for spelling in (modality.code, modality.name, *modality.aliases):
+            spellings[spelling] = modality.code
+    return spellings
+
+
+def _physician_only() -> tuple[str, ...]:
+    return tuple(m.code for m in load().modalities.values() if m.performer == "physician")
+
+
+DECISIONS = Choice(OUTCOMES, aliases={"postpone": "defer", "wait": "defer"})
+
+ITEMS = (
+    Item(
+        id="orientation_practice_not_medical_advice",
+        answers={"is_medical_advice": YesNo()},
+        expected=lambda: {"is_medical_advice": False},
+        points=0,
+        graded=False,
+        hints=("Read the box at the very top of this notebook.",),
+        explanation="This course is training material. It does not diagnose or treat anyone; "
+        "a client's doctor decides medical questions.",
+    ),
+    Item(
+        id="orientation_practice_physician_only",
+        answers={"physician_only": Names(_modality_names, "modality", allow_empty=False)},
+        expected=lambda: {"physician_only": list(_physician_only())},
+        points=0,
+        graded=False,
+        hints=(
+            "Look at the 'who may perform it' column of the table above.",
+            "Anything that destroys tissue on purpose, or delivers a drug, is medicine.",
+        ),
+        explanation="These procedures destroy tissue, deliver drugs or need a prescription "
+        "device: a physician decides on them and performs or orders them.",
+    ),
+    Item(
+        id="orientation_decision_herpes",
+        answers={"decision": DECISIONS},
+        expected=lambda: {"decision": find_condition("herpes").category_for("ln2_cryomassage")},
+        points=1,
+        wrong=(Wrong({"decision": "proceed"}), Wrong({"decision": "refuse"})),
+    ),
+    Item(
+        id="orientation_scope_wart_removal",
+        answers={"who_may_remove_wart": Choice(
+            ("cosmetologist", "physician"),
+            aliases={"doctor": "physician", "dermatologist": "physician", "me": "cosmetologist"},
+        )},
+        expected=lambda: {"who_may_remove_wart": load().modalities["cryodestruction"].performer},
+        points=1,
+        wrong=(Wrong({"who_may_remove_wart": "cosmetologist"}),),
+    ),
+    Item(
+        id="orientation_observation_minutes",
+        answers={"observation_minutes": Number("minutes", 0, 240, whole=True)},
+        expected=lambda: {
+            "observation_minutes": load().modalities["ln2_cryomassage"].observation_minutes
+        },
+        points=1,
+        wrong=(Wrong({"observation_minutes": 5}), Wrong({"observation_minutes": 0})),
+    ),
+)

@@ -1,0 +1,128 @@
+"""The functions a lesson notebook calls: check() and hint() for trainees, grade() for tests.
+
+These run inside the trainee's kernel, so they are a convenience, not the authority:
+during autograding the instructor-side ``TrustedScores`` preprocessor
+(``course.instructor.scoring``) re-marks every item from the notebook's source text.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from course.answers import (
+    NOT_ATTEMPTED,
+    AnswerFormatError,
+    Answers,
+    Item,
+    NotPlainValue,
+    Score,
+    answers_in_source,
+)
+from course.exercises import item as find_item
+
+_hints_shown: defaultdict[str, int] = defaultdict(int)
+
+MARKS = {"correct": "✅", "partly correct": "🟡", "incorrect": "❌", "not attempted": "⬜",
+         "malformed": "❌", "well formed": "✅", "error": "❌"}
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What a check cell shows: an outcome and a plain-language message."""
+
+    status: str
+    message: str
+
+    def __repr__(self) -> str:
+        return f"{MARKS.get(self.status, '')} {self.message}".strip()
+
+    def _repr_markdown_(self) -> str:
+        return repr(self)
+
+
+class AnswerIncorrect(AssertionError):
+    """Raised by grade() when an answer earns no points (the message is for the trainee)."""
+
+
+def _kernel_answers(item: Item) -> dict[str, object]:
+    """Read the item's answer variables from the notebook's namespace.
+
+    If the latest line that set a variable was not a plain value, the NotPlainValue is
+    returned instead, exactly as the instructor-side marking would see it.
+    """
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None:
+        raise AnswerFormatError("Run this inside a notebook, or pass the answers explicitly.")
+    namespace = shell.user_ns
+    history = list(namespace.get("In", []))
+    found: dict[str, object] = {}
+    for name in item.answers:
+        if name not in namespace:
+            raise AnswerFormatError(
+                f"`{name}` is not defined yet: run the answer cell above first (Shift+Enter)."
+            )
+        typed = _latest_typed(history, name)
+        found[name] = typed if isinstance(typed, NotPlainValue) else namespace[name]
+    return found
+
+
+def _latest_typed(history: list[str], name: str) -> object:
+    """The value most recently typed for ``name`` in the run history (None if not found)."""
+    for source in reversed(history):
+        try:
+            typed = answers_in_source(source, [name])
+        except SyntaxError:
+            continue
+        if name in typed:
+            return typed[name]
+    return None
+
+
+def _score(item_id: str, answers: Answers) -> tuple[Item, Score]:
+    item = find_item(item_id)
+    try:
+        raw = dict(answers) if answers else _kernel_answers(item)
+    except AnswerFormatError as problem:
+        return item, Score(0.0, "malformed", (str(problem),))
+    return item, item.score(raw)
+
+
+def check(item_id: str, **answers: object) -> CheckResult:
+    """Check an answer. Graded questions: only whether it is well formed. Practice: also right."""
+    item, score = _score(item_id, answers)
+    if score.status in ("not attempted", "malformed"):
+        return CheckResult(score.status, score.message)
+    if item.graded:
+        kinds = "; ".join(f"`{n}` is {k.describe()}" for n, k in item.answers.items())
+        return CheckResult(
+            "well formed",
+            f"Your answer is in the right form ({kinds}). It will be marked after you submit.",
+        )
+    if score.status == "correct":
+        return CheckResult("correct", f"Correct! {item.explanation}".strip())
+    more = " Run the hint cell for a hint." if item.hints else ""
+    return CheckResult(score.status, f"{score.message}{more}")
+
+
+def hint(item_id: str) -> CheckResult:
+    """Show the next hint for a question (one more each time it is run)."""
+    item = find_item(item_id)
+    if not item.hints:
+        return CheckResult("well formed", "No hints for this question: reread the lesson above.")
+    shown = min(_hints_shown[item_id], len(item.hints) - 1)
+    _hints_shown[item_id] = shown + 1
+    return CheckResult("well formed", f"Hint {shown + 1} of {len(item.hints)}: {item.hints[shown]}")
+
+
+def grade(item_id: str, **answers: object) -> float:
+    """Hidden-test helper: return the points earned, or raise AnswerIncorrect if none."""
+    item, score = _score(item_id, answers)
+    if score.fraction <= 0:
+        raise AnswerIncorrect(score.message or "This answer is not correct.")
+    return round(score.fraction * item.points, 4)
+
+
+__all__ = ["NOT_ATTEMPTED", "CheckResult", "check", "grade", "hint"]

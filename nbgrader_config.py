@@ -1,0 +1,61 @@
+"""nbgrader configuration for the cosmetic cryotherapy course.
+
+The repository root is the course directory. Every nbgrader command run here (and the
+`cryocourse` instructor tool) reads this file.
+"""
+
+from pathlib import Path
+
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import (
+    AssignLatePenalties,
+    CheckCellMetadata,
+    ClearHiddenTests,
+    Execute,
+    GetGrades,
+    IgnorePattern,
+    LimitOutput,
+    SaveAutoGrades,
+)
+
+from course.instructor.scoring import TrustedScores
+
+c = get_config()  # noqa: F821 -- provided by nbgrader when it loads this file
+
+COURSE_ROOT = Path(__file__).resolve().parent
+
+c.CourseDirectory.course_id = "cosmetic-cryotherapy"
+c.CourseDirectory.root = str(COURSE_ROOT)
+c.CourseDirectory.db_url = f"sqlite:///{COURSE_ROOT / 'gradebook.db'}"
+
+# Every released notebook starts with the same header: the disclaimer, the name cell and
+# how to submit (source/header.ipynb, written once).
+c.IncludeHeaderFooter.header = str(COURSE_ROOT / "source" / "header.ipynb")
+
+# Answer cells keep the trainee's placeholder line (`max_minutes = ...`) and lose only the
+# reference answer, so nothing in a released notebook is code the trainee has to delete.
+c.ClearSolutions.code_stub = {"python": ""}
+c.ClearSolutions.text_stub = "Write your answer here, in plain sentences."
+
+# A submission that deleted a test cell scores 0 for it instead of waiting for a manual grade.
+c.OverwriteCells.add_missing_cells = True
+
+# Time limits: each cell, and the kernel's start.
+c.Execute.timeout = 30
+c.Execute.startup_timeout = 60
+
+# Marks come from the trusted marker (answers read from the notebook's text), never from
+# objects the trainee's code made. It runs after execution and before grades are saved.
+c.Autograde.autograde_preprocessors = [
+    Execute,
+    IgnorePattern,
+    ClearMetadataPreprocessor,
+    LimitOutput,
+    TrustedScores,
+    SaveAutoGrades,
+    AssignLatePenalties,
+    CheckCellMetadata,
+]
+
+# Feedback never shows hidden tests (stock nbgrader shows them).
+c.GenerateFeedback.preprocessors = [ClearHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]

@@ -1,0 +1,144 @@
+"""Answer checking for non-programmers: three outcomes, plain messages, no tricks."""
+
+import pytest
+
+from course.answers import (
+    AnswerFormatError,
+    Choice,
+    Item,
+    Names,
+    NotPlainValue,
+    Number,
+    Wrong,
+    YesNo,
+    answers_in_source,
+)
+from course.grading import check, grade, hint
+
+DECISION = Choice(("refuse", "refer", "clearance", "defer", "modify", "proceed"))
+CONDITIONS = Names(lambda: {"epilepsy": "epilepsy", "Raynaud's": "raynauds",
+                            "raynauds": "raynauds", "rosacea": "rosacea"}, "condition")
+
+
+def _item(**kwargs):
+    base = dict(id="demo", answers={"decision": DECISION}, expected=lambda: {"decision": "defer"})
+    base.update(kwargs)
+    return Item(**base)
+
+
+class AlwaysEqual:
+    def __eq__(self, other):
+        return True
+
+    __hash__ = object.__hash__
+
+
+class SneakyStr(str):
+    def __eq__(self, other):
+        return True
+
+    __hash__ = str.__hash__
+
+
+class SneakyList(list):
+    def __eq__(self, other):
+        return True
+
+
+def test_three_outcomes():
+    item = _item()
+    assert item.score({"decision": "defer"}).status == "correct"
+    assert item.score({"decision": "proceed"}).status == "incorrect"
+    assert item.score({"decision": ...}).status == "not attempted"
+
+
+def test_typo_gets_did_you_mean():
+    with pytest.raises(AnswerFormatError, match="did you mean 'defer'"):
+        DECISION.normalise("decision", "defr")
+    score = _item().score({"decision": "defr"})
+    assert score.status == "malformed" and "one of: refuse, refer" in score.message
+
+
+def test_case_and_aliases_are_forgiven():
+    assert CONDITIONS.normalise("c", ["RAYNAUD'S", "Epilepsy"]) == ("epilepsy", "raynauds")
+    assert DECISION.normalise("d", " Defer ".strip()) == "defer"
+
+
+def test_numbers_need_no_quotes_and_a_plausible_range():
+    minutes = Number("minutes", 0, 60, whole=True)
+    assert minutes.normalise("m", 3) == 3.0
+    with pytest.raises(AnswerFormatError, match="without quotes"):
+        minutes.normalise("m", "3")
+    with pytest.raises(AnswerFormatError, match="whole number"):
+        minutes.normalise("m", 2.5)
+    with pytest.raises(AnswerFormatError, match="outside the range"):
+        minutes.normalise("m", 180)
+    with pytest.raises(AnswerFormatError):
+        minutes.normalise("m", True)
+
+
+def test_yes_no():
+    assert YesNo().normalise("x", "yes") is True
+    with pytest.raises(AnswerFormatError, match="True or False"):
+        YesNo().normalise("x", 1)
+
+
+@pytest.mark.parametrize("cheat", [AlwaysEqual(), SneakyStr("proceed")])
+def test_objects_that_always_compare_equal_earn_nothing(cheat):
+    assert _item().score({"decision": cheat}).fraction == 0
+
+
+def test_list_subclass_earns_nothing():
+    item = _item(answers={"found": CONDITIONS}, expected=lambda: {"found": ["epilepsy"]})
+    assert item.score({"found": SneakyList(["rosacea"])}).fraction == 0
+    assert item.score({"found": ["epilepsy"]}).fraction == 1
+
+
+def test_grade_raises_with_a_plain_message_and_returns_points(monkeypatch):
+    from course import exercises
+
+    item = _item(points=2)
+    monkeypatch.setitem(exercises.all_items(), "demo", item)
+    assert grade("demo", decision="defer") == 2
+    with pytest.raises(AssertionError, match="Not right yet"):
+        grade("demo", decision="refuse")
+
+
+def test_graded_check_reveals_form_only_practice_check_reveals_correctness(monkeypatch):
+    from course import exercises
+
+    monkeypatch.setitem(exercises.all_items(), "demo", _item())
+    assert check("demo", decision="refuse").status == "well formed"
+    practice = _item(id="practice", graded=False, hints=("one", "two"), explanation="Because.")
+    monkeypatch.setitem(exercises.all_items(), "practice", practice)
+    assert check("practice", decision="refuse").status == "incorrect"
+    assert "Correct! Because." in repr(check("practice", decision="defer"))
+    assert "Hint 1 of 2: one" in repr(hint("practice"))
+    assert "Hint 2 of 2: two" in repr(hint("practice"))
+    assert "Hint 2 of 2: two" in repr(hint("practice"))
+
+
+def test_unknown_question_id_suggests_the_closest():
+    from course.exercises import UnknownItemError
+
+    with pytest.raises(UnknownItemError, match="Did you mean"):
+        check("orientation_decision_herpez", decision="defer")
+
+
+def test_answers_are_read_from_text_without_running_it():
+    source = 'decision = ...\ndecision = "defer"\nminutes = 2 + 1\nx = open("/etc/passwd")'
+    found = answers_in_source(source, ["decision", "minutes", "x"])
+    assert found["decision"] == "defer" and found["minutes"] == 3
+    assert isinstance(found["x"], NotPlainValue)
+
+
+def test_computed_answer_is_explained_not_marked():
+    found = answers_in_source("decision = choose()", ["decision"])
+    score = _item().score(found)
+    assert score.fraction == 0 and "plain value" in score.message
+
+
+def test_wrong_examples_are_declared_with_expected_fractions():
+    item = _item(wrong=(Wrong({"decision": "proceed"}),))
+    for wrong in item.wrong:
+        assert item.score(wrong.answers).fraction == wrong.fraction
