@@ -48,7 +48,7 @@ ITEMS = (
     Item(
         id="orientation_decision_herpes",
         answers={"decision": DECISIONS},
-        expected=lambda: {"decision": find_condition("herpes").category_for("ln2_cryomassage")},
+        expected=lambda: {"decision": find_condition("herpes").outcome_for("ln2_cryomassage")},
         points=1,
         wrong=(Wrong({"decision": "proceed"}), Wrong({"decision": "refuse"})),
     ),
