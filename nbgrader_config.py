@@ -11,13 +11,17 @@ from nbgrader.preprocessors import (
     AssignLatePenalties,
     CheckCellMetadata,
     ClearHiddenTests,
-    Execute,
+    ClearOutput,
+    DeduplicateIds,
     GetGrades,
     IgnorePattern,
     LimitOutput,
+    OverwriteCells,
+    OverwriteKernelspec,
     SaveAutoGrades,
 )
 
+from course.instructor.preprocessors import RestoreGradeMetadata, SandboxedExecute
 from course.instructor.scoring import TrustedScores
 
 c = get_config()  # noqa: F821 -- provided by nbgrader when it loads this file
@@ -40,14 +44,30 @@ c.ClearSolutions.text_stub = "Write your answer here, in plain sentences."
 # A submission that deleted a test cell scores 0 for it instead of waiting for a manual grade.
 c.OverwriteCells.add_missing_cells = True
 
-# Time limits: each cell, and the kernel's start.
-c.Execute.timeout = 30
-c.Execute.startup_timeout = 60
+# Cells whose nbgrader metadata a trainee edited (grade_id, points, flags) or deleted are
+# put back from the gradebook before nbgrader's own checks, so a submission is always graded.
+c.Autograde.sanitize_preprocessors = [
+    ClearOutput,
+    RestoreGradeMetadata,
+    DeduplicateIds,
+    OverwriteKernelspec,
+    OverwriteCells,
+    CheckCellMetadata,
+]
+
+# Student code runs in a sandboxed kernel (bubblewrap: no network, no view of source/, the
+# gradebook or other submissions; limits on memory, processes, file size, CPU and output).
+# A crash, hang or flood is recorded on the cell and grading goes on. Grading stops with a
+# plain message where the sandbox cannot start, unless the instructor explicitly sets
+# c.SandboxedKernelManager.allow_unsandboxed = True (`cryocourse grade --unsafe-no-sandbox`).
+c.SandboxedExecute.timeout = 30  # seconds per cell
+c.SandboxedExecute.notebook_timeout = 600  # seconds per notebook
+c.SandboxedExecute.startup_timeout = 60
 
 # Marks come from the trusted marker (answers read from the notebook's text), never from
 # objects the trainee's code made. It runs after execution and before grades are saved.
 c.Autograde.autograde_preprocessors = [
-    Execute,
+    SandboxedExecute,
     IgnorePattern,
     ClearMetadataPreprocessor,
     LimitOutput,

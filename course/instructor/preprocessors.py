@@ -1,0 +1,367 @@
+"""nbgrader preprocessors that keep grading going whatever a submission does.
+
+``SandboxedExecute`` runs the notebook in the bubblewrap sandbox and turns a dead kernel,
+a hang, an output flood or the notebook time limit into error outputs plus a reason in
+``nb.metadata["cryocourse"]["faults"]``, instead of failing the whole submission.
+
+``RestoreGradeMetadata`` (sanitize stage, before ``OverwriteCells``) puts back nbgrader
+metadata a trainee edited, re-inserts deleted grade cells and strips unknown ones.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from pathlib import Path
+from time import monotonic
+from typing import Any
+
+import nbformat
+from jupyter_core.utils import ensure_async, run_sync
+from nbclient.client import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbformat.notebooknode import NotebookNode
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from traitlets import Integer
+
+from course.instructor.sandbox import SandboxedKernelManager, SandboxUnavailable
+
+FAULTS_KEY = "cryocourse"
+
+
+def record_fault(nb: NotebookNode, kind: str, message: str, cell_index: int | None = None) -> None:
+    """Append a plain-language fault to the notebook's metadata."""
+    faults = nb.metadata.setdefault(FAULTS_KEY, {}).setdefault("faults", [])
+    faults.append({"kind": kind, "cell": cell_index, "message": message})
+
+
+def faults_of(nb: NotebookNode) -> list[dict[str, Any]]:
+    """The faults recorded on a notebook (empty list if none)."""
+    return list(nb.metadata.get(FAULTS_KEY, {}).get("faults", []))
+
+
+def error_output(title: str, message: str) -> NotebookNode:
+    """An error output a trainee can read (no traceback)."""
+    return nbformat.v4.new_output(
+        "error", ename=title, evalue=message, traceback=[f"{title}: {message}"]
+    )
+
+
+class SandboxedExecute(Execute):
+    """Execute in the sandbox; survive hangs, crashes and floods cell by cell."""
+
+    notebook_timeout = Integer(
+        600, help="Seconds for the whole notebook; cells after that are not run."
+    ).tag(config=True)
+    max_output_bytes = Integer(
+        1_000_000, help="Output kept per cell; the rest is dropped with a note."
+    ).tag(config=True)
+    max_kernel_restarts = Integer(
+        3, help="Fresh kernels started after a crash or hang before giving up."
+    ).tag(config=True)
+
+    def __init__(self, **kw: Any) -> None:
+        kw.setdefault("kernel_manager_class", SandboxedKernelManager)
+        super().__init__(**kw)
+        self.interrupt_on_timeout = False  # a hang kills the kernel: it may ignore interrupts
+        self.kernel_manager_class = SandboxedKernelManager
+
+    # --- nbconvert entry point --------------------------------------------------------------
+    def preprocess(
+        self, nb: NotebookNode, resources: Any = None, km: Any = None
+    ) -> tuple[NotebookNode, dict]:
+        """Run every code cell, recording faults instead of raising."""
+        NotebookClient.__init__(self, nb, km)
+        self.interrupt_on_timeout = False
+        self.reset_execution_trackers()
+        self._check_assign_resources(resources)
+        run_sync(self._async_run_all)()
+        self.set_widgets_metadata()
+        return self.nb, self.resources
+
+    async def _async_run_all(self) -> None:
+        deadline = monotonic() + self.notebook_timeout
+        self._deadline = deadline
+        restarts = 0
+        kernel_up = False
+        to_run = [
+            i for i, c in enumerate(self.nb.cells) if c.cell_type == "code" and c.source.strip()
+        ]
+        try:
+            for position, index in enumerate(to_run):
+                cell = self.nb.cells[index]
+                if monotonic() >= deadline:
+                    self._skip(to_run[position:], "time_limit",
+                               "The whole notebook took longer than the time limit "
+                               f"({self.notebook_timeout} s), so this cell was not run.")
+                    return
+                if not kernel_up:
+                    if restarts > self.max_kernel_restarts:
+                        self._skip(to_run[position:], "gave_up",
+                                   "Python stopped too many times in this notebook, "
+                                   "so this cell was not run.")
+                        return
+                    try:
+                        await self._async_start_fresh_kernel()
+                    except SandboxUnavailable:
+                        raise
+                    except Exception as problem:  # noqa: BLE001 - report, do not crash
+                        self.log.error("The kernel did not start: %s", problem)
+                        await self._async_stop_kernel()
+                        self._skip(to_run[position:], "kernel_start",
+                                   "Python could not be started for this notebook, so this "
+                                   "cell was not run.")
+                        return
+                    kernel_up = True
+                kernel_up = await self._async_run_one(cell, index)
+                if not kernel_up:
+                    restarts += 1
+                    await self._async_stop_kernel()
+        finally:
+            if kernel_up:
+                await self._async_stop_kernel()
+
+    async def _async_start_fresh_kernel(self) -> None:
+        self.km = self.create_kernel_manager()
+        self.kc = None
+        path = (self.resources or {}).get("metadata", {}).get("path") or None
+        await self.async_start_new_kernel(cwd=path)
+        await self.async_start_new_kernel_client()
+        msg_id = await ensure_async(self.kc.kernel_info())
+        info = await self.async_wait_for_reply(msg_id)
+        if info is not None and "language_info" in info["content"]:
+            self.nb.metadata["language_info"] = info["content"]["language_info"]
+
+    async def _async_stop_kernel(self) -> None:
+        if self.km is None:
+            return
+        try:
+            await self._async_cleanup_kernel()
+        except Exception as problem:  # noqa: BLE001 - a dying kernel must not stop grading
+            self.log.warning("Could not shut the kernel down cleanly: %s", problem)
+        self.km = None
+        self.kc = None
+
+    async def _async_run_one(self, cell: NotebookNode, index: int) -> bool:
+        """Run one cell; return whether the kernel is still usable afterwards."""
+        self._output_bytes = 0
+        self._flooded = False
+        try:
+            await self.async_execute_cell(cell, index, execution_count=self.code_cells_executed + 1)
+        except CellTimeoutError:
+            self._fault(cell, index, "hang",
+                        "This cell did not finish within the time limit "
+                        f"({self._get_timeout(cell) or self.timeout} s), so it was stopped. "
+                        "Python was restarted for the cells below: variables made above "
+                        "are gone.")
+            return False
+        except DeadKernelError:
+            self._fault(cell, index, "kernel_died",
+                        "Python stopped while running this cell (it may have used too much "
+                        "memory, started too many processes or called exit). Python was "
+                        "restarted for the cells below: variables made above are gone.")
+            return False
+        except Exception as problem:  # noqa: BLE001 - anything else: report and go on
+            self._fault(cell, index, "execution_error",
+                        f"This cell could not be run ({type(problem).__name__}). Python was "
+                        "restarted for the cells below.")
+            return False
+        return True
+
+    # --- helpers ------------------------------------------------------------------------------
+    def _get_timeout(self, cell: NotebookNode | None) -> int | None:
+        timeout = super()._get_timeout(cell)
+        deadline = getattr(self, "_deadline", None)
+        if deadline is None or cell is None:
+            return timeout
+        remaining = max(1, math.ceil(deadline - monotonic()))
+        return remaining if timeout is None else min(timeout, remaining)
+
+    def _fault(self, cell: NotebookNode, index: int, kind: str, message: str) -> None:
+        cell.setdefault("outputs", []).append(error_output("GradingStopped", message))
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        where = f" (cell '{grade_id}')" if grade_id else f" (cell {index + 1})"
+        record_fault(self.nb, kind, message + where, index)
+
+    def _skip(self, indices: list[int], kind: str, message: str) -> None:
+        for index in indices:
+            self.nb.cells[index].outputs = [error_output("NotRun", message)]
+        record_fault(self.nb, kind, f"{message} ({len(indices)} cells not run)", indices[0])
+
+    def output(
+        self, outs: list, msg: dict, display_id: str | None, cell_index: int
+    ) -> NotebookNode | None:
+        """Keep at most ``max_output_bytes`` of output per cell."""
+        self._output_bytes = getattr(self, "_output_bytes", 0) + _content_size(msg["content"])
+        if self._output_bytes <= self.max_output_bytes:
+            return super().output(outs, msg, display_id, cell_index)
+        if not getattr(self, "_flooded", False):
+            self._flooded = True
+            message = (f"This cell printed more than {self.max_output_bytes // 1000} kB; "
+                       "the rest of its output was dropped.")
+            outs.append(error_output("OutputTooLong", message))
+            record_fault(self.nb, "output_flood", message, cell_index)
+        return None
+
+
+def _content_size(content: dict) -> int:
+    """Approximate size in bytes of an output message's payload."""
+    if "text" in content:
+        return len(content["text"])
+    data = content.get("data", {})
+    if data:
+        return sum(len(str(value)) for value in data.values())
+    return sum(len(line) for line in content.get("traceback", [])) + 100
+
+
+class RestoreGradeMetadata(NbGraderPreprocessor):
+    """Restore nbgrader cell metadata from the gradebook and the source notebook."""
+
+    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
+        """Match expected graded cells to submitted ones; repair what was changed."""
+        info = resources["nbgrader"]
+        expected = self._expected_cells(info)
+        if not expected:
+            return nb, resources
+        matched = _match_cells(nb.cells, expected)
+        for cell_index, want in matched.items():
+            cell = nb.cells[cell_index]
+            have = cell.metadata.get("nbgrader", {})
+            if {k: have.get(k) for k in want["nbgrader"]} != want["nbgrader"]:
+                record_fault(nb, "metadata_restored",
+                             f"The grading settings of cell '{want['name']}' had been changed; "
+                             "they were put back.", cell_index)
+            cell.metadata["nbgrader"] = copy.deepcopy(want["nbgrader"])
+            cell.metadata["editable"] = not want["nbgrader"].get("locked", False)
+            cell.metadata["deletable"] = False
+        known = set(matched)
+        for cell_index, cell in enumerate(nb.cells):
+            if cell_index not in known and "nbgrader" in cell.metadata:
+                grade_id = cell.metadata["nbgrader"].get("grade_id", "?")
+                if _is_graded(cell.metadata["nbgrader"]):
+                    record_fault(nb, "metadata_removed",
+                                 f"Cell '{grade_id}' is not part of this assignment; it is not "
+                                 "graded.", cell_index)
+                del cell.metadata["nbgrader"]
+        self._reinsert_missing(nb, expected, matched)
+        return nb, resources
+
+    def _expected_cells(self, info: dict) -> list[dict[str, Any]]:
+        """Expected nbgrader cells in notebook order: name, cell id, type, metadata, source."""
+        source_cells = self._source_notebook_cells(info)
+        with Gradebook(info["db_url"]) as gradebook:
+            try:
+                notebook = gradebook.find_notebook(info["notebook"], info["assignment"])
+            except MissingEntry:
+                return []
+            stored = {c.name: c for c in notebook.source_cells}
+            points = {c.name: float(c.max_score) for c in notebook.grade_cells}
+            points.update({c.name: float(c.max_score) for c in notebook.task_cells})
+            stored_info = {
+                name: {"cell_type": c.cell_type, "source": c.source, "locked": c.locked,
+                       "checksum": c.checksum}
+                for name, c in stored.items()
+            }
+        order = [c for c in source_cells if c["name"] in stored_info]
+        order += [{"name": n, "id": None, "nbgrader": {}} for n in stored_info
+                  if n not in {c["name"] for c in order}]
+        expected = []
+        for entry in order:
+            name, db = entry["name"], stored_info[entry["name"]]
+            meta = dict(entry["nbgrader"]) or {"grade": name in points, "solution": False}
+            meta.update(grade_id=name, locked=db["locked"], checksum=db["checksum"])
+            if name in points:
+                meta["points"] = points[name]
+            meta.setdefault("schema_version", 3)
+            expected.append({"name": name, "id": entry["id"], "cell_type": db["cell_type"],
+                             "source": db["source"], "nbgrader": meta})
+        return expected
+
+    def _source_notebook_cells(self, info: dict) -> list[dict[str, Any]]:
+        """nbgrader cells of the instructor's source notebook, in order (empty if absent)."""
+        coursedir = CourseDirectory(config=self.config)
+        path = Path(coursedir.format_path(coursedir.source_directory, ".", info["assignment"]))
+        path = path / f"{info['notebook']}.ipynb"
+        try:
+            source = nbformat.read(path, as_version=4)
+        except (OSError, ValueError):
+            return []
+        cells = []
+        for cell in source.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("grade_id"):
+                kept = {k: v for k, v in meta.items() if k != "checksum"}
+                cells.append({"name": meta["grade_id"], "id": cell.get("id"), "nbgrader": kept})
+        return cells
+
+    def _reinsert_missing(
+        self, nb: NotebookNode, expected: list[dict], matched: dict[int, dict]
+    ) -> None:
+        """Put back expected cells that were deleted, after the previous expected cell."""
+        where = {want["name"]: index for index, want in matched.items()}
+        insert_after = -1
+        for want in expected:
+            if want["name"] in where:
+                insert_after = _current_index(nb, want["name"])
+                continue
+            cell = _new_cell(want)
+            nb.cells.insert(insert_after + 1, cell)
+            insert_after += 1
+            record_fault(nb, "cell_restored",
+                         f"Cell '{want['name']}' had been deleted; it was put back "
+                         "(its question is marked as not answered if it was an answer cell).",
+                         insert_after)
+
+
+def _is_graded(meta: dict) -> bool:
+    return bool(meta.get("grade") or meta.get("solution") or meta.get("task"))
+
+
+def _current_index(nb: NotebookNode, name: str) -> int:
+    for index, cell in enumerate(nb.cells):
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == name:
+            return index
+    return len(nb.cells) - 1
+
+
+def _new_cell(want: dict) -> NotebookNode:
+    maker = nbformat.v4.new_code_cell if want["cell_type"] == "code" else (
+        nbformat.v4.new_markdown_cell)
+    cell = maker(source=want["source"])
+    cell.metadata["nbgrader"] = copy.deepcopy(want["nbgrader"])
+    cell.metadata["deletable"] = False
+    cell.metadata["editable"] = not want["nbgrader"].get("locked", False)
+    return cell
+
+
+def _match_cells(cells: list[NotebookNode], expected: list[dict]) -> dict[int, dict]:
+    """Submitted cell index -> expected cell: by grade_id, then cell id, then order."""
+    matched: dict[int, dict] = {}
+    taken: set[str] = set()
+    for index, cell in enumerate(cells):  # 1. same grade_id (first occurrence wins)
+        name = cell.metadata.get("nbgrader", {}).get("grade_id")
+        want = next((w for w in expected if w["name"] == name), None)
+        if want is not None and name not in taken and cell.cell_type == want["cell_type"]:
+            matched[index] = want
+            taken.add(name)
+    for want in expected:  # 2. same nbformat cell id
+        if want["name"] in taken or not want["id"]:
+            continue
+        for index, cell in enumerate(cells):
+            if index not in matched and cell.get("id") == want["id"]:
+                matched[index] = want
+                taken.add(want["name"])
+                break
+    leftovers = [i for i, c in enumerate(cells)  # 3. renamed cells, in order
+                 if i not in matched and c.metadata.get("nbgrader", {}).get("grade_id")]
+    for want in expected:
+        if want["name"] in taken:
+            continue
+        index = next((i for i in leftovers if cells[i].cell_type == want["cell_type"]), None)
+        if index is not None:
+            leftovers.remove(index)
+            matched[index] = want
+            taken.add(want["name"])
+    return matched

@@ -1,0 +1,305 @@
+"""Run a trainee's notebook kernel inside a bubblewrap sandbox.
+
+The kernel sees only what it needs to run: the system libraries, the Python install, the
+virtualenv, the ``course`` package (read-only) and a private copy of the submission folder.
+The course's ``source/`` folder, the gradebook, other trainees' work and the instructor's
+home are not mounted at all. It has no network, a private process tree, a throwaway home
+and /tmp, and resource limits (CPU seconds, memory, processes, file size).
+
+When run as root the kernel drops to an unprivileged user (``sandbox_uid``), because Linux
+never applies the process-count limit to root.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import Bool, Integer, List, Unicode
+
+BWRAP = "bwrap"
+SANDBOX_HOME = "/home/trainee"
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+ETC_FILES = (
+    "/etc/passwd", "/etc/group", "/etc/nsswitch.conf", "/etc/ld.so.cache", "/etc/ld.so.conf",
+    "/etc/ld.so.conf.d", "/etc/localtime", "/etc/hosts", "/etc/mime.types", "/etc/alternatives",
+)
+
+# Runs inside the sandbox, before the kernel: applies the limits, drops root, then execs.
+LAUNCHER = """
+import json, os, resource, sys
+spec = json.loads(sys.argv[1])
+for name, (soft, hard) in spec["limits"].items():
+    resource.setrlimit(getattr(resource, name), (soft, hard))
+if os.getuid() == 0 and spec["uid"] is not None:
+    os.setgroups([])
+    os.setgid(spec["gid"])
+    os.setuid(spec["uid"])
+os.execv(sys.argv[2], sys.argv[2:])
+"""
+
+
+class SandboxUnavailable(RuntimeError):
+    """The sandbox cannot start on this machine; the message says why and what to do."""
+
+
+@lru_cache(maxsize=1)
+def sandbox_status() -> tuple[bool, str]:
+    """Whether bubblewrap can start a sandbox here, by actually starting one."""
+    bwrap = shutil.which(BWRAP)
+    if bwrap is None:
+        return False, "bubblewrap (the 'bwrap' program) is not installed (apt install bubblewrap)"
+    probe = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+             "--unshare-net", "--unshare-pid", "--die-with-parent", "--new-session", "true"]
+    try:
+        done = subprocess.run(probe, capture_output=True, text=True, timeout=20, check=False)
+    except (OSError, subprocess.TimeoutExpired) as problem:
+        return False, f"bubblewrap could not be started: {problem}"
+    if done.returncode != 0:
+        detail = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "no message"
+        return False, (
+            f"bubblewrap is installed but cannot create a sandbox ({detail}). "
+            "User namespaces may be disabled (check /proc/sys/user/max_user_namespaces), "
+            "or this is a container without the needed privileges."
+        )
+    return True, f"bubblewrap works ({bwrap})"
+
+
+def course_package_dir() -> Path:
+    """Folder of the installed ``course`` package (mounted read-only in the sandbox)."""
+    spec = importlib.util.find_spec("course")
+    if spec is None or not spec.submodule_search_locations:
+        raise SandboxUnavailable("The 'course' package is not installed in this environment.")
+    return Path(next(iter(spec.submodule_search_locations))).resolve()
+
+
+def count_tasks_of_user(uid: int) -> int:
+    """Processes and threads owned by ``uid`` now (what RLIMIT_NPROC counts)."""
+    total = 0
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(
+                line.split(":", 1) for line in status.read_text().splitlines() if ":" in line
+            )
+        except OSError:
+            continue
+        if int(fields.get("Uid", "-1").split()[0]) == uid:
+            total += int(fields.get("Threads", "1").strip() or 1)
+    return total
+
+
+def traversable_parents(path: str) -> list[str]:
+    """bwrap options creating the parents of ``path`` so the unprivileged kernel can pass."""
+    options: list[str] = []
+    for parent in reversed(Path(path).parents):
+        if str(parent) not in ("/", "/tmp"):
+            options += ["--perms", "0755", "--dir", str(parent)]
+    return options
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """An AsyncKernelManager that starts the kernel inside bubblewrap, with limits."""
+
+    allow_unsandboxed = Bool(
+        False,
+        help="UNSAFE: if bubblewrap cannot start, run the kernel without a sandbox "
+        "(only on a throwaway machine). Resource limits still apply.",
+    ).tag(config=True)
+    cpu_seconds = Integer(300, help="CPU seconds for the whole kernel.").tag(config=True)
+    memory_bytes = Integer(2 * 1024**3, help="Address-space limit of the kernel.").tag(config=True)
+    max_processes = Integer(64, help="Processes and threads the kernel may add.").tag(config=True)
+    max_file_bytes = Integer(50 * 1024**2, help="Largest file the kernel may write.").tag(
+        config=True
+    )
+    tmpfs_bytes = Integer(128 * 1024**2, help="Size of the sandbox's /tmp and home.").tag(
+        config=True
+    )
+    sandbox_uid = Integer(65534, help="User the kernel runs as when grading as root.").tag(
+        config=True
+    )
+    sandbox_gid = Integer(65534, help="Group the kernel runs as when grading as root.").tag(
+        config=True
+    )
+    extra_ro_binds = List(Unicode(), help="Further folders to mount read-only.").tag(config=True)
+
+    _conn_dir: str | None = None
+    _work_copy: str | None = None
+    sandboxed: bool = False
+
+    # --- connection over Unix sockets in a folder shared with the sandbox -----------------
+    async def _async_pre_start_kernel(self, **kw: Any) -> tuple[list[str], dict[str, Any]]:
+        ok, reason = sandbox_status()
+        if not ok and not self.allow_unsandboxed:
+            raise SandboxUnavailable(
+                "The grading sandbox cannot start, so trainee code was not run. "
+                f"Reason: {reason}. To grade anyway on a throwaway machine, pass "
+                "--unsafe-no-sandbox (see docs/threat-model.md)."
+            )
+        self.sandboxed = ok
+        self._conn_dir = tempfile.mkdtemp(prefix="cryocourse-kernel-")
+        self.transport = "ipc"
+        self.ip = os.path.join(self._conn_dir, "ipc")
+        self.connection_file = os.path.join(self._conn_dir, "kernel.json")
+        kernel_cmd, kw = await super()._async_pre_start_kernel(**kw)
+        if self._drops_root():
+            os.chown(self._conn_dir, self.sandbox_uid, self.sandbox_gid)
+            os.chown(self.connection_file, self.sandbox_uid, self.sandbox_gid)
+        return kernel_cmd, kw
+
+    def _drops_root(self) -> bool:
+        return os.getuid() == 0
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+        kw["env"] = self.sandbox_env()
+        wrapped = self.limited_command(kernel_cmd)
+        if self.sandboxed:
+            if kw.get("cwd"):
+                cwd = os.path.realpath(kw["cwd"])
+                self._work_copy = self._copy_work_dir(cwd)
+            else:  # never copy the grader's own folder (the course root) into the sandbox
+                cwd = f"{SANDBOX_HOME}/work"
+                self._work_copy = self._copy_work_dir(None)
+            wrapped = self.bwrap_args(cwd, self._work_copy) + wrapped
+            kw["cwd"] = "/"
+        await super()._async_launch_kernel(wrapped, **kw)
+
+    # --- the pieces of the command line -----------------------------------------------------
+    def resource_limits(self) -> dict[str, tuple[int, int]]:
+        """RLIMIT name -> (soft, hard) applied to the kernel."""
+        uid = self.sandbox_uid if self._drops_root() else os.getuid()
+        nproc = count_tasks_of_user(uid) + self.max_processes
+        return {
+            "RLIMIT_CPU": (self.cpu_seconds, self.cpu_seconds + 5),
+            "RLIMIT_AS": (self.memory_bytes, self.memory_bytes),
+            "RLIMIT_NPROC": (nproc, nproc),
+            "RLIMIT_FSIZE": (self.max_file_bytes, self.max_file_bytes),
+            "RLIMIT_CORE": (0, 0),
+        }
+
+    def limited_command(self, kernel_cmd: list[str]) -> list[str]:
+        """The kernel command prefixed by the launcher that sets limits and drops root."""
+        spec = {
+            "limits": self.resource_limits(),
+            "uid": self.sandbox_uid if self._drops_root() and self.sandboxed else None,
+            "gid": self.sandbox_gid,
+        }
+        return [sys.executable, "-I", "-c", LAUNCHER, json.dumps(spec), *kernel_cmd]
+
+    def sandbox_env(self) -> dict[str, str]:
+        """A clean environment: nothing of the instructor's is passed on."""
+        venv_bin = str(Path(sys.executable).parent)
+        return {
+            "HOME": SANDBOX_HOME,
+            "USER": "trainee",
+            "PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin",
+            "LANG": "C.UTF-8",
+            "LC_ALL": "C.UTF-8",
+            "TMPDIR": "/tmp",
+            "IPYTHONDIR": f"{SANDBOX_HOME}/.ipython",
+            "MPLCONFIGDIR": f"{SANDBOX_HOME}/.matplotlib",
+            "MPLBACKEND": "Agg",
+            "MALLOC_ARENA_MAX": "2",
+            "OPENBLAS_NUM_THREADS": "1",
+            "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+            "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+
+    def read_only_dirs(self) -> list[str]:
+        """Host folders mounted read-only (besides the system folders)."""
+        dirs = [sys.base_prefix, sys.prefix, str(course_package_dir()), *self.extra_ro_binds]
+        unique: list[str] = []
+        for folder in dirs:
+            real = os.path.realpath(folder)
+            if real not in unique and not real.startswith("/usr/"):
+                unique.append(real)
+        return unique
+
+    def bwrap_args(self, cwd: str, work_copy: str) -> list[str]:
+        """bubblewrap options: what the kernel can see and which namespaces it gets."""
+        args = [shutil.which(BWRAP) or BWRAP]
+        for folder in SYSTEM_DIRS:
+            if os.path.islink(folder):
+                args += ["--symlink", os.readlink(folder), folder]
+            elif os.path.isdir(folder):
+                args += ["--ro-bind", folder, folder]
+        for path in ETC_FILES:
+            if os.path.exists(path):
+                args += ["--ro-bind", path, path]
+        read_only = self.read_only_dirs()
+        if sys.prefix != os.path.realpath(sys.prefix):  # keep the venv's own path valid
+            read_only.append(sys.prefix)
+        for folder in read_only:
+            args += [*traversable_parents(folder), "--ro-bind", folder, folder]
+        size = str(self.tmpfs_bytes)
+        args += [
+            "--dev", "/dev", "--proc", "/proc",
+            "--perms", "1777", "--size", size, "--tmpfs", "/tmp",
+            *traversable_parents(SANDBOX_HOME),
+            "--perms", "1777", "--size", size, "--tmpfs", SANDBOX_HOME,
+            *traversable_parents(cwd), "--bind", work_copy, cwd,
+            *traversable_parents(self._conn_dir or ""),
+            "--bind", self._conn_dir or "", self._conn_dir or "",
+            "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+            "--unshare-cgroup-try", "--hostname", "sandbox",
+            "--die-with-parent", "--new-session", "--chdir", cwd,
+            "--unsetenv", "JPY_PARENT_PID",  # its pid is not visible here: bwrap watches it
+        ]
+        if self._drops_root():
+            args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+        return args
+
+    def _copy_work_dir(self, cwd: str | None) -> str:
+        """A private, writable copy of the submission folder (the original stays untouched)."""
+        holder = tempfile.mkdtemp(prefix="cryocourse-work-")
+        copy = os.path.join(holder, "work")
+        if cwd is None:
+            os.mkdir(copy)
+        elif Path(holder).is_relative_to(cwd):
+            raise SandboxUnavailable(
+                f"The notebook's folder {cwd} contains the temporary folder; "
+                "grade from a course folder instead."
+            )
+        else:
+            shutil.copytree(cwd, copy, symlinks=True)
+        if self._drops_root():
+            for root, dirs, files in os.walk(holder):
+                for name in [*dirs, *files]:
+                    os.lchown(os.path.join(root, name), self.sandbox_uid, self.sandbox_gid)
+            os.chown(holder, self.sandbox_uid, self.sandbox_gid)
+        return copy
+
+    # --- interrupts and clean-up -------------------------------------------------------------
+    async def _async_interrupt_kernel(self) -> None:
+        """Interrupt by message: signals to bubblewrap do not reach the kernel."""
+        if not self.has_kernel:
+            raise RuntimeError("Cannot interrupt kernel. No kernel is running!")
+        msg = self.session.msg("interrupt_request", content={})
+        self._connect_control_socket()
+        self.session.send(self._control_socket, msg)
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        if not restart:
+            for attribute in ("_conn_dir", "_work_copy"):
+                folder = getattr(self, attribute)
+                if folder:
+                    target = folder if attribute == "_conn_dir" else os.path.dirname(folder)
+                    shutil.rmtree(target, ignore_errors=True)
+                    setattr(self, attribute, None)
+
+    # AsyncKernelManager binds these public names to the base class's coroutines: rebind.
+    pre_start_kernel = _async_pre_start_kernel
+    _launch_kernel = _async_launch_kernel
+    interrupt_kernel = _async_interrupt_kernel
+    cleanup_resources = _async_cleanup_resources

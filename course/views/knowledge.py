@@ -1,0 +1,91 @@
+"""Views of the knowledge base: HTML tables and a matplotlib figure (OO API, no pyplot)."""
+
+from __future__ import annotations
+
+from html import escape
+
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+
+from course.knowledge import OUTCOMES, Knowledge, load
+from course.views.style import CATEGORY_COLOURS, CATEGORY_LABELS, CATEGORY_TEXT_COLOURS
+
+
+def _minutes(seconds: float | None) -> str:
+    if seconds is None:
+        return "no teachable limit"
+    return f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"
+
+
+def modality_table_html(knowledge: Knowledge | None = None) -> str:
+    """One row per modality: agent, session, the taught maximum and its basis, performer."""
+    kb = knowledge or load()
+    header = ("<tr><th>Modality</th><th>Agent</th><th>Session</th><th>Maximum taught</th>"
+              "<th>Basis</th><th>Who performs it</th></tr>")
+    rows = []
+    for modality in kb.modalities.values():
+        limits = "".join(f"<br><small>{escape(limit.text)}</small>" for limit in modality.limits)
+        rows.append(
+            "<tr>"
+            f"<td><b>{escape(modality.name)}</b></td>"
+            f"<td>{escape(modality.agent)}</td>"
+            f"<td>{escape(modality.session_text)}</td>"
+            f"<td>{escape(_minutes(modality.max_exposure_s))}{limits}</td>"
+            f"<td>{escape(modality.max_basis)} <i>({escape(modality.max_basis_kind)})</i></td>"
+            f"<td>{escape(modality.performer)}</td>"
+            "</tr>"
+        )
+    return f'<table class="cryo-modalities">{header}{"".join(rows)}</table>'
+
+
+def _legend_html() -> str:
+    items = "".join(
+        f'<span style="background:{CATEGORY_COLOURS[c]};color:{CATEGORY_TEXT_COLOURS[c]};'
+        f'padding:2px 6px;margin-right:4px">{escape(CATEGORY_LABELS[c])}</span>'
+        for c in OUTCOMES
+    )
+    return f'<p class="cryo-legend">Legend: {items}</p>'
+
+
+def contraindication_matrix_html(knowledge: Knowledge | None = None) -> str:
+    """Conditions x modalities, each cell coloured and labelled with its category."""
+    kb = knowledge or load()
+    modalities = list(kb.modalities.values())
+    header = "<tr><th>Condition</th>" + "".join(
+        f"<th>{escape(m.name)}</th>" for m in modalities) + "</tr>"
+    rows = []
+    for condition in kb.conditions.values():
+        cells = []
+        for modality in modalities:
+            outcome = condition.outcome_for(modality.code)
+            cells.append(
+                f'<td style="background:{CATEGORY_COLOURS[outcome]};'
+                f'color:{CATEGORY_TEXT_COLOURS[outcome]}">{escape(outcome)}</td>'
+            )
+        rows.append(f"<tr><td>{escape(condition.name)}</td>{''.join(cells)}</tr>")
+    table = f'<table class="cryo-matrix">{header}{"".join(rows)}</table>'
+    return table + _legend_html()
+
+
+def contraindication_matrix_figure(knowledge: Knowledge | None = None) -> Figure:
+    """The contraindication matrix as a matplotlib Figure, with a text legend."""
+    kb = knowledge or load()
+    modalities = list(kb.modalities.values())
+    conditions = list(kb.conditions.values())
+    grid = [[OUTCOMES.index(c.outcome_for(m.code)) for m in modalities] for c in conditions]
+    figure = Figure(figsize=(10, 0.32 * len(conditions) + 3), layout="constrained")
+    axes = figure.add_subplot()
+    colour_map = ListedColormap([CATEGORY_COLOURS[c] for c in OUTCOMES])
+    axes.imshow(grid, cmap=colour_map, vmin=-0.5, vmax=len(OUTCOMES) - 0.5, aspect="auto")
+    for row, values in enumerate(grid):
+        for column, index in enumerate(values):
+            outcome = OUTCOMES[index]
+            axes.text(column, row, outcome, ha="center", va="center", fontsize=7,
+                      color=CATEGORY_TEXT_COLOURS[outcome])
+    axes.set_xticks(range(len(modalities)), [m.code for m in modalities], rotation=40,
+                    ha="right", fontsize=8)
+    axes.set_yticks(range(len(conditions)), [c.name for c in conditions], fontsize=7)
+    axes.set(title="Contraindications by modality (most restrictive: refuse)")
+    legend = "   ".join(f"{c}: {CATEGORY_LABELS[c]}" for c in OUTCOMES)
+    figure.text(0.01, 0.002, legend, fontsize=7, va="bottom")
+    return figure

@@ -1,0 +1,148 @@
+"""Tests for the cold-response figure, verdicts and widget, without a browser."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from course.physiology import PRESETS, Exposure, Touches, simulate
+from course.views.physiology import (
+    OKABE_ITO,
+    SimulatorWidget,
+    band_legend,
+    figure_png,
+    make_axes,
+    plot_response,
+    summary,
+    verdict,
+)
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def chamber():
+    return simulate(PRESETS["whole_body_chamber"].exposure)
+
+
+def test_plot_response_labels_units_bands_and_phases(chamber):
+    figure, ax_temp, ax_flow = make_axes()
+    drawn = plot_response(ax_temp, ax_flow, chamber)
+    assert "(°C)" in ax_temp.get_ylabel()
+    assert "(× resting)" in ax_flow.get_ylabel()
+    assert "(min)" in ax_flow.get_xlabel()
+    texts = " | ".join(text.get_text() for text in ax_temp.texts)
+    for band in ("13.6 °C numbness", "10 °C nerve slowing", "below 0 °C", "−20 °C"):
+        assert band in texts
+    palette = {colour.lower() for colour in OKABE_ITO.values()}
+    assert drawn.temperature.get_color().lower() in palette
+    assert drawn.flow.get_color().lower() in palette
+    np.testing.assert_allclose(drawn.temperature.get_xdata(), chamber.t_s / 60.0)
+    np.testing.assert_allclose(drawn.flow.get_ydata(), chamber.perfusion_rel)
+    visible = {name for name, label in drawn.phase_labels.items() if label.get_visible()}
+    assert visible == {"cooling", "rebound"}
+    assert figure_png(figure).startswith(PNG_SIGNATURE)
+
+
+def test_update_moves_existing_artists(chamber):
+    _, ax_temp, ax_flow = make_axes(Figure())
+    drawn = plot_response(ax_temp, ax_flow, chamber)
+    lines_before = list(ax_temp.lines) + list(ax_flow.lines)
+    ice = simulate(PRESETS["ice_pack"].exposure)
+    drawn.update(ice)
+    assert list(ax_temp.lines) + list(ax_flow.lines) == lines_before
+    np.testing.assert_allclose(drawn.temperature.get_ydata(), ice.surface_c)
+    assert drawn.cold_periods[0].get_width() == pytest.approx(10.0)
+    assert not drawn.phase_labels["rebound"].get_visible()
+
+
+def test_verdicts_in_plain_words():
+    static = PRESETS["ln2_applicator_static"].exposure
+    text = verdict(simulate(static), static)
+    assert text.startswith(
+        "Freezing: this is cryodestruction, a physician's procedure, never a cosmetic one."
+    )
+    moving = PRESETS["ln2_applicator_moving"].exposure
+    text = verdict(simulate(moving), moving)
+    assert text.startswith("Numb after ")
+    assert "stays above 0 °C" in text and "rebounds to" in text
+    brief = Exposure(-30.0, 10.0, 30.0)
+    assert verdict(simulate(brief), brief).startswith("Never numb (lowest ")
+    pad = PRESETS["cooling_pad_60min"].exposure
+    assert "stays below baseline" in verdict(simulate(pad), pad)
+    nearly = Exposure(-196.0, 160.0, 300.0, contact=Touches(0.3, 6.0))
+    nearly_text = verdict(simulate(nearly), nearly)
+    assert nearly_text.startswith(("Freezing possible", "Freezing:"))
+
+
+def test_summary_is_one_line(chamber):
+    text = summary(chamber)
+    assert "\n" not in text
+    assert text.startswith("Chart: skin surface temperature")
+    assert "1.8x resting" in text
+
+
+def test_band_legend_names_sources():
+    legend = band_legend()
+    assert any("Bugaj" in line for line in legend)
+    assert any("Andrews" in line for line in legend)
+
+
+@pytest.fixture
+def simulator():
+    return SimulatorWidget("whole_body_chamber", observe_s=300.0)
+
+
+def test_widget_starts_from_the_preset(simulator):
+    assert simulator.agent_temp.value == -110.0
+    assert simulator.exposure_time.value == 180.0
+    assert simulator.movement.disabled  # a chamber cannot be "moved"
+    assert bytes(simulator.image.value).startswith(PNG_SIGNATURE)
+    assert "Never numb" in simulator.verdict.value
+    assert simulator.summary.value.startswith("Chart:")
+    for control in (simulator.agent_temp, simulator.exposure_time):
+        assert control.continuous_update is False
+    assert len(simulator.controls.children) == 5
+
+
+def test_changing_a_slider_updates_model_figure_and_verdict(simulator):
+    before_response = simulator.response
+    before_curve = simulator.artists.temperature.get_ydata().copy()
+    before_png = bytes(simulator.image.value)
+    before_verdict = simulator.verdict.value
+    line = simulator.artists.temperature
+    simulator.agent_temp.value = -196.0
+    simulator.exposure_time.value = 600.0
+    assert simulator.response is not before_response
+    assert simulator.response.exposure.agent_temp_c == -196.0
+    assert simulator.response.min_surface_c < before_response.min_surface_c
+    assert simulator.artists.temperature is line  # same artist, new data
+    assert not np.array_equal(line.get_ydata(), before_curve)
+    assert simulator.figure.axes[0].lines.count(line) == 1
+    assert bytes(simulator.image.value) != before_png
+    assert simulator.verdict.value != before_verdict
+
+
+def test_preset_and_toggles_change_the_exposure(simulator):
+    simulator.preset.value = "ln2_applicator_static"
+    assert not simulator.movement.disabled
+    assert simulator.movement.value == "still"
+    assert "Freezing" in simulator.verdict.value
+    assert "Illustrative parameters" in simulator.verdict.value
+    frozen_verdict = simulator.verdict.value
+    simulator.movement.value = "moving"
+    assert simulator.response.exposure.contact == PRESETS["ln2_applicator_moving"].moving_contact
+    assert simulator.verdict.value != frozen_verdict
+    simulator.preset.value = "ice_pack"
+    simulator.site.value = "face"
+    assert simulator.response.exposure.civd is True
+    simulator.site.value = "body"
+    assert simulator.response.exposure.civd is False
+
+
+def test_every_preset_runs_in_the_widget(simulator):
+    for name in PRESETS:
+        simulator.preset.value = name
+        assert simulator.response.exposure.agent_temp_c == PRESETS[name].exposure.agent_temp_c
+        assert "Cannot simulate" not in simulator.verdict.value
