@@ -11,10 +11,11 @@ reaches a comparison. ``...`` (the placeholder left in released notebooks) means
 from __future__ import annotations
 
 import ast
-import difflib
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+
+from course.text import did_you_mean, normalise_name
 
 # Captured once, so later monkey-patching of builtins does not change what these mean here.
 _type = type
@@ -32,18 +33,7 @@ class NotPlainValue(AnswerFormatError):
     """An answer that was computed or typed as code rather than as a plain value."""
 
 
-def _fold(text: str) -> str:
-    """Fold a name for forgiving lookups: case, apostrophes, hyphens and spaces."""
-    cleaned = text.casefold().replace("’", "'").replace("'", "").replace("-", " ")
-    return " ".join(cleaned.replace("_", " ").split())
-
-
-def did_you_mean(word: str, choices: Iterable[str], limit: int = 3) -> list[str]:
-    """Return up to ``limit`` valid names that look like ``word``."""
-    choices = list(choices)
-    folded = {_fold(c): c for c in choices}
-    close = difflib.get_close_matches(_fold(word), list(folded), n=limit, cutoff=0.5)
-    return [folded[c] for c in close]
+_fold = normalise_name
 
 
 def _suggestion(word: str, choices: Iterable[str]) -> str:

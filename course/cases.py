@@ -7,13 +7,13 @@ import random
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from difflib import get_close_matches
 from importlib import resources
 from types import MappingProxyType
 from typing import Any
 
 from course.knowledge import OUTCOMES, KnowledgeError, UnknownNameError, load, normalise_name
 from course.screening import find_finding, finding_names, screen
+from course.text import did_you_mean
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ def case(case_id: str) -> Case:
         text = f"c{int(text[1:]):02d}"
     if text in by_id:
         return by_id[text]
-    raise UnknownNameError("case", case_id, get_close_matches(str(case_id), by_id, n=3))
+    raise UnknownNameError("case", case_id, did_you_mean(str(case_id), by_id))
 
 
 def case_conflicts(item: Case) -> tuple[str, ...]:
@@ -215,7 +215,7 @@ def _resolve_outcome(outcome: str) -> str:
     key = normalise_name(str(outcome))
     if key in OUTCOMES:
         return key
-    raise UnknownNameError("outcome", str(outcome), get_close_matches(key, OUTCOMES, n=3))
+    raise UnknownNameError("outcome", str(outcome), did_you_mean(key, OUTCOMES))
 
 
 def score_screening(item: Case, outcome: str, findings: Iterable[str]) -> ScreeningScore:

@@ -6,9 +6,7 @@ Every entry names its sources. `load()` reads the packaged data once (cached);
 
 from __future__ import annotations
 
-import difflib
 import functools
-import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -16,6 +14,8 @@ from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+
+from course.text import did_you_mean, normalise_name
 
 OUTCOMES: tuple[str, ...] = ("refuse", "refer", "clearance", "defer", "modify", "proceed")
 """Screening outcomes, most restrictive first."""
@@ -67,12 +67,6 @@ def most_restrictive(outcomes: Iterable[str]) -> str:
     """Return the most restrictive of `outcomes` ("proceed" when there are none)."""
     ranks = [OUTCOMES.index(outcome) for outcome in outcomes]
     return OUTCOMES[min(ranks)] if ranks else "proceed"
-
-
-def normalise_name(text: str) -> str:
-    """Lower-case, drop apostrophes, turn other punctuation into spaces, squeeze spaces."""
-    text = re.sub(r"['\u2019\u2018`]", "", text.lower())
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", text).split())
 
 
 # --------------------------------------------------------------------------- dataclasses
@@ -626,7 +620,7 @@ def find(items: Mapping[str, Any], name: str, kind: str) -> Any:
     key = normalise_name(name)
     if key in index:
         return items[index[key]]
-    close = difflib.get_close_matches(key, list(index), n=8, cutoff=0.6)
+    close = did_you_mean(key, index, limit=8, cutoff=0.6)
     suggestions: list[str] = []
     for match in close:
         display = _display(items[index[match]])

@@ -53,13 +53,14 @@ is neglected (it moves resting temperatures by well under 1 °C in a 30 mm slab)
 
 from __future__ import annotations
 
-import difflib
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal, NamedTuple
 
 import numpy as np
+
+from course.text import did_you_mean
 
 # --- safety bands (°C, at the skin surface) ---------------------------------------------------
 
@@ -282,7 +283,7 @@ def _checked_contact(contact: object) -> Contact:
 
 
 def _did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str:
-    close = difflib.get_close_matches(word.casefold(), list(choices), n=1, cutoff=0.5)
+    close = did_you_mean(word, choices, limit=1)
     return f" Did you mean '{close[0]}'?" if close else ""
 
 

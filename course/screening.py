@@ -6,7 +6,6 @@ number/fact rules (weight, blood pressure, wet skin, sun, lesions, scope) from r
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
@@ -23,6 +22,7 @@ from course.knowledge import (
     most_restrictive,
     normalise_name,
 )
+from course.text import did_you_mean
 
 LESION_KINDS: tuple[str, ...] = ("none", "benign_wart", "changing_or_pigmented")
 
@@ -63,7 +63,7 @@ class Intake:
         allowed = [f.name for f in fields(cls)]
         for key in data:
             if key not in allowed:
-                close = difflib.get_close_matches(str(key), allowed, n=3, cutoff=0.5)
+                close = did_you_mean(str(key), allowed)
                 raise UnknownNameError("intake field", str(key), close or allowed)
         values: dict[str, Any] = {}
         for key, value in data.items():
@@ -115,9 +115,7 @@ def _choose(kind: str, value: Any, allowed: tuple[str, ...]) -> str:
         for option in allowed:
             if normalise_name(option) == key:
                 return option
-    close = difflib.get_close_matches(normalise_name(str(value)),
-                                      [normalise_name(a) for a in allowed], n=3, cutoff=0.5)
-    suggestions = [a for a in allowed if normalise_name(a) in close] or list(allowed)
+    suggestions = did_you_mean(str(value), allowed) or list(allowed)
     raise UnknownNameError(kind, str(value), suggestions)
 
 

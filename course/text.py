@@ -1,0 +1,27 @@
+"""Forgiving name matching, shared by every module that accepts a name typed by a person.
+
+The lowest layer of the package: it imports nothing from the course.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+
+
+def normalise_name(text: str) -> str:
+    """Lower-case, drop apostrophes, turn other punctuation into spaces, squeeze spaces."""
+    text = re.sub(r"['\u2019\u2018`]", "", text.lower())
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", text).split())
+
+
+def did_you_mean(word: str, choices: Iterable[str], limit: int = 3,
+                 cutoff: float = 0.5) -> list[str]:
+    """Up to ``limit`` of ``choices`` that look like ``word`` (compared in normalised form)."""
+    by_key: dict[str, str] = {}
+    for choice in choices:
+        by_key.setdefault(normalise_name(choice), choice)
+    close = difflib.get_close_matches(normalise_name(str(word)), list(by_key), n=limit,
+                                      cutoff=cutoff)
+    return [by_key[key] for key in close]
