@@ -56,10 +56,11 @@ case "${1:-}" in
     install_system_packages bwrap:bubblewrap || say "Grading will need bubblewrap; lessons work without it."
     make_environment
     port=${PORT:-8888}
-    root_flag=()
-    [ "$(id -u)" -eq 0 ] && root_flag=(--allow-root)
+    extra=()
+    [ "$(id -u)" -eq 0 ] && extra+=(--allow-root)   # JupyterLab refuses root without it
+    [ -n "${NO_BROWSER:-}" ] && extra+=(--no-browser)
     say "Opening the course at http://127.0.0.1:$port/lab (the full link with its token follows)"
-    exec "$VENV/bin/jupyter" lab --ip=127.0.0.1 --port="$port" "${root_flag[@]}" \
+    exec "$VENV/bin/jupyter" lab --ip=127.0.0.1 --port="$port" "${extra[@]}" \
       --ServerApp.root_dir="$PWD" --LabApp.default_url=/lab/tree/release/00-orientation/00-orientation.ipynb
     ;;
   test)

@@ -68,8 +68,8 @@ def test_kernel_cannot_see_the_course_or_the_home(course: Path) -> None:
     assert status == "ok", printed
     assert printed.split()[:3] == ["False", "False", "False"]
     assert "a1.ipynb" in printed and MARKER not in printed
-    if os.getuid() == 0:
-        assert printed.strip().endswith("65534")
+    if os.getuid() == 0:  # root drops to a fresh unprivileged uid of the kernel's own
+        assert int(printed.split()[-1]) >= 200_000
 
 
 def test_kernel_cannot_write_outside_its_folder(course: Path) -> None:

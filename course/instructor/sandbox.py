@@ -13,6 +13,7 @@ never applies the process-count limit to root.
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import json
 import os
 import shutil
@@ -28,6 +29,8 @@ from traitlets import Bool, Integer, List, Unicode
 
 BWRAP = "bwrap"
 SANDBOX_HOME = "/home/trainee"
+# Unprivileged uids handed to sandboxed kernels, one each (never used by a real account).
+_UIDS = itertools.count(200_000 + (os.getpid() % 1000) * 1000)
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 ETC_FILES = (
     "/etc/passwd", "/etc/group", "/etc/nsswitch.conf", "/etc/ld.so.cache", "/etc/ld.so.conf",
@@ -123,9 +126,12 @@ class SandboxedKernelManager(AsyncKernelManager):
     tmpfs_bytes = Integer(128 * 1024**2, help="Size of the sandbox's /tmp and home.").tag(
         config=True
     )
-    sandbox_uid = Integer(65534, help="User the kernel runs as when grading as root.").tag(
-        config=True
-    )
+    sandbox_uid = Integer(
+        0,
+        help="User the kernel runs as when grading as root. 0 (the default) picks a fresh, "
+        "otherwise unused uid for each kernel, so one submission's processes never count "
+        "against another's process limit (Linux counts RLIMIT_NPROC per uid).",
+    ).tag(config=True)
     sandbox_gid = Integer(65534, help="Group the kernel runs as when grading as root.").tag(
         config=True
     )
@@ -133,6 +139,11 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     _conn_dir: str | None = None
     _work_copy: str | None = None
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        if self.sandbox_uid == 0:
+            self.sandbox_uid = next(_UIDS)
     sandboxed: bool = False
 
     # --- connection over Unix sockets in a folder shared with the sandbox -----------------
@@ -236,15 +247,17 @@ class SandboxedKernelManager(AsyncKernelManager):
         for path in ETC_FILES:
             if os.path.exists(path):
                 args += ["--ro-bind", path, path]
+        # The private /tmp is mounted before anything is bound under it: a course or venv
+        # that lives in /tmp (a CI clone, a test copy) must stay visible on top of it.
+        size = str(self.tmpfs_bytes)
+        args += ["--dev", "/dev", "--proc", "/proc",
+                 "--perms", "1777", "--size", size, "--tmpfs", "/tmp"]
         read_only = self.read_only_dirs()
         if sys.prefix != os.path.realpath(sys.prefix):  # keep the venv's own path valid
             read_only.append(sys.prefix)
         for folder in read_only:
             args += [*traversable_parents(folder), "--ro-bind", folder, folder]
-        size = str(self.tmpfs_bytes)
         args += [
-            "--dev", "/dev", "--proc", "/proc",
-            "--perms", "1777", "--size", size, "--tmpfs", "/tmp",
             *traversable_parents(SANDBOX_HOME),
             "--perms", "1777", "--size", size, "--tmpfs", SANDBOX_HOME,
             *traversable_parents(cwd), "--bind", work_copy, cwd,
