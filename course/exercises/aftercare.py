@@ -1,0 +1,95 @@
+"""Lesson 06, aftercare and evidence: reactions, the summer rule, seed claims."""
+
+from __future__ import annotations
+
+from course.answers import Choice, Item, Wrong
+from course.knowledge import (
+    EVIDENCE_LEVELS,
+    OUTCOMES,
+    SIDE_EFFECT_KINDS,
+    find_claim,
+    find_rule,
+    find_side_effect,
+)
+
+REACTION = Choice(SIDE_EFFECT_KINDS, aliases={
+    "stop": "stop_and_report", "report": "stop_and_report", "stop and refer": "stop_and_report",
+    "expected": "normal", "ok": "normal",
+})
+EVIDENCE = Choice(EVIDENCE_LEVELS, aliases={"slogan": "marketing", "none": "unsupported"})
+DECISION = Choice(OUTCOMES, aliases={"postpone": "defer", "wait": "defer"})
+
+
+def _kind(name: str) -> str:
+    return find_side_effect(name).kind
+
+
+def _level(name: str) -> str:
+    return find_claim(name).evidence_level
+
+
+ITEMS = (
+    Item(
+        id="aftercare_practice_peeling",
+        answers={"light_peeling": REACTION},
+        expected=lambda: {"light_peeling": _kind("light_peeling")},
+        points=0,
+        graded=False,
+        hints=("Find light peeling in the side-effects table.",),
+        explanation="Light peeling is expected in the days after; a moisturiser eases it. "
+        "Record it.",
+    ),
+    Item(
+        id="aftercare_practice_claim_cellulite",
+        answers={"cryosauna_cellulite": EVIDENCE},
+        expected=lambda: {"cryosauna_cellulite": _level("wbc_skin_benefits")},
+        points=0,
+        graded=False,
+        hints=("Use the claims sorter on 'The cryosauna tightens skin and reduces cellulite'.",
+               "Is there any published study that supports it, even a weak one?"),
+        explanation="Reviews find insufficient evidence that whole-body cryotherapy improves "
+        "skin: the claim is unsupported, so a trainee never promises it.",
+    ),
+    Item(
+        id="aftercare_reactions",
+        answers={"redness_next_day": REACTION, "blister": REACTION,
+                 "numb_after_a_day": REACTION},
+        expected=lambda: {"redness_next_day": _kind("redness"), "blister": _kind("blister"),
+                          "numb_after_a_day": _kind("lasting numbness")},
+        points=3,
+        wrong=(Wrong({"redness_next_day": "normal", "blister": "normal",
+                      "numb_after_a_day": "stop_and_report"}, 2 / 3),
+               Wrong({"redness_next_day": "normal", "blister": "normal",
+                      "numb_after_a_day": "normal"}, 1 / 3)),
+    ),
+    Item(
+        id="aftercare_summer_course",
+        answers={"decision": DECISION},
+        expected=lambda: {"decision":
+                          find_rule("summer_sun_planned").outcome_for("ln2_cryomassage")},
+        points=1,
+        wrong=(Wrong({"decision": "modify"}), Wrong({"decision": "proceed"})),
+    ),
+    Item(
+        id="aftercare_claims_slogans",
+        answers={"absolutely_safe": EVIDENCE, "boosts_collagen": EVIDENCE},
+        expected=lambda: {"absolutely_safe": _level("absolutely_safe"),
+                          "boosts_collagen": _level("collagen_stimulation")},
+        points=2,
+        wrong=(Wrong({"absolutely_safe": "marketing", "boosts_collagen": "supported"}, 0.5),
+               Wrong({"absolutely_safe": "supported", "boosts_collagen": "weak"})),
+    ),
+    Item(
+        id="aftercare_claims_studies",
+        answers={"migraine_study": EVIDENCE, "fat_reduction": EVIDENCE,
+                 "depression": EVIDENCE},
+        expected=lambda: {"migraine_study": _level("migraine_2013_study"),
+                          "fat_reduction": _level("cryolipolysis_fat_reduction"),
+                          "depression": _level("depression_relief")},
+        points=3,
+        wrong=(Wrong({"migraine_study": "supported", "fat_reduction": "supported",
+                      "depression": "weak"}, 2 / 3),
+               Wrong({"migraine_study": "supported", "fat_reduction": "marketing",
+                      "depression": "supported"})),
+    ),
+)

@@ -1,0 +1,120 @@
+"""Lesson 02, modalities: recognise each modality, who may perform it, honest evidence."""
+
+from __future__ import annotations
+
+from course.answers import Choice, Item, Names, Wrong, YesNo
+from course.knowledge import EVIDENCE_LEVELS, PERFORMERS, find_modality, load
+
+
+def modality_spellings() -> dict[str, str]:
+    """Every spelling of every modality (code, name, aliases) -> its code."""
+    spellings: dict[str, str] = {}
+    for modality in load().modalities.values():
+        for spelling in (modality.code, modality.name, *modality.aliases):
+            spellings[spelling] = modality.code
+    return spellings
+
+
+def modality_choice() -> Choice:
+    """One modality, by code; its names and aliases are accepted too."""
+    spellings = modality_spellings()
+    return Choice(tuple(dict.fromkeys(spellings.values())), aliases=spellings)
+
+
+PERFORMER = Choice(PERFORMERS, aliases={
+    "doctor": "physician", "dermatologist": "physician", "medical doctor": "physician",
+    "me": "cosmetologist", "beautician": "cosmetologist", "aesthetician": "cosmetologist",
+    "esthetician": "cosmetologist",
+})
+EVIDENCE = Choice(EVIDENCE_LEVELS)
+
+
+def _code(name: str) -> str:
+    return find_modality(name).code
+
+
+def _performer(name: str) -> str:
+    return find_modality(name).performer
+
+
+def _evidence(name: str) -> str:
+    return find_modality(name).evidence_level
+
+
+def _liquid_nitrogen_modalities() -> list[str]:
+    """Modalities whose agent is liquid nitrogen itself, at its boiling point."""
+    return [m.code for m in load().modalities.values()
+            if m.agent == "liquid nitrogen" and m.agent_temp_c is not None]
+
+
+ITEMS = (
+    Item(
+        id="modalities_practice_liquid_nitrogen",
+        answers={"liquid_nitrogen": Names(modality_spellings, "modality", allow_empty=False)},
+        expected=lambda: {"liquid_nitrogen": _liquid_nitrogen_modalities()},
+        points=0,
+        graded=False,
+        hints=(
+            "Open each card in the explorer and read the 'Cold agent' row.",
+            "Vapour, cold air and cooled gas do not count: only liquid nitrogen itself.",
+        ),
+        explanation="Both touch the skin with liquid nitrogen at its boiling point. "
+        "What makes cryomassage cosmetic is the moving swab; a probe or spray held on a "
+        "lesion destroys it, which is a physician's work.",
+    ),
+    Item(
+        id="modalities_practice_electrophoresis_scope",
+        answers={"cosmetologist_may_do_it": YesNo()},
+        expected=lambda: {"cosmetologist_may_do_it":
+                          _performer("cryoelectrophoresis") == "cosmetologist"},
+        points=0,
+        graded=False,
+        hints=("Look at the 'Who may perform it' row of the cryoelectrophoresis card.",
+               "What does the current carry into the skin?"),
+        explanation="Cryoelectrophoresis delivers a drug, and delivering drugs is medical "
+        "work: the course refers the client to a physician.",
+    ),
+    Item(
+        id="modalities_match_vacuum_applicator",
+        answers={"vacuum_applicator": modality_choice()},
+        expected=lambda: {"vacuum_applicator": _code("cryolipolysis")},
+        points=1,
+        wrong=(Wrong({"vacuum_applicator": "cryosauna"}),
+               Wrong({"vacuum_applicator": "cryo_facial"})),
+    ),
+    Item(
+        id="modalities_match_swab_massage_lines",
+        answers={"swab_on_massage_lines": modality_choice()},
+        expected=lambda: {"swab_on_massage_lines": _code("ln2_cryomassage")},
+        points=1,
+        wrong=(Wrong({"swab_on_massage_lines": "cryodestruction"}),
+               Wrong({"swab_on_massage_lines": "cryo_facial"})),
+    ),
+    Item(
+        id="modalities_match_drug_with_current",
+        answers={"drug_with_current": modality_choice()},
+        expected=lambda: {"drug_with_current": _code("cryoelectrophoresis")},
+        points=1,
+        wrong=(Wrong({"drug_with_current": "cryolipolysis"}),
+               Wrong({"drug_with_current": "nitrogen_vapour_local"})),
+    ),
+    Item(
+        id="modalities_scope_requests",
+        answers={"fat_freezing_belly": PERFORMER, "cryosauna_session": PERFORMER},
+        expected=lambda: {"fat_freezing_belly": _performer("cryolipolysis"),
+                          "cryosauna_session": _performer("cryosauna")},
+        points=2,
+        wrong=(Wrong({"fat_freezing_belly": "physician", "cryosauna_session": "physician"}, 0.5),
+               Wrong({"fat_freezing_belly": "cosmetologist",
+                      "cryosauna_session": "physician"})),
+    ),
+    Item(
+        id="modalities_evidence_levels",
+        answers={"cryo_facial": EVIDENCE, "cryolipolysis": EVIDENCE},
+        expected=lambda: {"cryo_facial": _evidence("cryo_facial"),
+                          "cryolipolysis": _evidence("cryolipolysis")},
+        points=2,
+        wrong=(Wrong({"cryo_facial": "supported", "cryolipolysis": "supported"}, 0.5),
+               Wrong({"cryo_facial": "marketing", "cryolipolysis": "weak"})),
+    ),
+)
