@@ -32,6 +32,10 @@ c.CourseDirectory.course_id = "cosmetic-cryotherapy"
 c.CourseDirectory.root = str(COURSE_ROOT)
 c.CourseDirectory.db_url = f"sqlite:///{COURSE_ROOT / 'gradebook.db'}"
 
+# On one machine, trainees and the instructor share this exchange folder (git-ignored).
+# On a JupyterHub, set it to the shared exchange, e.g. /srv/nbgrader/exchange.
+c.Exchange.root = str(COURSE_ROOT / "exchange")
+
 # Every released notebook starts with the same header: the disclaimer, the name cell and
 # how to submit (source/header.ipynb, written once).
 c.IncludeHeaderFooter.header = str(COURSE_ROOT / "source" / "header.ipynb")

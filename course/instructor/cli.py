@@ -1,0 +1,226 @@
+"""``cryocourse``: the instructor's one command over nbgrader.
+
+    cryocourse status                      what is released, submitted, graded, waiting
+    cryocourse release 01-physiology       generate the student version and release it
+    cryocourse collect 01-physiology       collect submissions from the exchange
+    cryocourse grade 01-physiology         autograde new or changed submissions, in parallel
+    cryocourse feedback 01-physiology      generate and release feedback
+    cryocourse export                      grades as CSV
+    cryocourse report 05-screening-cases   class report (HTML page with figures)
+    cryocourse demo --students 12 --out demo-class
+
+Every command takes ``--course FOLDER`` (default: the course around the current folder).
+Expected problems are printed as plain sentences with what to do next, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from course.instructor.grade import (
+    CourseError,
+    default_workers,
+    ensure_tools_on_path,
+    find_course_root,
+    find_submissions,
+    grade_assignment,
+    is_up_to_date,
+    known_assignments,
+    log_problem,
+    make_api,
+    require_assignment,
+)
+
+
+def _api_step(result: dict, what: str) -> None:
+    if not result.get("success"):
+        raise CourseError(f"{what} did not work: {log_problem(result)}")
+
+
+def cmd_status(root: Path, args: argparse.Namespace) -> int:
+    from nbgrader.api import Gradebook, MissingEntry
+
+    api = make_api(root)
+    assignments = known_assignments(root)
+    if not assignments:
+        print("No assignments yet: add a folder with a notebook under source/.")
+        return 0
+    print(f"Course {api.coursedir.course_id} in {root}")
+    print(f"Exchange: {api.config.Exchange.root}")
+    print(f"{'assignment':<26}{'released':<10}{'submitted':>10}{'graded':>8}"
+          f"{'to grade':>10}{'manual':>8}")
+    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
+        for assignment in assignments:
+            released = (Path(api.config.Exchange.root) / api.coursedir.course_id / "outbound"
+                        / assignment).is_dir()
+            submissions = find_submissions(root, assignment)
+            graded = sum(is_up_to_date(root, s, s.fingerprint()) for s in submissions)
+            try:
+                record = gradebook.find_assignment(assignment)
+                manual = sum(s.needs_manual_grade for s in record.submissions)
+            except MissingEntry:
+                manual = 0
+            print(f"{assignment:<26}{'yes' if released else 'no':<10}{len(submissions):>10}"
+                  f"{graded:>8}{len(submissions) - graded:>10}{manual:>8}")
+    print("'manual': submissions with written answers waiting in the Formgrader.")
+    return 0
+
+
+def cmd_release(root: Path, args: argparse.Namespace) -> int:
+    from nbgrader.utils import capture_log
+
+    assignment = require_assignment(root, args.assignment)
+    api = make_api(root)
+    _api_step(api.generate_assignment(assignment, force=True), f"Generating {assignment}")
+    api.coursedir.assignment_id = assignment
+    app = api.exchange.ReleaseAssignment(coursedir=api.coursedir,
+                                         authenticator=api.authenticator, parent=api)
+    app.force = args.force
+    result = capture_log(app)
+    if not result["success"] and "already exists" in result.get("log", ""):
+        raise CourseError(f"{assignment} is already released. To replace it (trainees who "
+                          "already fetched it keep their copy), run: "
+                          f"cryocourse release {assignment} --force")
+    _api_step(result, f"Releasing {assignment}")
+    print(f"{assignment} released to {api.config.Exchange.root}. Trainees fetch it in the "
+          "Assignments tab of JupyterLab.")
+    return 0
+
+
+def cmd_collect(root: Path, args: argparse.Namespace) -> int:
+    assignment = require_assignment(root, args.assignment)
+    api = make_api(root)
+    _api_step(api.collect(assignment), f"Collecting {assignment}")
+    count = len(find_submissions(root, assignment))
+    if count == 0:
+        raise CourseError(f"No submissions of {assignment} yet. Trainees submit from the "
+                          "Assignments tab; check it was released (cryocourse status) and run "
+                          "collect again later.")
+    print(f"{count} submissions of {assignment} are in submitted/. Next: "
+          f"cryocourse grade {assignment}")
+    return 0
+
+
+def cmd_grade(root: Path, args: argparse.Namespace) -> int:
+    assignment = require_assignment(root, args.assignment)
+    if not find_submissions(root, assignment):
+        raise CourseError(f"No submissions of {assignment} to grade. Run "
+                          f"`cryocourse collect {assignment}` first (submissions go to "
+                          f"submitted/<trainee>/{assignment}/).")
+    summary = grade_assignment(root, assignment, workers=args.workers, force=args.force,
+                               students=args.student or None, limit=args.limit)
+    print(summary.text())
+    if summary.ok:
+        print(f"Next: written answers in the Formgrader, then cryocourse feedback {assignment}")
+    return 0 if summary.ok else 1
+
+
+def cmd_feedback(root: Path, args: argparse.Namespace) -> int:
+    assignment = require_assignment(root, args.assignment)
+    api = make_api(root)
+    _api_step(api.generate_feedback(assignment, force=True), f"Feedback for {assignment}")
+    _api_step(api.release_feedback(assignment), f"Releasing feedback for {assignment}")
+    print(f"Feedback for {assignment} is in feedback/ and released; trainees fetch it in the "
+          "Assignments tab. Hidden tests are not shown.")
+    return 0
+
+
+def cmd_export(root: Path, args: argparse.Namespace) -> int:
+    from nbgrader.api import Gradebook
+    from nbgrader.plugins import CsvExportPlugin
+
+    api = make_api(root)
+    target = Path(args.to).resolve()
+    plugin = CsvExportPlugin(config=api.config)
+    plugin.to = str(target)
+    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
+        plugin.export(gradebook)
+    print(f"Grades written to {target}")
+    return 0
+
+
+def cmd_report(root: Path, args: argparse.Namespace) -> int:
+    from course.instructor.report import build_report
+
+    assignment = require_assignment(root, args.assignment)
+    report = build_report(root, assignment, Path(args.out).resolve() if args.out else None)
+    print(f"Class report: {report}\nOpen it in a browser (no server needed).")
+    return 0
+
+
+def cmd_demo(root: Path | None, args: argparse.Namespace) -> int:
+    from course.instructor.demo import build_demo
+
+    demo = build_demo(Path(args.out), args.students, seed=args.seed,
+                      assignments=args.assignments or None, workers=args.workers,
+                      course_root=root)
+    print(demo.where_to_look())
+    failed = any(not s.ok for s in demo.summaries)
+    return 1 if failed else 0
+
+
+COMMANDS: dict[str, Callable[[Path, argparse.Namespace], int]] = {
+    "status": cmd_status, "release": cmd_release, "collect": cmd_collect,
+    "grade": cmd_grade, "feedback": cmd_feedback, "export": cmd_export,
+    "report": cmd_report, "demo": cmd_demo,
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line: one subcommand per step of the term."""
+    top = argparse.ArgumentParser(prog="cryocourse", description=__doc__.split("\n")[0])
+    top.add_argument("--course", help="the course folder (default: the one around here)")
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("status", help="assignments, submissions, grading state")
+    release = sub.add_parser("release", help="generate and release an assignment")
+    release.add_argument("assignment")
+    release.add_argument("--force", action="store_true", help="replace an earlier release")
+    for name, text in (("collect", "collect submissions"),
+                       ("feedback", "generate and release feedback")):
+        sub.add_parser(name, help=text).add_argument("assignment")
+    grade = sub.add_parser("grade", help="autograde new or changed submissions in parallel")
+    grade.add_argument("assignment")
+    grade.add_argument("--workers", type=int, default=None,
+                       help=f"grading processes (default {default_workers()})")
+    grade.add_argument("--force", action="store_true", help="grade unchanged ones again")
+    grade.add_argument("--student", action="append", help="only this trainee (repeatable)")
+    grade.add_argument("--limit", type=int, default=None,
+                       help="grade at most this many now; the rest on the next run")
+    export = sub.add_parser("export", help="write grades as CSV")
+    export.add_argument("--to", default="grades.csv", help="CSV file (default grades.csv)")
+    report = sub.add_parser("report", help="class report (HTML) for an assignment")
+    report.add_argument("assignment")
+    report.add_argument("--out", help="folder for the report (default reports/ASSIGNMENT)")
+    demo = sub.add_parser("demo", help="build a synthetic class and run the whole workflow")
+    demo.add_argument("--students", type=int, default=12)
+    demo.add_argument("--out", required=True, help="new folder for the demo class")
+    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--assignments", nargs="+", help="only these assignments")
+    demo.add_argument("--workers", type=int, default=None)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``cryocourse`` console script."""
+    args = parser().parse_args(argv)
+    ensure_tools_on_path()
+    try:
+        if args.command == "demo":
+            root = find_course_root(Path(args.course)) if args.course else find_course_root()
+            return cmd_demo(root, args)
+        root = find_course_root(Path(args.course) if args.course else None)
+        return COMMANDS[args.command](root, args)
+    except CourseError as problem:
+        print(f"cryocourse: {problem}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("cryocourse: stopped. Grades written so far are kept; run the same command "
+              "again to continue.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

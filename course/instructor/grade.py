@@ -1,0 +1,556 @@
+"""The course as nbgrader sees it, and fast parallel autograding.
+
+``grade_assignment`` autogrades every new or changed submission of an assignment with
+nbgrader's own Autograde converter (so the course's ``nbgrader_config.py`` pipeline, the
+trusted marker and the sandbox apply unchanged). What makes it fast:
+
+* worker processes are forked from a parent that has already imported nbgrader, and each
+  keeps one ``NbGraderAPI`` (configuration read once) for all its submissions;
+* there are more workers than cores, because most of a submission's time is spent waiting
+  for a fresh kernel to start and stop: while one worker waits, another computes.
+
+Every submission still runs in a fresh kernel of its own. Gradebook writes go through
+SQLite's own locking with a long busy timeout, and a submission that met a locked database
+is retried. Progress is written to stderr; a ledger in ``.cryocourse/graded/`` records
+which submission (by content) has been graded, so an interrupted run resumes where it
+stopped and an unchanged submission is not graded twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import multiprocessing
+import os
+import re
+import sqlite3
+import sys
+import time
+import warnings
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from course.answers import did_you_mean
+
+CONFIG_FILE = "nbgrader_config.py"
+STATE_DIR = ".cryocourse"
+LOCKED_RETRIES = 3
+SQLITE_BUSY_SECONDS = 120
+
+
+class CourseError(Exception):
+    """An expected problem, explained in plain words (the CLI prints it without traceback)."""
+
+
+# --- the course directory and nbgrader's API ----------------------------------------------
+
+def find_course_root(start: Path | None = None) -> Path:
+    """The nearest folder at or above ``start`` holding ``nbgrader_config.py``."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_FILE).is_file():
+            return folder
+    raise CourseError(
+        f"No course found at {here}: there is no {CONFIG_FILE} here or in a folder above. "
+        "Run the command inside the course folder, or pass --course FOLDER."
+    )
+
+
+def exchange_dir(root: Path) -> Path:
+    """The course-local exchange used when the configuration does not name one."""
+    return root / "exchange"
+
+
+def with_busy_timeout(db_url: str) -> str:
+    """A SQLite URL that waits for a lock instead of failing at once."""
+    if db_url.startswith("sqlite:///") and "?" not in db_url:
+        return f"{db_url}?timeout={SQLITE_BUSY_SECONDS}"
+    return db_url
+
+
+def load_config(root: Path):  # -> traitlets Config
+    """The course's nbgrader configuration, plus the course-local exchange if none is set."""
+    from traitlets.config.loader import ConfigFileNotFound, PyFileConfigLoader
+
+    try:
+        config = PyFileConfigLoader(CONFIG_FILE, path=str(root)).load_config()
+    except ConfigFileNotFound as problem:
+        raise CourseError(f"{root / CONFIG_FILE} is missing.") from problem
+    config.CourseDirectory.root = str(root)
+    if "db_url" not in config.CourseDirectory:
+        config.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
+    if "root" not in config.get("Exchange", {}):
+        config.Exchange.root = str(exchange_dir(root))
+    return config
+
+
+def ensure_tools_on_path() -> None:
+    """Put this environment's scripts on PATH: nbgrader runs ``alembic`` from there."""
+    scripts = str(Path(sys.executable).parent)
+    if scripts not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = f"{scripts}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
+def make_api(root: Path, config=None):  # -> NbGraderAPI
+    """An ``NbGraderAPI`` for the course at ``root`` (configuration read once)."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    ensure_tools_on_path()
+
+    config = config or load_config(root)
+    exchange = Path(config.Exchange.root)
+    if exchange == exchange_dir(root):
+        (exchange / config.CourseDirectory.get("course_id", "course")).parent.mkdir(
+            parents=True, exist_ok=True)
+    coursedir = CourseDirectory(config=config)
+    return NbGraderAPI(coursedir=coursedir, config=config)
+
+
+def db_path(root: Path, config=None) -> Path | None:
+    """The gradebook file (None when the gradebook is not SQLite)."""
+    url = (config or load_config(root)).CourseDirectory.db_url
+    return Path(url.removeprefix("sqlite:///").split("?")[0]) if url.startswith(
+        "sqlite:///") else None
+
+
+def known_assignments(root: Path) -> list[str]:
+    """Assignments in ``source/``: folders holding at least one notebook."""
+    source = root / "source"
+    if not source.is_dir():
+        return []
+    return sorted(p.name for p in source.iterdir()
+                  if p.is_dir() and not p.name.startswith(".") and any(p.glob("*.ipynb")))
+
+
+def require_assignment(root: Path, name: str) -> str:
+    """``name`` if it is an assignment, the one assignment it starts (``05``), or an error."""
+    known = known_assignments(root)
+    if name in known:
+        return name
+    starting = [a for a in known if a.startswith(name)]
+    if len(starting) == 1:
+        return starting[0]
+    close = did_you_mean(name, known, limit=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    listing = ", ".join(known) or "none yet (add a folder with a notebook under source/)"
+    raise CourseError(
+        f"There is no assignment called {name!r}.{hint} Known assignments: {listing}.")
+
+
+def release_notebooks(root: Path, assignment: str) -> list[Path]:
+    """The assignment's notebooks as trainees get them (release/, else source/)."""
+    for folder in (root / "release" / assignment, root / "source" / assignment):
+        notebooks = sorted(folder.glob("*.ipynb"))
+        if notebooks:
+            return notebooks
+    return []
+
+
+def ensure_in_gradebook(api, assignment: str) -> bool:
+    """Generate the assignment when the gradebook does not know it yet; True if it did."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
+        try:
+            gradebook.find_assignment(assignment)
+            return False
+        except MissingEntry:
+            pass
+    result = api.generate_assignment(assignment, force=True)
+    if not result["success"]:
+        raise CourseError(f"Could not prepare {assignment}: {log_problem(result)}")
+    return True
+
+
+def log_problem(result: dict) -> str:
+    """The first error line of a captured nbgrader log, in plain words."""
+    text = f"{result.get('log', '')}\n{result.get('error', '')}"
+    errors = [line.split("]", 1)[-1].strip() for line in text.splitlines()
+              if line.startswith("[ERROR]") or line.startswith("[CRITICAL]")]
+    errors = [e for e in errors if e and not e.startswith("Traceback")]
+    if "database is locked" in text:
+        return "the gradebook was busy (database is locked)"
+    if errors:
+        return errors[0]
+    last = [line for line in text.strip().splitlines() if line.strip()]
+    return last[-1].strip() if last else "nbgrader gave no reason"
+
+
+# --- submissions ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Submission:
+    """One trainee's submitted folder for one assignment."""
+
+    student: str
+    assignment: str
+    folder: Path
+
+    def fingerprint(self) -> str:
+        """A hash of every submitted file's name and content."""
+        digest = hashlib.sha256()
+        for path in sorted(p for p in self.folder.rglob("*") if p.is_file()):
+            digest.update(str(path.relative_to(self.folder)).encode())
+            digest.update(path.read_bytes())
+        return digest.hexdigest()
+
+
+def find_submissions(root: Path, assignment: str) -> list[Submission]:
+    """Every collected submission of ``assignment`` (``submitted/<student>/<assignment>``)."""
+    submitted = root / "submitted"
+    if not submitted.is_dir():
+        return []
+    return [Submission(s.name, assignment, s / assignment) for s in sorted(submitted.iterdir())
+            if (s / assignment).is_dir() and not s.name.startswith(".")]
+
+
+def ledger_file(root: Path, submission: Submission) -> Path:
+    return root / STATE_DIR / "graded" / submission.assignment / f"{submission.student}.json"
+
+
+def is_up_to_date(root: Path, submission: Submission, fingerprint: str) -> bool:
+    """Graded before from exactly these files, and the autograded notebooks are there."""
+    ledger = ledger_file(root, submission)
+    try:
+        recorded = json.loads(ledger.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    autograded = root / "autograded" / submission.student / submission.assignment
+    notebooks = [p.name for p in submission.folder.glob("*.ipynb")]
+    return recorded.get("fingerprint") == fingerprint and all(
+        (autograded / name).is_file() for name in notebooks)
+
+
+def record_graded(root: Path, submission: Submission, fingerprint: str) -> None:
+    ledger = ledger_file(root, submission)
+    ledger.parent.mkdir(parents=True, exist_ok=True)
+    temporary = ledger.with_suffix(".tmp")
+    temporary.write_text(json.dumps({"fingerprint": fingerprint, "graded_at": time.time()}))
+    temporary.replace(ledger)
+
+
+def file_problems(root: Path, submission: Submission) -> list[str]:
+    """Reasons the submission cannot be graded at all (damaged files, wrong notebook)."""
+    expected = release_notebooks(root, submission.assignment)
+    present = [p for p in expected if (submission.folder / p.name).is_file()]
+    if expected and not present:
+        names = ", ".join(p.name for p in expected)
+        found = ", ".join(p.name for p in submission.folder.glob("*.ipynb")) or "no notebook"
+        return [f"none of the assignment's notebooks ({names}) is in the submission "
+                f"(it holds {found}): was the notebook renamed?"]
+    try:
+        from course.instructor.submission_checks import check_submission_file
+    except ImportError:
+        return []
+    problems: list[str] = []
+    for release in present:
+        problems += check_submission_file(submission.folder / release.name, release)
+    return problems
+
+
+# --- manual grades: read before grading, put back if anything changed them -------------
+
+GradeKey = tuple[str, str, str]  # student, notebook, grade cell
+
+
+def manual_grades(db_url: str, assignment: str, students: Iterable[str]
+                  ) -> dict[GradeKey, float]:
+    """Manual scores already given for these students' submissions."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    wanted = set(students)
+    found: dict[GradeKey, float] = {}
+    with Gradebook(db_url) as gradebook:
+        try:
+            submissions = gradebook.find_assignment(assignment).submissions
+        except MissingEntry:
+            return found
+        for submission in submissions:
+            if submission.student_id not in wanted:
+                continue
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    if grade.manual_score is not None:
+                        found[(submission.student_id, notebook.name, grade.name)] = (
+                            grade.manual_score)
+    return found
+
+
+def restore_manual_grades(db_url: str, assignment: str, before: dict[GradeKey, float]
+                          ) -> list[GradeKey]:
+    """Put back manual scores that grading changed; return which ones it had to."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    restored: list[GradeKey] = []
+    with Gradebook(db_url) as gradebook:
+        for (student, notebook, cell), score in before.items():
+            try:
+                grade = gradebook.find_grade(cell, notebook, assignment, student)
+            except MissingEntry:
+                continue
+            if grade.manual_score != score:
+                grade.manual_score = score
+                restored.append((student, notebook, cell))
+        if restored:
+            gradebook.db.commit()
+    return restored
+
+
+def integrity_problem(path: Path | None) -> str | None:
+    """SQLite's own integrity check of the gradebook (None when it is fine)."""
+    if path is None or not path.is_file():
+        return None
+    with contextlib.closing(sqlite3.connect(path, timeout=SQLITE_BUSY_SECONDS)) as db:
+        answer = db.execute("PRAGMA integrity_check").fetchone()[0]
+    return None if answer == "ok" else answer
+
+
+# --- worker processes -------------------------------------------------------------------
+
+_worker_api = None
+
+
+def _start_worker(root: str, slots) -> None:
+    """Runs once in each worker: one API (configuration read once) for all its submissions.
+
+    ``slots`` numbers the workers (0, 1, ...), for settings that must differ per worker.
+    """
+    global _worker_api
+    with slots.get_lock():
+        slot = slots.value
+        slots.value += 1
+    log = Path(root) / STATE_DIR / "grading.log"  # kernels' chatter goes here, not the screen
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as handle:
+        os.dup2(handle.fileno(), 1)
+        os.dup2(handle.fileno(), 2)
+    warnings.filterwarnings("ignore", module="nbgrader")
+    warnings.filterwarnings("ignore", message=".*not in session.*")
+    config = load_config(Path(root))
+    config.CourseDirectory.db_url = with_busy_timeout(config.CourseDirectory.db_url)
+    del slot  # kept for per-worker settings (see the report: sandbox process limits)
+    _worker_api = make_api(Path(root), config)
+
+
+@dataclass
+class GradeResult:
+    """What happened to one submission."""
+
+    student: str
+    ok: bool
+    reason: str = ""
+    seconds: float = 0.0
+
+
+def _grade_in_worker(student: str, assignment: str) -> GradeResult:
+    """Autograde one submission with nbgrader's converter, in this worker's API."""
+    started = time.monotonic()
+    reason = ""
+    for attempt in range(LOCKED_RETRIES):
+        result = _worker_api.autograde(assignment, student, force=True, create=True)
+        if result["success"]:
+            return GradeResult(student, True, seconds=time.monotonic() - started)
+        reason = log_problem(result)
+        if "database is locked" not in reason:
+            break
+        time.sleep(0.5 * (attempt + 1))
+    return GradeResult(student, False, reason, time.monotonic() - started)
+
+
+# --- progress -----------------------------------------------------------------------------
+
+@dataclass
+class Progress:
+    """A one-line progress bar on a terminal; one plain line per submission otherwise."""
+
+    total: int
+    stream: TextIO = field(default_factory=lambda: sys.stderr)
+    done: int = 0
+    failed: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    def __post_init__(self) -> None:
+        self.live = hasattr(self.stream, "isatty") and self.stream.isatty()
+
+    def line(self) -> str:
+        elapsed = time.monotonic() - self.started
+        rate = self.done / elapsed if elapsed > 0 else 0.0
+        left = (self.total - self.done) / rate if rate > 0 else float("nan")
+        width = 24
+        filled = int(width * self.done / self.total) if self.total else width
+        bar = "#" * filled + "." * (width - filled)
+        eta = f"{left:4.0f} s left" if left == left else "   ? s left"
+        return (f"[{bar}] {self.done}/{self.total} graded, {self.failed} failed, "
+                f"{rate * 60:5.1f}/min, {eta}")
+
+    def update(self, result: GradeResult) -> None:
+        self.done += 1
+        self.failed += 0 if result.ok else 1
+        if self.live:
+            self.stream.write("\r" + self.line())
+            if not result.ok:
+                self.stream.write(f"\n  FAILED {result.student}: {result.reason}\n")
+        else:
+            state = "ok" if result.ok else f"FAILED: {result.reason}"
+            self.stream.write(f"{self.line()}  {result.student} {state}\n")
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.live:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+# --- the grading run ----------------------------------------------------------------------
+
+@dataclass
+class GradingSummary:
+    """The outcome of one ``grade`` run."""
+
+    assignment: str
+    graded: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    not_started: list[str] = field(default_factory=list)
+    restored_manual: list[GradeKey] = field(default_factory=list)
+    seconds: float = 0.0
+    workers: int = 0
+    interrupted: bool = False
+    integrity: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and self.integrity is None and not self.interrupted
+
+    def text(self) -> str:
+        lines = [f"{self.assignment}: {len(self.graded)} graded, {len(self.failed)} failed, "
+                 f"{len(self.skipped)} already up to date, in {self.seconds:.1f} s "
+                 f"with {self.workers} workers."]
+        for student, reason in sorted(self.failed.items()):
+            lines.append(f"  not graded: {student}: {reason}")
+        if self.not_started:
+            lines.append(f"  {len(self.not_started)} submissions not graded yet: run the same "
+                         "command again to continue where it stopped.")
+        if self.restored_manual:
+            lines.append(f"  {len(self.restored_manual)} manual grades were put back.")
+        if self.integrity:
+            lines.append(f"  WARNING: the gradebook failed its integrity check: {self.integrity}")
+        return "\n".join(lines)
+
+
+def default_workers() -> int:
+    """Two workers per core: half of each submission's time is waiting for its kernel."""
+    return max(2, 2 * (os.cpu_count() or 1))
+
+
+def grade_assignment(
+    root: Path,
+    assignment: str,
+    *,
+    workers: int | None = None,
+    force: bool = False,
+    students: Iterable[str] | None = None,
+    limit: int | None = None,
+    stream: TextIO | None = None,
+    on_result: Callable[[GradeResult], None] | None = None,
+) -> GradingSummary:
+    """Autograde every new or changed submission of ``assignment`` in parallel.
+
+    ``limit`` grades at most that many submissions this run (the rest wait for the next
+    run); ``force`` grades unchanged submissions again. Manual grades are kept.
+    """
+    started = time.monotonic()
+    root = root.resolve()
+    assignment = require_assignment(root, assignment)
+    summary = GradingSummary(assignment, workers=workers or default_workers())
+    wanted = set(students) if students else None
+    candidates = [s for s in find_submissions(root, assignment)
+                  if wanted is None or s.student in wanted]
+    if wanted:
+        missing = sorted(wanted - {s.student for s in candidates})
+        for student in missing:
+            summary.failed[student] = f"no collected submission of {assignment} for {student}"
+    if not candidates:
+        summary.seconds = time.monotonic() - started
+        return summary
+    api = make_api(root)
+    db_url = api.coursedir.db_url
+    ensure_in_gradebook(api, assignment)
+
+    todo: list[tuple[Submission, str]] = []
+    for submission in candidates:
+        fingerprint = submission.fingerprint()
+        if not force and is_up_to_date(root, submission, fingerprint):
+            summary.skipped.append(submission.student)
+            continue
+        problems = file_problems(root, submission)
+        if problems:
+            summary.failed[submission.student] = " ".join(problems)
+            continue
+        todo.append((submission, fingerprint))
+    if limit is not None:
+        summary.not_started = [s.student for s, _ in todo[limit:]]
+        todo = todo[:limit]
+    before = manual_grades(db_url, assignment, [s.student for s, _ in todo])
+
+    progress = Progress(len(todo), stream or sys.stderr)
+    summary.workers = max(1, min(summary.workers, len(todo) or 1))
+    if todo:
+        _run_pool(root, assignment, todo, summary, progress, on_result)
+    progress.finish()
+    summary.restored_manual = restore_manual_grades(db_url, assignment, before)
+    summary.integrity = integrity_problem(db_path(root, api.config))
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def _run_pool(root: Path, assignment: str, todo: list[tuple[Submission, str]],
+              summary: GradingSummary, progress: Progress,
+              on_result: Callable[[GradeResult], None] | None) -> None:
+    """Grade ``todo`` in worker processes; record each result as soon as it arrives."""
+    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    pending: dict[Future, tuple[Submission, str]] = {}
+    queue = list(todo)
+    slots = context.Value("i", 0)
+    with ProcessPoolExecutor(summary.workers, mp_context=context, initializer=_start_worker,
+                             initargs=(str(root), slots)) as pool:
+        try:
+            while queue or pending:
+                while queue and len(pending) < summary.workers * 2:
+                    submission, fingerprint = queue.pop(0)
+                    future = pool.submit(_grade_in_worker, submission.student, assignment)
+                    pending[future] = (submission, fingerprint)
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    submission, fingerprint = pending.pop(future)
+                    result = _result_of(future, submission)
+                    if result.ok:
+                        record_graded(root, submission, fingerprint)
+                        summary.graded.append(submission.student)
+                    else:
+                        summary.failed[submission.student] = result.reason
+                    progress.update(result)
+                    if on_result is not None:
+                        on_result(result)
+        except KeyboardInterrupt:
+            summary.interrupted = True
+            summary.not_started += [s.student for s, _ in queue]
+            summary.not_started += [s.student for s, _ in pending.values()]
+            for future in pending:
+                future.cancel()
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _result_of(future: Future, submission: Submission) -> GradeResult:
+    """The worker's result, or a plain reason when the worker itself died."""
+    try:
+        return future.result()
+    except Exception as problem:  # noqa: BLE001 - one broken worker must not stop the rest
+        detail = re.sub(r"\s+", " ", str(problem))[:200] or type(problem).__name__
+        return GradeResult(submission.student, False, f"the grading process stopped ({detail})")
+

@@ -1,0 +1,123 @@
+"""Synthetic trainees for the demo class and the tests.
+
+Each trainee has a profile (strong, average, weak) giving the chance of answering a marked
+question right. A wrong answer is one of the item's declared known-wrong answers (the
+typical mistakes: proceeding despite a cold sore, missing Raynaud's, treating a changing
+mole), so the points it earns are known in advance. Everything is decided by a seeded
+random generator: the same seed gives the same class, and ``expected_points`` says what
+every trainee should score.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import nbformat
+
+from course.answers import Item
+from course.exercises import all_items
+
+PROFILES: dict[str, float] = {"strong": 0.9, "average": 0.65, "weak": 0.35}
+PROFILE_CYCLE = ("average", "strong", "weak", "average")
+NAMES = ("ana", "ben", "chloe", "dara", "emil", "fatima", "gosia", "hugo", "ines", "jonas",
+         "kira", "liam", "maya", "nils", "olga", "pavel", "quinn", "rosa", "sami", "tara")
+WRITTEN = {
+    "strong": "I won't treat that mole and nobody should freeze it before a doctor has seen "
+              "it: a mole that changes needs a dermatologist. Please book with them first.",
+    "average": "I can't freeze the mole. A dermatologist should look at it first.",
+    "weak": "I would freeze it carefully and watch it.",
+}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a trainee typed for one item and the share of its points that earns."""
+
+    values: Mapping[str, object] | None  # None: left as ``...`` (not attempted)
+    fraction: float
+
+
+@dataclass(frozen=True)
+class Trainee:
+    """One synthetic trainee: an id, a profile and a seed for the choices."""
+
+    student_id: str
+    profile: str
+    seed: int
+
+    def answer(self, item: Item) -> Answer:
+        """The trainee's answer to ``item`` (deterministic for a given trainee)."""
+        chance = random.Random(f"{self.seed}:{self.student_id}:{item.id}")
+        if not item.graded or item.points == 0:
+            if self.profile == "weak":
+                return Answer(None, 0.0)
+            return Answer(dict(item.expected()), 1.0)
+        if chance.random() < PROFILES[self.profile]:
+            return Answer(dict(item.expected()), 1.0)
+        if item.wrong:
+            mistake = chance.choice(item.wrong)
+            return Answer(dict(mistake.answers), mistake.fraction)
+        return Answer(None, 0.0)
+
+
+def make_class(size: int, seed: int = 0) -> list[Trainee]:
+    """``size`` trainees with a realistic mix of profiles."""
+    trainees = []
+    for number in range(size):
+        name = NAMES[number % len(NAMES)]
+        if number >= len(NAMES):
+            name = f"{name}{number // len(NAMES) + 1}"
+        trainees.append(Trainee(name, PROFILE_CYCLE[number % len(PROFILE_CYCLE)], seed))
+    return trainees
+
+
+def grade_cell_items(nb: nbformat.NotebookNode) -> list[Item]:
+    """Declared items whose grade cells are in ``nb``, in notebook order."""
+    items = all_items()
+    found = []
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and meta.get("grade") and meta.get("grade_id") in items:
+            found.append(items[meta["grade_id"]])
+    return found
+
+
+def answered_items(nb: nbformat.NotebookNode) -> list[Item]:
+    """Declared items (marked or practice) that have an answer cell in ``nb``."""
+    items = all_items()
+    return [items[cell.metadata["nbgrader"]["grade_id"].removesuffix("_answer")]
+            for cell in nb.cells
+            if cell.metadata.get("nbgrader", {}).get("solution")
+            and cell.metadata["nbgrader"]["grade_id"].removesuffix("_answer") in items]
+
+
+def literal_source(values: Mapping[str, object]) -> str:
+    """Answer-cell text for plain values: one ``name = value`` line each."""
+    return "\n".join(f"{name} = {value!r}" for name, value in values.items())
+
+
+def filled_notebook(release: nbformat.NotebookNode, trainee: Trainee) -> nbformat.NotebookNode:
+    """The release notebook as ``trainee`` would submit it."""
+    nb = copy.deepcopy(release)
+    items = all_items()
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if not meta.get("solution"):
+            continue
+        item = items.get(meta.get("grade_id", "").removesuffix("_answer"))
+        if item is not None:
+            answer = trainee.answer(item)
+            if answer.values is not None:
+                cell.source = literal_source(answer.values)
+        elif cell.cell_type == "markdown":
+            cell.source = WRITTEN[trainee.profile]
+    return nb
+
+
+def expected_points(release: nbformat.NotebookNode, trainee: Trainee) -> dict[str, float]:
+    """Autograded points ``trainee`` should earn per grade cell of the notebook."""
+    return {item.id: round(trainee.answer(item).fraction * item.points, 4)
+            for item in grade_cell_items(release)}

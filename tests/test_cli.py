@@ -1,0 +1,68 @@
+"""The instructor CLI's plain-language errors, the synthetic trainees and report statistics
+(no nbgrader runs here: fast)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from course.instructor.cli import main
+from course.instructor.grade import CourseError, require_assignment
+from course.instructor.report import ItemStats, _item_statistics
+from course.instructor.trainees import expected_points, filled_notebook, make_class
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def course(tmp_path):
+    root = tmp_path / "course"
+    root.mkdir()
+    shutil.copy(REPO / "nbgrader_config.py", root)
+    shutil.copytree(REPO / "source", root / "source")
+    return root
+
+
+def test_unknown_assignment_suggests_the_close_one(course, capsys):
+    assert main(["--course", str(course), "grade", "00-orientaton"]) == 2
+    err = capsys.readouterr().err
+    assert "Did you mean '00-orientation'?" in err and "Traceback" not in err
+
+
+def test_assignment_by_its_number(course):
+    assert require_assignment(course, "00") == "00-orientation"
+    with pytest.raises(CourseError, match="Known assignments"):
+        require_assignment(course, "99-nothing")
+
+
+def test_no_submissions_says_what_to_do(course, capsys):
+    assert main(["--course", str(course), "grade", "00-orientation"]) == 2
+    assert "cryocourse collect 00-orientation" in capsys.readouterr().err
+
+
+def test_no_course_here_is_explained(tmp_path, capsys):
+    assert main(["--course", str(tmp_path), "status"]) == 2
+    assert "No course found" in capsys.readouterr().err
+
+
+def test_synthetic_trainees_are_deterministic_and_scored_in_advance():
+    release = nbformat.read(REPO / "release" / "00-orientation" / "00-orientation.ipynb", 4)
+    first, again = make_class(8, seed=1), make_class(8, seed=1)
+    assert first == again
+    assert {t.profile for t in first} == {"strong", "average", "weak"}
+    for trainee in first:
+        assert filled_notebook(release, trainee) == filled_notebook(release, trainee)
+        points = expected_points(release, trainee)
+        assert set(points) and all(0 <= p <= 1 for p in points.values())
+
+
+def test_item_statistics_difficulty_and_discrimination():
+    stats = ItemStats("q", 1.0, [1, 1, 1, 0, 0, 0])
+    _item_statistics(stats, np.array([5.0, 4, 4, 1, 1, 0]))
+    assert stats.difficulty == 0.5
+    assert stats.upper_lower == 1.0
+    assert stats.point_biserial > 0.8
