@@ -12,6 +12,8 @@ from course.answers import AnswerFormatError, Item, did_you_mean
 
 LESSON_MODULES = (
     "orientation",
+    "physiology",
+    "timing",
     "modalities",
     "aftercare",
 )

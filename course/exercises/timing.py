@@ -1,0 +1,191 @@
+"""Lesson 03, timing limits: maximum exposures, session logs, remaining time, course spacing.
+
+The recorded logs and schedules below are made-up practice scenarios (not facts); every
+expected answer is worked out from them by ``course.timing`` with the knowledge base's limits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from course.answers import Answers, Choice, Item, Names, Number, Score, Scorer, Wrong, YesNo
+from course.knowledge import MAX_BASIS_KINDS, find_modality
+from course.timing import (
+    LogEvent,
+    check_course,
+    check_log,
+    headline_limit,
+    min_interval_days,
+    remaining_seconds,
+    violating_labels,
+)
+
+CRYOMASSAGE_LOG: tuple[LogEvent, ...] = (
+    LogEvent("A", "face", 0, 90),
+    LogEvent("B", "neck", 90, 60),
+    LogEvent("C", "face", 150, 4, spot="left cheek"),
+    LogEvent("D", "face", 154, 80),
+    LogEvent("E", "decollete", 234, 50),
+    LogEvent("F", "face", 284, 40),
+)
+"""A recorded liquid-nitrogen cryomassage: moving passes, and one line where the swab stopped."""
+
+CHAMBER_SESSIONS: Mapping[str, tuple[float, float]] = {
+    "A": (-120.0, 170.0),
+    "B": (-150.0, 110.0),
+    "C": (-160.0, 150.0),
+    "D": (-110.0, 175.0),
+}
+"""One day's cryosauna sessions: line -> (cabin temperature °C, seconds in the cabin)."""
+
+COLD_AIR_AREA = "back"
+COLD_AIR_PASSES: tuple[LogEvent, ...] = (
+    LogEvent("1", COLD_AIR_AREA, 0, 70),
+    LogEvent("2", COLD_AIR_AREA, 70, 65),
+)
+"""A local cold-air session so far: two passes over the lower back."""
+
+PROPOSED_SCHEDULE: tuple[date, ...] = (
+    date(2025, 10, 6), date(2025, 10, 13), date(2025, 10, 20),
+    date(2025, 10, 24), date(2025, 10, 31), date(2025, 11, 7),
+)
+"""A cryomassage course a client asks for (one date falls too soon)."""
+
+
+def chamber_violations(label: str) -> tuple[str, ...]:
+    """The violation messages for one line of CHAMBER_SESSIONS."""
+    temp_c, seconds = CHAMBER_SESSIONS[label]
+    event = LogEvent(label, "whole_body", 0, seconds)
+    return tuple(v.message for v in check_log("cryosauna", [event], chamber_temp_c=temp_c))
+
+
+def _wrong_chamber_line() -> str:
+    wrong = [label for label in CHAMBER_SESSIONS if chamber_violations(label)]
+    if len(wrong) != 1:
+        raise ValueError(f"The chamber scenario must have exactly one wrong line; found {wrong}.")
+    return wrong[0]
+
+
+@dataclass(frozen=True)
+class LogLines(Names):
+    """A list of log-line letters (Names, with an example that fits)."""
+
+    def describe(self) -> str:
+        return f'a list of {self.label} letters in quotes, like ["A", "B"]'
+
+
+def _log_labels() -> dict[str, str]:
+    """Every accepted spelling of a cryomassage log line -> its label."""
+    spellings: dict[str, str] = {}
+    for event in CRYOMASSAGE_LOG:
+        spellings[event.label] = event.label
+        spellings[f"line {event.label}"] = event.label
+    return spellings
+
+
+def picked_lines(name: str) -> Scorer:
+    """Partial credit for picking lines: (right picks - wrong picks) / lines to find."""
+
+    def scorer(given: Answers, expected: Answers) -> Score:
+        chosen, right = set(given[name]), set(expected[name])  # type: ignore[arg-type]
+        hits, extra = len(chosen & right), len(chosen - right)
+        fraction = max(0.0, (hits - extra) / len(right)) if right else float(not chosen)
+        if fraction == 1:
+            return Score(1.0, "correct")
+        notes = []
+        if hits < len(right):
+            notes.append("At least one line that breaks a limit is missing.")
+        if extra:
+            notes.append("At least one line you picked is within the limits.")
+        return Score(fraction, "partly correct" if fraction > 0 else "incorrect", tuple(notes))
+
+    return scorer
+
+
+def _headline_minutes(modality: str) -> float:
+    limit = headline_limit(modality)
+    if limit is None:
+        raise ValueError(f"{modality} has no teachable limit.")
+    return limit.max_s / 60
+
+
+def _used_cold_air_s() -> float:
+    return sum(event.duration_s for event in COLD_AIR_PASSES)
+
+
+ITEMS = (
+    Item(
+        id="timing_practice_basis_cryoelectrophoresis",
+        answers={"basis": Choice(MAX_BASIS_KINDS, aliases={"no limit": "none",
+                                                           "nothing": "none"})},
+        expected=lambda: {"basis": find_modality("cryoelectrophoresis").max_basis_kind},
+        points=0,
+        graded=False,
+        hints=("Find the cryoelectrophoresis row in the table of limits.",
+               "Which source describes cryoelectrophoresis at all, and is it peer reviewed?"),
+        explanation="Only one salon article (S1) describes it, and it delivers drugs: there is "
+        "no limit the course can teach, and a cosmetologist refers the client.",
+    ),
+    Item(
+        id="timing_practice_session_count_is_safety_limit",
+        answers={"is_safety_limit": YesNo()},
+        expected=lambda: {"is_safety_limit": False},
+        points=0,
+        graded=False,
+        hints=("Read the 'sessions' column of the course-spacing table again.",),
+        explanation="'About 10 sessions' or '15-20 sessions' is what a salon says you need for "
+        "a result: an efficacy claim. The safety rules are the time per session and the gap "
+        "between sessions.",
+    ),
+    Item(
+        id="timing_max_minutes_cryomassage",
+        answers={"max_minutes": Number("minutes", 0, 120, whole=True)},
+        expected=lambda: {"max_minutes": _headline_minutes("ln2_cryomassage")},
+        points=1,
+        wrong=(Wrong({"max_minutes": 7}), Wrong({"max_minutes": 2})),
+    ),
+    Item(
+        id="timing_log_violations_cryomassage",
+        answers={"wrong_lines": LogLines(_log_labels, "log line")},
+        expected=lambda: {
+            "wrong_lines": list(violating_labels(check_log("ln2_cryomassage", CRYOMASSAGE_LOG)))
+        },
+        points=2,
+        scorer=picked_lines("wrong_lines"),
+        wrong=(Wrong({"wrong_lines": ["F"]}, 0.5),
+               Wrong({"wrong_lines": ["A", "B", "C", "D", "E", "F"]}, 0.0)),
+    ),
+    Item(
+        id="timing_chamber_wrong_line",
+        answers={"wrong_line": Choice(tuple(CHAMBER_SESSIONS),
+                                      aliases={f"line {k}": k for k in CHAMBER_SESSIONS})},
+        expected=lambda: {"wrong_line": _wrong_chamber_line()},
+        points=1,
+        wrong=(Wrong({"wrong_line": "D"}), Wrong({"wrong_line": "A"})),
+    ),
+    Item(
+        id="timing_remaining_seconds_cold_air",
+        answers={"remaining_seconds": Number("seconds", 0, 3600, whole=True)},
+        expected=lambda: {
+            "remaining_seconds": remaining_seconds("cold_air_local", _used_cold_air_s())
+        },
+        points=1,
+        wrong=(Wrong({"remaining_seconds": 135}), Wrong({"remaining_seconds": 165})),
+    ),
+    Item(
+        id="timing_course_min_days_cryomassage",
+        answers={"min_days": Number("days", 0, 365, whole=True)},
+        expected=lambda: {"min_days": min_interval_days("ln2_cryomassage")},
+        points=1,
+        wrong=(Wrong({"min_days": 30}), Wrong({"min_days": 1})),
+    ),
+    Item(
+        id="timing_course_schedule_compliant",
+        answers={"is_compliant": YesNo()},
+        expected=lambda: {"is_compliant": not check_course("ln2_cryomassage", PROPOSED_SCHEDULE)},
+        points=1,
+        wrong=(Wrong({"is_compliant": True}),),
+    ),
+)
