@@ -337,10 +337,11 @@ PRESETS: dict[str, Preset] = {
         illustrative=False,
     ),
     "cryosauna": Preset(
-        Exposure(agent_temp_c=-160.0, h_w_m2k=6.0, duration_s=180.0),
-        "Cryosauna, nitrogen gas to the neck, 3 min",
+        Exposure(agent_temp_c=-160.0, h_w_m2k=6.0, duration_s=120.0),
+        "Cryosauna, nitrogen gas to the neck, 2 min",
         "cryosauna",
-        "S1 (001_6f82df9865416c89.txt: gas −170 °C, 1–3 min); Bouzigon et al. 2016",
+        "S1 (001_6f82df9865416c89.txt: gas −170 °C, 1–3 min); Bouzigon et al. 2016; "
+        "2 min because the course's limit at −135 °C or colder is 2 min (Selfe et al. 2014)",
         illustrative=True,
     ),
     "ln2_applicator_moving": Preset(

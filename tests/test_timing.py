@@ -274,3 +274,19 @@ def test_duration_and_source_labels():
     assert source_label("001_6f82df9865416c89.txt") == "S1"
     assert "2014" in source_label("selfe2014")
     assert source_label("not-a-source") == "not-a-source"
+
+
+def test_every_simulator_preset_of_a_course_modality_keeps_the_course_time_limit():
+    """The simulator never demonstrates, as routine, a session the course forbids."""
+    from course.physiology import PRESETS
+    from course.timing import TimingError, remaining_seconds
+
+    for name, preset in PRESETS.items():
+        if preset.modality is None:
+            continue  # reference exposures (ice pack, cooling pad), not course modalities
+        chamber = preset.exposure.agent_temp_c if preset.modality == "cryosauna" else None
+        try:
+            left = remaining_seconds(preset.modality, 0, chamber_temp_c=chamber)
+        except TimingError:
+            continue  # physician-only modality: never timed by a cosmetologist
+        assert preset.exposure.duration_s <= left, name
