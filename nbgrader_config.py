@@ -67,6 +67,9 @@ c.Autograde.sanitize_preprocessors = [
 c.SandboxedExecute.timeout = 30  # seconds per cell
 c.SandboxedExecute.notebook_timeout = 600  # seconds per notebook
 c.SandboxedExecute.startup_timeout = 60
+# Each sandboxed kernel serves one submission and is thrown away: stop it at once instead
+# of waiting for a graceful shutdown (which idles up to seconds per submission).
+c.SandboxedExecute.shutdown_kernel = "immediate"
 
 # Marks come from the trusted marker (answers read from the notebook's text), never from
 # objects the trainee's code made. It runs after execution and before grades are saved.

@@ -16,6 +16,8 @@ LESSON_MODULES = (
     "timing",
     "modalities",
     "aftercare",
+    "contraindications",
+    "screening_cases",
 )
 
 
