@@ -121,8 +121,10 @@ def _vignette(name: str, intake: Mapping[str, Any], modality: str) -> str:
     """A plain-language description generated from the intake."""
     kb = load()
     chosen = kb.modalities[modality]
-    parts = [f"{name}, {intake['age']}, asks for {chosen.name.lower()} ({intake['site']})."]
-    names = [kb.conditions[code].name.lower() for code in intake["conditions"]]
+    area = str(intake["site"]).replace("_", " ").replace("decollete", "décolleté")
+    parts = [f"{name}, {intake['age']}, asks for {chosen.name[0].lower()}{chosen.name[1:]}; "
+             f"area: {area}."]
+    names = [kb.conditions[code].name for code in intake["conditions"]]
     parts.append("The form lists: " + "; ".join(names) + "." if names
                  else "The form lists no health problems.")
     if intake.get("pregnant"):
@@ -171,7 +173,10 @@ def practice(seed: int | None = None) -> Case:
         "skin_wet": intake_chance(rng, settings["skin_wet"]),
         "sun_exposure_planned": intake_chance(rng, settings["sun_exposure_planned"]),
     }
-    if intake_chance(rng, settings["bp_not_controlled"]):
+    # Only a client who has high blood pressure (on the form or today) can say it is not
+    # controlled; for anyone else the question does not arise.
+    has_high_bp = "hypertension" in intake["conditions"] or intake["systolic_bp"] >= 140
+    if intake_chance(rng, settings["bp_not_controlled"]) and has_high_bp:
         intake["bp_controlled"] = False
     for lesion, chance in settings["lesion"].items():
         if intake_chance(rng, chance):
