@@ -85,20 +85,20 @@ def screening_item(item_id: str, reference: Callable[[], Case], prefix: str, poi
 # `distractor`: a finding that is NOT in the case, for the "one extra wrong finding" example;
 # `extra_fraction`: what that answer earns (outcome right, findings (right - wrong) / required).
 ASSESSMENT: tuple[tuple[str, str, str, float], ...] = (
-    ("c01", "healthy_face", "migraine", 0.5),
-    ("c02", "raynauds_chamber", "epilepsy", 0.5),
-    ("c04", "rosacea_cryomassage", "acne", 0.5),
-    ("c06", "high_bp_today_chamber", "heart_disease", 0.75),
-    ("c08", "damp_face_cryomassage", "sunburn", 0.5),
-    ("c10", "pustular_acne_cryomassage", "acne", 0.5),
-    ("c11", "migraine_holiday_cryomassage", "rosacea", 0.75),
-    ("c14", "wart_removal_request", "changing_pigmented_lesion", 0.75),
-    ("c18", "cryoglobulinaemia_fat_freezing", "open_wound", 0.75),
-    ("c21", "diabetic_feet_cold_air", "raynauds", 0.5),
-    ("c28", "angina_chamber", "hypertension", 0.5),
-    ("c33", "cold_hives_cryomassage", "herpes", 0.5),
-    ("c35", "depression_request", "migraine", 0.75),
-    ("c38", "vapour_before_seaside", "wet_skin", 0.5),
+    ("c01", "cryomassage", "migraine", 0.5),
+    ("c02", "chamber", "epilepsy", 0.5),
+    ("c04", "cryomassage", "acne", 0.5),
+    ("c06", "chamber", "heart_disease", 0.75),
+    ("c08", "cryomassage", "sunburn", 0.5),
+    ("c10", "cryomassage", "acne", 0.5),
+    ("c11", "cryomassage", "rosacea", 0.75),
+    ("c14", "cryomassage", "changing_pigmented_lesion", 0.75),
+    ("c18", "fat_freezing", "open_wound", 0.75),
+    ("c21", "cold_air", "raynauds", 0.5),
+    ("c28", "chamber", "hypertension", 0.5),
+    ("c33", "cryomassage", "herpes", 0.5),
+    ("c35", "cryomassage", "migraine", 0.75),
+    ("c38", "vapour", "wet_skin", 0.5),
 )
 
 
