@@ -24,8 +24,9 @@ from course.knowledge import (
     find,
     load,
 )
+from course.views.html import Html
+from course.views.html import table as _table
 from course.views.modalities import sources_text
-from course.views.scope import Html
 from course.views.style import OKABE_ITO
 
 LEVEL_COLOURS = {
@@ -42,16 +43,6 @@ LEVEL_MEANINGS = {
 }
 KIND_LABELS = {"normal": "normal: expected, tell the client and record it",
                "stop_and_report": "stop and report: stop, record, refer"}
-
-
-def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], caption: str = "") -> Html:
-    """An HTML table from plain-text cells (all escaped)."""
-    head = "".join(f"<th style='text-align:left'>{escape(text)}</th>" for text in header)
-    body = "".join(
-        "<tr>" + "".join(f"<td style='text-align:left'>{escape(text)}</td>" for text in row)
-        + "</tr>" for row in rows)
-    caption_html = f"<caption>{escape(caption)}</caption>" if caption else ""
-    return Html(f"<table>{caption_html}<tr>{head}</tr>{body}</table>")
 
 
 # --------------------------------------------------------------------------- aftercare

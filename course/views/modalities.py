@@ -15,7 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from course.knowledge import Knowledge, Modality, UnknownNameError, find, find_source, load
-from course.views.scope import Html
+from course.views.html import Html
 from course.views.style import OKABE_ITO
 
 PERFORMER_COLOURS = {"cosmetologist": OKABE_ITO["bluish_green"],

@@ -1,6 +1,6 @@
 """Lesson 01 views: tables and static runs around the cold-response simulator.
 
-Each function is one call in the notebook and returns :class:`~course.views.scope.Html`
+Each function is one call in the notebook and returns :class:`~course.views.html.Html`
 (a string a notebook shows as HTML), or a matplotlib Figure with a one-line text summary
 for screen readers. Numbers come from ``course.physiology`` (the model and its sources) and
 ``course.knowledge`` (limits, side effects, claims), never from the notebook.
@@ -36,6 +36,8 @@ from course.physiology import (
     simulate,
 )
 from course.views.evidence import KIND_LABELS
+from course.views.html import Html
+from course.views.html import table as _table
 from course.views.modalities import maximum_text, sources_text
 from course.views.physiology import (
     FLOW_COLOUR,
@@ -47,7 +49,6 @@ from course.views.physiology import (
     summary,
     verdict,
 )
-from course.views.scope import Html
 from course.views.style import OKABE_ITO
 
 STILL_VS_MOVING = ("ln2_applicator_static", "ln2_applicator_moving")
@@ -59,16 +60,6 @@ LESSON_CLAIMS = ("collagen_stimulation", "normalizes_circulation", "doesnt_freez
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _table(header: Iterable[str], rows: Iterable[Iterable[str]], caption: str = "") -> Html:
-    """An HTML table from plain-text cells (every cell escaped)."""
-    head = "".join(f"<th style='text-align:left'>{escape(text)}</th>" for text in header)
-    body = "".join(
-        "<tr>" + "".join(f"<td style='text-align:left'>{escape(text)}</td>" for text in row)
-        + "</tr>" for row in rows)
-    caption_html = f"<caption>{escape(caption)}</caption>" if caption else ""
-    return Html(f"<table>{caption_html}<tr>{head}</tr>{body}</table>")
 
 
 def seconds_text(seconds: float) -> str:

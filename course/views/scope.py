@@ -5,13 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from course.knowledge import load
-
-
-class Html(str):
-    """Text that a notebook shows as HTML (and tests read as a plain string)."""
-
-    def _repr_html_(self) -> str:
-        return str(self)
+from course.views.html import Html
 
 
 def scope_of_practice_rows() -> list[tuple[str, str, str, str]]:

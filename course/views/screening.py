@@ -26,9 +26,9 @@ from course.screening import (
     screen,
 )
 from course.views.evidence import conflict_card
+from course.views.html import Html
 from course.views.knowledge import contraindication_matrix_html
 from course.views.modalities import sources_text
-from course.views.scope import Html
 from course.views.style import CATEGORY_COLOURS, CATEGORY_LABELS, CATEGORY_TEXT_COLOURS
 
 LESION_LABELS = {

@@ -31,8 +31,8 @@ from course.timing import (
     source_label,
     time_limits,
 )
+from course.views.html import Html
 from course.views.physiology import figure_png
-from course.views.scope import Html
 from course.views.style import OKABE_ITO
 
 WITHIN_COLOUR = OKABE_ITO["blue"]
