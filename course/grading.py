@@ -23,8 +23,9 @@ from course.exercises import item as find_item
 
 _hints_shown: defaultdict[str, int] = defaultdict(int)
 
-MARKS = {"correct": "✅", "partly correct": "🟡", "incorrect": "❌", "not attempted": "⬜",
-         "malformed": "❌", "well formed": "✅", "error": "❌"}
+# Symbols that ordinary text fonts carry (colour emoji show as empty boxes on some machines).
+MARKS = {"correct": "✔", "partly correct": "◐", "incorrect": "✘", "not attempted": "○",
+         "malformed": "✘", "well formed": "✔", "error": "✘"}
 
 
 @dataclass(frozen=True)

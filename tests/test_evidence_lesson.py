@@ -69,11 +69,11 @@ def test_claim_sorter_gives_feedback_when_a_level_is_set():
     assert sorter.level.value is None
     sorter.claim.value = "absolutely_safe"
     sorter.level.value = "marketing"
-    assert sorter.feedback.value.startswith("✅ Right.")
+    assert sorter.feedback.value.startswith("✔ Right.")
     sorter.claim.value = "cryolipolysis_fat_reduction"
     assert sorter.level.value is None and "Pick" in sorter.feedback.value
     sorter.level.value = "marketing"
-    assert sorter.feedback.value.startswith("❌ Not quite: the course rates it supported")
+    assert sorter.feedback.value.startswith("✘ Not quite: the course rates it supported")
 
 
 def test_chart_counts_claims_per_level():

@@ -251,7 +251,7 @@ def test_run_card_has_chart_with_alt_text_verdict_and_source():
 def test_unknown_preset_gives_a_plain_message_not_a_traceback():
     for view in (views.run_card, views.readout):
         html = view("ice pak")
-        assert html.startswith("<p>❌") and "Did you mean &#x27;ice_pack&#x27;" in html
+        assert html.startswith("<p>✘") and "Did you mean &#x27;ice_pack&#x27;" in html
 
 
 def test_still_vs_moving_figure_is_labelled_and_colour_blind_safe():

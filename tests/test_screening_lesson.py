@@ -178,7 +178,7 @@ def test_practice_widget_same_seed_same_client_and_checks_answers():
     first.outcome.value = first.client.outcome
     first.findings.value = first.client.findings
     first.check.click()
-    assert first.score.fraction == 1 and "✅" in first.feedback.value
+    assert first.score.fraction == 1 and "✔" in first.feedback.value
 
 
 def test_practice_widget_explains_a_wrong_answer_with_sources():
@@ -188,7 +188,7 @@ def test_practice_widget_explains_a_wrong_answer_with_sources():
     assert widget.client == practice(seed)
     widget.outcome.value = "proceed"
     widget.check.click()
-    assert widget.score.fraction == 0 and "❌" in widget.feedback.value
+    assert widget.score.fraction == 0 and "✘" in widget.feedback.value
     assert "Sources:" in widget.feedback.value
     reasons = screen(widget.client.intake, widget.client.modality).findings
     assert all(finding.name in unescape(widget.feedback.value) for finding in reasons)

@@ -157,7 +157,7 @@ def test_session_planner_widget_updates_when_values_are_set():
     widget.area_pickers[0].value = "face"
     widget.area_seconds[0].value = 60
     widget.passes.value = int(limit // 60)
-    assert widget.plan.ok and "✅" in widget.warnings.value
+    assert widget.plan.ok and "✔" in widget.warnings.value
     widget.passes.value = int(limit // 60) + 1
     assert not widget.plan.ok and "⚠" in widget.warnings.value
     assert "Total exposure: 6 min" in widget.total.value

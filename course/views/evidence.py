@@ -163,7 +163,7 @@ class ClaimSorter:
         if change["new"] is None:
             return
         verdict = judge_claim(self.claim.value, change["new"])
-        mark = "✅" if verdict.correct else "❌"
+        mark = "✔" if verdict.correct else "✘"
         self.feedback.value = f"{mark} {escape(verdict.message)}"
 
     def _repr_mimebundle_(self, **kwargs: object) -> dict | None:

@@ -169,7 +169,7 @@ def modality_card_html(name: str) -> Html:
     try:
         return card_html(modality_card(name))
     except UnknownNameError as problem:
-        return Html(f"<p>❌ {escape(str(problem))}</p>")
+        return Html(f"<p>✘ {escape(str(problem))}</p>")
 
 
 # --------------------------------------------------------------------------- the explorer

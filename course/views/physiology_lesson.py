@@ -176,7 +176,7 @@ def readout(name: str) -> Html:
     try:
         chosen = preset(name)
     except ValueError as problem:
-        return Html(f"<p>❌ {escape(str(problem))}</p>")
+        return Html(f"<p>✘ {escape(str(problem))}</p>")
     return _table(("what", "value"), readout_rows(run(name)), chosen.label)
 
 
@@ -203,7 +203,7 @@ def run_card(name: str) -> Html:
     try:
         chosen = preset(name)
     except ValueError as problem:
-        return Html(f"<p>❌ {escape(str(problem))}</p>")
+        return Html(f"<p>✘ {escape(str(problem))}</p>")
     response = run(name)
     text = summary(response)
     note = " Illustrative parameters: teaching values, not measurements." if (

@@ -217,7 +217,7 @@ def case_card(case_id: str, number: int | None = None) -> Html:
 
 def score_html(score: ScreeningScore, reference: Case) -> Html:
     """Feedback on a screening answer: the score, then the reference with the engine's reasons."""
-    mark = "✅" if score.fraction == 1 else ("🟡" if score.fraction > 0 else "❌")
+    mark = "✔" if score.fraction == 1 else ("◐" if score.fraction > 0 else "✘")
     decision = screen(reference.intake, reference.modality)
     return Html(f"<p>{mark} Score {score.fraction:.0%}. {escape(score.explanation)}</p>"
                 + decision_card(decision))
@@ -326,7 +326,7 @@ class ScreeningWidget:
         except (IntakeError, UnknownNameError) as problem:
             self.decision = None
             self.summary.value = "The form cannot be read yet."
-            self.output.value = f"<p>❌ {escape(str(problem))}</p>"
+            self.output.value = f"<p>✘ {escape(str(problem))}</p>"
             return
         self.summary.value = decision_summary(self.decision)
         self.output.value = decision_card(self.decision)
@@ -389,7 +389,7 @@ class PracticeWidget:
 
     def _on_check(self, button: widgets.Button) -> None:
         if self.outcome.value is None:
-            self.feedback.value = "<p>⬜ Choose a decision first.</p>"
+            self.feedback.value = "<p>○ Choose a decision first.</p>"
             return
         self.score = score_screening(self.client, self.outcome.value, self.findings.value)
         self.feedback.value = score_html(self.score, self.client)

@@ -164,7 +164,7 @@ def violations_html(violations: Sequence[Violation], notes: Sequence[str] = ()) 
         items = "".join(f"<li>⚠️ {escape(v.message)}</li>" for v in violations)
         text = f"<p><b>{len(violations)} problem(s):</b></p><ul>{items}</ul>"
     else:
-        text = "<p>✅ Within every limit the course teaches.</p>"
+        text = "<p>✔ Within every limit the course teaches.</p>"
     if notes:
         text += "<ul>" + "".join(f"<li><small>{escape(n)}</small></li>" for n in notes) + "</ul>"
     return Html(text)
