@@ -7,7 +7,10 @@ trusted marker and the sandbox apply unchanged). What makes it fast:
 * worker processes are forked from a parent that has already imported nbgrader, and each
   keeps one ``NbGraderAPI`` (configuration read once) for all its submissions;
 * there are more workers than cores, because most of a submission's time is spent waiting
-  for a fresh kernel to start and stop: while one worker waits, another computes.
+  for a fresh kernel to start and stop: while one worker waits, another computes;
+* each worker keeps one sandboxed kernel prepared in the background (started, ready, and
+  warmed up with the imports of the assignment's own set-up cells, before any trainee code),
+  so a submission does not wait for its kernel (``SandboxedExecute.prepare_kernels``).
 
 Every submission still runs in a fresh kernel of its own. Gradebook writes go through
 SQLite's own locking with a long busy timeout, and a submission that met a locked database
@@ -18,6 +21,7 @@ stopped and an unchanged submission is not graded twice.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import hashlib
 import json
@@ -181,6 +185,34 @@ def log_problem(result: dict) -> str:
     return last[-1].strip() if last else "nbgrader gave no reason"
 
 
+def modules_imported_by(notebooks: Iterable[Path]) -> list[str]:
+    """Modules the instructor's notebooks import in their code cells (in order, once each)."""
+    import nbformat
+
+    found: list[str] = []
+    for path in notebooks:
+        try:
+            cells = nbformat.read(path, as_version=4).cells
+        except (OSError, ValueError):
+            continue
+        for cell in cells:
+            if cell.cell_type != "code":
+                continue
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError:
+                continue
+            for node in tree.body:
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    names = [node.module]
+                else:
+                    continue
+                found += [name for name in names if name not in found]
+    return found
+
+
 # --- submissions ----------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -315,10 +347,11 @@ def integrity_problem(path: Path | None) -> str | None:
 _worker_api = None
 
 
-def _start_worker(root: str, slots) -> None:
+def _start_worker(root: str, slots, assignment: str = "") -> None:
     """Runs once in each worker: one API (configuration read once) for all its submissions.
 
     ``slots`` numbers the workers (0, 1, ...), for settings that must differ per worker.
+    The worker keeps a kernel prepared, warmed up with the imports of ``assignment``.
     """
     global _worker_api
     with slots.get_lock():
@@ -333,6 +366,10 @@ def _start_worker(root: str, slots) -> None:
     warnings.filterwarnings("ignore", message=".*not in session.*")
     config = load_config(Path(root))
     config.CourseDirectory.db_url = with_busy_timeout(config.CourseDirectory.db_url)
+    config.SandboxedExecute.prepare_kernels = True
+    warm_up = modules_imported_by(release_notebooks(Path(root), assignment))
+    if warm_up:
+        config.SandboxedExecute.warm_up_modules = warm_up
     del slot  # kept for per-worker settings (see the report: sandbox process limits)
     _worker_api = make_api(Path(root), config)
 
@@ -518,7 +555,7 @@ def _run_pool(root: Path, assignment: str, todo: list[tuple[Submission, str]],
     queue = list(todo)
     slots = context.Value("i", 0)
     with ProcessPoolExecutor(summary.workers, mp_context=context, initializer=_start_worker,
-                             initargs=(str(root), slots)) as pool:
+                             initargs=(str(root), slots, assignment)) as pool:
         try:
             while queue or pending:
                 while queue and len(pending) < summary.workers * 2:

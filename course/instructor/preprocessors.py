@@ -10,9 +10,11 @@ metadata a trainee edited, re-inserts deleted grade cells and strips unknown one
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import math
 from pathlib import Path
+from queue import Empty
 from time import monotonic
 from typing import Any
 
@@ -20,13 +22,19 @@ import nbformat
 from jupyter_core.utils import ensure_async, run_sync
 from nbclient.client import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbclient.util import run_hook
 from nbformat.notebooknode import NotebookNode
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
-from traitlets import Integer
+from traitlets import Bool, Integer, List, Unicode
 
-from course.instructor.sandbox import SandboxedKernelManager, SandboxUnavailable
+from course.instructor.sandbox import (
+    KernelRecipe,
+    SandboxedKernelManager,
+    SandboxUnavailable,
+    kernel_preparer,
+)
 
 FAULTS_KEY = "cryocourse"
 
@@ -60,6 +68,18 @@ class SandboxedExecute(Execute):
     ).tag(config=True)
     max_kernel_restarts = Integer(
         3, help="Fresh kernels started after a crash or hang before giving up."
+    ).tag(config=True)
+    prepare_kernels = Bool(
+        False,
+        help="Keep one spare sandboxed kernel started and warmed up in the background, so a "
+        "notebook does not wait for its kernel. Each spare serves one notebook only; restarts "
+        "after a crash or hang start fresh kernels as usual.",
+    ).tag(config=True)
+    warm_up_modules = List(
+        Unicode(),
+        default_value=["course.grading"],
+        help="Modules a spare kernel imports (silently, before any trainee code): what the "
+        "assignment's own set-up cells import.",
     ).tag(config=True)
 
     def __init__(self, **kw: Any) -> None:
@@ -104,7 +124,8 @@ class SandboxedExecute(Execute):
                                    "so this cell was not run.")
                         return
                     try:
-                        await self._async_start_fresh_kernel()
+                        await self._async_start_fresh_kernel(
+                            prepared=self.prepare_kernels and restarts == 0)
                     except SandboxUnavailable:
                         raise
                     except Exception as problem:  # noqa: BLE001 - report, do not crash
@@ -123,16 +144,101 @@ class SandboxedExecute(Execute):
             if kernel_up:
                 await self._async_stop_kernel()
 
-    async def _async_start_fresh_kernel(self) -> None:
-        self.km = self.create_kernel_manager()
-        self.kc = None
+    async def _async_start_fresh_kernel(self, prepared: bool = False) -> None:
+        """A kernel no code has run in: a prepared spare if allowed and ready, else a new one."""
         path = (self.resources or {}).get("metadata", {}).get("path") or None
-        await self.async_start_new_kernel(cwd=path)
-        await self.async_start_new_kernel_client()
-        msg_id = await ensure_async(self.kc.kernel_info())
-        info = await self.async_wait_for_reply(msg_id)
-        if info is not None and "language_info" in info["content"]:
+        spare = await self._async_take_prepared_kernel() if prepared else None
+        self.kc = None
+        if spare is not None:
+            self.km = spare
+            try:
+                if path:
+                    spare.fill_work_dir(path)
+            except (OSError, SandboxUnavailable) as problem:
+                self.log.warning("The prepared kernel could not be used (%s).", problem)
+                await self._async_stop_kernel()
+                spare = None
+        if spare is None:
+            self.km = self.create_kernel_manager()
+            await self.async_start_new_kernel(cwd=path)
+        info = await self._async_open_client()
+        if "language_info" in info["content"]:
             self.nb.metadata["language_info"] = info["content"]["language_info"]
+
+    async def _async_open_client(self) -> dict:
+        """A new client in this event loop, once the kernel answers on shell and on IOPub.
+
+        What jupyter_client's ``wait_for_ready`` checks, without its closing 0.2 s wait for
+        IOPub to fall quiet: nbclient ignores IOPub messages of other requests anyway.
+        Returns the kernel_info reply.
+        """
+        self.kc = self.km.client()
+        try:
+            await ensure_async(self.kc.start_channels())
+            deadline = monotonic() + self.startup_timeout
+            while True:
+                reply = await self._async_kernel_info_reply(timeout=1)
+                if reply is not None and await self._async_iopub_connected():
+                    break
+                if not await ensure_async(self.km.is_alive()):
+                    raise RuntimeError("the kernel stopped before answering")
+                if monotonic() > deadline:
+                    raise RuntimeError(f"no answer within {self.startup_timeout} s")
+        except Exception:
+            await self._async_cleanup_kernel()
+            raise
+        self.kc.allow_stdin = False
+        await run_hook(self.on_notebook_start, notebook=self.nb)
+        return reply
+
+    async def _async_kernel_info_reply(self, timeout: float) -> dict | None:
+        """Ask for kernel_info; its reply, or None if none came within ``timeout``."""
+        msg_id = self.kc.kernel_info()
+        until = monotonic() + timeout
+        while (left := until - monotonic()) > 0:
+            try:
+                reply = await ensure_async(self.kc.shell_channel.get_msg(timeout=left))
+            except Empty:
+                return None
+            if reply["parent_header"].get("msg_id") == msg_id:
+                return reply
+        return None
+
+    async def _async_iopub_connected(self) -> bool:
+        """Whether this client receives IOPub (the kernel_info request publishes its status)."""
+        try:
+            await ensure_async(self.kc.iopub_channel.get_msg(timeout=0.2))
+        except Empty:
+            return False
+        return True
+
+    def kernel_recipe(self) -> KernelRecipe:
+        """How this notebook's kernel is started (what nbclient would pass the manager)."""
+        kernel_name = self.kernel_name or self.nb.metadata.get("kernelspec", {}).get("name", "")
+        arguments = list(self.extra_arguments)
+        is_ipykernel = (kernel_name or "python3") in {"python", "python2", "python3"}
+        if is_ipykernel and self.ipython_hist_file and not any(
+                a.startswith("--HistoryManager.hist_file") for a in arguments):
+            arguments.append(f"--HistoryManager.hist_file={self.ipython_hist_file}")
+        return KernelRecipe(kernel_name, tuple(arguments), self.config,
+                            tuple(self.warm_up_modules), float(self.startup_timeout))
+
+    async def _async_take_prepared_kernel(self) -> SandboxedKernelManager | None:
+        """This process's spare kernel (and start the next one); None to start afresh."""
+        preparer = kernel_preparer()
+        spare = preparer.take(self.kernel_recipe())
+        if spare is None:
+            return None
+        deadline = monotonic() + self.startup_timeout
+        while not spare.done() and monotonic() < deadline:
+            await asyncio.sleep(0.01)  # not wrap_future: a timeout must not cancel the spare
+        try:
+            return spare.result(timeout=0)
+        except Exception as problem:  # noqa: BLE001 - a fresh kernel is always possible
+            self.log.warning("The prepared kernel could not be used (%s): starting one now.",
+                             problem or type(problem).__name__)
+            preparer.discard(spare)
+            return None
 
     async def _async_stop_kernel(self) -> None:
         if self.km is None:

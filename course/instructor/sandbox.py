@@ -12,18 +12,27 @@ never applies the process-count limit to root.
 
 from __future__ import annotations
 
+import asyncio
+import atexit
+import contextlib
 import importlib.util
 import itertools
 import json
+import multiprocessing.util
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from jupyter_client.blocking import BlockingKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Bool, Integer, List, Unicode
 
@@ -107,6 +116,15 @@ def traversable_parents(path: str) -> list[str]:
         if str(parent) not in ("/", "/tmp"):
             options += ["--perms", "0755", "--dir", str(parent)]
     return options
+
+
+def _refuse_enclosing_folder(cwd: str, holder: str) -> None:
+    """Never copy a folder into itself (the notebook's folder holds the temporary folder)."""
+    if Path(holder).is_relative_to(cwd):
+        raise SandboxUnavailable(
+            f"The notebook's folder {cwd} contains the temporary folder; "
+            "grade from a course folder instead."
+        )
 
 
 class SandboxedKernelManager(AsyncKernelManager):
@@ -278,19 +296,33 @@ class SandboxedKernelManager(AsyncKernelManager):
         copy = os.path.join(holder, "work")
         if cwd is None:
             os.mkdir(copy)
-        elif Path(holder).is_relative_to(cwd):
-            raise SandboxUnavailable(
-                f"The notebook's folder {cwd} contains the temporary folder; "
-                "grade from a course folder instead."
-            )
         else:
+            _refuse_enclosing_folder(cwd, holder)
             shutil.copytree(cwd, copy, symlinks=True)
+        self._give_to_kernel(holder)
+        return copy
+
+    def fill_work_dir(self, cwd: str) -> None:
+        """Copy the submission folder into the empty private folder of a prepared kernel.
+
+        The kernel was started with an empty folder; it sees the files at once (the folder is
+        bind-mounted, not copied, into the sandbox).
+        """
+        if not self.sandboxed or self._work_copy is None or os.listdir(self._work_copy):
+            raise SandboxUnavailable("The prepared kernel's folder is missing or not empty.")
+        cwd = os.path.realpath(cwd)
+        holder = os.path.dirname(self._work_copy)
+        _refuse_enclosing_folder(cwd, holder)
+        shutil.copytree(cwd, self._work_copy, symlinks=True, dirs_exist_ok=True)
+        self._give_to_kernel(holder)
+
+    def _give_to_kernel(self, holder: str) -> None:
+        """Make the work folder the kernel's own (when it runs as an unprivileged user)."""
         if self._drops_root():
             for root, dirs, files in os.walk(holder):
                 for name in [*dirs, *files]:
                     os.lchown(os.path.join(root, name), self.sandbox_uid, self.sandbox_gid)
             os.chown(holder, self.sandbox_uid, self.sandbox_gid)
-        return copy
 
     # --- interrupts and clean-up -------------------------------------------------------------
     async def _async_interrupt_kernel(self) -> None:
@@ -316,3 +348,159 @@ class SandboxedKernelManager(AsyncKernelManager):
     _launch_kernel = _async_launch_kernel
     interrupt_kernel = _async_interrupt_kernel
     cleanup_resources = _async_cleanup_resources
+
+
+# --- kernels prepared ahead of time ---------------------------------------------------------
+
+# Run silently in a spare kernel before any trainee code: imports what the lesson's own set-up
+# cell imports, and binds no name in the trainee's namespace (the helper deletes itself).
+WARM_UP = """
+def _cryocourse_warm_up(names):
+    import importlib
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception:
+            pass
+_cryocourse_warm_up({names!r})
+del _cryocourse_warm_up
+"""
+
+
+@dataclass(frozen=True, eq=True)
+class KernelRecipe:
+    """How a kernel for one notebook is started; a spare is only used for the same recipe."""
+
+    kernel_name: str
+    arguments: tuple[str, ...]
+    config: Any  # the traitlets Config the kernel manager is made with
+    warm_up_modules: tuple[str, ...] = ()
+    startup_timeout: float = 60.0
+
+    def __hash__(self) -> int:  # Config is a dict: hash the rest
+        return hash((self.kernel_name, self.arguments, self.warm_up_modules))
+
+
+def start_prepared_kernel(recipe: KernelRecipe) -> SandboxedKernelManager:
+    """A fresh sandboxed kernel with an empty private folder, ready and warmed up.
+
+    No trainee code ever ran in it. Runs in the preparing thread, in an event loop of its
+    own; nothing loop-bound (the control socket) is left open for the grading loop.
+    """
+    options = {"kernel_name": recipe.kernel_name} if recipe.kernel_name else {}
+    manager = SandboxedKernelManager(config=recipe.config, **options)
+
+    async def launch() -> None:
+        await manager.start_kernel(extra_arguments=list(recipe.arguments))
+        manager._close_control_socket()  # reopened on demand in the loop that grades
+
+    try:
+        asyncio.run(launch())
+        manager._ready = None
+        _warm_up(manager, recipe)
+    except BaseException:
+        shut_down_kernel(manager)
+        raise
+    return manager
+
+
+def _warm_up(manager: SandboxedKernelManager, recipe: KernelRecipe) -> None:
+    """Wait until the kernel answers, then run the warm-up imports silently in it."""
+    client = BlockingKernelClient()
+    client.load_connection_info(manager.get_connection_info())
+    client.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
+    try:
+        client.wait_for_ready(timeout=recipe.startup_timeout)
+        if not recipe.warm_up_modules:
+            return
+        code = WARM_UP.format(names=list(recipe.warm_up_modules))
+        msg_id = client.execute(code, silent=True, store_history=False, allow_stdin=False)
+        deadline = time.monotonic() + recipe.startup_timeout
+        while True:
+            reply = client.get_shell_msg(timeout=max(0.1, deadline - time.monotonic()))
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
+        if reply["content"].get("status") != "ok":
+            raise RuntimeError(f"the warm-up failed ({reply['content'].get('ename')})")
+    finally:
+        client.stop_channels()
+
+
+def shut_down_kernel(manager: SandboxedKernelManager) -> None:
+    """Stop a kernel at once and remove its folders (outside any running event loop)."""
+    try:
+        asyncio.run(manager.shutdown_kernel(now=True))
+    except Exception:  # noqa: BLE001 - it may already be gone; --die-with-parent backs this up
+        with contextlib.suppress(Exception):
+            asyncio.run(manager.cleanup_resources())
+
+
+class KernelPreparer:
+    """Keeps one spare kernel of this process starting in the background.
+
+    Each spare serves exactly one notebook: ``take`` hands it over and starts the next one.
+    Kernels are launched from one long-lived thread because bubblewrap's --die-with-parent
+    follows the *thread* that started it: a short-lived thread would take its kernel along.
+    """
+
+    def __init__(self) -> None:
+        self._owner = os.getpid()
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="cryocourse-spare-kernel")
+        self._lock = threading.Lock()
+        self._spare: tuple[KernelRecipe, Future[SandboxedKernelManager]] | None = None
+        self._closed = False
+
+    def take(self, recipe: KernelRecipe) -> Future[SandboxedKernelManager] | None:
+        """The spare prepared to ``recipe`` (None if there is none), and start the next one."""
+        with self._lock:
+            if self._closed:
+                return None
+            spare = self._spare
+            self._spare = (recipe, self._thread.submit(start_prepared_kernel, recipe))
+        if spare is None:
+            return None
+        if spare[0] != recipe:
+            self.discard(spare[1])
+            return None
+        return spare[1]
+
+    def discard(self, future: Future[SandboxedKernelManager]) -> None:
+        """Shut down a spare that will not be used, once it has finished starting."""
+        self._thread.submit(_shut_down_when_started, future)
+
+    def close(self) -> None:
+        """Shut the spare down (at exit; only in the process that started it)."""
+        if os.getpid() != self._owner:
+            return
+        with self._lock:
+            self._closed = True
+            spare, self._spare = self._spare, None
+        if spare is not None:
+            _shut_down_when_started(spare[1], wait=spare[0].startup_timeout)
+        self._thread.shutdown(wait=False, cancel_futures=True)
+
+
+def _shut_down_when_started(
+    future: Future[SandboxedKernelManager], wait: float | None = None
+) -> None:
+    try:
+        manager = future.result(timeout=wait)
+    except Exception:  # noqa: BLE001 - it never started, or gave up: nothing to stop
+        return
+    shut_down_kernel(manager)
+
+
+_preparer: KernelPreparer | None = None
+_preparer_lock = threading.Lock()
+
+
+def kernel_preparer() -> KernelPreparer:
+    """This process's preparer (made on first use, shut down when the process exits)."""
+    global _preparer
+    with _preparer_lock:
+        if _preparer is None or _preparer._owner != os.getpid():
+            _preparer = KernelPreparer()
+            atexit.register(_preparer.close)
+            # worker processes of multiprocessing leave through os._exit: no atexit there
+            multiprocessing.util.Finalize(None, _preparer.close, exitpriority=10)
+        return _preparer
