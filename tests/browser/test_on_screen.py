@@ -1,0 +1,106 @@
+"""On screen, as a trainee and an instructor: widgets render and respond, formgrader works,
+feedback shows scores without hidden tests. (The typo scenario is in test_trainee.py.)"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import Notebook, Scenario, expect
+from nbgrader_harness import Course, reference_submission
+
+pytestmark = pytest.mark.browser
+
+PHYSIOLOGY = "release/01-physiology/01-physiology.ipynb"
+CONTRAINDICATIONS = "release/04-contraindications/04-contraindications.ipynb"
+ORIENTATION = "00-orientation"
+WIDGET_ERROR = "Error displaying widget"
+
+
+def _no_widget_errors(notebook: Notebook) -> None:
+    expect(notebook.panel).not_to_contain_text(WIDGET_ERROR)
+    expect(notebook.panel).not_to_contain_text("Traceback")
+
+
+def test_simulator_widget_renders_and_a_control_changes_the_plot(
+        scenario: Scenario, open_notebook) -> None:
+    """Lesson 01: run all, the simulator draws its figure; holding the applicator still
+    redraws it and the verdict speaks of freezing."""
+    notebook: Notebook = open_notebook(PHYSIOLOGY)
+    notebook.run_all()
+    _no_widget_errors(notebook)
+    widget = notebook.output_of(notebook.code_cell("simulator = SimulatorWidget()"))
+    image = widget.locator("img").first
+    expect(image).to_be_visible()
+    presets = widget.locator("select").first
+    moving = presets.locator("option", has_text=re.compile("moving", re.I)).first
+    presets.select_option(label=moving.inner_text().strip())
+    expect(image).to_have_attribute("src", re.compile(r"^blob:|^data:"))
+    before = image.get_attribute("src")
+    scenario.screenshot("moving")
+    widget.locator("button", has_text=re.compile(r"^\s*still\s*$")).click()
+    expect(image).not_to_have_attribute("src", before, timeout=30_000)
+    expect(widget).to_contain_text(re.compile("freez", re.I))
+    scenario.screenshot("still")
+
+
+def test_screening_widget_shows_the_decision_and_its_findings(
+        scenario: Scenario, open_notebook) -> None:
+    """Lesson 04: the trainee ticks a condition on the intake form and reads the decision."""
+    notebook: Notebook = open_notebook(CONTRAINDICATIONS)
+    notebook.run_all()
+    _no_widget_errors(notebook)
+    form = notebook.output_of(notebook.code_cell("form = ScreeningWidget()"))
+    conditions = form.locator("select[multiple]").first
+    expect(conditions).to_be_visible()
+    option = conditions.locator("option", has_text=re.compile("Raynaud")).first
+    conditions.select_option(label=option.inner_text().strip())
+    expect(form).to_contain_text(re.compile(r"\brefuse\b", re.I))
+    expect(form).to_contain_text("Raynaud")
+    scenario.screenshot("decision")
+
+
+@pytest.fixture(scope="module")
+def graded_class(lab_server) -> Course:
+    """Two trainees' lesson 00 autograded in the served course (reference and blank)."""
+    course = lab_server.course
+    course.generate(ORIENTATION)
+    name = f"{ORIENTATION}.ipynb"
+    course.submit("ada", ORIENTATION, name, reference_submission(course, ORIENTATION, name))
+    course.submit("ben", ORIENTATION, name, course.release_notebook(ORIENTATION, name))
+    course.autograde(ORIENTATION)
+    course.nbgrader("generate_feedback", ORIENTATION, "--force")
+    return course
+
+
+def test_formgrader_lists_the_class_and_opens_a_submission_for_manual_grading(
+        scenario: Scenario, graded_class: Course) -> None:
+    """The instructor sees the assignment and both submissions, then opens one to grade."""
+    page = scenario.page
+    scenario.goto("/formgrader/manage_assignments")
+    expect(page.locator("body")).to_contain_text(ORIENTATION, timeout=30_000)
+    scenario.screenshot("assignments")
+    scenario.goto(f"/formgrader/gradebook/{ORIENTATION}/{ORIENTATION}")
+    expect(page.locator("body")).to_contain_text("ada", timeout=30_000)
+    expect(page.locator("body")).to_contain_text("ben")
+    scenario.screenshot("submissions")
+    page.locator("a", has_text=re.compile("Submission #|ada")).first.click()
+    body = page.locator("body")
+    expect(body).to_contain_text("Student's answer", timeout=30_000)
+    expect(body).to_contain_text("Write your answer here")  # the written answer to grade
+    expect(page.locator("input.score").last).to_be_visible()
+    expect(page.get_by_text("Full credit").last).to_be_visible()
+    scenario.screenshot("manual-grading")
+
+
+def test_feedback_shows_scores_and_never_hidden_tests(
+        scenario: Scenario, graded_class: Course) -> None:
+    """The trainee's feedback page: a score per question, no hidden test text."""
+    page = scenario.page
+    scenario.goto(f"/files/feedback/ada/{ORIENTATION}/{ORIENTATION}.html")
+    body = page.locator("body")
+    expect(body).to_contain_text("Score", timeout=30_000)
+    expect(body).to_contain_text(re.compile(r"Score:\s*1(\.0)?\s*/\s*1(\.0)?"))
+    expect(body).not_to_contain_text("BEGIN HIDDEN TESTS")
+    expect(body).not_to_contain_text('grade("orientation')
+    scenario.screenshot("feedback")
