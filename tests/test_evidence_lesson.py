@@ -8,7 +8,6 @@ import pytest
 from matplotlib.figure import Figure
 
 from course.exercises import item
-from course.exercises.aftercare import ITEMS
 from course.knowledge import EVIDENCE_LEVELS, UnknownNameError, load
 from course.views.evidence import (
     LEVEL_COLOURS,
@@ -90,19 +89,6 @@ def test_chart_counts_claims_per_level():
     summary = evidence_chart_summary()
     assert "\n" not in summary
     assert all(f"{counts[level]} {level}" in summary for level in EVIDENCE_LEVELS)
-
-
-@pytest.mark.parametrize("lesson_item", ITEMS, ids=lambda i: i.id)
-def test_reference_is_right_and_known_wrong_answers_earn_their_fraction(lesson_item):
-    assert lesson_item.id.startswith("aftercare_")
-    assert item(lesson_item.id) is lesson_item
-    assert lesson_item.score(lesson_item.expected()).fraction == 1
-    for wrong in lesson_item.wrong:
-        assert lesson_item.score(wrong.answers).fraction == pytest.approx(wrong.fraction)
-    if lesson_item.graded:
-        assert lesson_item.wrong and lesson_item.points > 0
-    else:
-        assert lesson_item.points == 0 and lesson_item.hints and lesson_item.explanation
 
 
 def test_reactions_accept_plain_words_and_give_partial_credit():

@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 
 from course.answers import AnswerFormatError
 from course.exercises import item
-from course.exercises.modalities import ITEMS, modality_choice
+from course.exercises.modalities import modality_choice
 from course.knowledge import UnknownNameError, load
 from course.views.modalities import (
     PERFORMER_COLOURS,
@@ -113,19 +113,6 @@ def test_chart_summary_is_one_sentence_naming_every_modality():
     assert "\n" not in text
     for code in load().modalities:
         assert code in text
-
-
-@pytest.mark.parametrize("lesson_item", ITEMS, ids=lambda i: i.id)
-def test_reference_is_right_and_known_wrong_answers_earn_their_fraction(lesson_item):
-    assert lesson_item.id.startswith("modalities_")
-    assert item(lesson_item.id) is lesson_item
-    assert lesson_item.score(lesson_item.expected()).fraction == 1
-    for wrong in lesson_item.wrong:
-        assert lesson_item.score(wrong.answers).fraction == pytest.approx(wrong.fraction)
-    if lesson_item.graded:
-        assert lesson_item.wrong and lesson_item.points > 0
-    else:
-        assert lesson_item.points == 0 and lesson_item.hints and lesson_item.explanation
 
 
 def test_modality_answers_accept_names_and_aliases_and_suggest_on_typos():
