@@ -21,3 +21,10 @@ def test_reference_is_right_and_known_wrong_answers_earn_their_fraction(item):
         assert item.wrong and item.points > 0
     else:
         assert item.points == 0 and item.hints and item.explanation
+
+
+def test_every_item_id_starts_with_its_lessons_prefix():
+    from course.exercises import LESSON_PREFIXES, lesson_items
+
+    for module_name, prefix in LESSON_PREFIXES.items():
+        assert all(item_id.startswith(prefix) for item_id in lesson_items(module_name))

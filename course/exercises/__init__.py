@@ -10,15 +10,18 @@ from importlib import import_module
 
 from course.answers import AnswerFormatError, Item, did_you_mean
 
-LESSON_MODULES = (
-    "orientation",
-    "physiology",
-    "timing",
-    "modalities",
-    "aftercare",
-    "contraindications",
-    "screening_cases",
-)
+# Each lesson's module and the prefix every one of its item ids starts with: a notebook's
+# check() then builds only its own lesson's questions (a kernel per submission stays light).
+LESSON_PREFIXES = {
+    "orientation": "orientation_",
+    "physiology": "physiology_",
+    "timing": "timing_",
+    "modalities": "modalities_",
+    "aftercare": "aftercare_",
+    "contraindications": "contra_",
+    "screening_cases": "cases_",
+}
+LESSON_MODULES = tuple(LESSON_PREFIXES)
 
 
 class UnknownItemError(LookupError):
@@ -26,20 +29,29 @@ class UnknownItemError(LookupError):
 
 
 @cache
+def lesson_items(module_name: str) -> dict[str, Item]:
+    """The items one lesson module declares, by id."""
+    module = import_module(f"{__name__}.{module_name}")
+    return {item.id: item for item in module.ITEMS}
+
+
+@cache
 def all_items() -> dict[str, Item]:
     """Every declared item, by id (ids are unique across the course)."""
     items: dict[str, Item] = {}
     for module_name in LESSON_MODULES:
-        module = import_module(f"{__name__}.{module_name}")
-        for item in module.ITEMS:
-            if item.id in items:
-                raise AnswerFormatError(f"Two questions share the id {item.id!r}.")
-            items[item.id] = item
+        for item_id, declared in lesson_items(module_name).items():
+            if item_id in items:
+                raise AnswerFormatError(f"Two questions share the id {item_id!r}.")
+            items[item_id] = declared
     return items
 
 
 def item(item_id: str) -> Item:
-    """Look up one item by id, suggesting close ids for a typo."""
+    """Look up one item by id (its lesson first), suggesting close ids for a typo."""
+    for module_name, prefix in LESSON_PREFIXES.items():
+        if item_id.startswith(prefix) and item_id in lesson_items(module_name):
+            return lesson_items(module_name)[item_id]
     items = all_items()
     if item_id in items:
         return items[item_id]

@@ -311,6 +311,11 @@ class SandboxedKernelManager(AsyncKernelManager):
             read_only.append(sys.prefix)
         for folder in read_only:
             args += [*traversable_parents(folder), "--ro-bind", folder, folder]
+        # A grading kernel never needs a debugger: hiding debugpy saves ipykernel from
+        # importing it at every start (ipykernel treats it as optional).
+        debugger = importlib.util.find_spec("debugpy")
+        if debugger is not None and debugger.submodule_search_locations:
+            args += ["--tmpfs", list(debugger.submodule_search_locations)[0]]
         args += [
             *traversable_parents(SANDBOX_HOME),
             "--perms", "1777", "--size", size, "--tmpfs", SANDBOX_HOME,
