@@ -55,13 +55,17 @@ case "${1:-}" in
   lab)
     install_system_packages bwrap:bubblewrap || say "Grading will need bubblewrap; lessons work without it."
     make_environment
+    # Trainees work in their own copy (git-ignored), never in the committed release/ folder.
+    # New lessons are added to it; notebooks already there (the trainee's answers) are kept.
+    mkdir -p my-work
+    cp -rn release/. my-work/
     port=${PORT:-8888}
     extra=()
     [ "$(id -u)" -eq 0 ] && extra+=(--allow-root)   # JupyterLab refuses root without it
     [ -n "${NO_BROWSER:-}" ] && extra+=(--no-browser)
     say "Opening the course at http://127.0.0.1:$port/lab (the full link with its token follows)"
     exec "$VENV/bin/jupyter" lab --ip=127.0.0.1 --port="$port" "${extra[@]}" \
-      --ServerApp.root_dir="$PWD" --LabApp.default_url=/lab/tree/release/00-orientation/00-orientation.ipynb
+      --ServerApp.root_dir="$PWD" --LabApp.default_url=/lab/tree/my-work/00-orientation/00-orientation.ipynb
     ;;
   test)
     install_system_packages bwrap:bubblewrap chromium:chromium

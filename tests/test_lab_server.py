@@ -64,5 +64,5 @@ def test_setup_lab_serves_the_course_on_localhost(lab_server):
             time.sleep(0.5)
     assert status is not None, process.stdout.read() if process.poll() is not None else "timeout"
     assert "started" in status
-    contents = _get(f"{base}/api/contents/release/00-orientation", token)
+    contents = _get(f"{base}/api/contents/my-work/00-orientation", token)
     assert any(item["name"] == "00-orientation.ipynb" for item in contents["content"])
