@@ -87,7 +87,7 @@ def test_formgrader_lists_the_class_and_opens_a_submission_for_manual_grading(
     page.locator("a", has_text=re.compile("Submission #|ada")).first.click()
     body = page.locator("body")
     expect(body).to_contain_text("Student's answer", timeout=30_000)
-    expect(body).to_contain_text("Write your answer here")  # the written answer to grade
+    expect(body).to_contain_text("Question 4 (2 points, marked by your instructor)")
     expect(page.locator("input.score").last).to_be_visible()
     expect(page.get_by_text("Full credit").last).to_be_visible()
     scenario.screenshot("manual-grading")
