@@ -84,5 +84,9 @@ c.Autograde.autograde_preprocessors = [
     CheckCellMetadata,
 ]
 
+# nbconvert checks the whole notebook against nbformat's schema after every step of a
+# pipeline (14 checks per graded notebook); check it once, after the last step.
+c.Exporter.optimistic_validation = True
+
 # Feedback never shows hidden tests (stock nbgrader shows them).
 c.GenerateFeedback.preprocessors = [ClearHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]

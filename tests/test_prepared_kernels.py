@@ -23,6 +23,7 @@ from course.instructor.sandbox import (
     KernelPreparer,
     KernelRecipe,
     SandboxedKernelManager,
+    kernel_config,
     sandbox_status,
     shut_down_kernel,
     start_prepared_kernel,
@@ -83,10 +84,9 @@ def test_scores_equal_plain_nbgrader_autograde(graded: dict) -> None:
     assert graded["ours"]["a-first"] != graded["ours"]["b-second"]  # the answers differ
 
 
-def test_later_submissions_ran_in_prepared_kernels(graded: dict) -> None:
-    probes = graded["probes"]
-    assert not probes["a-first"]["warm"]  # the worker's first kernel: nothing prepared yet
-    assert probes["b-second"]["warm"] and probes["c-third"]["warm"]
+def test_every_submission_ran_in_a_prepared_kernel(graded: dict) -> None:
+    # the worker's first kernel starts with the worker, before its first submission
+    assert all(probe["warm"] for probe in graded["probes"].values())
 
 
 def test_a_prepared_kernel_never_serves_two_submissions(graded: dict) -> None:
@@ -142,3 +142,23 @@ def test_the_preparer_hands_each_spare_out_once_and_stops_the_last() -> None:
         shut_down_kernel(first)
         preparer.close()
     assert process.poll() is not None  # the spare left at exit is stopped
+
+
+def test_no_spare_is_prepared_after_the_last_notebook() -> None:
+    preparer = KernelPreparer()
+    preparer.more_to_come = False
+    try:
+        assert preparer.take(recipe()) is None
+        assert preparer._spare is None  # nothing was started for nobody
+    finally:
+        preparer.close()
+
+
+def test_a_recipe_depends_only_on_how_the_kernel_starts() -> None:
+    from traitlets.config import Config
+
+    kernel_part = {"SandboxedKernelManager": {"cpu_seconds": 9}, "Session": {"key": b"k"}}
+    graded = Config({**kernel_part, "Exporter": {"default_preprocessors": []}})
+    assert kernel_config(graded) == Config(kernel_part)
+    assert KernelRecipe("python3", (), kernel_config(graded)) == KernelRecipe(
+        "python3", (), kernel_config(Config(kernel_part)))

@@ -18,10 +18,6 @@ from queue import Empty
 from time import monotonic
 from typing import Any
 
-import jsonschema
-import jsonschema.exceptions
-import jsonschema.protocols
-import jsonschema.validators
 import nbformat
 from jupyter_core.utils import ensure_async, run_sync
 from nbclient.client import NotebookClient
@@ -30,14 +26,15 @@ from nbclient.util import run_hook
 from nbformat.notebooknode import NotebookNode
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.coursedir import CourseDirectory
-from nbgrader.nbgraderformat import common as nbgrader_format_common
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Bool, Integer, List, Unicode
 
+from course.instructor.nbgrader_tuning import check_metadata_schemas_once
 from course.instructor.sandbox import (
     KernelRecipe,
     SandboxedKernelManager,
     SandboxUnavailable,
+    kernel_config,
     kernel_preparer,
 )
 
@@ -177,7 +174,7 @@ class SandboxedExecute(Execute):
         IOPub to fall quiet: nbclient ignores IOPub messages of other requests anyway.
         Returns the kernel_info reply.
         """
-        self.kc = self.km.client()
+        self.kc = self.km.client(context=self.km.context)
         try:
             await ensure_async(self.kc.start_channels())
             deadline = monotonic() + self.startup_timeout
@@ -225,8 +222,14 @@ class SandboxedExecute(Execute):
         if is_ipykernel and self.ipython_hist_file and not any(
                 a.startswith("--HistoryManager.hist_file") for a in arguments):
             arguments.append(f"--HistoryManager.hist_file={self.ipython_hist_file}")
-        return KernelRecipe(kernel_name, tuple(arguments), self.config,
+        return KernelRecipe(kernel_name, tuple(arguments), kernel_config(self.config),
                             tuple(self.warm_up_modules), float(self.startup_timeout))
+
+    def start_preparing(self, nb: NotebookNode) -> None:
+        """Start this process's first spare kernel for notebooks like ``nb`` right away."""
+        if self.prepare_kernels:
+            self.nb = nb
+            kernel_preparer().take(self.kernel_recipe())
 
     async def _async_take_prepared_kernel(self) -> SandboxedKernelManager | None:
         """This process's spare kernel (and start the next one); None to start afresh."""
@@ -478,32 +481,4 @@ def _match_cells(cells: list[NotebookNode], expected: list[dict]) -> dict[int, d
     return matched
 
 
-# --- a faster nbgrader cell-metadata check (same checks, same errors) ------------------------
-class _SchemaCheckedOnce:
-    """Stands in for the ``jsonschema`` module inside ``nbgrader.nbgraderformat.common``.
-
-    nbgrader validates every cell's metadata with ``jsonschema.validate()``, which checks the
-    schema itself again on every call: about 0.05 CPU-seconds per graded submission. This
-    builds one validator per schema (checking the schema once) and reports the same best-match
-    error; every other attribute is the real module's.
-    """
-
-    def __init__(self) -> None:
-        self._validators: dict[int, tuple[object, jsonschema.protocols.Validator]] = {}
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(jsonschema, name)
-
-    def validate(self, instance: object, schema: dict, *args: object, **kwargs: object) -> None:
-        known = self._validators.get(id(schema))
-        if known is None or known[0] is not schema:
-            validator_class = jsonschema.validators.validator_for(schema)
-            validator_class.check_schema(schema)
-            known = (schema, validator_class(schema, *args, **kwargs))
-            self._validators[id(schema)] = known
-        error = jsonschema.exceptions.best_match(known[1].iter_errors(instance))
-        if error is not None:
-            raise error
-
-
-nbgrader_format_common.jsonschema = _SchemaCheckedOnce()
+check_metadata_schemas_once()

@@ -32,11 +32,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
+from queue import Empty
 from typing import Any
 
+import zmq
+import zmq.asyncio
 from jupyter_client.blocking import BlockingKernelClient
 from jupyter_client.manager import AsyncKernelManager
-from traitlets import Bool, Integer, List, Unicode
+from traitlets import Bool, Integer, List, Unicode, default
 
 BWRAP = "bwrap"
 SANDBOX_HOME = "/home/trainee"
@@ -51,7 +54,9 @@ ETC_FILES = (
     "/etc/fonts",
 )
 
-# Runs inside the sandbox, before the kernel: applies the limits, drops root, then execs.
+# Runs inside the sandbox, before the kernel: applies the limits, drops root, then becomes
+# the kernel. A `python -m MODULE` kernel runs in this same interpreter (one Python start-up
+# per kernel instead of two); any other kernel command is exec'd.
 LAUNCHER = """
 import json, os, resource, sys
 spec = json.loads(sys.argv[1])
@@ -61,7 +66,14 @@ if os.getuid() == 0 and spec["uid"] is not None:
     os.setgroups([])
     os.setgid(spec["gid"])
     os.setuid(spec["uid"])
-os.execv(sys.argv[2], sys.argv[2:])
+command = sys.argv[2:]
+if command[:1] == [sys.executable] and command[1:2] == ["-m"] and len(command) > 2:
+    import runpy
+    sys.argv = command[2:]
+    del json, os, resource, spec, command
+    runpy.run_module(sys.argv[0], run_name="__main__", alter_sys=True)
+else:
+    os.execv(command[0], command)
 """
 
 
@@ -163,6 +175,26 @@ def _refuse_enclosing_folder(cwd: str, holder: str) -> None:
         )
 
 
+_contexts: dict[tuple[int, bool], zmq.Context] = {}
+_contexts_lock = threading.Lock()
+SOCKET_LINGER_MS = 100  # what jupyter_client allows a closing context
+
+
+def shared_zmq_context(asynchronous: bool) -> zmq.Context:
+    """This process's zmq context for kernels and their clients (one per kind).
+
+    jupyter_client otherwise makes (and tears down, waiting for its sockets) a context with
+    an I/O thread for every kernel manager and every client: three per graded notebook.
+    """
+    key = (os.getpid(), asynchronous)  # a forked worker must not use its parent's context
+    with _contexts_lock:
+        if key not in _contexts:
+            context = zmq.asyncio.Context() if asynchronous else zmq.Context()
+            context.setsockopt(zmq.LINGER, SOCKET_LINGER_MS)
+            _contexts[key] = context
+        return _contexts[key]
+
+
 class SandboxedKernelManager(AsyncKernelManager):
     """An AsyncKernelManager that starts the kernel inside bubblewrap, with limits."""
 
@@ -199,6 +231,10 @@ class SandboxedKernelManager(AsyncKernelManager):
         if self.sandbox_uid == 0:
             self.sandbox_uid = next(_UIDS)
     sandboxed: bool = False
+
+    @default("context")
+    def _shared_context(self) -> zmq.asyncio.Context:
+        return shared_zmq_context(asynchronous=True)  # not ours to destroy at shutdown
 
     # --- connection over Unix sockets in a folder shared with the sandbox -----------------
     async def _async_pre_start_kernel(self, **kw: Any) -> tuple[list[str], dict[str, Any]]:
@@ -257,7 +293,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             "uid": self.sandbox_uid if self._drops_root() and self.sandboxed else None,
             "gid": self.sandbox_gid,
         }
-        return [sys.executable, "-I", "-c", LAUNCHER, json.dumps(spec), *kernel_cmd]
+        return [sys.executable, "-c", LAUNCHER, json.dumps(spec), *kernel_cmd]
 
     def sandbox_env(self) -> dict[str, str]:
         """A clean environment: nothing of the instructor's is passed on."""
@@ -410,13 +446,34 @@ del _cryocourse_warm_up
 """
 
 
+# Configuration sections a kernel manager reads (its own classes and what it creates).
+KERNEL_CONFIG_SECTIONS = frozenset({
+    "SandboxedKernelManager", "AsyncKernelManager", "KernelManager", "ConnectionFileMixin",
+    "Session", "KernelSpecManager", "KernelProvisionerFactory", "LocalProvisioner",
+})
+
+
+def kernel_config(config: Any) -> Any:
+    """The part of a traitlets ``config`` that decides how a kernel starts.
+
+    Two recipes with the same kernel part start the same kernel, whatever else their
+    configurations hold (nbgrader's converters add settings of their own).
+    """
+    from traitlets.config import Config
+
+    if config is None:
+        return None
+    return Config({name: section for name, section in config.items()
+                   if name in KERNEL_CONFIG_SECTIONS})
+
+
 @dataclass(frozen=True, eq=True)
 class KernelRecipe:
     """How a kernel for one notebook is started; a spare is only used for the same recipe."""
 
     kernel_name: str
     arguments: tuple[str, ...]
-    config: Any  # the traitlets Config the kernel manager is made with
+    config: Any  # the traitlets Config the kernel manager is made with (``kernel_config``)
     warm_up_modules: tuple[str, ...] = ()
     startup_timeout: float = 60.0
 
@@ -449,24 +506,41 @@ def start_prepared_kernel(recipe: KernelRecipe) -> SandboxedKernelManager:
 
 def _warm_up(manager: SandboxedKernelManager, recipe: KernelRecipe) -> None:
     """Wait until the kernel answers, then run the warm-up imports silently in it."""
-    client = BlockingKernelClient()
+    client = BlockingKernelClient(context=shared_zmq_context(asynchronous=False))
     client.load_connection_info(manager.get_connection_info())
     client.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
+    deadline = time.monotonic() + recipe.startup_timeout
     try:
-        client.wait_for_ready(timeout=recipe.startup_timeout)
+        _shell_reply(client, client.kernel_info(), deadline, retry=client.kernel_info)
         if not recipe.warm_up_modules:
             return
         code = WARM_UP.format(names=list(recipe.warm_up_modules))
         msg_id = client.execute(code, silent=True, store_history=False, allow_stdin=False)
-        deadline = time.monotonic() + recipe.startup_timeout
-        while True:
-            reply = client.get_shell_msg(timeout=max(0.1, deadline - time.monotonic()))
-            if reply["parent_header"].get("msg_id") == msg_id:
-                break
+        reply = _shell_reply(client, msg_id, deadline)
         if reply["content"].get("status") != "ok":
             raise RuntimeError(f"the warm-up failed ({reply['content'].get('ename')})")
     finally:
         client.stop_channels()
+
+
+def _shell_reply(client: BlockingKernelClient, msg_id: str, deadline: float,
+                 retry: Any = None) -> dict:
+    """The shell reply to ``msg_id``; ``retry()`` sends the request again after each quiet second.
+
+    Unlike ``wait_for_ready`` this never waits for IOPub, which a warm-up does not use.
+    """
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise RuntimeError("the kernel did not answer in time")
+        try:
+            reply = client.get_shell_msg(timeout=min(1.0, left))
+        except Empty:
+            if retry is not None:
+                msg_id = retry()
+            continue
+        if reply["parent_header"].get("msg_id") == msg_id:
+            return reply
 
 
 def shut_down_kernel(manager: SandboxedKernelManager) -> None:
@@ -492,14 +566,17 @@ class KernelPreparer:
         self._lock = threading.Lock()
         self._spare: tuple[KernelRecipe, Future[SandboxedKernelManager]] | None = None
         self._closed = False
+        self.more_to_come = True  # False: the notebook now taking a spare is the last one
 
     def take(self, recipe: KernelRecipe) -> Future[SandboxedKernelManager] | None:
-        """The spare prepared to ``recipe`` (None if there is none), and start the next one."""
+        """The spare prepared to ``recipe`` (None if there is none), and start the next one
+        (unless ``more_to_come`` says no notebook will need it)."""
         with self._lock:
             if self._closed:
                 return None
             spare = self._spare
-            self._spare = (recipe, self._thread.submit(start_prepared_kernel, recipe))
+            self._spare = (recipe, self._thread.submit(start_prepared_kernel, recipe)) if (
+                self.more_to_come) else None
         if spare is None:
             return None
         if spare[0] != recipe:

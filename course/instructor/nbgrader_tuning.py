@@ -1,0 +1,114 @@
+"""Process-local speed-ups of nbgrader internals: same results, less CPU per submission.
+
+* ``check_metadata_schemas_once``: nbgrader checks each cell's metadata with
+  ``jsonschema.validate()``, which re-checks the schema itself on every call. Here each
+  schema is checked once and compiled with fastjsonschema (nbformat's own validator); only
+  metadata that fails goes through jsonschema, for nbgrader's usual error message.
+* ``share_gradebook_engines``: nbgrader opens a new ``Gradebook`` (a new SQLAlchemy engine,
+  a table check of the whole schema, an empty statement cache) about ten times per graded
+  submission. In a long-lived grading worker one engine per database serves them all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import fastjsonschema
+import jsonschema
+import jsonschema.exceptions
+import jsonschema.protocols
+import jsonschema.validators
+from nbgrader import api as nbgrader_api
+from nbgrader.nbgraderformat import common as nbgrader_format_common
+
+
+class _SchemaCheckedOnce:
+    """Stands in for the ``jsonschema`` module inside ``nbgrader.nbgraderformat.common``.
+
+    Builds one validator per schema (checking the schema once) plus a compiled fast check.
+    Metadata the fast check accepts is valid; anything else is checked by jsonschema, which
+    raises the same best-match error as before. Every other attribute is the real module's.
+    """
+
+    def __init__(self) -> None:
+        self._validators: dict[int, tuple[object, jsonschema.protocols.Validator, Any]] = {}
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(jsonschema, name)
+
+    def validate(self, instance: object, schema: dict, *args: object, **kwargs: object) -> None:
+        known = self._validators.get(id(schema))
+        if known is None or known[0] is not schema:
+            validator_class = jsonschema.validators.validator_for(schema)
+            validator_class.check_schema(schema)
+            known = (schema, validator_class(schema, *args, **kwargs), _fast_check(schema))
+            self._validators[id(schema)] = known
+        if known[2] is not None:
+            try:
+                known[2](instance)
+                return
+            except fastjsonschema.JsonSchemaException:
+                pass  # jsonschema decides, and words the error
+        error = jsonschema.exceptions.best_match(known[1].iter_errors(instance))
+        if error is not None:
+            raise error
+
+
+def _fast_check(schema: dict) -> Any:
+    """A compiled check of ``schema`` that never fills in defaults (None if it cannot)."""
+    try:
+        return fastjsonschema.compile(schema, use_default=False)
+    except fastjsonschema.JsonSchemaDefinitionException:
+        return None
+
+
+def check_metadata_schemas_once() -> None:
+    """Make nbgrader's cell-metadata check build each schema's validator once."""
+    if not isinstance(nbgrader_format_common.jsonschema, _SchemaCheckedOnce):
+        nbgrader_format_common.jsonschema = _SchemaCheckedOnce()
+
+
+class _EnginePerDatabase:
+    """Stands in for ``create_engine`` inside ``nbgrader.api``: one engine per database URL.
+
+    ``Gradebook.close()`` disposes of the engine's connection pool; the engine itself (and its
+    compiled-statement cache) stays usable, and SQLite opens a new connection on demand.
+    """
+
+    def __init__(self, create_engine: Any) -> None:
+        self._create_engine = create_engine
+        self._engines: dict[str, Any] = {}
+
+    def __call__(self, url: str, **options: Any) -> Any:
+        key = f"{url}|{sorted(options.items())}"
+        if key not in self._engines:
+            self._engines[key] = self._create_engine(url, **options)
+        return self._engines[key]
+
+
+class _TablesCreatedOnce:
+    """Stands in for ``Base.metadata.create_all``: checks an engine's tables once."""
+
+    def __init__(self, create_all: Any) -> None:
+        self._create_all = create_all
+        self._checked: set[int] = set()
+
+    def __call__(self, bind: Any = None, **options: Any) -> None:
+        if bind is not None and id(bind) in self._checked:
+            return
+        self._create_all(bind=bind, **options)
+        if bind is not None:
+            self._checked.add(id(bind))
+
+
+def share_gradebook_engines() -> None:
+    """Let every ``Gradebook`` of this process reuse one engine per database.
+
+    Only for a process whose database files are not deleted while it runs (a grading
+    worker): the table check is skipped for an engine that has passed it once.
+    """
+    if isinstance(nbgrader_api.create_engine, _EnginePerDatabase):
+        return
+    nbgrader_api.create_engine = _EnginePerDatabase(nbgrader_api.create_engine)
+    metadata = nbgrader_api.Base.metadata
+    metadata.create_all = _TablesCreatedOnce(metadata.create_all)
