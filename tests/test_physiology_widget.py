@@ -146,3 +146,20 @@ def test_every_preset_runs_in_the_widget(simulator):
         simulator.preset.value = name
         assert simulator.response.exposure.agent_temp_c == PRESETS[name].exposure.agent_temp_c
         assert "Cannot simulate" not in simulator.verdict.value
+
+
+@pytest.mark.parametrize("preset", sorted(PRESETS))
+def test_threshold_labels_never_touch(preset):
+    figure, ax_temp, ax_flow = make_axes()
+    drawn = plot_response(ax_temp, ax_flow, simulate(PRESETS["ice_pack"].exposure))
+    drawn.update(simulate(PRESETS[preset].exposure))  # as the widget does: limits follow
+    figure_png(figure)  # lays the figure out
+    renderer = figure.canvas.get_renderer()
+    phase_labels = set(drawn.phase_labels.values())
+    margin = 2.0  # pixels of clear space around each label
+    boxes = [(text.get_text(), text.get_window_extent(renderer).padded(margin))
+             for text in ax_temp.texts if text.get_visible() and text not in phase_labels]
+    assert len(boxes) == 4
+    for index, (label, box) in enumerate(boxes):
+        for other_label, other in boxes[index + 1:]:
+            assert not box.overlaps(other), f"{label!r} overlaps {other_label!r} ({preset})"

@@ -56,15 +56,20 @@ PNG_DPI = 72
 FIGURE_SIZE_IN = (8.0, 6.0)
 
 
-def _band_lines() -> list[tuple[float, str, str, str]]:
-    """(temperature, label, colour, line style) for the threshold lines."""
+def _band_lines() -> list[tuple[float, str, str, str, bool]]:
+    """(temperature, label, colour, line style, label above the line) for the thresholds.
+
+    The two lines are 3.6 °C apart, a few pixels when the axis spans a liquid-nitrogen
+    exposure: one label sits above its line and the other below, so they never overlap.
+    """
     return [
-        (NUMBNESS_C, f"{NUMBNESS_C:g} °C numbness", OKABE_ITO["green"], "--"),
+        (NUMBNESS_C, f"{NUMBNESS_C:g} °C numbness", OKABE_ITO["green"], "--", True),
         (
             NERVE_SLOWING_C,
             f"{NERVE_SLOWING_C:g} °C nerve slowing",
             OKABE_ITO["reddish_purple"],
             ":",
+            False,
         ),
     ]
 
@@ -147,15 +152,15 @@ def plot_response(ax_temp: Axes, ax_flow: Axes, response: Response) -> ResponseA
         va="top",
         fontsize=8,
     )
-    for temp, label, colour, style in _band_lines():
+    for temp, label, colour, style, above in _band_lines():
         ax_temp.axhline(temp, color=colour, ls=style, lw=1.2)
         ax_temp.text(
             0.99,
-            temp + 0.6,
+            temp + 0.6 if above else temp - 0.6,
             label,
             transform=on_right,
             ha="right",
-            va="bottom",
+            va="bottom" if above else "top",
             fontsize=8,
             color=colour,
         )
