@@ -57,7 +57,7 @@ case "${1:-}" in
     make_environment
     # Trainees work in their own copy (git-ignored), never in the committed release/ folder.
     # New lessons are added to it; notebooks already there (the trainee's answers) are kept.
-    mkdir -p my-work
+    mkdir -p my-work exchange   # exchange/: where nbgrader releases and collects (git-ignored)
     cp -rn release/. my-work/
     port=${PORT:-8888}
     extra=()

@@ -66,3 +66,6 @@ def test_setup_lab_serves_the_course_on_localhost(lab_server):
     assert "started" in status
     contents = _get(f"{base}/api/contents/my-work/00-orientation", token)
     assert any(item["name"] == "00-orientation.ipynb" for item in contents["content"])
+    # the Assignments tab works at once: the course's exchange folder exists
+    listing = _get(f"{base}/assignments?course_id=cosmetic-cryotherapy", token)
+    assert listing["success"], listing
