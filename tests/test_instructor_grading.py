@@ -102,3 +102,18 @@ def test_broken_submission_is_reported_while_the_rest_are_graded(demo, capsys):
     assert status == 1
     assert "broken" in out.out and "damaged" in out.out and "Traceback" not in out.err
     assert auto_scores(root, "fine") == auto_scores(root, demo.trainees[1].student_id)
+
+
+def test_names_come_from_the_name_cell_and_never_replace_the_instructors(demo):
+    root = demo.root
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+        names = {s.id: (s.first_name, s.last_name) for s in gradebook.students}
+        first = demo.trainees[0].student_id
+        gradebook.update_or_create_student(first, first_name="Given", last_name="ByInstructor")
+    for trainee in demo.trainees:  # e.g. "Ana Demo" -> first name "Ana", last name "Demo"
+        assert names[trainee.student_id] == tuple(trainee.display_name.split())
+    summary = grade_assignment(root, ASSIGNMENT, workers=2, force=True, students=[first])
+    assert summary.ok, summary.text()
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+        student = gradebook.find_student(first)
+        assert (student.first_name, student.last_name) == ("Given", "ByInstructor")

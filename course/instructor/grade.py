@@ -333,6 +333,70 @@ def restore_manual_grades(db_url: str, assignment: str, before: dict[GradeKey, f
     return restored
 
 
+# --- trainees' names: from the header's name cell into the gradebook ----------------------
+
+NAME_VARIABLE = "your_name"  # the header's name cell: your_name = "..."
+
+
+def name_in_notebook(path: Path) -> str:
+    """The name a trainee typed in the notebook's name cell ('' if none can be read).
+
+    Read from the text (a string literal only); the notebook is not run.
+    """
+    import nbformat
+
+    try:
+        cells = nbformat.read(path, as_version=4).cells
+    except (OSError, ValueError):
+        return ""
+    for cell in cells:
+        if cell.cell_type != "code" or NAME_VARIABLE not in cell.source:
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
+                    and isinstance(node.value.value, str)
+                    and any(isinstance(t, ast.Name) and t.id == NAME_VARIABLE
+                            for t in node.targets)):
+                return " ".join(node.value.value.split())[:100]
+    return ""
+
+
+def first_and_last(name: str) -> tuple[str, str]:
+    """``"Ana Maria Lopes"`` -> ("Ana Maria", "Lopes"); a single word is the last name."""
+    words = name.split()
+    return " ".join(words[:-1]), words[-1] if words else ""
+
+
+def record_names(db_url: str, submissions: Iterable[Submission]) -> list[str]:
+    """Give trainees the gradebook has no name for the name from their name cell.
+
+    Names an instructor entered are never changed. Returns the students named now.
+    """
+    from nbgrader.api import Gradebook, MissingEntry
+
+    named: list[str] = []
+    with Gradebook(db_url) as gradebook:
+        for submission in submissions:
+            try:
+                student = gradebook.find_student(submission.student)
+            except MissingEntry:
+                continue
+            if student.first_name or student.last_name:
+                continue
+            typed = next((name for path in sorted(submission.folder.glob("*.ipynb"))
+                          if (name := name_in_notebook(path))), "")
+            if typed:
+                student.first_name, student.last_name = first_and_last(typed)
+                named.append(submission.student)
+        if named:
+            gradebook.db.commit()
+    return named
+
+
 def integrity_problem(path: Path | None) -> str | None:
     """SQLite's own integrity check of the gradebook (None when it is fine)."""
     if path is None or not path.is_file():
@@ -573,6 +637,8 @@ def grade_assignment(
         _run_pool(root, assignment, todo, summary, progress, on_result)
     progress.finish()
     summary.restored_manual = restore_manual_grades(db_url, assignment, before)
+    graded = set(summary.graded)
+    record_names(db_url, [s for s, _ in todo if s.student in graded])
     summary.integrity = integrity_problem(db_path(root, api.config))
     summary.seconds = time.monotonic() - started
     return summary

@@ -48,6 +48,11 @@ class Trainee:
     profile: str
     seed: int
 
+    @property
+    def display_name(self) -> str:
+        """What the trainee types in the name cell, e.g. "Ana Demo"."""
+        return f"{self.student_id.capitalize()} Demo"
+
     def answer(self, item: Item) -> Answer:
         """The trainee's answer to ``item`` (deterministic for a given trainee)."""
         chance = random.Random(f"{self.seed}:{self.student_id}:{item.id}")
@@ -114,6 +119,9 @@ def filled_notebook(release: nbformat.NotebookNode, trainee: Trainee) -> nbforma
                 cell.source = literal_source(answer.values)
         elif cell.cell_type == "markdown":
             cell.source = WRITTEN[trainee.profile]
+    for cell in nb.cells:  # the header's name cell
+        if cell.cell_type == "code" and cell.source.strip() == 'your_name = ""':
+            cell.source = f"your_name = {trainee.display_name!r}"
     return nb
 
 
