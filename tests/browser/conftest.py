@@ -247,6 +247,9 @@ def scenario(browser: Browser, lab_server: LabServer, request: pytest.FixtureReq
     page.on("console", console.on_console)
     page.on("pageerror", lambda error: console.record(f"uncaught: {error}"))
     name = request.node.name.removeprefix("test_")
+    # Screenshots of an earlier run (a stale "-failed.png") would mislead the person reading.
+    for old_shot in SCREENSHOTS.glob(f"{name}-*.png"):
+        old_shot.unlink()
     current = Scenario(page, lab_server, name, console)
     yield current
     outcome = getattr(request.node, "rep_call", None)
@@ -342,6 +345,15 @@ class Notebook:
             raise AssertionError(f"not every cell of {self.path} ran; errors shown:\n"
                                  f"{self.error_outputs()}") from None
         self.wait_for_idle_kernel()
+
+    def image_digest(self, image: Locator) -> str:
+        """SHA-256 of the bytes an ``<img>`` shows (an ipywidgets Image is a fresh blob: URL
+        on every update, so comparing ``src`` alone would pass even if nothing was redrawn)."""
+        return image.evaluate("""async (img) => {
+            const bytes = await (await fetch(img.src)).arrayBuffer();
+            const digest = await crypto.subtle.digest('SHA-256', bytes);
+            return [...new Uint8Array(digest)].map(b => b.toString(16).padStart(2, '0')).join('');
+        }""")
 
     def error_outputs(self) -> str:
         errors = self.panel.locator('.jp-OutputArea-output[data-mime-type='
