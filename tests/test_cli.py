@@ -44,6 +44,15 @@ def test_no_submissions_says_what_to_do(course, capsys):
     assert "cryocourse collect 00-orientation" in capsys.readouterr().err
 
 
+def test_demo_copies_the_installed_course_from_any_folder(tmp_path, monkeypatch):
+    from course.instructor.demo import course_to_copy
+
+    monkeypatch.chdir(tmp_path)
+    assert course_to_copy() == REPO
+    with pytest.raises(CourseError, match="No course found"):
+        course_to_copy(tmp_path)  # a folder named on purpose must be a course
+
+
 def test_no_course_here_is_explained(tmp_path, capsys):
     assert main(["--course", str(tmp_path), "status"]) == 2
     assert "No course found" in capsys.readouterr().err

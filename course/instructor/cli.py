@@ -209,8 +209,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ensure_tools_on_path()
     try:
         if args.command == "demo":
-            root = find_course_root(Path(args.course)) if args.course else find_course_root()
-            return cmd_demo(root, args)
+            from course.instructor.demo import course_to_copy
+
+            return cmd_demo(course_to_copy(Path(args.course) if args.course else None), args)
         root = find_course_root(Path(args.course) if args.course else None)
         return COMMANDS[args.command](root, args)
     except CourseError as problem:

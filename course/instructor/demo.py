@@ -10,6 +10,7 @@ trainee should earn are saved in ``demo-expected.json`` so the result can be che
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from dataclasses import dataclass, field
@@ -61,8 +62,23 @@ class DemoClass:
                   f"  feedback: {self.root / 'feedback'}",
                   f"  expected scores: {self.root / EXPECTED_FILE}",
                   "Open the formgrader to look at it (Nbgrader > Formgrader in JupyterLab):",
-                  f"  cd {self.root} && {Path(sys.executable).parent / 'jupyter'} lab"]
+                  f"  cd {self.root} && {Path(sys.executable).parent / 'jupyter'} lab"
+                  + (" --allow-root" if os.getuid() == 0 else "")]
         return "\n".join(lines)
+
+
+def course_to_copy(start: Path | None = None) -> Path:
+    """The course around ``start`` (default: here), else the one this package belongs to.
+
+    So ``cryocourse demo --out DIR`` works from any folder after ``bash setup.sh``.
+    """
+    try:
+        return find_course_root(start)
+    except CourseError:
+        installed = Path(__file__).resolve().parents[2]
+        if start is None and (installed / CONFIG_FILE).is_file():
+            return installed
+        raise
 
 
 def copy_course(source_root: Path, out: Path, assignments: list[str]) -> Path:
@@ -118,7 +134,7 @@ def build_demo(
 ) -> DemoClass:
     """Build, submit, collect, grade, give feedback and report on a synthetic class."""
     stream = stream or sys.stderr
-    source_root = course_root or find_course_root()
+    source_root = course_root or course_to_copy()
     chosen = [require_assignment(source_root, a) for a in assignments] if assignments else (
         known_assignments(source_root))
     if students < 1:
