@@ -147,6 +147,17 @@ class Condition:
         """The outcome this condition gives for `modality` (a modality code)."""
         return self.overrides.get(modality, self.category)
 
+    def applies_at(self, site: str, modality: Modality) -> bool:
+        """Whether the condition matters when `modality` treats `site` (whole body: always)."""
+        return not self.sites or modality.whole_body or site in self.sites
+
+    def outcome_at_any_site(self, modality: Modality) -> str | None:
+        """The outcome for `modality` at the sites it treats; None if it concerns none of them
+        (a leg condition and a facial treatment)."""
+        if any(self.applies_at(site, modality) for site in modality.sites) or not modality.sites:
+            return self.outcome_for(modality.code)
+        return None
+
 
 @dataclass(frozen=True)
 class Trigger:

@@ -196,10 +196,6 @@ def _test(trigger: Trigger, intake: Intake, modality: Modality) -> bool:
     return any(f" {word} " in text for word in trigger.value)
 
 
-def _condition_applies(condition: Condition, site: str, modality: Modality) -> bool:
-    return not condition.sites or modality.whole_body or site in condition.sites
-
-
 def screen(intake: Intake | Mapping[str, Any], modality: str) -> Decision:
     """Screen a client for a modality (code, name or alias) and return the Decision.
 
@@ -229,7 +225,7 @@ def screen(intake: Intake | Mapping[str, Any], modality: str) -> Decision:
     for code in condition_codes:
         condition = kb.conditions[code]
         outcome = condition.outcome_for(chosen.code)
-        if outcome != "proceed" and _condition_applies(condition, site, chosen):
+        if outcome != "proceed" and condition.applies_at(site, chosen):
             findings.append(_condition_finding(kb, condition, outcome))
     findings.extend(rule_findings)
     return Decision(

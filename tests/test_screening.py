@@ -132,3 +132,22 @@ def test_find_finding_accepts_conditions_and_rules() -> None:
     assert find_finding("COLD ALLERGY") == "cold_urticaria"
     with pytest.raises(UnknownNameError):
         find_finding("wetskinn at night")
+
+
+def test_the_contraindication_matrix_says_what_the_engine_decides():
+    """Each matrix cell is what the engine finds for that condition alone, at the most
+    restrictive site the modality treats (a leg condition: proceed for a facial)."""
+    from course.knowledge import most_restrictive
+    from course.views.knowledge import matrix_cell
+
+    def found(condition: str, modality: str, site: str) -> str:
+        findings = screen({"conditions": [condition], "site": site}, modality).findings
+        return next((f.outcome for f in findings if f.code == condition), "proceed")
+
+    kb = load()
+    for condition in kb.conditions.values():
+        for modality in kb.modalities.values():
+            decided = most_restrictive(found(condition.code, modality.code, site)
+                                       for site in modality.sites)
+            assert matrix_cell(condition, modality)[0] == decided, (condition.code,
+                                                                     modality.code)

@@ -7,7 +7,7 @@ from html import escape
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
-from course.knowledge import OUTCOMES, Knowledge, load
+from course.knowledge import OUTCOMES, Condition, Knowledge, Modality, load
 from course.views.style import CATEGORY_COLOURS, CATEGORY_LABELS, CATEGORY_TEXT_COLOURS
 
 
@@ -47,6 +47,27 @@ def _legend_html() -> str:
     return f'<p class="cryo-legend">Legend: {items}</p>'
 
 
+OTHER_SITES_MARK = "*"
+OTHER_SITES_NOTE = ("* the condition concerns only body sites this modality does not treat: "
+                    "it does not change the decision")
+
+
+def matrix_cell(condition: Condition, modality: Modality) -> tuple[str, bool]:
+    """(outcome, concerns other sites only) for one cell of the contraindication matrix.
+
+    The same rule as the screening engine: a site-specific condition (leg neuropathy) gives
+    "proceed" for a modality that never treats those sites (a facial treatment).
+    """
+    outcome = condition.outcome_at_any_site(modality)
+    return (outcome, False) if outcome is not None else ("proceed", True)
+
+
+def condition_label(condition: Condition) -> str:
+    """A row label: the condition's name, and its sites when it only concerns some."""
+    return f"{condition.name} (at: {', '.join(condition.sites)})" if condition.sites else (
+        condition.name)
+
+
 def contraindication_matrix_html(knowledge: Knowledge | None = None) -> str:
     """Conditions x modalities, each cell coloured and labelled with its category."""
     kb = knowledge or load()
@@ -54,17 +75,21 @@ def contraindication_matrix_html(knowledge: Knowledge | None = None) -> str:
     header = "<tr><th>Condition</th>" + "".join(
         f"<th>{escape(m.name)}</th>" for m in modalities) + "</tr>"
     rows = []
+    marked = False
     for condition in kb.conditions.values():
         cells = []
         for modality in modalities:
-            outcome = condition.outcome_for(modality.code)
+            outcome, other_sites = matrix_cell(condition, modality)
+            marked = marked or other_sites
             cells.append(
                 f'<td style="background:{CATEGORY_COLOURS[outcome]};'
-                f'color:{CATEGORY_TEXT_COLOURS[outcome]}">{escape(outcome)}</td>'
+                f'color:{CATEGORY_TEXT_COLOURS[outcome]}">{escape(outcome)}'
+                f'{OTHER_SITES_MARK if other_sites else ""}</td>'
             )
-        rows.append(f"<tr><td>{escape(condition.name)}</td>{''.join(cells)}</tr>")
+        rows.append(f"<tr><td>{escape(condition_label(condition))}</td>{''.join(cells)}</tr>")
     table = f'<table class="cryo-matrix">{header}{"".join(rows)}</table>'
-    return table + _legend_html()
+    note = f'<p class="cryo-legend">{escape(OTHER_SITES_NOTE)}</p>' if marked else ""
+    return table + _legend_html() + note
 
 
 def contraindication_matrix_figure(knowledge: Knowledge | None = None) -> Figure:
@@ -72,20 +97,24 @@ def contraindication_matrix_figure(knowledge: Knowledge | None = None) -> Figure
     kb = knowledge or load()
     modalities = list(kb.modalities.values())
     conditions = list(kb.conditions.values())
-    grid = [[OUTCOMES.index(c.outcome_for(m.code)) for m in modalities] for c in conditions]
+    cells = [[matrix_cell(c, m) for m in modalities] for c in conditions]
+    grid = [[OUTCOMES.index(outcome) for outcome, _ in row] for row in cells]
     figure = Figure(figsize=(10, 0.32 * len(conditions) + 3), layout="constrained")
     axes = figure.add_subplot()
     colour_map = ListedColormap([CATEGORY_COLOURS[c] for c in OUTCOMES])
     axes.imshow(grid, cmap=colour_map, vmin=-0.5, vmax=len(OUTCOMES) - 0.5, aspect="auto")
-    for row, values in enumerate(grid):
-        for column, index in enumerate(values):
-            outcome = OUTCOMES[index]
-            axes.text(column, row, outcome, ha="center", va="center", fontsize=7,
+    for row, values in enumerate(cells):
+        for column, (outcome, other_sites) in enumerate(values):
+            axes.text(column, row, outcome + (OTHER_SITES_MARK if other_sites else ""),
+                      ha="center", va="center", fontsize=7,
                       color=CATEGORY_TEXT_COLOURS[outcome])
     axes.set_xticks(range(len(modalities)), [m.code for m in modalities], rotation=40,
                     ha="right", fontsize=8)
-    axes.set_yticks(range(len(conditions)), [c.name for c in conditions], fontsize=7)
+    axes.set_yticks(range(len(conditions)), [condition_label(c) for c in conditions],
+                    fontsize=7)
     axes.set(title="Contraindications by modality (most restrictive: refuse)")
     legend = "   ".join(f"{c}: {CATEGORY_LABELS[c]}" for c in OUTCOMES)
+    if any(other for row in cells for _, other in row):
+        legend += "\n" + OTHER_SITES_NOTE
     figure.text(0.01, 0.002, legend, fontsize=7, va="bottom")
     return figure

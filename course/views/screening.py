@@ -27,7 +27,7 @@ from course.screening import (
 )
 from course.views.evidence import conflict_card
 from course.views.html import Html
-from course.views.knowledge import contraindication_matrix_html
+from course.views.knowledge import contraindication_matrix_html, matrix_cell
 from course.views.modalities import sources_text
 from course.views.style import CATEGORY_COLOURS, CATEGORY_LABELS, CATEGORY_TEXT_COLOURS
 
@@ -138,7 +138,8 @@ def rule_card(code: str) -> Html:
 def matrix_summary() -> str:
     """One sentence describing the contraindication matrix, for screen readers."""
     kb = load()
-    cells = [c.outcome_for(m) for c in kb.conditions.values() for m in kb.modalities]
+    cells = [matrix_cell(c, m)[0] for c in kb.conditions.values()
+             for m in kb.modalities.values()]
     counts = ", ".join(f"{cells.count(o)} {o}" for o in OUTCOMES)
     return (f"The matrix has {len(kb.conditions)} conditions (rows) and {len(kb.modalities)} "
             f"modalities (columns); its {len(cells)} cells are: {counts}.")
