@@ -32,13 +32,13 @@ import sqlite3
 import sys
 import time
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from course.answers import did_you_mean
+from course.answers import answers_in_source, did_you_mean
 
 CONFIG_FILE = "nbgrader_config.py"
 STATE_DIR = ".cryocourse"
@@ -185,23 +185,27 @@ def log_problem(result: dict) -> str:
     return last[-1].strip() if last else "nbgrader gave no reason"
 
 
-def modules_imported_by(notebooks: Iterable[Path]) -> list[str]:
-    """Modules the instructor's notebooks import in their code cells (in order, once each)."""
+def parsed_code_cells(path: Path) -> Iterator[ast.Module]:
+    """The notebook's code cells as syntax trees (unreadable notebooks and cells skipped)."""
     import nbformat
 
-    found: list[str] = []
-    for path in notebooks:
-        try:
-            cells = nbformat.read(path, as_version=4).cells
-        except (OSError, ValueError):
-            continue
-        for cell in cells:
-            if cell.cell_type != "code":
-                continue
+    try:
+        cells = nbformat.read(path, as_version=4).cells
+    except (OSError, ValueError):
+        return
+    for cell in cells:
+        if cell.cell_type == "code":
             try:
-                tree = ast.parse(cell.source)
+                yield ast.parse(cell.source)
             except SyntaxError:
                 continue
+
+
+def modules_imported_by(notebooks: Iterable[Path]) -> list[str]:
+    """Modules the instructor's notebooks import in their code cells (in order, once each)."""
+    found: list[str] = []
+    for path in notebooks:
+        for tree in parsed_code_cells(path):
             for node in tree.body:
                 if isinstance(node, ast.Import):
                     names = [alias.name for alias in node.names]
@@ -341,27 +345,12 @@ NAME_VARIABLE = "your_name"  # the header's name cell: your_name = "..."
 def name_in_notebook(path: Path) -> str:
     """The name a trainee typed in the notebook's name cell ('' if none can be read).
 
-    Read from the text (a string literal only); the notebook is not run.
+    Read from the text (a plain string only); the notebook is not run.
     """
-    import nbformat
-
-    try:
-        cells = nbformat.read(path, as_version=4).cells
-    except (OSError, ValueError):
-        return ""
-    for cell in cells:
-        if cell.cell_type != "code" or NAME_VARIABLE not in cell.source:
-            continue
-        try:
-            tree = ast.parse(cell.source)
-        except SyntaxError:
-            continue
-        for node in tree.body:
-            if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
-                    and isinstance(node.value.value, str)
-                    and any(isinstance(t, ast.Name) and t.id == NAME_VARIABLE
-                            for t in node.targets)):
-                return " ".join(node.value.value.split())[:100]
+    for tree in parsed_code_cells(path):
+        typed = answers_in_source(ast.unparse(tree), [NAME_VARIABLE]).get(NAME_VARIABLE)
+        if isinstance(typed, str) and typed.strip():
+            return " ".join(typed.split())[:100]
     return ""
 
 
