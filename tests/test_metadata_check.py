@@ -54,3 +54,14 @@ def test_the_fast_check_accepts_exactly_what_jsonschema_accepts():
         except ValidationError as problem:
             found = problem.message
         assert found == expected, metadata
+
+
+def test_a_schema_read_again_is_not_checked_again():
+    from course.instructor.nbgrader_tuning import _SchemaCheckedOnce
+
+    checked_once = _SchemaCheckedOnce()
+    metadata = {"schema_version": 3, "grade": False, "locked": True, "solution": False,
+                "grade_id": "intro"}
+    for _ in range(3):  # nbgrader reads its schema file again for every notebook
+        checked_once.validate(metadata, MetadataValidator().schema)
+    assert len(checked_once._by_content) == 1

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import fastjsonschema
@@ -26,30 +27,46 @@ class _SchemaCheckedOnce:
     """Stands in for the ``jsonschema`` module inside ``nbgrader.nbgraderformat.common``.
 
     Builds one validator per schema (checking the schema once) plus a compiled fast check.
-    Metadata the fast check accepts is valid; anything else is checked by jsonschema, which
-    raises the same best-match error as before. Every other attribute is the real module's.
+    nbgrader reads its schema file again for every notebook, so schemas are recognised by
+    content (and, for speed, by the identity of a dict seen before). Metadata the fast check
+    accepts is valid; anything else is checked by jsonschema, which raises the same
+    best-match error as before. Every other attribute is the real module's.
     """
 
+    MAX_REMEMBERED_DICTS = 64
+
     def __init__(self) -> None:
-        self._validators: dict[int, tuple[object, jsonschema.protocols.Validator, Any]] = {}
+        self._by_content: dict[str, tuple[jsonschema.protocols.Validator, Any]] = {}
+        self._by_identity: dict[int, tuple[object, jsonschema.protocols.Validator, Any]] = {}
 
     def __getattr__(self, name: str) -> object:
         return getattr(jsonschema, name)
 
-    def validate(self, instance: object, schema: dict, *args: object, **kwargs: object) -> None:
-        known = self._validators.get(id(schema))
-        if known is None or known[0] is not schema:
+    def _checks_for(self, schema: dict, args: tuple, kwargs: dict
+                    ) -> tuple[jsonschema.protocols.Validator, Any]:
+        known = self._by_identity.get(id(schema))
+        if known is not None and known[0] is schema:
+            return known[1], known[2]
+        key = json.dumps([schema, repr(args), repr(sorted(kwargs.items()))], sort_keys=True)
+        if key not in self._by_content:
             validator_class = jsonschema.validators.validator_for(schema)
             validator_class.check_schema(schema)
-            known = (schema, validator_class(schema, *args, **kwargs), _fast_check(schema))
-            self._validators[id(schema)] = known
-        if known[2] is not None:
+            self._by_content[key] = (validator_class(schema, *args, **kwargs),
+                                     _fast_check(schema))
+        if len(self._by_identity) >= self.MAX_REMEMBERED_DICTS:
+            self._by_identity.clear()
+        self._by_identity[id(schema)] = (schema, *self._by_content[key])
+        return self._by_content[key]
+
+    def validate(self, instance: object, schema: dict, *args: object, **kwargs: object) -> None:
+        validator, fast = self._checks_for(schema, args, kwargs)
+        if fast is not None:
             try:
-                known[2](instance)
+                fast(instance)
                 return
             except fastjsonschema.JsonSchemaException:
                 pass  # jsonschema decides, and words the error
-        error = jsonschema.exceptions.best_match(known[1].iter_errors(instance))
+        error = jsonschema.exceptions.best_match(validator.iter_errors(instance))
         if error is not None:
             raise error
 
