@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import shutil
 from pathlib import Path
 
@@ -75,3 +76,29 @@ def test_item_statistics_difficulty_and_discrimination():
     assert stats.difficulty == 0.5
     assert stats.upper_lower == 1.0
     assert stats.point_biserial > 0.8
+
+
+def test_answers_awaiting_a_hand_grade_are_left_out_of_the_statistics():
+    nan = float("nan")
+    stats = ItemStats("written", 2.0, [2, nan, 0, nan])
+    _item_statistics(stats, np.array([9.0, 8, 1, 0]))
+    assert stats.graded == 2 and stats.difficulty == 0.5
+    waiting = ItemStats("written", 2.0, [nan, nan])
+    _item_statistics(waiting, np.array([9.0, 1]))
+    assert waiting.graded == 0 and math.isnan(waiting.difficulty)
+
+
+def test_the_report_names_hand_graded_questions_instead_of_calling_them_hardest():
+    from course.instructor.report import ClassData, _table, item_summary
+
+    nan = float("nan")
+    data = ClassData("05", students=["a", "b", "c"], totals=[6.0, 4, 1], max_total=8,
+                     awaiting_manual=["a", "b", "c"])
+    data.items = {"case": ItemStats("case", 4.0, [4, 4, 0]),
+                  "explain": ItemStats("explain", 2.0, [nan, nan, nan])}
+    for stats in data.items.values():
+        _item_statistics(stats, np.array(data.totals))
+    summary = item_summary(data)
+    assert "Hardest question: case" in summary
+    assert "Not counted until you grade them by hand: explain." in summary
+    assert "awaiting manual grading" in _table(data)

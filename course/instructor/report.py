@@ -36,14 +36,19 @@ LOW_DISCRIMINATION = 0.2
 
 @dataclass
 class ItemStats:
-    """How the class did on one graded cell."""
+    """How the class did on one graded cell (a score of NaN: not graded by hand yet)."""
 
     grade_id: str
     max_points: float
     scores: list[float]
-    difficulty: float = 0.0  # share of submissions with full marks
+    difficulty: float = float("nan")  # share of graded submissions with full marks
     upper_lower: float = float("nan")
     point_biserial: float = float("nan")
+
+    @property
+    def graded(self) -> int:
+        """How many submissions have a score for this cell."""
+        return sum(1 for score in self.scores if not math.isnan(score))
 
 
 @dataclass
@@ -120,7 +125,8 @@ def gather(root: Path, assignment: str) -> ClassData:
                 for grade in notebook.grades:
                     stats = per_item.setdefault(
                         grade.name, ItemStats(grade.name, float(grade.max_score), []))
-                    stats.scores.append(float(grade.score))
+                    stats.scores.append(float("nan") if grade.needs_manual_grade
+                                        else float(grade.score))
                 path = root / "autograded" / submission.student_id / assignment / (
                     f"{notebook.name}.ipynb")
                 if path.is_file():
@@ -134,11 +140,16 @@ def gather(root: Path, assignment: str) -> ClassData:
 
 
 def _item_statistics(stats: ItemStats, totals: np.ndarray) -> None:
-    """Difficulty, upper-lower index and point-biserial (against the rest of the score)."""
-    scores = np.array(stats.scores)
+    """Difficulty, upper-lower index and point-biserial (against the rest of the score),
+    over the submissions that have a score for the cell."""
+    all_scores = np.array(stats.scores, dtype=float)
+    scored = ~np.isnan(all_scores)
+    scores, totals = all_scores[scored], np.asarray(totals, dtype=float)[scored]
+    if not len(scores):
+        return  # written answers not graded yet: no statistics
     full = (scores >= stats.max_points - 1e-9).astype(float) if stats.max_points else (
         np.zeros_like(scores))
-    stats.difficulty = float(full.mean()) if len(full) else 0.0
+    stats.difficulty = float(full.mean())
     count = len(scores)
     if count >= 2:
         group = max(1, math.ceil(UPPER_LOWER_SHARE * count))
@@ -170,8 +181,13 @@ def score_figure(data: ClassData) -> Figure:
     return figure
 
 
+def _with_statistics(data: ClassData) -> list[ItemStats]:
+    """Questions at least one submission has a score for (not only awaiting a hand grade)."""
+    return [s for s in data.items.values() if s.graded]
+
+
 def item_figure(data: ClassData) -> Figure:
-    stats = sorted(data.items.values(), key=lambda s: s.difficulty)
+    stats = sorted(_with_statistics(data), key=lambda s: s.difficulty)
     figure = Figure(figsize=(7, 0.45 * len(stats) + 1.4))
     axes = figure.add_subplot()
     colours = [OKABE_ITO["vermillion"] if _weak_discrimination(s) else OKABE_ITO["bluish_green"]
@@ -207,16 +223,21 @@ def score_summary(data: ClassData) -> str:
     if not data.totals:
         return "No graded submissions yet."
     totals = np.array(data.totals)
-    return (f"{len(totals)} submissions. Mean {totals.mean():.2f} of {data.max_total:g} points "
+    text = (f"{len(totals)} submissions. Mean {totals.mean():.2f} of {data.max_total:g} points "
             f"({100 * totals.mean() / data.max_total:.0f} %), median {np.median(totals):.2f}, "
             f"lowest {totals.min():g}, highest {totals.max():g}.")
+    if data.awaiting_manual:
+        text += (f" Answers still to be graded by hand count 0 in these totals "
+                 f"({len(data.awaiting_manual)} submissions).")
+    return text
 
 
 def item_summary(data: ClassData) -> str:
-    if not data.items:
+    graded = _with_statistics(data)
+    if not graded:
         return "No graded questions."
-    hardest = min(data.items.values(), key=lambda s: s.difficulty)
-    weak = [s.grade_id for s in data.items.values() if _weak_discrimination(s)]
+    hardest = min(graded, key=lambda s: s.difficulty)
+    weak = [s.grade_id for s in graded if _weak_discrimination(s)]
     text = (f"Hardest question: {hardest.grade_id} ({100 * hardest.difficulty:.0f} % full "
             "marks). ")
     if weak:
@@ -224,6 +245,9 @@ def item_summary(data: ClassData) -> str:
                  f"may be unclear or the question too easy): {', '.join(weak)}.")
     else:
         text += "Every question separates stronger from weaker trainees."
+    waiting = [s.grade_id for s in data.items.values() if not s.graded]
+    if waiting:
+        text += (f" Not counted until you grade them by hand: {', '.join(waiting)}.")
     return text
 
 
@@ -239,9 +263,15 @@ def missed_summary(data: ClassData) -> str:
 
 
 def _table(data: ClassData) -> str:
+    def full_marks(stats: ItemStats) -> str:
+        if not stats.graded:
+            return "awaiting manual grading"
+        return f"{100 * stats.difficulty:.0f} %" + (
+            f" (of {stats.graded} graded)" if stats.graded < len(stats.scores) else "")
+
     rows = "".join(
         f"<tr><td>{html.escape(s.grade_id)}</td><td>{s.max_points:g}</td>"
-        f"<td>{100 * s.difficulty:.0f} %</td><td>{_number(s.upper_lower)}</td>"
+        f"<td>{full_marks(s)}</td><td>{_number(s.upper_lower)}</td>"
         f"<td>{_number(s.point_biserial)}</td></tr>"
         for s in sorted(data.items.values(), key=lambda s: s.grade_id))
     return ("<table><tr><th>question</th><th>points</th><th>full marks</th>"
@@ -267,7 +297,7 @@ def build_report(root: Path, assignment: str, out: Path | None = None) -> Path:
     data = gather(root, assignment)
     parts = [f"<h1>Class report: {html.escape(assignment)}</h1>"]
     figures = [("scores", score_figure, score_summary)]
-    if data.items:
+    if _with_statistics(data):
         figures.append(("questions", item_figure, item_summary))
     if data.missed_names:
         figures.append(("missed", missed_figure, missed_summary))
