@@ -112,3 +112,20 @@ def test_file_size_limit_hits(tmp_path: Path) -> None:
     status, printed = run(tmp_path, "open('/tmp/big', 'wb').write(b'x' * 2_000_000)",
                           max_file_bytes=1_000_000)
     assert status == "error" and "File too large" in printed
+
+
+def test_files_handed_in_never_run_before_the_limits(tmp_path: Path) -> None:
+    """A json.py or resource.py beside the notebook is not what the launcher imports: the
+    kernel still gets its limits (and, grading as root, its own unprivileged user)."""
+    for module in ("json", "resource", "runpy"):
+        (tmp_path / f"{module}.py").write_text(
+            "import os\nopen('/tmp/planted-ran', 'w').write('yes')\n")
+    status, printed = run(tmp_path, (
+        "import os, resource\n"
+        "print('PLANTED' if os.path.exists('/tmp/planted-ran') else 'CLEAN',\n"
+        "      os.getuid(), resource.getrlimit(resource.RLIMIT_FSIZE)[0])"),
+        max_file_bytes=1_000_000)
+    assert status == "ok", printed
+    verdict, uid, file_limit = printed.split()
+    assert verdict == "CLEAN" and int(file_limit) == 1_000_000
+    assert os.getuid() != 0 or int(uid) != 0

@@ -54,9 +54,9 @@ ETC_FILES = (
     "/etc/fonts",
 )
 
-# Runs inside the sandbox, before the kernel: applies the limits, drops root, then becomes
-# the kernel. A `python -m MODULE` kernel runs in this same interpreter (one Python start-up
-# per kernel instead of two); any other kernel command is exec'd.
+# Runs inside the sandbox, before the kernel: applies the limits, drops root, then execs.
+# It runs isolated (-I): nothing on its import path is the trainee's (a json.py handed in
+# with the notebook must never run before the limits, let alone as root).
 LAUNCHER = """
 import json, os, resource, sys
 spec = json.loads(sys.argv[1])
@@ -66,14 +66,7 @@ if os.getuid() == 0 and spec["uid"] is not None:
     os.setgroups([])
     os.setgid(spec["gid"])
     os.setuid(spec["uid"])
-command = sys.argv[2:]
-if command[:1] == [sys.executable] and command[1:2] == ["-m"] and len(command) > 2:
-    import runpy
-    sys.argv = command[2:]
-    del json, os, resource, spec, command
-    runpy.run_module(sys.argv[0], run_name="__main__", alter_sys=True)
-else:
-    os.execv(command[0], command)
+os.execv(sys.argv[2], sys.argv[2:])
 """
 
 
@@ -293,7 +286,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             "uid": self.sandbox_uid if self._drops_root() and self.sandboxed else None,
             "gid": self.sandbox_gid,
         }
-        return [sys.executable, "-c", LAUNCHER, json.dumps(spec), *kernel_cmd]
+        return [sys.executable, "-I", "-c", LAUNCHER, json.dumps(spec), *kernel_cmd]
 
     def sandbox_env(self) -> dict[str, str]:
         """A clean environment: nothing of the instructor's is passed on."""
