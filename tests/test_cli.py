@@ -102,3 +102,37 @@ def test_the_report_names_hand_graded_questions_instead_of_calling_them_hardest(
     assert "Hardest question: case" in summary
     assert "Not counted until you grade them by hand: explain." in summary
     assert "awaiting manual grading" in _table(data)
+
+
+def _notebook_with(tmp_path: Path, *sources) -> Path:
+    """A notebook file whose code cells hold ``sources`` (any JSON, as a trainee could save)."""
+    import json
+
+    cells = [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+              "source": source} for source in sources]
+    path = tmp_path / f"nb{len(list(tmp_path.glob('*.ipynb')))}.ipynb"
+    path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4,
+                                "nbformat_minor": 4}))
+    return path
+
+
+@pytest.mark.parametrize("hostile", [
+    "your_name = " + "+".join(["1"] * 50_000),  # too deep for the parser
+    "your_name = 0x" + "f" * 5_000,  # an integer too long to turn into text
+    12345,  # not text at all
+])
+def test_a_hostile_name_cell_reads_as_no_name(tmp_path, hostile):
+    from course.instructor.grade import name_in_notebook
+
+    assert name_in_notebook(_notebook_with(tmp_path, hostile)) == ""
+
+
+def test_names_lose_control_characters_and_formula_starts(tmp_path):
+    from course.instructor.grade import first_and_last, name_in_notebook
+
+    typed = 'your_name = "=HYPERLINK(1)\\u202e Ana\\tLopes\\n"'
+    assert name_in_notebook(_notebook_with(tmp_path, typed)) == "HYPERLINK(1) Ana Lopes"
+    assert first_and_last("María José de la Cruz") == ("María José de la", "Cruz")
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text('{"cells": [{"source": "your_name = \\"Ana\\""}]')
+    assert name_in_notebook(broken) == ""

@@ -31,6 +31,7 @@ import re
 import sqlite3
 import sys
 import time
+import unicodedata
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -185,20 +186,26 @@ def log_problem(result: dict) -> str:
     return last[-1].strip() if last else "nbgrader gave no reason"
 
 
-def parsed_code_cells(path: Path) -> Iterator[ast.Module]:
-    """The notebook's code cells as syntax trees (unreadable notebooks and cells skipped)."""
+def code_cell_sources(path: Path) -> Iterator[str]:
+    """The text of the notebook's code cells (nothing if the notebook cannot be read)."""
     import nbformat
 
     try:
         cells = nbformat.read(path, as_version=4).cells
-    except (OSError, ValueError):
+    except Exception:  # noqa: BLE001 - any damaged notebook: nothing to read
         return
     for cell in cells:
-        if cell.cell_type == "code":
-            try:
-                yield ast.parse(cell.source)
-            except SyntaxError:
-                continue
+        if cell.get("cell_type") == "code" and isinstance(cell.get("source"), str):
+            yield cell.source
+
+
+def parsed_code_cells(path: Path) -> Iterator[ast.Module]:
+    """The notebook's code cells as syntax trees (unreadable notebooks and cells skipped)."""
+    for source in code_cell_sources(path):
+        try:
+            yield ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
 
 
 def modules_imported_by(notebooks: Iterable[Path]) -> list[str]:
@@ -342,15 +349,29 @@ def restore_manual_grades(db_url: str, assignment: str, before: dict[GradeKey, f
 NAME_VARIABLE = "your_name"  # the header's name cell: your_name = "..."
 
 
+MAX_NAME_LENGTH = 80
+
+
 def name_in_notebook(path: Path) -> str:
     """The name a trainee typed in the notebook's name cell ('' if none can be read).
 
-    Read from the text (a plain string only); the notebook is not run.
+    Read from the text (a plain string only); the notebook is not run. Control and
+    formatting characters are dropped, and so are leading characters a spreadsheet reads
+    as a formula (the name reaches nbgrader's CSV export).
     """
-    for tree in parsed_code_cells(path):
-        typed = answers_in_source(ast.unparse(tree), [NAME_VARIABLE]).get(NAME_VARIABLE)
-        if isinstance(typed, str) and typed.strip():
-            return " ".join(typed.split())[:100]
+    for source in code_cell_sources(path):
+        if NAME_VARIABLE not in source:
+            continue
+        try:
+            typed = answers_in_source(source, [NAME_VARIABLE]).get(NAME_VARIABLE)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        if isinstance(typed, str):
+            printable = "".join(" " if c.isspace() else c for c in typed
+                                if c.isspace() or not unicodedata.category(c).startswith("C"))
+            name = " ".join(printable.split()).lstrip("=+-@ ")[:MAX_NAME_LENGTH].strip()
+            if name:
+                return name
     return ""
 
 
@@ -360,7 +381,7 @@ def first_and_last(name: str) -> tuple[str, str]:
     return " ".join(words[:-1]), words[-1] if words else ""
 
 
-def record_names(db_url: str, submissions: Iterable[Submission]) -> list[str]:
+def record_names(db_url: str, root: Path, submissions: Iterable[Submission]) -> list[str]:
     """Give trainees the gradebook has no name for the name from their name cell.
 
     Names an instructor entered are never changed. Returns the students named now.
@@ -376,8 +397,9 @@ def record_names(db_url: str, submissions: Iterable[Submission]) -> list[str]:
                 continue
             if student.first_name or student.last_name:
                 continue
-            typed = next((name for path in sorted(submission.folder.glob("*.ipynb"))
-                          if (name := name_in_notebook(path))), "")
+            notebooks = [submission.folder / release.name
+                         for release in release_notebooks(root, submission.assignment)]
+            typed = next((name for path in notebooks if (name := name_in_notebook(path))), "")
             if typed:
                 student.first_name, student.last_name = first_and_last(typed)
                 named.append(submission.student)
@@ -541,6 +563,7 @@ class GradingSummary:
     workers: int = 0
     interrupted: bool = False
     integrity: str | None = None
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -559,6 +582,7 @@ class GradingSummary:
             lines.append(f"  {len(self.restored_manual)} manual grades were put back.")
         if self.integrity:
             lines.append(f"  WARNING: the gradebook failed its integrity check: {self.integrity}")
+        lines += [f"  note: {note}" for note in self.notes]
         return "\n".join(lines)
 
 
@@ -627,7 +651,10 @@ def grade_assignment(
     progress.finish()
     summary.restored_manual = restore_manual_grades(db_url, assignment, before)
     graded = set(summary.graded)
-    record_names(db_url, [s for s, _ in todo if s.student in graded])
+    try:
+        record_names(db_url, root, [s for s, _ in todo if s.student in graded])
+    except Exception as problem:  # noqa: BLE001 - names are a courtesy; grades come first
+        summary.notes.append(f"trainees' names could not be recorded ({problem})")
     summary.integrity = integrity_problem(db_path(root, api.config))
     summary.seconds = time.monotonic() - started
     return summary
