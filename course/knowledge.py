@@ -110,6 +110,7 @@ class Modality:
     session_s: tuple[float, float] | None
     session_text: str
     max_exposure_s: float | None
+    max_scope: str  # what the headline maximum counts: "per session", "per freeze"
     max_basis: str
     max_basis_kind: str
     limits: tuple[Limit, ...]
@@ -403,6 +404,7 @@ def _modality(entry: _Entry) -> Modality:
         session_s=entry.pair("session_s"),
         session_text=entry.text("session_text"),
         max_exposure_s=max_exposure,
+        max_scope=entry.text("max_scope", "per session"),
         max_basis=entry.text("max_basis"),
         max_basis_kind=max_kind,
         limits=tuple(_limit(entry, raw) for raw in entry.get("limit", list, [])),
@@ -668,3 +670,20 @@ def find_rule(name: str) -> Rule:
 def find_source(name: str) -> Source:
     """A source by code (seed file name or published code)."""
     return find(load().sources, name, "source")
+
+
+def source_label(code: str) -> str:
+    """A short label for a source: "S1" for a seed, "Selfe et al. 2014" for a paper."""
+    source = load().sources.get(code)
+    if source is None:
+        return code
+    if source.short:
+        return source.short
+    if source.authors:
+        return f"{source.authors} {source.year}" if source.year else source.authors
+    return code
+
+
+def sources_text(codes: Iterable[str]) -> str:
+    """Source labels joined with commas, in the order given, without repeats."""
+    return ", ".join(dict.fromkeys(source_label(code) for code in codes))

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from course.answers import did_you_mean
-from course.knowledge import Modality, find_modality, load, normalise_name
+from course.knowledge import Modality, find_modality, load, normalise_name, source_label
 
 SESSION, AREA, SPOT, COLD_CHAMBER, OTHER = "session", "area", "spot", "cold_chamber", "other"
 ENFORCED_KINDS = (SESSION, AREA, SPOT, COLD_CHAMBER)
@@ -168,10 +168,10 @@ def time_limits(modality: str | Modality) -> tuple[TimeLimit, ...]:
         same_area = [limit for limit, kind, _ in extra
                      if kind == AREA and limit.max_s == found.max_exposure_s]
         sources = same_area[0].sources if same_area else found.sources
+        kind = AREA if same_area else _kind_of(found.max_scope)[0]
         limits.append(TimeLimit(
-            found.code, AREA if same_area else SESSION,
-            "per area" if same_area else "per session", float(found.max_exposure_s),
-            found.max_basis, found.max_basis_kind, sources))
+            found.code, kind, "per area" if same_area else found.max_scope,
+            float(found.max_exposure_s), found.max_basis, found.max_basis_kind, sources))
         extra = [entry for entry in extra if not (same_area and entry[0] is same_area[0])]
     for limit, kind, colder in extra:
         limits.append(TimeLimit(found.code, kind, limit.scope, float(limit.max_s), limit.text,
@@ -220,18 +220,6 @@ def _over(limit: TimeLimit, label: str, actual: float, what: str) -> Violation:
                f"(basis: {limit.basis_kind}; {sources})")
     return Violation(limit.kind, label, actual, limit.max_s, "s", limit.basis_kind,
                      limit.sources, message)
-
-
-def source_label(code: str) -> str:
-    """A short label for a source: "S1" for a seed, "Selfe et al. 2014" for a paper."""
-    source = load().sources.get(code)
-    if source is None:
-        return code
-    if source.short:
-        return source.short
-    if source.kind == "published" and source.authors:
-        return f"{source.authors} {source.year}" if source.year else source.authors
-    return code
 
 
 # --------------------------------------------------------------------------- checking input

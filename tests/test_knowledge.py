@@ -232,3 +232,14 @@ def test_views_render_every_modality_and_condition() -> None:
     axes = figure.axes[0]
     assert len(axes.get_yticklabels()) == len(load().conditions)
     assert len(axes.get_xticklabels()) == len(load().modalities)
+
+
+def test_lesson_00_teaches_its_everyday_rules_from_the_data() -> None:
+    from course.views.scope import everyday_rules
+
+    kb = load()
+    shown = str(everyday_rules()._repr_html_())
+    minutes = kb.modalities["ln2_cryomassage"].observation_minutes
+    assert f"<b>{minutes} minutes</b>" in shown
+    assert kb.conditions["herpes"].name in shown and "<b>defer</b>" in shown
+    assert "S1" in shown and "S2" in shown  # sources, by their short names

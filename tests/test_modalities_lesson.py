@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 from course.answers import AnswerFormatError
 from course.exercises import item
 from course.exercises.modalities import modality_choice
-from course.knowledge import UnknownNameError, load
+from course.knowledge import UnknownNameError, load, source_label
 from course.views.modalities import (
     PERFORMER_COLOURS,
     ModalityExplorer,
@@ -21,7 +21,6 @@ from course.views.modalities import (
     modality_card_html,
     modality_chart,
     modality_chart_summary,
-    source_label,
 )
 from course.views.style import OKABE_ITO
 

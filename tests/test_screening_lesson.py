@@ -16,9 +16,8 @@ from course.exercises import contraindications as lesson
 from course.exercises import screening_cases as assessment
 from course.grading import check
 from course.instructor.scoring import score_notebook_item
-from course.knowledge import OUTCOMES, load
+from course.knowledge import OUTCOMES, load, source_label
 from course.screening import finding_names, screen
-from course.views.modalities import source_label
 from course.views.screening import (
     PracticeWidget,
     ScreeningWidget,

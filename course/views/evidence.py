@@ -23,10 +23,10 @@ from course.knowledge import (
     UnknownNameError,
     find,
     load,
+    sources_text,
 )
 from course.views.html import Html
 from course.views.html import table as _table
-from course.views.modalities import sources_text
 from course.views.style import OKABE_ITO
 
 LEVEL_COLOURS = {

@@ -14,7 +14,7 @@ import ipywidgets as widgets
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from course.knowledge import Knowledge, Modality, UnknownNameError, find, find_source, load
+from course.knowledge import Knowledge, Modality, UnknownNameError, find, load, sources_text
 from course.views.html import Html
 from course.views.style import OKABE_ITO
 
@@ -31,20 +31,6 @@ NOT_STATED = "not stated in the sources"
 
 
 # --------------------------------------------------------------------------- text helpers
-
-
-def source_label(code: str) -> str:
-    """A short readable name for a source: "S1" for a seed, "Andrews MD 2004" otherwise."""
-    source = find_source(code)
-    if source.short:
-        return source.short
-    year = f" {source.year}" if source.year else ""
-    return f"{source.authors}{year}" if source.authors else source.code
-
-
-def sources_text(codes: tuple[str, ...]) -> str:
-    """Source labels joined with commas, in the order given, without repeats."""
-    return ", ".join(dict.fromkeys(source_label(code) for code in codes))
 
 
 def duration_text(seconds: float) -> str:

@@ -16,7 +16,7 @@ from html import escape
 import numpy as np
 from matplotlib.figure import Figure
 
-from course.knowledge import find_claim, find_modality, find_side_effect
+from course.knowledge import find_claim, find_modality, find_side_effect, sources_text
 from course.physiology import (
     BASELINE_FLOW_BAND,
     FREEZING_C,
@@ -38,7 +38,7 @@ from course.physiology import (
 from course.views.evidence import KIND_LABELS
 from course.views.html import Html
 from course.views.html import table as _table
-from course.views.modalities import maximum_text, sources_text
+from course.views.modalities import maximum_text
 from course.views.physiology import (
     FLOW_COLOUR,
     TEMPERATURE_COLOUR,

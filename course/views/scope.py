@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from html import escape
 
-from course.knowledge import load
+from course.knowledge import load, sources_text
 from course.views.html import Html
 
 
 def scope_of_practice_rows() -> list[tuple[str, str, str, str]]:
     """(modality, who may perform it, why, sources) for every modality, cosmetology first."""
     modalities = sorted(load().modalities.values(), key=lambda m: (m.performer, m.name))
-    return [(m.name, m.performer, m.performer_basis, ", ".join(m.sources)) for m in modalities]
+    return [(m.name, m.performer, m.performer_basis, sources_text(m.sources))
+            for m in modalities]
 
 
 def scope_of_practice_table() -> Html:
@@ -25,3 +26,27 @@ def scope_of_practice_table() -> Html:
     caption = ("<caption>Scope of practice. A cosmetologist performs only the rows marked "
                "cosmetologist; everything else is referred to a physician.</caption>")
     return Html(f"<table>{caption}{head}{body}</table>")
+
+
+# Conditions shown as examples of "wait until it has healed", and the treatment they concern.
+HEAL_FIRST_EXAMPLES = ("herpes", "pustular_acne_flare")
+EVERYDAY_MODALITY = "ln2_cryomassage"
+OBSERVATION_ITEM = "observe_30_min"
+
+
+def everyday_rules() -> Html:
+    """Two habits that open and close every treatment, read from the knowledge base."""
+    kb = load()
+    modality = kb.modalities[EVERYDAY_MODALITY]
+    before = "".join(
+        f"<li>{escape(c.name)}: <b>{escape(c.outcome_for(modality.code))}</b>. "
+        f"{escape(c.rationale)} <small>({escape(sources_text(c.sources))})</small></li>"
+        for c in (kb.conditions[code] for code in HEAL_FIRST_EXAMPLES))
+    observe = kb.aftercare[OBSERVATION_ITEM]
+    return Html(
+        "<p><b>Before you start:</b> an active infection or inflammation in the area means "
+        f"waiting until it has healed. For example, before a {escape(modality.name.lower())}:"
+        f"</p><ul>{before}</ul>"
+        f"<p><b>When you have finished:</b> the client stays "
+        f"<b>{modality.observation_minutes} minutes</b> so you can watch for a reaction. "
+        f"{escape(observe.text)} <small>({escape(sources_text(observe.sources))})</small></p>")

@@ -15,7 +15,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from course.cases import Case, ScreeningScore, case, practice, score_screening
-from course.knowledge import OUTCOMES, UnknownNameError, find_modality, load
+from course.knowledge import OUTCOMES, UnknownNameError, find_modality, load, sources_text
 from course.screening import (
     LESION_KINDS,
     Decision,
@@ -28,7 +28,6 @@ from course.screening import (
 from course.views.evidence import conflict_card
 from course.views.html import Html
 from course.views.knowledge import contraindication_matrix_html, matrix_cell
-from course.views.modalities import sources_text
 from course.views.style import CATEGORY_COLOURS, CATEGORY_LABELS, CATEGORY_TEXT_COLOURS
 
 LESION_LABELS = {
