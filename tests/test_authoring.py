@@ -68,3 +68,24 @@ def test_two_cells_with_one_id_are_named(tmp_path):
 
 def test_missing_file_is_reported(tmp_path):
     assert "file not found" in lint_notebook(tmp_path / "nope.ipynb")[0]
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=[p.parent.name for p in SOURCES])
+def test_no_answer_name_hides_a_course_function(path):
+    """An answer such as ``remaining_seconds = 45`` would replace the course function of that
+    name, and the example cell above it would fail when run again."""
+    import ast
+
+    from course.exercises import all_items
+
+    cells = nbformat.read(path, as_version=4).cells
+    imported = {alias.asname or alias.name
+                for cell in cells if cell.cell_type == "code"
+                for node in ast.walk(ast.parse(cell.source.replace("%matplotlib inline", "")))
+                if isinstance(node, ast.ImportFrom) for alias in node.names}
+    answer_names = {name for cell in cells
+                    if (item := all_items().get(cell.metadata.get("nbgrader", {})
+                                                .get("grade_id", "").removesuffix("_answer")))
+                    for name in item.answers}
+    assert not imported & answer_names, f"answers named like course functions: " \
+                                        f"{sorted(imported & answer_names)}"
