@@ -25,7 +25,7 @@ _hints_shown: defaultdict[str, int] = defaultdict(int)
 
 # Symbols that ordinary text fonts carry (colour emoji show as empty boxes on some machines).
 MARKS = {"correct": "✔", "partly correct": "◐", "incorrect": "✘", "not attempted": "○",
-         "malformed": "✘", "well formed": "✔", "error": "✘"}
+         "malformed": "✘", "well formed": "✔", "error": "✘", "hint": "→"}
 
 
 @dataclass(frozen=True)
@@ -112,10 +112,10 @@ def hint(item_id: str) -> CheckResult:
     """Show the next hint for a question (one more each time it is run)."""
     item = find_item(item_id)
     if not item.hints:
-        return CheckResult("well formed", "No hints for this question: reread the lesson above.")
+        return CheckResult("hint", "No hints for this question: reread the lesson above.")
     shown = min(_hints_shown[item_id], len(item.hints) - 1)
     _hints_shown[item_id] = shown + 1
-    return CheckResult("well formed", f"Hint {shown + 1} of {len(item.hints)}: {item.hints[shown]}")
+    return CheckResult("hint", f"Hint {shown + 1} of {len(item.hints)}: {item.hints[shown]}")
 
 
 def grade(item_id: str, **answers: object) -> float:

@@ -633,7 +633,7 @@ def find(items: Mapping[str, Any], name: str, kind: str) -> Any:
     key = normalise_name(name)
     if key in index:
         return items[index[key]]
-    close = did_you_mean(key, index, limit=8, cutoff=0.6)
+    close = did_you_mean(key, index, limit=8)
     suggestions: list[str] = []
     for match in close:
         display = _display(items[index[match]])

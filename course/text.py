@@ -16,8 +16,14 @@ def normalise_name(text: str) -> str:
     return " ".join(re.sub(r"[^0-9a-z]+", " ", text).split())
 
 
+# Typos score 0.8 and more ("defered"/"defer" 0.83); different words that share letters
+# score 0.6 or less ("postponed"/"proceed" 0.5, "cosmetician"/"physician" 0.6) and must
+# never be suggested: a wrong "did you mean" can point at the opposite, unsafe answer.
+SIMILAR_ENOUGH = 0.65
+
+
 def did_you_mean(word: str, choices: Iterable[str], limit: int = 3,
-                 cutoff: float = 0.5) -> list[str]:
+                 cutoff: float = SIMILAR_ENOUGH) -> list[str]:
     """Up to ``limit`` of ``choices`` that look like ``word`` (compared in normalised form)."""
     by_key: dict[str, str] = {}
     for choice in choices:

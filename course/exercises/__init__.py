@@ -8,7 +8,8 @@ from __future__ import annotations
 from functools import cache
 from importlib import import_module
 
-from course.answers import AnswerFormatError, Item, did_you_mean
+from course.answers import AnswerFormatError, Choice, Item, did_you_mean
+from course.knowledge import OUTCOMES
 
 # Each lesson's module and the prefix every one of its item ids starts with: a notebook's
 # check() then builds only its own lesson's questions (a kernel per submission stays light).
@@ -22,6 +23,16 @@ LESSON_PREFIXES = {
     "screening_cases": "cases_",
 }
 LESSON_MODULES = tuple(LESSON_PREFIXES)
+
+
+# The six decision words, and what trainees also write for them ("postponed" is "defer").
+DECISIONS = Choice(OUTCOMES, aliases={
+    "postpone": "defer", "postponed": "defer", "deferred": "defer", "wait": "defer",
+    "later": "defer", "delay": "defer", "not today": "defer", "reschedule": "defer",
+    "referred": "refer", "medical clearance": "clearance", "doctors clearance": "clearance",
+    "modified": "modify", "adapt": "modify", "go ahead": "proceed", "decline": "refuse",
+    "refused": "refuse",
+})
 
 
 class UnknownItemError(LookupError):

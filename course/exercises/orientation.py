@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from course.answers import Choice, Item, Names, Number, Wrong, YesNo
-from course.knowledge import OUTCOMES, find_condition, load
+from course.exercises import DECISIONS
+from course.knowledge import find_condition, load
 
 
 def _modality_names() -> dict[str, str]:
@@ -19,7 +20,6 @@ def _physician_only() -> tuple[str, ...]:
     return tuple(m.code for m in load().modalities.values() if m.performer == "physician")
 
 
-DECISIONS = Choice(OUTCOMES, aliases={"postpone": "defer", "wait": "defer"})
 
 ITEMS = (
     Item(

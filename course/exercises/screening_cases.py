@@ -12,13 +12,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
-from course.answers import Answers, Choice, Item, Names, Score, Wrong
+from course.answers import Answers, Item, Names, Score, Wrong
 from course.cases import Case, case, score_screening
-from course.knowledge import OUTCOMES, load
+from course.exercises import DECISIONS
+from course.knowledge import load
 from course.screening import screen
 
-DECISIONS = Choice(OUTCOMES, aliases={"postpone": "defer", "wait": "defer",
-                                      "go ahead": "proceed", "decline": "refuse"})
 CASE_POINTS = 4
 
 
