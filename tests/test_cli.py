@@ -40,6 +40,29 @@ def test_assignment_by_its_number(course):
         require_assignment(course, "99-nothing")
 
 
+@pytest.mark.parametrize("numbers", [["--workers", "0"], ["--limit", "-1"], ["--limit", "x"]])
+def test_counts_below_one_are_refused(course, capsys, numbers):
+    with pytest.raises(SystemExit):
+        main(["--course", str(course), "grade", "00-orientation", *numbers])
+    assert "must be a whole number of 1 or more" in capsys.readouterr().err
+
+
+def test_the_course_folder_may_follow_the_command(course, capsys):
+    assert main(["status", "--course", str(course)]) == 0
+    assert "00-orientation" in capsys.readouterr().out
+
+
+def test_an_unwritable_export_is_explained(course, capsys):
+    assert main(["--course", str(course), "export", "--to", "/nonexistent/dir/g.csv"]) == 2
+    err = capsys.readouterr().err
+    assert "could not read or write a file" in err and "Traceback" not in err
+
+
+def test_feedback_before_grading_says_what_to_do(course, capsys):
+    assert main(["--course", str(course), "feedback", "00-orientation"]) == 2
+    assert "cryocourse grade 00-orientation" in capsys.readouterr().err
+
+
 def test_no_submissions_says_what_to_do(course, capsys):
     assert main(["--course", str(course), "grade", "00-orientation"]) == 2
     assert "cryocourse collect 00-orientation" in capsys.readouterr().err

@@ -118,9 +118,30 @@ def cmd_grade(root: Path, args: argparse.Namespace) -> int:
     return 0 if summary.ok else 1
 
 
+def _awaiting_manual(api, assignment: str) -> list[str]:
+    """Trainees whose submission of ``assignment`` still has answers to grade by hand."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
+        try:
+            submissions = gradebook.find_assignment(assignment).submissions
+        except MissingEntry:
+            return []
+        return sorted(s.student_id for s in submissions if s.needs_manual_grade)
+
+
 def cmd_feedback(root: Path, args: argparse.Namespace) -> int:
     assignment = require_assignment(root, args.assignment)
+    if not any((root / "autograded").glob(f"*/{assignment}")):
+        raise CourseError(f"Nothing of {assignment} is graded yet: run "
+                          f"`cryocourse grade {assignment}` first.")
     api = make_api(root)
+    waiting = _awaiting_manual(api, assignment)
+    if waiting:
+        print(f"Warning: {len(waiting)} submissions still have written answers to grade by "
+              f"hand ({', '.join(waiting[:8])}{', ...' if len(waiting) > 8 else ''}); their "
+              "feedback shows 0 for those answers until you grade them in the Formgrader and "
+              "run this command again.", file=sys.stderr)
     _api_step(api.generate_feedback(assignment, force=True), f"Feedback for {assignment}")
     _api_step(api.release_feedback(assignment), f"Releasing feedback for {assignment}")
     print(f"Feedback for {assignment} is in feedback/ and released; trainees fetch it in the "
@@ -169,11 +190,31 @@ COMMANDS: dict[str, Callable[[Path, argparse.Namespace], int]] = {
 }
 
 
+def at_least_one(text: str) -> int:
+    """argparse type: a whole number of 1 or more."""
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more (not {text!r})")
+    return number
+
+
 def parser() -> argparse.ArgumentParser:
     """The command line: one subcommand per step of the term."""
-    top = argparse.ArgumentParser(prog="cryocourse", description=__doc__.split("\n")[0])
-    top.add_argument("--course", help="the course folder (default: the one around here)")
+    course_option = argparse.ArgumentParser(add_help=False)
+    course_option.add_argument("--course", default=argparse.SUPPRESS,
+                               help="the course folder (default: the one around here)")
+    top = argparse.ArgumentParser(prog="cryocourse", description=__doc__.split("\n")[0],
+                                  parents=[course_option])
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    original_add_parser = sub.add_parser
+
+    def add_parser(name: str, **options):  # every subcommand also takes --course
+        return original_add_parser(name, parents=[course_option], **options)
+
+    sub.add_parser = add_parser
     sub.add_parser("status", help="assignments, submissions, grading state")
     release = sub.add_parser("release", help="generate and release an assignment")
     release.add_argument("assignment")
@@ -183,11 +224,11 @@ def parser() -> argparse.ArgumentParser:
         sub.add_parser(name, help=text).add_argument("assignment")
     grade = sub.add_parser("grade", help="autograde new or changed submissions in parallel")
     grade.add_argument("assignment")
-    grade.add_argument("--workers", type=int, default=None,
+    grade.add_argument("--workers", type=at_least_one, default=None,
                        help=f"grading processes (default {default_workers()})")
     grade.add_argument("--force", action="store_true", help="grade unchanged ones again")
     grade.add_argument("--student", action="append", help="only this trainee (repeatable)")
-    grade.add_argument("--limit", type=int, default=None,
+    grade.add_argument("--limit", type=at_least_one, default=None,
                        help="grade at most this many now; the rest on the next run")
     export = sub.add_parser("export", help="write grades as CSV")
     export.add_argument("--to", default="grades.csv", help="CSV file (default grades.csv)")
@@ -195,17 +236,18 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument("assignment")
     report.add_argument("--out", help="folder for the report (default reports/ASSIGNMENT)")
     demo = sub.add_parser("demo", help="build a synthetic class and run the whole workflow")
-    demo.add_argument("--students", type=int, default=12)
+    demo.add_argument("--students", type=at_least_one, default=12)
     demo.add_argument("--out", required=True, help="new folder for the demo class")
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--assignments", nargs="+", help="only these assignments")
-    demo.add_argument("--workers", type=int, default=None)
+    demo.add_argument("--workers", type=at_least_one, default=None)
     return top
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``cryocourse`` console script."""
     args = parser().parse_args(argv)
+    args.course = getattr(args, "course", None)  # before or after the command, or not at all
     ensure_tools_on_path()
     try:
         if args.command == "demo":
@@ -221,6 +263,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("cryocourse: stopped. Grades written so far are kept; run the same command "
               "again to continue.", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `cryocourse status | head -2`
+        sys.stderr.close()
+        return 0
+    except OSError as problem:
+        where = f" ({problem.filename})" if problem.filename else ""
+        print(f"cryocourse: could not read or write a file{where}: {problem.strerror or problem}"
+              ". Check that the folder exists and that you may write there.", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

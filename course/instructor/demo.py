@@ -139,6 +139,8 @@ def build_demo(
         known_assignments(source_root))
     if students < 1:
         raise CourseError("A demo class needs at least one trainee (--students 1 or more).")
+    if (out / DEMO_MARKER).is_file():
+        print(f"Replacing the earlier demo class in {out.resolve()}.", file=stream)
     root = copy_course(source_root, out, chosen)
     demo = DemoClass(root, make_class(students, seed), chosen)
     config = load_config(root)

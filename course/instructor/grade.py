@@ -564,26 +564,35 @@ class GradingSummary:
     interrupted: bool = False
     integrity: str | None = None
     notes: list[str] = field(default_factory=list)
+    forced: bool = False
 
     @property
     def ok(self) -> bool:
         return not self.failed and self.integrity is None and not self.interrupted
 
     def text(self) -> str:
+        workers = f"{self.workers} worker{'s' if self.workers != 1 else ''}"
         lines = [f"{self.assignment}: {len(self.graded)} graded, {len(self.failed)} failed, "
                  f"{len(self.skipped)} already up to date, in {self.seconds:.1f} s "
-                 f"with {self.workers} workers."]
+                 f"with {workers}."]
         for student, reason in sorted(self.failed.items()):
             lines.append(f"  not graded: {student}: {reason}")
         if self.not_started:
-            lines.append(f"  {len(self.not_started)} submissions not graded yet: run the same "
-                         "command again to continue where it stopped.")
+            again = ("run the same command without --force to grade them" if self.forced
+                     else "run the same command again to continue where it stopped")
+            lines.append(f"  {_count(len(self.not_started), 'submission')} not graded yet: "
+                         f"{again}.")
         if self.restored_manual:
-            lines.append(f"  {len(self.restored_manual)} manual grades were put back.")
+            lines.append(f"  {_count(len(self.restored_manual), 'manual grade')} put back.")
         if self.integrity:
             lines.append(f"  WARNING: the gradebook failed its integrity check: {self.integrity}")
         lines += [f"  note: {note}" for note in self.notes]
         return "\n".join(lines)
+
+
+def _count(number: int, thing: str) -> str:
+    """3, "submission" -> "3 submissions"; 1 -> "1 submission"."""
+    return f"{number} {thing}{'' if number == 1 else 's'}"
 
 
 def default_workers() -> int:
@@ -613,14 +622,18 @@ def grade_assignment(
     started = time.monotonic()
     root = root.resolve()
     assignment = require_assignment(root, assignment)
-    summary = GradingSummary(assignment, workers=workers or default_workers())
+    summary = GradingSummary(assignment, workers=workers or default_workers(), forced=force)
     wanted = set(students) if students else None
     candidates = [s for s in find_submissions(root, assignment)
                   if wanted is None or s.student in wanted]
     if wanted:
         missing = sorted(wanted - {s.student for s in candidates})
+        collected = [s.student for s in find_submissions(root, assignment)]
         for student in missing:
-            summary.failed[student] = f"no collected submission of {assignment} for {student}"
+            close = did_you_mean(student, collected, limit=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            summary.failed[student] = (f"no collected submission of {assignment} for "
+                                       f"{student}{hint}")
     if not candidates:
         summary.seconds = time.monotonic() - started
         return summary
