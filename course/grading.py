@@ -20,8 +20,10 @@ from course.answers import (
     answers_in_source,
 )
 from course.exercises import item as find_item
+from course.plain_errors import install as install_plain_errors
 
 _hints_shown: defaultdict[str, int] = defaultdict(int)
+install_plain_errors()  # "put it in quotes" instead of a NameError traceback
 
 # Symbols that ordinary text fonts carry (colour emoji show as empty boxes on some machines).
 MARKS = {"correct": "✔", "partly correct": "◐", "incorrect": "✘", "not attempted": "○",
