@@ -42,10 +42,11 @@ def _suggestion(word: str, choices: Iterable[str]) -> str:
     return f"; did you mean '{close[0]}'?" if close else "."
 
 
-def _plain_text(name: str, value: object) -> str:
+def _plain_text(name: str, value: object, example: str = "defer") -> str:
     if _type(value) is not _str:
         raise AnswerFormatError(
-            f"`{name}` must be a word in quotes, like \"defer\"; you gave {_describe(value)}."
+            f"`{name}` must be a word in quotes, like \"{example}\"; you gave "
+            f"{_describe(value)}."
         )
     return value
 
@@ -77,7 +78,7 @@ class Choice:
         return "one of: " + ", ".join(self.options)
 
     def normalise(self, name: str, value: object) -> str:
-        text = _plain_text(name, value)
+        text = _plain_text(name, value, self.options[0])
         lookup = {_fold(o): o for o in self.options}
         lookup.update({_fold(a): o for a, o in self.aliases.items()})
         found = lookup.get(_fold(text))
@@ -107,6 +108,11 @@ class Number:
         if kind is _str:
             raise AnswerFormatError(
                 f"`{name}` must be {self.describe()} without quotes, like `{name} = 3`."
+            )
+        if kind is _tuple and _len(value) == 2 and all(_type(v) is _int for v in value):
+            raise AnswerFormatError(
+                f"`{name}` must be {self.describe()}: decimals use a point, like "
+                f"`{name} = {value[0]}.{value[1]}` (a comma makes two numbers)."
             )
         if kind not in (_int, _float) or not _isfinite(value):  # bool is its own type
             raise AnswerFormatError(
@@ -158,8 +164,11 @@ class Names:
 
     def normalise(self, name: str, value: object) -> tuple[str, ...]:
         if _type(value) is _str:
+            words = [w.strip() for w in value.split(",") if w.strip()]
+            example = ", ".join(f'"{w}"' for w in words) if words else '"epilepsy", "rosacea"'
             raise AnswerFormatError(
-                f"`{name}` must be a list in square brackets, like [{value!r}]."
+                f"`{name}` must be a list in square brackets, each name in its own quotes, "
+                f"like [{example}] (or [] for none)."
             )
         if _type(value) not in (_list, _tuple):
             raise AnswerFormatError(f"`{name}` must be {self.describe()}.")

@@ -142,3 +142,13 @@ def test_wrong_examples_are_declared_with_expected_fractions():
     item = _item(wrong=(Wrong({"decision": "proceed"}),))
     for wrong in item.wrong:
         assert item.score(wrong.answers).fraction == wrong.fraction
+
+
+def test_format_messages_show_the_fix_in_the_trainees_own_words():
+    names = Names(lambda: {"C": "C", "F": "F"}, "line")
+    with pytest.raises(AnswerFormatError, match=r'like \["C", "F"\] \(or \[\] for none\)'):
+        names.normalise("wrong_lines", "C, F")
+    with pytest.raises(AnswerFormatError, match=r"decimals use a point, like `peak_flow = 1.8`"):
+        Number("times resting", 0, 10).normalise("peak_flow", (1, 8))
+    with pytest.raises(AnswerFormatError, match='like "A"'):
+        Choice(("A", "B")).normalise("wrong_line", ["A"])
