@@ -339,7 +339,7 @@ def all_or_nothing(kinds: Mapping[str, Kind]) -> Scorer:
             return Score(1.0, "correct")
         wrong = ", ".join(f"`{n}`" for n in kinds if n not in right)
         status = "partly correct" if right else "incorrect"
-        return Score(fraction, status, (f"Not right yet: {wrong}.",))
+        return Score(fraction, status, (f"Not correct: {wrong}.",))
 
     return scorer
 

@@ -100,7 +100,7 @@ def test_grade_raises_with_a_plain_message_and_returns_points(monkeypatch):
     item = _item(points=2)
     monkeypatch.setitem(exercises.all_items(), "demo", item)
     assert grade("demo", decision="defer") == 2
-    with pytest.raises(AssertionError, match="Not right yet"):
+    with pytest.raises(AssertionError, match="Not correct"):
         grade("demo", decision="refuse")
 
 

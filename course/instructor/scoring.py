@@ -54,7 +54,7 @@ def graded_output(score: Score, max_points: float) -> NotebookNode:
         data = {"text/plain": f"{points:g}"}
         return new_output("execute_result", data=data, execution_count=None)
     reason = score.message or "This answer is not correct."
-    name = "NotAttempted" if score.status == "not attempted" else "AnswerNotCorrect"
+    name = "NotAnswered" if score.status == "not attempted" else "Incorrect"
     return new_output("error", ename=name, evalue=reason, traceback=[f"{name}: {reason}"])
 
 
