@@ -55,7 +55,7 @@ def graded_output(score: Score, max_points: float) -> NotebookNode:
         return new_output("execute_result", data=data, execution_count=None)
     reason = score.message or "This answer is not correct."
     name = "NotAnswered" if score.status == "not attempted" else "Incorrect"
-    return new_output("error", ename=name, evalue=reason, traceback=[f"{name}: {reason}"])
+    return new_output("error", ename=name, evalue=reason, traceback=[reason])
 
 
 class TrustedScores(NbGraderPreprocessor):
