@@ -159,3 +159,18 @@ def test_names_lose_control_characters_and_formula_starts(tmp_path):
     broken = tmp_path / "broken.ipynb"
     broken.write_text('{"cells": [{"source": "your_name = \\"Ana\\""}]')
     assert name_in_notebook(broken) == ""
+
+
+def test_the_report_tells_reversed_from_low_discrimination_and_spares_easy_questions():
+    from course.instructor.report import ClassData, item_summary
+
+    data = ClassData("x", students=list("abcdef"), totals=[9.0, 8, 7, 3, 2, 1], max_total=10)
+    data.items = {"reversed": ItemStats("reversed", 1.0, [0, 0, 1, 1, 1, 1]),
+                  "everyone": ItemStats("everyone", 1.0, [1, 1, 1, 1, 1, 1]),
+                  "hard": ItemStats("hard", 1.0, [1, 0, 0, 0, 0, 0])}
+    for stats in data.items.values():
+        _item_statistics(stats, np.array(data.totals))
+    summary = item_summary(data)
+    assert "Weaker trainees did better than stronger ones" in summary and "reversed" in summary
+    assert "everyone" not in summary  # full marks for all separates nobody: not flagged
+    assert "Hardest question: hard" in summary and "indices are rough" in summary

@@ -23,6 +23,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from course.answers import Names, normalise
 from course.exercises import all_items
@@ -32,6 +33,7 @@ from course.views.style import OKABE_ITO
 
 UPPER_LOWER_SHARE = 0.27
 LOW_DISCRIMINATION = 0.2
+SMALL_CLASS = 20  # below this, discrimination indices rest on a handful of trainees
 
 
 @dataclass
@@ -97,10 +99,12 @@ def _missed_names(nb: nbformat.NotebookNode, item_ids: list[str], data: ClassDat
             except (ValueError, TypeError):  # a malformed answer names nothing
                 given = set()
             missing = expected - given
-            data.missed_names.update(missing)
             case = _case_for(item_id)
-            if case is not None:
+            if case is not None:  # findings and conditions: their own codes say what they are
+                data.missed_names.update(missing)
                 data.must_not_miss_failures.update(c for c in case.must_not_miss if c in missing)
+            else:  # other lists (log lines "C", "F"): named with their answer
+                data.missed_names.update(f"{name}: {m}" for m in missing)
 
 
 def gather(root: Path, assignment: str) -> ClassData:
@@ -176,6 +180,7 @@ def score_figure(data: ClassData) -> Figure:
               edgecolor="white")
     axes.set_xlabel("score (% of the maximum)")
     axes.set_ylabel("trainees")
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_title(f"{data.assignment}: score distribution")
     axes.set_xlim(0, 100)
     return figure
@@ -208,13 +213,22 @@ def missed_figure(data: ClassData) -> Figure:
                else OKABE_ITO["orange"] for name, _ in common]
     axes.barh([name for name, _ in common], [count for _, count in common], color=colours)
     axes.set_xlabel("answers that left it out")
-    axes.set_ylabel("finding / condition")
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.set_ylabel("name left out")
     axes.set_title("Most-missed names (vermillion: must not be missed)")
     return figure
 
 
 def _weak_discrimination(stats: ItemStats) -> bool:
-    return not math.isnan(stats.upper_lower) and stats.upper_lower < LOW_DISCRIMINATION
+    """Separates stronger from weaker trainees poorly (a question everyone, or no one, got
+    right separates nobody and is not flagged)."""
+    return (not math.isnan(stats.upper_lower) and stats.upper_lower < LOW_DISCRIMINATION
+            and 0 < stats.difficulty < 1)
+
+
+def _reversed_discrimination(stats: ItemStats) -> bool:
+    """Weaker trainees did better than stronger ones: check the answer key first."""
+    return _weak_discrimination(stats) and stats.upper_lower < 0
 
 
 # --- the text beside each figure ----------------------------------------------------------
@@ -236,15 +250,25 @@ def item_summary(data: ClassData) -> str:
     graded = _with_statistics(data)
     if not graded:
         return "No graded questions."
-    hardest = min(graded, key=lambda s: s.difficulty)
-    weak = [s.grade_id for s in graded if _weak_discrimination(s)]
-    text = (f"Hardest question: {hardest.grade_id} ({100 * hardest.difficulty:.0f} % full "
-            "marks). ")
+    lowest = min(s.difficulty for s in graded)
+    hardest = [s.grade_id for s in graded if s.difficulty == lowest]
+    reversed_ = [s.grade_id for s in graded if _reversed_discrimination(s)]
+    weak = [s.grade_id for s in graded if _weak_discrimination(s) and s.grade_id not in reversed_]
+    text = (f"Hardest question{'s' if len(hardest) > 1 else ''}: {', '.join(hardest)} "
+            f"({100 * lowest:.0f} % full marks). ")
+    if reversed_:
+        text += ("Weaker trainees did better than stronger ones (check the answer key and the "
+                 f"wording first): {', '.join(reversed_)}. ")
     if weak:
         text += ("Low discrimination (strong and weak trainees do about as well; the wording "
-                 f"may be unclear or the question too easy): {', '.join(weak)}.")
-    else:
-        text += "Every question separates stronger from weaker trainees."
+                 f"may be unclear): {', '.join(weak)}.")
+    elif not reversed_:
+        text += "Every question that some but not all trainees got right separates stronger "
+        text += "from weaker trainees."
+    if len(data.totals) < SMALL_CLASS:
+        group = max(1, math.ceil(UPPER_LOWER_SHARE * len(data.totals)))
+        text += (f" With {len(data.totals)} submissions these indices are rough (each 27 % "
+                 f"group is {group} trainee{'s' if group > 1 else ''}).")
     waiting = [s.grade_id for s in data.items.values() if not s.graded]
     if waiting:
         text += (f" Not counted until you grade them by hand: {', '.join(waiting)}.")
@@ -313,9 +337,14 @@ def build_report(root: Path, assignment: str, out: Path | None = None) -> Path:
         parts.append(f"<section>{image}<p>{text}</p></section>")
     if data.items:
         parts.append("<h2>Questions</h2>" + _table(data))
-    waiting = ", ".join(html.escape(s) for s in data.awaiting_manual) or "none"
-    parts.append(f"<h2>Awaiting manual grading</h2><p>{len(data.awaiting_manual)} "
-                 f"submissions: {waiting}. Grade them in the Formgrader.</p>")
+    if data.awaiting_manual:
+        waiting = ", ".join(html.escape(s) for s in data.awaiting_manual)
+        count = len(data.awaiting_manual)
+        parts.append(f"<h2>Awaiting manual grading</h2><p>{count} submission"
+                     f"{'s' if count > 1 else ''}: {waiting}. Grade them in the Formgrader.</p>")
+    else:
+        parts.append("<h2>Awaiting manual grading</h2><p>None: every written answer is "
+                     "graded.</p>")
     page = (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(assignment)}"
             f" class report</title><style>{STYLE}</style></head><body>{''.join(parts)}"
             "</body></html>")
