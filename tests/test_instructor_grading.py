@@ -90,6 +90,9 @@ def test_manual_grades_survive_regrading(demo):
                                     student).manual_score == 1.5
         assert gradebook.find_grade("orientation_decision_herpes", ASSIGNMENT, ASSIGNMENT,
                                     student).manual_score == 0.5
+        # the same files: the hand grade still stands, nothing waits in the Formgrader again
+        assert not gradebook.find_grade("orientation_explain_mole", ASSIGNMENT, ASSIGNMENT,
+                                        student).needs_manual_grade
 
 
 def test_broken_submission_is_reported_while_the_rest_are_graded(demo, capsys):

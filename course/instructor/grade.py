@@ -324,12 +324,18 @@ def manual_grades(db_url: str, assignment: str, students: Iterable[str]
     return found
 
 
-def restore_manual_grades(db_url: str, assignment: str, before: dict[GradeKey, float]
-                          ) -> list[GradeKey]:
-    """Put back manual scores that grading changed; return which ones it had to."""
+def restore_manual_grades(db_url: str, assignment: str, before: dict[GradeKey, float],
+                          unchanged: Iterable[str] = ()) -> list[GradeKey]:
+    """Put back manual scores that grading changed; return which ones it had to.
+
+    nbgrader asks for a hand grade again whenever it regrades; for the ``unchanged``
+    students (same files as when they were graded by hand) the hand grade still stands.
+    """
     from nbgrader.api import Gradebook, MissingEntry
 
     restored: list[GradeKey] = []
+    still_graded = set(unchanged)
+    changed = False
     with Gradebook(db_url) as gradebook:
         for (student, notebook, cell), score in before.items():
             try:
@@ -339,7 +345,11 @@ def restore_manual_grades(db_url: str, assignment: str, before: dict[GradeKey, f
             if grade.manual_score != score:
                 grade.manual_score = score
                 restored.append((student, notebook, cell))
-        if restored:
+                changed = True
+            if student in still_graded and grade.needs_manual_grade:
+                grade.needs_manual_grade = False
+                changed = True
+        if changed:
             gradebook.db.commit()
     return restored
 
@@ -656,13 +666,14 @@ def grade_assignment(
         summary.not_started = [s.student for s, _ in todo[limit:]]
         todo = todo[:limit]
     before = manual_grades(db_url, assignment, [s.student for s, _ in todo])
+    unchanged = [s.student for s, fingerprint in todo if is_up_to_date(root, s, fingerprint)]
 
     progress = Progress(len(todo), stream or sys.stderr)
     summary.workers = max(1, min(summary.workers, len(todo) or 1))
     if todo:
         _run_pool(root, assignment, todo, summary, progress, on_result)
     progress.finish()
-    summary.restored_manual = restore_manual_grades(db_url, assignment, before)
+    summary.restored_manual = restore_manual_grades(db_url, assignment, before, unchanged)
     graded = set(summary.graded)
     try:
         record_names(db_url, root, [s for s, _ in todo if s.student in graded])
