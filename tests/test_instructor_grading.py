@@ -120,3 +120,25 @@ def test_names_come_from_the_name_cell_and_never_replace_the_instructors(demo):
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
         student = gradebook.find_student(first)
         assert (student.first_name, student.last_name) == ("Given", "ByInstructor")
+
+
+def test_status_counts_submissions_waiting_in_the_exchange(demo, capsys):
+    inbound = demo.root / "exchange" / "cosmetic-cryotherapy" / "inbound"
+    first = sorted(inbound.glob(f"*+{ASSIGNMENT}+*"))[0]
+    student, _, stamp, *_ = first.name.split("+")
+    later = stamp.replace(stamp[:4], str(int(stamp[:4]) + 1), 1)  # a year later: resubmitted
+    shutil.copytree(first, inbound / f"{student}+{ASSIGNMENT}+{later}+again")
+    assert main(["status", "--course", str(demo.root)]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines()
+               if line.startswith(ASSIGNMENT))
+    assert row.split()[2] == "1"  # released, then 1 to collect
+
+
+def test_the_report_names_collected_submissions_that_are_not_graded(demo):
+    from course.instructor.report import build_report
+
+    broken = demo.root / "submitted" / "unreadable" / ASSIGNMENT
+    broken.mkdir(parents=True)
+    (broken / f"{ASSIGNMENT}.ipynb").write_text("{ not json")
+    page = build_report(demo.root, ASSIGNMENT).read_text()
+    assert "Collected but not graded" in page and "unreadable" in page

@@ -50,8 +50,9 @@ def cmd_status(root: Path, args: argparse.Namespace) -> int:
         return 0
     print(f"Course {api.coursedir.course_id} in {root}")
     print(f"Exchange: {api.config.Exchange.root}")
-    print(f"{'assignment':<26}{'released':<10}{'submitted':>10}{'graded':>8}"
-          f"{'to grade':>10}{'manual':>8}")
+    print(f"{'assignment':<26}{'released':<10}{'to collect':>11}{'submitted':>10}"
+          f"{'graded':>8}{'to grade':>10}{'manual':>8}")
+    inbound = Path(api.config.Exchange.root) / api.coursedir.course_id / "inbound"
     with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
         for assignment in assignments:
             released = (Path(api.config.Exchange.root) / api.coursedir.course_id / "outbound"
@@ -63,10 +64,37 @@ def cmd_status(root: Path, args: argparse.Namespace) -> int:
                 manual = sum(s.needs_manual_grade for s in record.submissions)
             except MissingEntry:
                 manual = 0
-            print(f"{assignment:<26}{'yes' if released else 'no':<10}{len(submissions):>10}"
-                  f"{graded:>8}{len(submissions) - graded:>10}{manual:>8}")
-    print("'manual': submissions with written answers waiting in the Formgrader.")
+            waiting = _waiting_to_collect(inbound, assignment, submissions)
+            print(f"{assignment:<26}{'yes' if released else 'no':<10}{waiting:>11}"
+                  f"{len(submissions):>10}{graded:>8}{len(submissions) - graded:>10}"
+                  f"{manual:>8}")
+    print("'to collect': trainees who submitted since the last collect; 'manual': submissions "
+          "with written answers waiting in the Formgrader.")
     return 0
+
+
+def _waiting_to_collect(inbound: Path, assignment: str, collected) -> int:
+    """Trainees with a submission in the exchange newer than the one collected (if any)."""
+    latest: dict[str, str] = {}
+    for folder in inbound.glob(f"*+{assignment}+*"):  # student+assignment+timestamp[+random]
+        student, _, stamp, *_ = folder.name.split("+")
+        latest[student] = max(latest.get(student, ""), stamp)
+    have = {}
+    for submission in collected:
+        stamp_file = submission.folder / "timestamp.txt"
+        have[submission.student] = stamp_file.read_text().strip() if stamp_file.is_file() else ""
+    return sum(1 for student, stamp in latest.items()
+               if student not in have or _newer(stamp, have[student]))
+
+
+def _newer(exchange_stamp: str, collected_stamp: str) -> bool:
+    """Whether the exchange's folder stamp is later than the collected timestamp.txt."""
+    from nbgrader.utils import parse_utc
+
+    try:
+        return parse_utc(exchange_stamp) > parse_utc(collected_stamp)
+    except (ValueError, TypeError, OverflowError):
+        return not collected_stamp
 
 
 def cmd_release(root: Path, args: argparse.Namespace) -> int:

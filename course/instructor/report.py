@@ -27,7 +27,7 @@ from matplotlib.ticker import MaxNLocator
 
 from course.answers import Names, normalise
 from course.exercises import all_items
-from course.instructor.grade import make_api, require_assignment
+from course.instructor.grade import find_submissions, make_api, require_assignment
 from course.instructor.scoring import typed_answers
 from course.views.style import OKABE_ITO
 
@@ -63,6 +63,7 @@ class ClassData:
     max_total: float = 0.0
     items: dict[str, ItemStats] = field(default_factory=dict)
     awaiting_manual: list[str] = field(default_factory=list)
+    not_graded: list[str] = field(default_factory=list)  # collected, but not in the gradebook
     missed_names: Counter = field(default_factory=Counter)
     must_not_miss_failures: Counter = field(default_factory=Counter)
     names_asked: int = 0
@@ -140,6 +141,8 @@ def gather(root: Path, assignment: str) -> ClassData:
     for stats in per_item.values():
         _item_statistics(stats, totals)
     data.items = per_item
+    data.not_graded = sorted({s.student for s in find_submissions(root, assignment)}
+                             - set(data.students))
     return data
 
 
@@ -337,6 +340,11 @@ def build_report(root: Path, assignment: str, out: Path | None = None) -> Path:
         parts.append(f"<section>{image}<p>{text}</p></section>")
     if data.items:
         parts.append("<h2>Questions</h2>" + _table(data))
+    if data.not_graded:
+        missing = ", ".join(html.escape(s) for s in data.not_graded)
+        parts.append(f"<h2>Collected but not graded</h2><p>{missing}: not in the numbers "
+                     f"above. Run <code>cryocourse grade {html.escape(assignment)}</code> to "
+                     "grade them or to see why they cannot be graded.</p>")
     if data.awaiting_manual:
         waiting = ", ".join(html.escape(s) for s in data.awaiting_manual)
         count = len(data.awaiting_manual)
