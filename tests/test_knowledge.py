@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -243,3 +244,11 @@ def test_lesson_00_teaches_its_everyday_rules_from_the_data() -> None:
     assert f"<b>{minutes} minutes</b>" in shown
     assert kb.conditions["herpes"].name in shown and "<b>defer</b>" in shown
     assert "S1" in shown and "S2" in shown  # sources, by their short names
+
+
+def test_the_matrix_marks_physician_only_columns() -> None:
+    matrix = contraindication_matrix_html()
+    for modality in load().modalities.values():
+        marked = f"{escape(modality.name)} †" in matrix
+        assert marked == (modality.performer == "physician"), modality.code
+    assert "physician only: whatever the condition, a cosmetologist refers" in matrix

@@ -40,7 +40,8 @@ ITEMS = (
         graded=False,
         hints=(
             "Look at the 'who may perform it' column of the table above.",
-            "Anything that destroys tissue on purpose, or delivers a drug, is medicine.",
+            "Anything that destroys tissue on purpose, delivers a drug or needs a prescription "
+            "device is medicine.",
         ),
         explanation="These procedures destroy tissue, deliver drugs or need a prescription "
         "device: a physician decides on them and performs or orders them.",

@@ -47,6 +47,9 @@ def _legend_html() -> str:
     return f'<p class="cryo-legend">Legend: {items}</p>'
 
 
+PHYSICIAN_MARK = " †"
+PHYSICIAN_NOTE = ("† physician only: whatever the condition, a cosmetologist refers the "
+                  "client; the column shows what the physician weighs.")
 OTHER_SITES_MARK = "*"
 OTHER_SITES_NOTE = ("* the condition concerns only body sites this modality does not treat: "
                     "it does not change the decision")
@@ -73,7 +76,8 @@ def contraindication_matrix_html(knowledge: Knowledge | None = None) -> str:
     kb = knowledge or load()
     modalities = list(kb.modalities.values())
     header = "<tr><th>Condition</th>" + "".join(
-        f"<th>{escape(m.name)}</th>" for m in modalities) + "</tr>"
+        f"<th>{escape(m.name)}{PHYSICIAN_MARK if m.performer == 'physician' else ''}</th>"
+        for m in modalities) + "</tr>"
     rows = []
     marked = False
     for condition in kb.conditions.values():
@@ -89,6 +93,8 @@ def contraindication_matrix_html(knowledge: Knowledge | None = None) -> str:
         rows.append(f"<tr><td>{escape(condition_label(condition))}</td>{''.join(cells)}</tr>")
     table = f'<table class="cryo-matrix">{header}{"".join(rows)}</table>'
     note = f'<p class="cryo-legend">{escape(OTHER_SITES_NOTE)}</p>' if marked else ""
+    if any(m.performer == "physician" for m in modalities):
+        note += f'<p class="cryo-legend">{escape(PHYSICIAN_NOTE)}</p>'
     return table + _legend_html() + note
 
 
@@ -108,13 +114,16 @@ def contraindication_matrix_figure(knowledge: Knowledge | None = None) -> Figure
             axes.text(column, row, outcome + (OTHER_SITES_MARK if other_sites else ""),
                       ha="center", va="center", fontsize=7,
                       color=CATEGORY_TEXT_COLOURS[outcome])
-    axes.set_xticks(range(len(modalities)), [m.code for m in modalities], rotation=40,
-                    ha="right", fontsize=8)
+    axes.set_xticks(range(len(modalities)),
+                    [m.code + (PHYSICIAN_MARK if m.performer == "physician" else "")
+                     for m in modalities], rotation=40, ha="right", fontsize=8)
     axes.set_yticks(range(len(conditions)), [condition_label(c) for c in conditions],
                     fontsize=7)
     axes.set(title="Contraindications by modality (most restrictive: refuse)")
     legend = "   ".join(f"{c}: {CATEGORY_LABELS[c]}" for c in OUTCOMES)
     if any(other for row in cells for _, other in row):
         legend += "\n" + OTHER_SITES_NOTE
+    if any(m.performer == "physician" for m in modalities):
+        legend += "\n" + PHYSICIAN_NOTE
     figure.text(0.01, 0.002, legend, fontsize=7, va="bottom")
     return figure
