@@ -71,6 +71,10 @@ def test_verdicts_in_plain_words():
     assert verdict(simulate(brief), brief).startswith("Never numb (lowest ")
     pad = PRESETS["cooling_pad_60min"].exposure
     assert "stays below baseline" in verdict(simulate(pad), pad)
+    one_second = Exposure(-196.0, 160.0, 1.0)  # too short to rebound, flow ends near 1x
+    one_second_text = verdict(simulate(one_second), one_second)
+    assert one_second_text.startswith("Numb within a second")
+    assert "back to baseline" in one_second_text and "below baseline" not in one_second_text
     nearly = Exposure(-196.0, 160.0, 300.0, contact=Touches(0.3, 6.0))
     nearly_text = verdict(simulate(nearly), nearly)
     assert nearly_text.startswith(("Freezing possible", "Freezing:"))

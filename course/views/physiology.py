@@ -22,6 +22,7 @@ from matplotlib.text import Text
 from matplotlib.transforms import blended_transform_factory
 
 from course.physiology import (
+    BASELINE_FLOW_BAND,
     FREEZING_C,
     FROSTBITE_C,
     LESION_DESTRUCTION_C,
@@ -214,8 +215,12 @@ def _flow_after(response: Response) -> str:
             f"{_duration(response.seconds_to_peak_hyperaemia)} after the cold ends"
         )
     watched = float(response.t_s[-1]) - response.end_of_cold_s
+    final = float(response.perfusion_rel[-1])
+    if final >= 1.0 - BASELINE_FLOW_BAND:
+        return (f"blood flow is back to baseline ({final:.2f}x) {_duration(watched)} after "
+                "the cold ends, with no rebound")
     return (
-        f"blood flow stays below baseline: still {response.perfusion_rel[-1]:.1f}x "
+        f"blood flow stays below baseline: still {final:.2f}x "
         f"baseline {_duration(watched)} after the cold ends"
     )
 
@@ -241,7 +246,8 @@ def verdict(response: Response, exposure: Exposure) -> str:
     if response.seconds_to_numbness is None:
         numb = f"Never numb (lowest {lowest:.1f} °C)"
     else:
-        numb = f"Numb after {_duration(response.seconds_to_numbness)}"
+        numb = ("Numb within a second" if response.seconds_to_numbness < 1 else
+                f"Numb after {_duration(response.seconds_to_numbness)}")
         if lowest <= NERVE_SLOWING_C:
             numb += f"; nerves slowed (down to {lowest:.1f} °C)"
     if exposure.contact != "continuous":
