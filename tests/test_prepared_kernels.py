@@ -162,3 +162,6 @@ def test_a_recipe_depends_only_on_how_the_kernel_starts() -> None:
     assert kernel_config(graded) == Config(kernel_part)
     assert KernelRecipe("python3", (), kernel_config(graded)) == KernelRecipe(
         "python3", (), kernel_config(Config(kernel_part)))
+    before = KernelRecipe("python3", (), kernel_config(graded))
+    graded.SandboxedKernelManager.cpu_seconds = 99  # changed after a spare was prepared
+    assert KernelRecipe("python3", (), kernel_config(graded)) != before

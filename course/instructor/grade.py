@@ -500,6 +500,7 @@ def _grade_in_worker(student: str, assignment: str, more_to_come: bool = True) -
     from course.instructor.sandbox import kernel_preparer
 
     kernel_preparer().more_to_come = more_to_come
+    print(f"--- {student} ({assignment}) ---", flush=True)  # grading.log: whose kernel follows
     started = time.monotonic()
     reason = ""
     for attempt in range(LOCKED_RETRIES):

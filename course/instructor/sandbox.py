@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import copy
 import functools
 import importlib.util
 import itertools
@@ -456,8 +457,8 @@ def kernel_config(config: Any) -> Any:
 
     if config is None:
         return None
-    return Config({name: section for name, section in config.items()
-                   if name in KERNEL_CONFIG_SECTIONS})
+    return Config({name: copy.deepcopy(section) for name, section in config.items()
+                   if name in KERNEL_CONFIG_SECTIONS})  # a copy: later edits make a new recipe
 
 
 @dataclass(frozen=True, eq=True)
