@@ -610,14 +610,19 @@ def load() -> Knowledge:
 # --------------------------------------------------------------------------- lookups
 
 
-def _index(items: Mapping[str, Any]) -> dict[str, str]:
-    """Map every normalised code, name and alias to its code."""
-    index: dict[str, str] = {}
+def spellings(items: Mapping[str, Any]) -> dict[str, str]:
+    """Every spelling of every item (code, name, aliases), as written -> its code."""
+    found: dict[str, str] = {}
     for code, item in items.items():
         for name in (code, getattr(item, "name", ""), *getattr(item, "aliases", ())):
             if name:
-                index[normalise_name(name)] = code
-    return index
+                found[name] = code
+    return found
+
+
+def _index(items: Mapping[str, Any]) -> dict[str, str]:
+    """Map every normalised code, name and alias to its code."""
+    return {normalise_name(name): code for name, code in spellings(items).items()}
 
 
 def _display(item: Any) -> str:

@@ -31,3 +31,14 @@ def did_you_mean(word: str, choices: Iterable[str], limit: int = 3,
     close = difflib.get_close_matches(normalise_name(str(word)), list(by_key), n=limit,
                                       cutoff=cutoff)
     return [by_key[key] for key in close]
+
+
+def duration_text(seconds: float) -> str:
+    """A duration in plain words: 45 -> "45 s", 90 -> "90 s", 180 -> "3 min",
+    324 -> "5 min 24 s", 3600 -> "1 h" (under two minutes, seconds read best)."""
+    if seconds >= 3600 and seconds % 3600 == 0:
+        return f"{seconds / 3600:g} h"
+    if seconds < 120:
+        return f"{seconds:g} s"
+    minutes, rest = divmod(seconds, 60)
+    return f"{minutes:g} min {rest:g} s" if rest else f"{minutes:g} min"

@@ -26,6 +26,7 @@ from datetime import date, timedelta
 
 from course.answers import did_you_mean
 from course.knowledge import Modality, find_modality, load, normalise_name, source_label
+from course.text import duration_text
 
 SESSION, AREA, SPOT, COLD_CHAMBER, OTHER = "session", "area", "spot", "cold_chamber", "other"
 ENFORCED_KINDS = (SESSION, AREA, SPOT, COLD_CHAMBER)
@@ -201,16 +202,6 @@ def _scope_violation(found: Modality, label: str) -> Violation | None:
                          f"{found.name} has no teachable time limit ({found.max_basis}); "
                          "do not perform it.")
     return None
-
-
-def duration_text(seconds: float) -> str:
-    """'45 s', '3 min', '5 min 24 s', '1 h' in plain words."""
-    if seconds >= 3600 and seconds % 3600 == 0:
-        return f"{seconds / 3600:g} h"
-    if seconds < 60:
-        return f"{seconds:g} s"
-    minutes, rest = divmod(seconds, 60)
-    return f"{minutes:g} min {rest:g} s" if rest else f"{minutes:g} min"
 
 
 def _over(limit: TimeLimit, label: str, actual: float, what: str) -> Violation:

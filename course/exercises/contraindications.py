@@ -7,7 +7,7 @@ import functools
 from course.answers import Answers, Item, Names, Score, Scorer, Wrong
 from course.cases import Case
 from course.exercises.screening_cases import DECISIONS, case_from_intake, screening_item
-from course.knowledge import find_condition, load
+from course.knowledge import find_condition, load, spellings
 
 CHAMBER = "cryosauna"
 CRYOMASSAGE = "ln2_cryomassage"
@@ -23,11 +23,7 @@ MIGRAINE_SUN_CLIENT = {"age": 36, "conditions": ["migraine"], "sun_exposure_plan
 
 def condition_spellings() -> dict[str, str]:
     """Every spelling of every condition (code, name, aliases) -> its code."""
-    spellings: dict[str, str] = {}
-    for condition in load().conditions.values():
-        for spelling in (condition.code, condition.name, *condition.aliases):
-            spellings[spelling] = condition.code
-    return spellings
+    return spellings(load().conditions)
 
 
 def refused_in_chamber() -> list[str]:

@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 from course.answers import Choice, Item, Names, Wrong, YesNo
-from course.knowledge import EVIDENCE_LEVELS, PERFORMERS, find_modality, load
+from course.knowledge import EVIDENCE_LEVELS, PERFORMERS, find_modality, load, spellings
 
 
 def modality_spellings() -> dict[str, str]:
     """Every spelling of every modality (code, name, aliases) -> its code."""
-    spellings: dict[str, str] = {}
-    for modality in load().modalities.values():
-        for spelling in (modality.code, modality.name, *modality.aliases):
-            spellings[spelling] = modality.code
-    return spellings
+    return spellings(load().modalities)
 
 
 def modality_choice() -> Choice:
     """One modality, by code; its names and aliases are accepted too."""
-    spellings = modality_spellings()
-    return Choice(tuple(dict.fromkeys(spellings.values())), aliases=spellings)
+    names = modality_spellings()
+    return Choice(tuple(dict.fromkeys(names.values())), aliases=names)
 
 
 PERFORMER = Choice(PERFORMERS, aliases={

@@ -4,21 +4,12 @@ from __future__ import annotations
 
 from course.answers import Choice, Item, Names, Number, Wrong, YesNo
 from course.exercises import DECISIONS
+from course.exercises.modalities import modality_spellings
 from course.knowledge import find_condition, load
-
-
-def _modality_names() -> dict[str, str]:
-    """Every spelling of every modality (code, name, aliases) -> its code."""
-    spellings: dict[str, str] = {}
-    for modality in load().modalities.values():
-        for spelling in (modality.code, modality.name, *modality.aliases):
-            spellings[spelling] = modality.code
-    return spellings
 
 
 def _physician_only() -> tuple[str, ...]:
     return tuple(m.code for m in load().modalities.values() if m.performer == "physician")
-
 
 
 ITEMS = (
@@ -34,7 +25,7 @@ ITEMS = (
     ),
     Item(
         id="orientation_practice_physician_only",
-        answers={"physician_only": Names(_modality_names, "modality", allow_empty=False)},
+        answers={"physician_only": Names(modality_spellings, "modality", allow_empty=False)},
         expected=lambda: {"physician_only": list(_physician_only())},
         points=0,
         graded=False,

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from course.answers import Answers, Item, Names, Score, Wrong
 from course.cases import Case, case, score_screening
 from course.exercises import DECISIONS
-from course.knowledge import load
+from course.knowledge import load, spellings
 from course.screening import screen
 
 CASE_POINTS = 4
@@ -25,15 +25,12 @@ CASE_POINTS = 4
 def finding_spellings() -> dict[str, str]:
     """Every accepted spelling of every finding (code, name, aliases) -> its code."""
     kb = load()
-    spellings: dict[str, str] = {}
-    for code, condition in kb.conditions.items():
-        for spelling in (code, condition.name, *condition.aliases):
-            spellings[spelling] = code
+    found = spellings(kb.conditions)
     for code, rule in kb.rules.items():
         if not rule.as_condition:
-            spellings.setdefault(code, code)
-            spellings.setdefault(rule.name, code)
-    return spellings
+            found.setdefault(code, code)
+            found.setdefault(rule.name, code)
+    return found
 
 
 FINDINGS = Names(finding_spellings, "finding")

@@ -16,12 +16,14 @@ Expected problems are printed as plain sentences with what to do next, never a t
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from course.instructor.grade import (
     CourseError,
+    awaiting_manual,
     default_workers,
     ensure_tools_on_path,
     find_course_root,
@@ -41,7 +43,7 @@ def _api_step(result: dict, what: str) -> None:
 
 
 def cmd_status(root: Path, args: argparse.Namespace) -> int:
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import Gradebook
 
     api = make_api(root)
     assignments = known_assignments(root)
@@ -59,11 +61,7 @@ def cmd_status(root: Path, args: argparse.Namespace) -> int:
                         / assignment).is_dir()
             submissions = find_submissions(root, assignment)
             graded = sum(is_up_to_date(root, s, s.fingerprint()) for s in submissions)
-            try:
-                record = gradebook.find_assignment(assignment)
-                manual = sum(s.needs_manual_grade for s in record.submissions)
-            except MissingEntry:
-                manual = 0
+            manual = len(awaiting_manual(gradebook, assignment))
             waiting = _waiting_to_collect(inbound, assignment, submissions)
             print(f"{assignment:<26}{'yes' if released else 'no':<10}{waiting:>11}"
                   f"{len(submissions):>10}{graded:>8}{len(submissions) - graded:>10}"
@@ -146,25 +144,16 @@ def cmd_grade(root: Path, args: argparse.Namespace) -> int:
     return 0 if summary.ok else 1
 
 
-def _awaiting_manual(api, assignment: str) -> list[str]:
-    """Trainees whose submission of ``assignment`` still has answers to grade by hand."""
-    from nbgrader.api import Gradebook, MissingEntry
-
-    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
-        try:
-            submissions = gradebook.find_assignment(assignment).submissions
-        except MissingEntry:
-            return []
-        return sorted(s.student_id for s in submissions if s.needs_manual_grade)
-
-
 def cmd_feedback(root: Path, args: argparse.Namespace) -> int:
+    from nbgrader.api import Gradebook
+
     assignment = require_assignment(root, args.assignment)
     if not any((root / "autograded").glob(f"*/{assignment}")):
         raise CourseError(f"Nothing of {assignment} is graded yet: run "
                           f"`cryocourse grade {assignment}` first.")
     api = make_api(root)
-    waiting = _awaiting_manual(api, assignment)
+    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
+        waiting = awaiting_manual(gradebook, assignment)
     if waiting:
         print(f"Warning: {len(waiting)} submissions still have written answers to grade by "
               f"hand ({', '.join(waiting[:8])}{', ...' if len(waiting) > 8 else ''}); their "
@@ -237,20 +226,15 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="cryocourse", description=__doc__.split("\n")[0],
                                   parents=[course_option])
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    original_add_parser = sub.add_parser
-
-    def add_parser(name: str, **options):  # every subcommand also takes --course
-        return original_add_parser(name, parents=[course_option], **options)
-
-    sub.add_parser = add_parser
-    sub.add_parser("status", help="assignments, submissions, grading state")
-    release = sub.add_parser("release", help="generate and release an assignment")
+    command = functools.partial(sub.add_parser, parents=[course_option])  # --course here too
+    command("status", help="assignments, submissions, grading state")
+    release = command("release", help="generate and release an assignment")
     release.add_argument("assignment")
     release.add_argument("--force", action="store_true", help="replace an earlier release")
     for name, text in (("collect", "collect submissions"),
                        ("feedback", "generate and release feedback")):
-        sub.add_parser(name, help=text).add_argument("assignment")
-    grade = sub.add_parser("grade", help="autograde new or changed submissions in parallel")
+        command(name, help=text).add_argument("assignment")
+    grade = command("grade", help="autograde new or changed submissions in parallel")
     grade.add_argument("assignment")
     grade.add_argument("--workers", type=at_least_one, default=None,
                        help=f"grading processes (default {default_workers()})")
@@ -258,12 +242,12 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--student", action="append", help="only this trainee (repeatable)")
     grade.add_argument("--limit", type=at_least_one, default=None,
                        help="grade at most this many now; the rest on the next run")
-    export = sub.add_parser("export", help="write grades as CSV")
+    export = command("export", help="write grades as CSV")
     export.add_argument("--to", default="grades.csv", help="CSV file (default grades.csv)")
-    report = sub.add_parser("report", help="class report (HTML) for an assignment")
+    report = command("report", help="class report (HTML) for an assignment")
     report.add_argument("assignment")
     report.add_argument("--out", help="folder for the report (default reports/ASSIGNMENT)")
-    demo = sub.add_parser("demo", help="build a synthetic class and run the whole workflow")
+    demo = command("demo", help="build a synthetic class and run the whole workflow")
     demo.add_argument("--students", type=at_least_one, default=12)
     demo.add_argument("--out", required=True, help="new folder for the demo class")
     demo.add_argument("--seed", type=int, default=0)

@@ -418,6 +418,17 @@ def record_names(db_url: str, root: Path, submissions: Iterable[Submission]) -> 
     return named
 
 
+def awaiting_manual(gradebook, assignment: str) -> list[str]:
+    """Trainees whose submission of ``assignment`` has answers still to grade by hand."""
+    from nbgrader.api import MissingEntry
+
+    try:
+        submissions = gradebook.find_assignment(assignment).submissions
+    except MissingEntry:
+        return []
+    return sorted(s.student_id for s in submissions if s.needs_manual_grade)
+
+
 def integrity_problem(path: Path | None) -> str | None:
     """SQLite's own integrity check of the gradebook (None when it is fine)."""
     if path is None or not path.is_file():
@@ -635,13 +646,12 @@ def grade_assignment(
     assignment = require_assignment(root, assignment)
     summary = GradingSummary(assignment, workers=workers or default_workers(), forced=force)
     wanted = set(students) if students else None
-    candidates = [s for s in find_submissions(root, assignment)
-                  if wanted is None or s.student in wanted]
+    collected = find_submissions(root, assignment)
+    candidates = [s for s in collected if wanted is None or s.student in wanted]
     if wanted:
         missing = sorted(wanted - {s.student for s in candidates})
-        collected = [s.student for s in find_submissions(root, assignment)]
         for student in missing:
-            close = did_you_mean(student, collected, limit=1)
+            close = did_you_mean(student, [s.student for s in collected], limit=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             summary.failed[student] = (f"no collected submission of {assignment} for "
                                        f"{student}{hint}")
@@ -653,11 +663,14 @@ def grade_assignment(
     ensure_in_gradebook(api, assignment)
 
     todo: list[tuple[Submission, str]] = []
+    unchanged: list[str] = []  # graded before from these very files (regraded by --force)
     for submission in candidates:
         fingerprint = submission.fingerprint()
-        if not force and is_up_to_date(root, submission, fingerprint):
-            summary.skipped.append(submission.student)
-            continue
+        if is_up_to_date(root, submission, fingerprint):
+            if not force:
+                summary.skipped.append(submission.student)
+                continue
+            unchanged.append(submission.student)
         problems = file_problems(root, submission)
         if problems:
             summary.failed[submission.student] = " ".join(problems)
@@ -667,7 +680,6 @@ def grade_assignment(
         summary.not_started = [s.student for s, _ in todo[limit:]]
         todo = todo[:limit]
     before = manual_grades(db_url, assignment, [s.student for s, _ in todo])
-    unchanged = [s.student for s, fingerprint in todo if is_up_to_date(root, s, fingerprint)]
 
     progress = Progress(len(todo), stream or sys.stderr)
     summary.workers = max(1, min(summary.workers, len(todo) or 1))

@@ -8,13 +8,12 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
 from course.knowledge import OUTCOMES, Condition, Knowledge, Modality, load
+from course.text import duration_text
 from course.views.style import CATEGORY_COLOURS, CATEGORY_LABELS, CATEGORY_TEXT_COLOURS
 
 
 def _minutes(seconds: float | None) -> str:
-    if seconds is None:
-        return "no teachable limit"
-    return f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"
+    return "no teachable limit" if seconds is None else duration_text(seconds)
 
 
 def modality_table_html(knowledge: Knowledge | None = None) -> str:

@@ -15,6 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from course.knowledge import Knowledge, Modality, UnknownNameError, find, load, sources_text
+from course.text import duration_text
 from course.views.html import Html
 from course.views.style import OKABE_ITO
 
@@ -31,13 +32,6 @@ NOT_STATED = "not stated in the sources"
 
 
 # --------------------------------------------------------------------------- text helpers
-
-
-def duration_text(seconds: float) -> str:
-    """20 -> "20 s"; 90 -> "90 s"; 180 -> "3 min"; 2100 -> "35 min"."""
-    if seconds < 120 or seconds % 60:
-        return f"{seconds:g} s"
-    return f"{seconds / 60:g} min"
 
 
 def celsius_text(value: float) -> str:

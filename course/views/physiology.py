@@ -36,6 +36,7 @@ from course.physiology import (
     preset,
     simulate,
 )
+from course.text import duration_text
 
 # Okabe & Ito (2008) colour-blind-safe palette.
 OKABE_ITO = {
@@ -197,12 +198,8 @@ def plot_response(ax_temp: Axes, ax_flow: Axes, response: Response) -> ResponseA
 
 
 def _duration(seconds: float) -> str:
-    """95 → "95 s"; 361 → "6 min 1 s"."""
-    whole = round(seconds)
-    if whole < 120:
-        return f"{whole} s"
-    minutes, rest = divmod(whole, 60)
-    return f"{minutes} min" + (f" {rest} s" if rest else "")
+    """95.4 → "95 s"; 361 → "6 min 1 s" (to the whole second)."""
+    return duration_text(round(seconds))
 
 
 def _flow_after(response: Response) -> str:
