@@ -21,20 +21,18 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from course.instructor.grade import (
+from course.classroom.course_folder import (
     CourseError,
-    awaiting_manual,
-    default_workers,
     ensure_tools_on_path,
     find_course_root,
-    find_submissions,
-    grade_assignment,
-    is_up_to_date,
     known_assignments,
     log_problem,
     make_api,
     require_assignment,
 )
+from course.classroom.gradebook import awaiting_manual
+from course.classroom.parallel_grading import default_workers, grade_assignment
+from course.classroom.submissions import find_submissions, is_up_to_date
 
 
 def _api_step(result: dict, what: str) -> None:
@@ -181,7 +179,7 @@ def cmd_export(root: Path, args: argparse.Namespace) -> int:
 
 
 def cmd_report(root: Path, args: argparse.Namespace) -> int:
-    from course.instructor.report import build_report
+    from course.classroom.report import build_report
 
     assignment = require_assignment(root, args.assignment)
     report = build_report(root, assignment, Path(args.out).resolve() if args.out else None)
@@ -190,7 +188,7 @@ def cmd_report(root: Path, args: argparse.Namespace) -> int:
 
 
 def cmd_demo(root: Path | None, args: argparse.Namespace) -> int:
-    from course.instructor.demo import build_demo
+    from course.demo.class_demo import build_demo
 
     demo = build_demo(Path(args.out), args.students, seed=args.seed,
                       assignments=args.assignments or None, workers=args.workers,
@@ -263,7 +261,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ensure_tools_on_path()
     try:
         if args.command == "demo":
-            from course.instructor.demo import course_to_copy
+            from course.demo.class_demo import course_to_copy
 
             return cmd_demo(course_to_copy(Path(args.course) if args.course else None), args)
         root = find_course_root(Path(args.course) if args.course else None)

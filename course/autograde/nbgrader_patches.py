@@ -1,5 +1,12 @@
 """Process-local speed-ups of nbgrader internals: same results, less CPU per submission.
 
+nbgrader offers no extension point for these, so they replace module attributes. They are
+applied explicitly (``nbgrader_config.py`` calls ``apply_to_converter``; a grading worker
+also calls ``share_gradebook_engines``), only on the nbgrader release they were written for
+(``PINNED_NBGRADER``, pinned in pyproject.toml): on any other release, or if a patched name
+is gone, nothing is patched and a warning says why (nbgrader then runs as shipped).
+``patch_problems()`` lists what would stop them; tests/grading fail on any.
+
 * ``check_metadata_schemas_once``: nbgrader checks each cell's metadata with
   ``jsonschema.validate()``, which re-checks the schema itself on every call. Here each
   schema is checked once and compiled with fastjsonschema (nbformat's own validator); only
@@ -12,6 +19,8 @@
 from __future__ import annotations
 
 import json
+import logging
+from importlib import metadata
 from typing import Any
 
 import fastjsonschema
@@ -21,6 +30,36 @@ import jsonschema.protocols
 import jsonschema.validators
 from nbgrader import api as nbgrader_api
 from nbgrader.nbgraderformat import common as nbgrader_format_common
+
+PINNED_NBGRADER = "0.9.6"
+# Every module attribute replaced here: (module, attribute).
+PATCHED_NAMES = (
+    (nbgrader_format_common, "jsonschema"),
+    (nbgrader_api, "create_engine"),
+    (nbgrader_api, "Base"),
+)
+log = logging.getLogger(__name__)
+
+
+def patch_problems() -> list[str]:
+    """Why the patches would not apply here (an empty list when they do)."""
+    problems = []
+    installed = metadata.version("nbgrader")
+    if installed != PINNED_NBGRADER:
+        problems.append(f"nbgrader {installed} is installed; the patches are for "
+                        f"{PINNED_NBGRADER}")
+    problems += [f"{module.__name__}.{name} is missing" for module, name in PATCHED_NAMES
+                 if not hasattr(module, name)]
+    if hasattr(nbgrader_api, "Base") and not hasattr(nbgrader_api.Base.metadata, "create_all"):
+        problems.append("nbgrader.api.Base.metadata.create_all is missing")
+    return problems
+
+
+def _may_patch() -> bool:
+    problems = patch_problems()
+    if problems:
+        log.warning("nbgrader speed-ups not applied: %s.", "; ".join(problems))
+    return not problems
 
 
 class _SchemaCheckedOnce:
@@ -79,10 +118,19 @@ def _fast_check(schema: dict) -> Any:
         return None
 
 
-def check_metadata_schemas_once() -> None:
-    """Make nbgrader's cell-metadata check build each schema's validator once."""
-    if not isinstance(nbgrader_format_common.jsonschema, _SchemaCheckedOnce):
-        nbgrader_format_common.jsonschema = _SchemaCheckedOnce()
+def check_metadata_schemas_once() -> bool:
+    """Make nbgrader's cell-metadata check build each schema's validator once (True if so)."""
+    if isinstance(nbgrader_format_common.jsonschema, _SchemaCheckedOnce):
+        return True
+    if not _may_patch():
+        return False
+    nbgrader_format_common.jsonschema = _SchemaCheckedOnce()
+    return True
+
+
+def apply_to_converter() -> bool:
+    """The patches every nbgrader converter process may use (nbgrader_config.py)."""
+    return check_metadata_schemas_once()
 
 
 class _EnginePerDatabase:
@@ -118,14 +166,17 @@ class _TablesCreatedOnce:
             self._checked.add(id(bind))
 
 
-def share_gradebook_engines() -> None:
-    """Let every ``Gradebook`` of this process reuse one engine per database.
+def share_gradebook_engines() -> bool:
+    """Let every ``Gradebook`` of this process reuse one engine per database (True if so).
 
     Only for a process whose database files are not deleted while it runs (a grading
     worker): the table check is skipped for an engine that has passed it once.
     """
     if isinstance(nbgrader_api.create_engine, _EnginePerDatabase):
-        return
+        return True
+    if not _may_patch():
+        return False
     nbgrader_api.create_engine = _EnginePerDatabase(nbgrader_api.create_engine)
-    metadata = nbgrader_api.Base.metadata
-    metadata.create_all = _TablesCreatedOnce(metadata.create_all)
+    tables = nbgrader_api.Base.metadata
+    tables.create_all = _TablesCreatedOnce(tables.create_all)
+    return True

@@ -1,4 +1,4 @@
-"""The course as nbgrader sees it, and fast parallel autograding.
+"""Fast parallel autograding of one assignment (``cryocourse grade``).
 
 ``grade_assignment`` autogrades every new or changed submission of an assignment with
 nbgrader's own Autograde converter (so the course's ``nbgrader_config.py`` pipeline, the
@@ -6,7 +6,7 @@ trusted marker and the sandbox apply unchanged). What makes it fast:
 
 * worker processes (one per core) are forked from a parent that has already imported
   nbgrader, and each keeps one ``NbGraderAPI`` (configuration read once) for all its
-  submissions, with one gradebook engine (``nbgrader_tuning``);
+  submissions, with one gradebook engine (``course.autograde.nbgrader_patches``);
 * each worker keeps one sandboxed kernel prepared in the background (started, ready, and
   warmed up with the imports of the assignment's own set-up cells, before any trainee code),
   so a submission does not wait for its kernel (``SandboxedExecute.prepare_kernels``); the
@@ -14,429 +14,53 @@ trusted marker and the sandbox apply unchanged). What makes it fast:
 
 Every submission still runs in a fresh kernel of its own. Gradebook writes go through
 SQLite's own locking with a long busy timeout, and a submission that met a locked database
-is retried. Progress is written to stderr; a ledger in ``.cryocourse/graded/`` records
-which submission (by content) has been graded, so an interrupted run resumes where it
-stopped and an unchanged submission is not graded twice.
+is retried. Progress is written to stderr; the ledger (``course.classroom.submissions``)
+lets an interrupted run resume where it stopped.
 """
 
 from __future__ import annotations
 
-import ast
-import contextlib
-import hashlib
-import json
 import multiprocessing
 import os
 import re
-import sqlite3
 import sys
 import time
-import unicodedata
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from course.answers import answers_in_source, did_you_mean
+from course.classroom.course_folder import (
+    STATE_DIR,
+    db_path,
+    ensure_in_gradebook,
+    load_config,
+    log_problem,
+    make_api,
+    release_notebooks,
+    require_assignment,
+    with_busy_timeout,
+)
+from course.classroom.gradebook import (
+    GradeKey,
+    integrity_problem,
+    manual_grades,
+    record_names,
+    restore_manual_grades,
+)
+from course.classroom.submissions import (
+    Submission,
+    file_problems,
+    find_submissions,
+    is_up_to_date,
+    record_graded,
+)
+from course.notebook_text import modules_imported_by
+from course.text import did_you_mean
 
-CONFIG_FILE = "nbgrader_config.py"
-STATE_DIR = ".cryocourse"
 LOCKED_RETRIES = 3
-SQLITE_BUSY_SECONDS = 120
-
-
-class CourseError(Exception):
-    """An expected problem, explained in plain words (the CLI prints it without traceback)."""
-
-
-# --- the course directory and nbgrader's API ----------------------------------------------
-
-def find_course_root(start: Path | None = None) -> Path:
-    """The nearest folder at or above ``start`` holding ``nbgrader_config.py``."""
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / CONFIG_FILE).is_file():
-            return folder
-    raise CourseError(
-        f"No course found at {here}: there is no {CONFIG_FILE} here or in a folder above. "
-        "Run the command inside the course folder, or pass --course FOLDER."
-    )
-
-
-def exchange_dir(root: Path) -> Path:
-    """The course-local exchange used when the configuration does not name one."""
-    return root / "exchange"
-
-
-def with_busy_timeout(db_url: str) -> str:
-    """A SQLite URL that waits for a lock instead of failing at once."""
-    if db_url.startswith("sqlite:///") and "?" not in db_url:
-        return f"{db_url}?timeout={SQLITE_BUSY_SECONDS}"
-    return db_url
-
-
-def load_config(root: Path):  # -> traitlets Config
-    """The course's nbgrader configuration, plus the course-local exchange if none is set."""
-    from traitlets.config.loader import ConfigFileNotFound, PyFileConfigLoader
-
-    try:
-        config = PyFileConfigLoader(CONFIG_FILE, path=str(root)).load_config()
-    except ConfigFileNotFound as problem:
-        raise CourseError(f"{root / CONFIG_FILE} is missing.") from problem
-    config.CourseDirectory.root = str(root)
-    if "db_url" not in config.CourseDirectory:
-        config.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
-    if "root" not in config.get("Exchange", {}):
-        config.Exchange.root = str(exchange_dir(root))
-    return config
-
-
-def ensure_tools_on_path() -> None:
-    """Put this environment's scripts on PATH: nbgrader runs ``alembic`` from there."""
-    scripts = str(Path(sys.executable).parent)
-    if scripts not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = f"{scripts}{os.pathsep}{os.environ.get('PATH', '')}"
-
-
-def make_api(root: Path, config=None):  # -> NbGraderAPI
-    """An ``NbGraderAPI`` for the course at ``root`` (configuration read once)."""
-    from nbgrader.apps import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
-
-    ensure_tools_on_path()
-
-    config = config or load_config(root)
-    exchange = Path(config.Exchange.root)
-    if exchange == exchange_dir(root):
-        (exchange / config.CourseDirectory.get("course_id", "course")).parent.mkdir(
-            parents=True, exist_ok=True)
-    coursedir = CourseDirectory(config=config)
-    return NbGraderAPI(coursedir=coursedir, config=config)
-
-
-def db_path(root: Path, config=None) -> Path | None:
-    """The gradebook file (None when the gradebook is not SQLite)."""
-    url = (config or load_config(root)).CourseDirectory.db_url
-    return Path(url.removeprefix("sqlite:///").split("?")[0]) if url.startswith(
-        "sqlite:///") else None
-
-
-def known_assignments(root: Path) -> list[str]:
-    """Assignments in ``source/``: folders holding at least one notebook."""
-    source = root / "source"
-    if not source.is_dir():
-        return []
-    return sorted(p.name for p in source.iterdir()
-                  if p.is_dir() and not p.name.startswith(".") and any(p.glob("*.ipynb")))
-
-
-def require_assignment(root: Path, name: str) -> str:
-    """``name`` if it is an assignment, the one assignment it starts (``05``), or an error."""
-    known = known_assignments(root)
-    if name in known:
-        return name
-    starting = [a for a in known if a.startswith(name)]
-    if len(starting) == 1:
-        return starting[0]
-    close = did_you_mean(name, known, limit=1)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
-    listing = ", ".join(known) or "none yet (add a folder with a notebook under source/)"
-    raise CourseError(
-        f"There is no assignment called {name!r}.{hint} Known assignments: {listing}.")
-
-
-def release_notebooks(root: Path, assignment: str) -> list[Path]:
-    """The assignment's notebooks as trainees get them (release/, else source/)."""
-    for folder in (root / "release" / assignment, root / "source" / assignment):
-        notebooks = sorted(folder.glob("*.ipynb"))
-        if notebooks:
-            return notebooks
-    return []
-
-
-def ensure_in_gradebook(api, assignment: str) -> bool:
-    """Generate the assignment when the gradebook does not know it yet; True if it did."""
-    from nbgrader.api import Gradebook, MissingEntry
-
-    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
-        try:
-            gradebook.find_assignment(assignment)
-            return False
-        except MissingEntry:
-            pass
-    result = api.generate_assignment(assignment, force=True)
-    if not result["success"]:
-        raise CourseError(f"Could not prepare {assignment}: {log_problem(result)}")
-    return True
-
-
-def log_problem(result: dict) -> str:
-    """The first error line of a captured nbgrader log, in plain words."""
-    text = f"{result.get('log', '')}\n{result.get('error', '')}"
-    errors = [line.split("]", 1)[-1].strip() for line in text.splitlines()
-              if line.startswith("[ERROR]") or line.startswith("[CRITICAL]")]
-    errors = [e for e in errors if e and not e.startswith("Traceback")]
-    if "database is locked" in text:
-        return "the gradebook was busy (database is locked)"
-    if errors:
-        return errors[0]
-    last = [line for line in text.strip().splitlines() if line.strip()]
-    return last[-1].strip() if last else "nbgrader gave no reason"
-
-
-def code_cell_sources(path: Path) -> Iterator[str]:
-    """The text of the notebook's code cells (nothing if the notebook cannot be read)."""
-    import nbformat
-
-    try:
-        cells = nbformat.read(path, as_version=4).cells
-    except Exception:  # noqa: BLE001 - any damaged notebook: nothing to read
-        return
-    for cell in cells:
-        if cell.get("cell_type") == "code" and isinstance(cell.get("source"), str):
-            yield cell.source
-
-
-def parsed_code_cells(path: Path) -> Iterator[ast.Module]:
-    """The notebook's code cells as syntax trees (unreadable notebooks and cells skipped)."""
-    for source in code_cell_sources(path):
-        try:
-            yield ast.parse(source)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            continue
-
-
-def modules_imported_by(notebooks: Iterable[Path]) -> list[str]:
-    """Modules the instructor's notebooks import in their code cells (in order, once each)."""
-    found: list[str] = []
-    for path in notebooks:
-        for tree in parsed_code_cells(path):
-            for node in tree.body:
-                if isinstance(node, ast.Import):
-                    names = [alias.name for alias in node.names]
-                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                    names = [node.module]
-                else:
-                    continue
-                found += [name for name in names if name not in found]
-    return found
-
-
-# --- submissions ----------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Submission:
-    """One trainee's submitted folder for one assignment."""
-
-    student: str
-    assignment: str
-    folder: Path
-
-    def fingerprint(self) -> str:
-        """A hash of every submitted file's name and content."""
-        digest = hashlib.sha256()
-        for path in sorted(p for p in self.folder.rglob("*") if p.is_file()):
-            digest.update(str(path.relative_to(self.folder)).encode())
-            digest.update(path.read_bytes())
-        return digest.hexdigest()
-
-
-def find_submissions(root: Path, assignment: str) -> list[Submission]:
-    """Every collected submission of ``assignment`` (``submitted/<student>/<assignment>``)."""
-    submitted = root / "submitted"
-    if not submitted.is_dir():
-        return []
-    return [Submission(s.name, assignment, s / assignment) for s in sorted(submitted.iterdir())
-            if (s / assignment).is_dir() and not s.name.startswith(".")]
-
-
-def ledger_file(root: Path, submission: Submission) -> Path:
-    return root / STATE_DIR / "graded" / submission.assignment / f"{submission.student}.json"
-
-
-def is_up_to_date(root: Path, submission: Submission, fingerprint: str) -> bool:
-    """Graded before from exactly these files, and the autograded notebooks are there."""
-    ledger = ledger_file(root, submission)
-    try:
-        recorded = json.loads(ledger.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    autograded = root / "autograded" / submission.student / submission.assignment
-    notebooks = [p.name for p in submission.folder.glob("*.ipynb")]
-    return recorded.get("fingerprint") == fingerprint and all(
-        (autograded / name).is_file() for name in notebooks)
-
-
-def record_graded(root: Path, submission: Submission, fingerprint: str) -> None:
-    ledger = ledger_file(root, submission)
-    ledger.parent.mkdir(parents=True, exist_ok=True)
-    temporary = ledger.with_suffix(".tmp")
-    temporary.write_text(json.dumps({"fingerprint": fingerprint, "graded_at": time.time()}))
-    temporary.replace(ledger)
-
-
-def file_problems(root: Path, submission: Submission) -> list[str]:
-    """Reasons the submission cannot be graded at all (damaged files, wrong notebook)."""
-    expected = release_notebooks(root, submission.assignment)
-    present = [p for p in expected if (submission.folder / p.name).is_file()]
-    if expected and not present:
-        names = ", ".join(p.name for p in expected)
-        found = ", ".join(p.name for p in submission.folder.glob("*.ipynb")) or "no notebook"
-        return [f"none of the assignment's notebooks ({names}) is in the submission "
-                f"(it holds {found}): was the notebook renamed?"]
-    try:
-        from course.instructor.submission_checks import check_submission_file
-    except ImportError:
-        return []
-    problems: list[str] = []
-    for release in present:
-        problems += check_submission_file(submission.folder / release.name, release)
-    return problems
-
-
-# --- manual grades: read before grading, put back if anything changed them -------------
-
-GradeKey = tuple[str, str, str]  # student, notebook, grade cell
-
-
-def manual_grades(db_url: str, assignment: str, students: Iterable[str]
-                  ) -> dict[GradeKey, float]:
-    """Manual scores already given for these students' submissions."""
-    from nbgrader.api import Gradebook, MissingEntry
-
-    wanted = set(students)
-    found: dict[GradeKey, float] = {}
-    with Gradebook(db_url) as gradebook:
-        try:
-            submissions = gradebook.find_assignment(assignment).submissions
-        except MissingEntry:
-            return found
-        for submission in submissions:
-            if submission.student_id not in wanted:
-                continue
-            for notebook in submission.notebooks:
-                for grade in notebook.grades:
-                    if grade.manual_score is not None:
-                        found[(submission.student_id, notebook.name, grade.name)] = (
-                            grade.manual_score)
-    return found
-
-
-def restore_manual_grades(db_url: str, assignment: str, before: dict[GradeKey, float],
-                          unchanged: Iterable[str] = ()) -> list[GradeKey]:
-    """Put back manual scores that grading changed; return which ones it had to.
-
-    nbgrader asks for a hand grade again whenever it regrades; for the ``unchanged``
-    students (same files as when they were graded by hand) the hand grade still stands.
-    """
-    from nbgrader.api import Gradebook, MissingEntry
-
-    restored: list[GradeKey] = []
-    still_graded = set(unchanged)
-    changed = False
-    with Gradebook(db_url) as gradebook:
-        for (student, notebook, cell), score in before.items():
-            try:
-                grade = gradebook.find_grade(cell, notebook, assignment, student)
-            except MissingEntry:
-                continue
-            if grade.manual_score != score:
-                grade.manual_score = score
-                restored.append((student, notebook, cell))
-                changed = True
-            if student in still_graded and grade.needs_manual_grade:
-                grade.needs_manual_grade = False
-                changed = True
-        if changed:
-            gradebook.db.commit()
-    return restored
-
-
-# --- trainees' names: from the header's name cell into the gradebook ----------------------
-
-NAME_VARIABLE = "your_name"  # the header's name cell: your_name = "..."
-
-
-MAX_NAME_LENGTH = 80
-
-
-def name_in_notebook(path: Path) -> str:
-    """The name a trainee typed in the notebook's name cell ('' if none can be read).
-
-    Read from the text (a plain string only); the notebook is not run. Control and
-    formatting characters are dropped, and so are leading characters a spreadsheet reads
-    as a formula (the name reaches nbgrader's CSV export).
-    """
-    for source in code_cell_sources(path):
-        if NAME_VARIABLE not in source:
-            continue
-        try:
-            typed = answers_in_source(source, [NAME_VARIABLE]).get(NAME_VARIABLE)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            continue
-        if isinstance(typed, str):
-            printable = "".join(" " if c.isspace() else c for c in typed
-                                if c.isspace() or not unicodedata.category(c).startswith("C"))
-            name = " ".join(printable.split()).lstrip("=+-@ ")[:MAX_NAME_LENGTH].strip()
-            if name:
-                return name
-    return ""
-
-
-def first_and_last(name: str) -> tuple[str, str]:
-    """``"Ana Maria Lopes"`` -> ("Ana Maria", "Lopes"); a single word is the last name."""
-    words = name.split()
-    return " ".join(words[:-1]), words[-1] if words else ""
-
-
-def record_names(db_url: str, root: Path, submissions: Iterable[Submission]) -> list[str]:
-    """Give trainees the gradebook has no name for the name from their name cell.
-
-    Names an instructor entered are never changed. Returns the students named now.
-    """
-    from nbgrader.api import Gradebook, MissingEntry
-
-    named: list[str] = []
-    with Gradebook(db_url) as gradebook:
-        for submission in submissions:
-            try:
-                student = gradebook.find_student(submission.student)
-            except MissingEntry:
-                continue
-            if student.first_name or student.last_name:
-                continue
-            notebooks = [submission.folder / release.name
-                         for release in release_notebooks(root, submission.assignment)]
-            typed = next((name for path in notebooks if (name := name_in_notebook(path))), "")
-            if typed:
-                student.first_name, student.last_name = first_and_last(typed)
-                named.append(submission.student)
-        if named:
-            gradebook.db.commit()
-    return named
-
-
-def awaiting_manual(gradebook, assignment: str) -> list[str]:
-    """Trainees whose submission of ``assignment`` has answers still to grade by hand."""
-    from nbgrader.api import MissingEntry
-
-    try:
-        submissions = gradebook.find_assignment(assignment).submissions
-    except MissingEntry:
-        return []
-    return sorted(s.student_id for s in submissions if s.needs_manual_grade)
-
-
-def integrity_problem(path: Path | None) -> str | None:
-    """SQLite's own integrity check of the gradebook (None when it is fine)."""
-    if path is None or not path.is_file():
-        return None
-    with contextlib.closing(sqlite3.connect(path, timeout=SQLITE_BUSY_SECONDS)) as db:
-        answer = db.execute("PRAGMA integrity_check").fetchone()[0]
-    return None if answer == "ok" else answer
-
 
 # --- worker processes -------------------------------------------------------------------
 
@@ -458,7 +82,7 @@ def _start_worker(root: str, slots, assignment: str = "") -> None:
     with log.open("ab") as handle:
         os.dup2(handle.fileno(), 1)
         os.dup2(handle.fileno(), 2)
-    from course.instructor.nbgrader_tuning import share_gradebook_engines
+    from course.autograde.nbgrader_patches import share_gradebook_engines
 
     share_gradebook_engines()  # this process only: its database is not deleted under it
     warnings.filterwarnings("ignore", module="nbgrader")
@@ -478,7 +102,7 @@ def _start_preparing_kernel(root: Path, assignment: str, config) -> None:
     """Have the worker's first sandboxed kernel starting before its first submission."""
     import nbformat
 
-    from course.instructor.preprocessors import SandboxedExecute
+    from course.autograde.execute import SandboxedExecute
 
     pipeline = config.get("Autograde", {}).get("autograde_preprocessors", [])
     notebooks = release_notebooks(root, assignment)
@@ -508,7 +132,7 @@ def _grade_in_worker(student: str, assignment: str, more_to_come: bool = True) -
     ``more_to_come`` False: no submission is waiting after this one, so the worker does not
     prepare a kernel that nobody would use.
     """
-    from course.instructor.sandbox import kernel_preparer
+    from course.sandbox.spare import kernel_preparer
 
     kernel_preparer().more_to_come = more_to_come
     print(f"--- {student} ({assignment}) ---", flush=True)  # grading.log: whose kernel follows

@@ -26,9 +26,10 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from course.answers import Names, normalise
+from course.classroom.course_folder import make_api, require_assignment
+from course.classroom.submissions import find_submissions
 from course.exercises import all_items
-from course.instructor.grade import find_submissions, make_api, require_assignment
-from course.instructor.scoring import typed_answers
+from course.notebook_text import typed_answers
 from course.views.style import OKABE_ITO
 
 UPPER_LOWER_SHARE = 0.27

@@ -19,19 +19,18 @@ from typing import TextIO
 
 import nbformat
 
-from course.instructor.grade import (
+from course.classroom.course_folder import (
     CONFIG_FILE,
     CourseError,
-    GradingSummary,
     find_course_root,
-    grade_assignment,
     known_assignments,
     load_config,
     log_problem,
     make_api,
     require_assignment,
 )
-from course.instructor.trainees import Trainee, expected_points, filled_notebook, make_class
+from course.classroom.parallel_grading import GradingSummary, grade_assignment
+from course.demo.synthetic_trainees import Trainee, expected_points, filled_notebook, make_class
 
 DEMO_MARKER = ".cryocourse-demo"
 EXPECTED_FILE = "demo-expected.json"
@@ -170,7 +169,7 @@ def build_demo(
         _check(api.generate_feedback(assignment, force=True), f"Feedback for {assignment}")
         _check(api.release_feedback(assignment), f"Releasing feedback for {assignment}")
         if with_report:
-            from course.instructor.report import build_report
+            from course.classroom.report import build_report
 
             demo.reports[assignment] = build_report(root, assignment)
     (root / EXPECTED_FILE).write_text(json.dumps(

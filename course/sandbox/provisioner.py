@@ -1,4 +1,11 @@
-"""Run a trainee's notebook kernel inside a bubblewrap sandbox.
+"""``BubblewrapProvisioner``: jupyter_client starts a trainee's kernel inside bubblewrap.
+
+A kernel provisioner is jupyter_client's public extension point for how a kernel process is
+started (``KernelProvisionerBase``; this one extends the ``LocalProvisioner``). It is
+registered under the entry point ``cryocourse-bubblewrap`` and named by the kernel spec's
+``metadata.kernel_provisioner`` (``course.sandbox.kernels`` does that for grading kernels),
+so every launch of a grading kernel goes through ``pre_launch`` below: there is no other
+path that could start one unsandboxed.
 
 The kernel sees only what it needs to run: the system libraries, the Python install, the
 virtualenv, the ``course`` package (read-only) and a private copy of the submission folder.
@@ -12,36 +19,24 @@ never applies the process-count limit to root.
 
 from __future__ import annotations
 
-import asyncio
-import atexit
-import contextlib
-import copy
 import functools
 import importlib.util
 import itertools
 import json
-import multiprocessing.util
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import threading
-import time
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-from queue import Empty
 from typing import Any
 
-import zmq
-import zmq.asyncio
-from jupyter_client.blocking import BlockingKernelClient
-from jupyter_client.manager import AsyncKernelManager
-from traitlets import Bool, Integer, List, Unicode, default
+from jupyter_client.provisioning import LocalProvisioner
+from traitlets import Bool, Integer, List, Unicode
 
+PROVISIONER_NAME = "cryocourse-bubblewrap"  # the entry point in pyproject.toml
 BWRAP = "bwrap"
 SANDBOX_HOME = "/home/trainee"
 MPL_CONFIG_DIR = f"{SANDBOX_HOME}/.matplotlib"
@@ -169,28 +164,9 @@ def _refuse_enclosing_folder(cwd: str, holder: str) -> None:
         )
 
 
-_contexts: dict[tuple[int, bool], zmq.Context] = {}
-_contexts_lock = threading.Lock()
-SOCKET_LINGER_MS = 100  # what jupyter_client allows a closing context
-
-
-def shared_zmq_context(asynchronous: bool) -> zmq.Context:
-    """This process's zmq context for kernels and their clients (one per kind).
-
-    jupyter_client otherwise makes (and tears down, waiting for its sockets) a context with
-    an I/O thread for every kernel manager and every client: three per graded notebook.
-    """
-    key = (os.getpid(), asynchronous)  # a forked worker must not use its parent's context
-    with _contexts_lock:
-        if key not in _contexts:
-            context = zmq.asyncio.Context() if asynchronous else zmq.Context()
-            context.setsockopt(zmq.LINGER, SOCKET_LINGER_MS)
-            _contexts[key] = context
-        return _contexts[key]
-
-
-class SandboxedKernelManager(AsyncKernelManager):
-    """An AsyncKernelManager that starts the kernel inside bubblewrap, with limits."""
+class BubblewrapProvisioner(LocalProvisioner):
+    """Starts the kernel inside bubblewrap, with resource limits, talking over Unix sockets
+    in a folder shared with the sandbox. Settings: ``c.BubblewrapProvisioner.<name>``."""
 
     allow_unsandboxed = Bool(
         False,
@@ -217,21 +193,17 @@ class SandboxedKernelManager(AsyncKernelManager):
     )
     extra_ro_binds = List(Unicode(), help="Further folders to mount read-only.").tag(config=True)
 
-    _conn_dir: str | None = None
-    _work_copy: str | None = None
+    sandboxed: bool = False
+    conn_dir: str | None = None
+    work_copy: str | None = None
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if self.sandbox_uid == 0:
             self.sandbox_uid = next(_UIDS)
-    sandboxed: bool = False
 
-    @default("context")
-    def _shared_context(self) -> zmq.asyncio.Context:
-        return shared_zmq_context(asynchronous=True)  # not ours to destroy at shutdown
-
-    # --- connection over Unix sockets in a folder shared with the sandbox -----------------
-    async def _async_pre_start_kernel(self, **kw: Any) -> tuple[list[str], dict[str, Any]]:
+    async def pre_launch(self, **kwargs: Any) -> dict[str, Any]:
+        """Refuse without a sandbox; connect over Unix sockets; wrap the kernel command."""
         ok, reason = sandbox_status()
         if not ok and not self.allow_unsandboxed:
             raise SandboxUnavailable(
@@ -240,32 +212,31 @@ class SandboxedKernelManager(AsyncKernelManager):
                 "--unsafe-no-sandbox (see docs/threat-model.md)."
             )
         self.sandboxed = ok
-        self._conn_dir = tempfile.mkdtemp(prefix="cryocourse-kernel-")
-        self.transport = "ipc"
-        self.ip = os.path.join(self._conn_dir, "ipc")
-        self.connection_file = os.path.join(self._conn_dir, "kernel.json")
-        kernel_cmd, kw = await super()._async_pre_start_kernel(**kw)
+        self.conn_dir = tempfile.mkdtemp(prefix="cryocourse-kernel-")
+        manager = self.parent  # where LocalProvisioner writes the connection file from
+        manager.transport = "ipc"
+        manager.ip = os.path.join(self.conn_dir, "ipc")
+        manager.connection_file = os.path.join(self.conn_dir, "kernel.json")
+        kwargs = await super().pre_launch(**kwargs)
         if self._drops_root():
-            os.chown(self._conn_dir, self.sandbox_uid, self.sandbox_gid)
-            os.chown(self.connection_file, self.sandbox_uid, self.sandbox_gid)
-        return kernel_cmd, kw
+            os.chown(self.conn_dir, self.sandbox_uid, self.sandbox_gid)
+            os.chown(manager.connection_file, self.sandbox_uid, self.sandbox_gid)
+        kwargs["env"] = self.sandbox_env()
+        wrapped = self.limited_command(kwargs.pop("cmd"))
+        if self.sandboxed:
+            if kwargs.get("cwd"):
+                cwd = os.path.realpath(kwargs["cwd"])
+                self.work_copy = self._copy_work_dir(cwd)
+            else:  # never copy the grader's own folder (the course root) into the sandbox
+                cwd = f"{SANDBOX_HOME}/work"
+                self.work_copy = self._copy_work_dir(None)
+            wrapped = self.bwrap_args(cwd, self.work_copy) + wrapped
+            kwargs["cwd"] = "/"
+        kwargs["cmd"] = wrapped
+        return kwargs
 
     def _drops_root(self) -> bool:
         return os.getuid() == 0
-
-    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
-        kw["env"] = self.sandbox_env()
-        wrapped = self.limited_command(kernel_cmd)
-        if self.sandboxed:
-            if kw.get("cwd"):
-                cwd = os.path.realpath(kw["cwd"])
-                self._work_copy = self._copy_work_dir(cwd)
-            else:  # never copy the grader's own folder (the course root) into the sandbox
-                cwd = f"{SANDBOX_HOME}/work"
-                self._work_copy = self._copy_work_dir(None)
-            wrapped = self.bwrap_args(cwd, self._work_copy) + wrapped
-            kw["cwd"] = "/"
-        await super()._async_launch_kernel(wrapped, **kw)
 
     # --- the pieces of the command line -----------------------------------------------------
     def resource_limits(self) -> dict[str, tuple[int, int]]:
@@ -351,8 +322,8 @@ class SandboxedKernelManager(AsyncKernelManager):
             "--perms", "1777", "--size", size, "--tmpfs", SANDBOX_HOME,
             "--bind", os.path.join(os.path.dirname(work_copy), MPL_FOLDER), MPL_CONFIG_DIR,
             *traversable_parents(cwd), "--bind", work_copy, cwd,
-            *traversable_parents(self._conn_dir or ""),
-            "--bind", self._conn_dir or "", self._conn_dir or "",
+            *traversable_parents(self.conn_dir or ""),
+            "--bind", self.conn_dir or "", self.conn_dir or "",
             "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
             "--unshare-cgroup-try", "--hostname", "sandbox",
             "--die-with-parent", "--new-session", "--chdir", cwd,
@@ -381,12 +352,12 @@ class SandboxedKernelManager(AsyncKernelManager):
         The kernel was started with an empty folder; it sees the files at once (the folder is
         bind-mounted, not copied, into the sandbox).
         """
-        if not self.sandboxed or self._work_copy is None or os.listdir(self._work_copy):
+        if not self.sandboxed or self.work_copy is None or os.listdir(self.work_copy):
             raise SandboxUnavailable("The prepared kernel's folder is missing or not empty.")
         cwd = os.path.realpath(cwd)
-        holder = os.path.dirname(self._work_copy)
+        holder = os.path.dirname(self.work_copy)
         _refuse_enclosing_folder(cwd, holder)
-        shutil.copytree(cwd, self._work_copy, symlinks=True, dirs_exist_ok=True)
+        shutil.copytree(cwd, self.work_copy, symlinks=True, dirs_exist_ok=True)
         self._give_to_kernel(holder)
 
     def _give_to_kernel(self, holder: str) -> None:
@@ -397,224 +368,13 @@ class SandboxedKernelManager(AsyncKernelManager):
                     os.lchown(os.path.join(root, name), self.sandbox_uid, self.sandbox_gid)
             os.chown(holder, self.sandbox_uid, self.sandbox_gid)
 
-    # --- interrupts and clean-up -------------------------------------------------------------
-    async def _async_interrupt_kernel(self) -> None:
-        """Interrupt by message: signals to bubblewrap do not reach the kernel."""
-        if not self.has_kernel:
-            raise RuntimeError("Cannot interrupt kernel. No kernel is running!")
-        msg = self.session.msg("interrupt_request", content={})
-        self._connect_control_socket()
-        self.session.send(self._control_socket, msg)
-
-    async def _async_cleanup_resources(self, restart: bool = False) -> None:
-        await super()._async_cleanup_resources(restart=restart)
+    async def cleanup(self, restart: bool = False) -> None:
+        """Remove the connection folder and the private work copy (kept over a restart)."""
+        await super().cleanup(restart=restart)
         if not restart:
-            for attribute in ("_conn_dir", "_work_copy"):
-                folder = getattr(self, attribute)
-                if folder:
-                    target = folder if attribute == "_conn_dir" else os.path.dirname(folder)
-                    shutil.rmtree(target, ignore_errors=True)
-                    setattr(self, attribute, None)
-
-    # AsyncKernelManager binds these public names to the base class's coroutines: rebind.
-    pre_start_kernel = _async_pre_start_kernel
-    _launch_kernel = _async_launch_kernel
-    interrupt_kernel = _async_interrupt_kernel
-    cleanup_resources = _async_cleanup_resources
-
-
-# --- kernels prepared ahead of time ---------------------------------------------------------
-
-# Run silently in a spare kernel before any trainee code: imports what the lesson's own set-up
-# cell imports, and binds no name in the trainee's namespace (the helper deletes itself).
-WARM_UP = """
-def _cryocourse_warm_up(names):
-    import importlib
-    for name in names:
-        try:
-            importlib.import_module(name)
-        except Exception:
-            pass
-_cryocourse_warm_up({names!r})
-del _cryocourse_warm_up
-"""
-
-
-# Configuration sections a kernel manager reads (its own classes and what it creates).
-KERNEL_CONFIG_SECTIONS = frozenset({
-    "SandboxedKernelManager", "AsyncKernelManager", "KernelManager", "ConnectionFileMixin",
-    "Session", "KernelSpecManager", "KernelProvisionerFactory", "LocalProvisioner",
-})
-
-
-def kernel_config(config: Any) -> Any:
-    """The part of a traitlets ``config`` that decides how a kernel starts.
-
-    Two recipes with the same kernel part start the same kernel, whatever else their
-    configurations hold (nbgrader's converters add settings of their own).
-    """
-    from traitlets.config import Config
-
-    if config is None:
-        return None
-    return Config({name: copy.deepcopy(section) for name, section in config.items()
-                   if name in KERNEL_CONFIG_SECTIONS})  # a copy: later edits make a new recipe
-
-
-@dataclass(frozen=True, eq=True)
-class KernelRecipe:
-    """How a kernel for one notebook is started; a spare is only used for the same recipe."""
-
-    kernel_name: str
-    arguments: tuple[str, ...]
-    config: Any  # the traitlets Config the kernel manager is made with (``kernel_config``)
-    warm_up_modules: tuple[str, ...] = ()
-    startup_timeout: float = 60.0
-
-    def __hash__(self) -> int:  # Config is a dict: hash the rest
-        return hash((self.kernel_name, self.arguments, self.warm_up_modules))
-
-
-def start_prepared_kernel(recipe: KernelRecipe) -> SandboxedKernelManager:
-    """A fresh sandboxed kernel with an empty private folder, ready and warmed up.
-
-    No trainee code ever ran in it. Runs in the preparing thread, in an event loop of its
-    own; nothing loop-bound (the control socket) is left open for the grading loop.
-    """
-    options = {"kernel_name": recipe.kernel_name} if recipe.kernel_name else {}
-    manager = SandboxedKernelManager(config=recipe.config, **options)
-
-    async def launch() -> None:
-        await manager.start_kernel(extra_arguments=list(recipe.arguments))
-        manager._close_control_socket()  # reopened on demand in the loop that grades
-
-    try:
-        asyncio.run(launch())
-        manager._ready = None
-        _warm_up(manager, recipe)
-    except BaseException:
-        shut_down_kernel(manager)
-        raise
-    return manager
-
-
-def _warm_up(manager: SandboxedKernelManager, recipe: KernelRecipe) -> None:
-    """Wait until the kernel answers, then run the warm-up imports silently in it."""
-    client = BlockingKernelClient(context=shared_zmq_context(asynchronous=False))
-    client.load_connection_info(manager.get_connection_info())
-    client.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
-    deadline = time.monotonic() + recipe.startup_timeout
-    try:
-        _shell_reply(client, client.kernel_info(), deadline, retry=client.kernel_info)
-        if not recipe.warm_up_modules:
-            return
-        code = WARM_UP.format(names=list(recipe.warm_up_modules))
-        msg_id = client.execute(code, silent=True, store_history=False, allow_stdin=False)
-        reply = _shell_reply(client, msg_id, deadline)
-        if reply["content"].get("status") != "ok":
-            raise RuntimeError(f"the warm-up failed ({reply['content'].get('ename')})")
-    finally:
-        client.stop_channels()
-
-
-def _shell_reply(client: BlockingKernelClient, msg_id: str, deadline: float,
-                 retry: Any = None) -> dict:
-    """The shell reply to ``msg_id``; ``retry()`` sends the request again after each quiet second.
-
-    Unlike ``wait_for_ready`` this never waits for IOPub, which a warm-up does not use.
-    """
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise RuntimeError("the kernel did not answer in time")
-        try:
-            reply = client.get_shell_msg(timeout=min(1.0, left))
-        except Empty:
-            if retry is not None:
-                msg_id = retry()
-            continue
-        if reply["parent_header"].get("msg_id") == msg_id:
-            return reply
-
-
-def shut_down_kernel(manager: SandboxedKernelManager) -> None:
-    """Stop a kernel at once and remove its folders (outside any running event loop)."""
-    try:
-        asyncio.run(manager.shutdown_kernel(now=True))
-    except Exception:  # noqa: BLE001 - it may already be gone; --die-with-parent backs this up
-        with contextlib.suppress(Exception):
-            asyncio.run(manager.cleanup_resources())
-
-
-class KernelPreparer:
-    """Keeps one spare kernel of this process starting in the background.
-
-    Each spare serves exactly one notebook: ``take`` hands it over and starts the next one.
-    Kernels are launched from one long-lived thread because bubblewrap's --die-with-parent
-    follows the *thread* that started it: a short-lived thread would take its kernel along.
-    """
-
-    def __init__(self) -> None:
-        self._owner = os.getpid()
-        self._thread = ThreadPoolExecutor(1, thread_name_prefix="cryocourse-spare-kernel")
-        self._lock = threading.Lock()
-        self._spare: tuple[KernelRecipe, Future[SandboxedKernelManager]] | None = None
-        self._closed = False
-        self.more_to_come = True  # False: the notebook now taking a spare is the last one
-
-    def take(self, recipe: KernelRecipe) -> Future[SandboxedKernelManager] | None:
-        """The spare prepared to ``recipe`` (None if there is none), and start the next one
-        (unless ``more_to_come`` says no notebook will need it)."""
-        with self._lock:
-            if self._closed:
-                return None
-            spare = self._spare
-            self._spare = (recipe, self._thread.submit(start_prepared_kernel, recipe)) if (
-                self.more_to_come) else None
-        if spare is None:
-            return None
-        if spare[0] != recipe:
-            self.discard(spare[1])
-            return None
-        return spare[1]
-
-    def discard(self, future: Future[SandboxedKernelManager]) -> None:
-        """Shut down a spare that will not be used, once it has finished starting."""
-        self._thread.submit(_shut_down_when_started, future)
-
-    def close(self) -> None:
-        """Shut the spare down (at exit; only in the process that started it)."""
-        if os.getpid() != self._owner:
-            return
-        with self._lock:
-            self._closed = True
-            spare, self._spare = self._spare, None
-        if spare is not None:
-            _shut_down_when_started(spare[1], wait=spare[0].startup_timeout)
-        self._thread.shutdown(wait=False, cancel_futures=True)
-
-
-def _shut_down_when_started(
-    future: Future[SandboxedKernelManager], wait: float | None = None
-) -> None:
-    try:
-        manager = future.result(timeout=wait)
-    except Exception:  # noqa: BLE001 - it never started, or gave up: nothing to stop
-        return
-    shut_down_kernel(manager)
-
-
-_preparer: KernelPreparer | None = None
-_preparer_lock = threading.Lock()
-
-
-def kernel_preparer() -> KernelPreparer:
-    """This process's preparer (made on first use, shut down when the process exits)."""
-    global _preparer
-    with _preparer_lock:
-        if _preparer is None or _preparer._owner != os.getpid():
-            _preparer = KernelPreparer()
-            atexit.register(_preparer.close)
-            # worker processes of multiprocessing leave through os._exit: no atexit there
-            multiprocessing.util.Finalize(None, _preparer.close, exitpriority=10)
-        return _preparer
+            if self.conn_dir:
+                shutil.rmtree(self.conn_dir, ignore_errors=True)
+                self.conn_dir = None
+            if self.work_copy:
+                shutil.rmtree(os.path.dirname(self.work_copy), ignore_errors=True)
+                self.work_copy = None

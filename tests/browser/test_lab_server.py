@@ -13,7 +13,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from nbgrader_harness import REPO, tool_env
+
+from tests.nbgrader_harness import REPO, tool_env
 
 
 def _free_port() -> int:

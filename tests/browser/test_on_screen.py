@@ -8,7 +8,8 @@ import time
 
 import pytest
 from conftest import Notebook, Scenario, expect
-from nbgrader_harness import Course, reference_submission
+
+from tests.nbgrader_harness import Course, reference_submission
 
 pytestmark = pytest.mark.browser
 

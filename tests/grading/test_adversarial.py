@@ -19,9 +19,9 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from course.instructor.preprocessors import faults_of
-from course.instructor.sandbox import sandbox_status
-from course.instructor.submission_checks import check_submission_file
+from course.autograde.faults import faults_of
+from course.classroom.submission_checks import check_submission_file
+from course.sandbox.provisioner import sandbox_status
 
 pytestmark = [
     pytest.mark.nbgrader,
@@ -30,7 +30,8 @@ pytestmark = [
 
 MARKER = "SECRET-MARKER-7f3a"
 CONFIG = '''
-from course.instructor.preprocessors import RestoreGradeMetadata, SandboxedExecute
+from course.autograde.execute import SandboxedExecute
+from course.autograde.restore_metadata import RestoreGradeMetadata
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput,
     DeduplicateIds, IgnorePattern, LimitOutput, OverwriteCells, OverwriteKernelspec,
     SaveAutoGrades)
@@ -44,9 +45,9 @@ c.Autograde.autograde_preprocessors = [SandboxedExecute, IgnorePattern, LimitOut
     SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
 c.SandboxedExecute.timeout = 2
 c.SandboxedExecute.notebook_timeout = 20
-c.SandboxedKernelManager.memory_bytes = 512 * 1024**2
-c.SandboxedKernelManager.cpu_seconds = 30
-c.SandboxedKernelManager.max_processes = 32
+c.BubblewrapProvisioner.memory_bytes = 512 * 1024**2
+c.BubblewrapProvisioner.cpu_seconds = 30
+c.BubblewrapProvisioner.max_processes = 32
 '''
 
 

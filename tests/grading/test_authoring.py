@@ -4,9 +4,9 @@ import json
 
 import nbformat
 import pytest
-from nbgrader_harness import REPO
 
-from course.instructor.authoring import lint_notebook, source_notebooks
+from course.classroom.authoring import lint_notebook, source_notebooks
+from tests.nbgrader_harness import REPO
 
 SOURCES = list(source_notebooks(REPO / "source"))
 

@@ -11,12 +11,12 @@ import nbformat
 import numpy as np
 import pytest
 
-from course.instructor.cli import main
-from course.instructor.grade import CourseError, require_assignment
-from course.instructor.report import ItemStats, _item_statistics
-from course.instructor.trainees import expected_points, filled_notebook, make_class
+from course.classroom.course_folder import CourseError, require_assignment
+from course.classroom.report import ItemStats, _item_statistics
+from course.cli import main
+from course.demo.synthetic_trainees import expected_points, filled_notebook, make_class
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -69,7 +69,7 @@ def test_no_submissions_says_what_to_do(course, capsys):
 
 
 def test_demo_copies_the_installed_course_from_any_folder(tmp_path, monkeypatch):
-    from course.instructor.demo import course_to_copy
+    from course.demo.class_demo import course_to_copy
 
     monkeypatch.chdir(tmp_path)
     assert course_to_copy() == REPO
@@ -112,7 +112,7 @@ def test_answers_awaiting_a_hand_grade_are_left_out_of_the_statistics():
 
 
 def test_the_report_names_hand_graded_questions_instead_of_calling_them_hardest():
-    from course.instructor.report import ClassData, _table, item_summary
+    from course.classroom.report import ClassData, _table, item_summary
 
     nan = float("nan")
     data = ClassData("05", students=["a", "b", "c"], totals=[6.0, 4, 1], max_total=8,
@@ -145,13 +145,14 @@ def _notebook_with(tmp_path: Path, *sources) -> Path:
     12345,  # not text at all
 ])
 def test_a_hostile_name_cell_reads_as_no_name(tmp_path, hostile):
-    from course.instructor.grade import name_in_notebook
+    from course.notebook_text import name_in_notebook
 
     assert name_in_notebook(_notebook_with(tmp_path, hostile)) == ""
 
 
 def test_names_lose_control_characters_and_formula_starts(tmp_path):
-    from course.instructor.grade import first_and_last, name_in_notebook
+    from course.classroom.gradebook import first_and_last
+    from course.notebook_text import name_in_notebook
 
     typed = 'your_name = "=HYPERLINK(1)\\u202e Ana\\tLopes\\n"'
     assert name_in_notebook(_notebook_with(tmp_path, typed)) == "HYPERLINK(1) Ana Lopes"
@@ -162,7 +163,7 @@ def test_names_lose_control_characters_and_formula_starts(tmp_path):
 
 
 def test_the_report_tells_reversed_from_low_discrimination_and_spares_easy_questions():
-    from course.instructor.report import ClassData, item_summary
+    from course.classroom.report import ClassData, item_summary
 
     data = ClassData("x", students=list("abcdef"), totals=[9.0, 8, 7, 3, 2, 1], max_total=10)
     data.items = {"reversed": ItemStats("reversed", 1.0, [0, 0, 1, 1, 1, 1]),

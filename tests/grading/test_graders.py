@@ -12,7 +12,8 @@ import json
 
 import nbformat
 import pytest
-from nbgrader_harness import (
+
+from tests.nbgrader_harness import (
     ASSIGNMENTS,
     REPO,
     Course,

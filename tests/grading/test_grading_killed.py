@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 from nbgrader.api import Gradebook
-from nbgrader_harness import tool_env
 
-from course.instructor.demo import build_demo
-from course.instructor.grade import integrity_problem
+from course.classroom.gradebook import integrity_problem
+from course.demo.class_demo import build_demo
+from tests.nbgrader_harness import tool_env
 
 pytestmark = pytest.mark.nbgrader
 

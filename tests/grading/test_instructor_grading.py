@@ -12,9 +12,10 @@ import shutil
 import pytest
 from nbgrader.api import Gradebook
 
-from course.instructor.cli import main
-from course.instructor.demo import EXPECTED_FILE, build_demo
-from course.instructor.grade import grade_assignment, integrity_problem
+from course.classroom.gradebook import integrity_problem
+from course.classroom.parallel_grading import grade_assignment
+from course.cli import main
+from course.demo.class_demo import EXPECTED_FILE, build_demo
 
 pytestmark = pytest.mark.nbgrader
 
@@ -135,7 +136,7 @@ def test_status_counts_submissions_waiting_in_the_exchange(demo, capsys):
 
 
 def test_the_report_names_collected_submissions_that_are_not_graded(demo):
-    from course.instructor.report import build_report
+    from course.classroom.report import build_report
 
     broken = demo.root / "submitted" / "unreadable" / ASSIGNMENT
     broken.mkdir(parents=True)

@@ -20,10 +20,10 @@ import copy
 
 import nbformat
 import pytest
-from nbgrader_harness import Course, items_in, literal_answers, reference_submission
 
 from course.answers import Item, Names
-from course.instructor.sandbox import sandbox_status
+from course.sandbox.provisioner import sandbox_status
+from tests.nbgrader_harness import Course, items_in, literal_answers, reference_submission
 
 pytestmark = [
     pytest.mark.nbgrader,

@@ -18,7 +18,7 @@ from course.views import physiology_lesson as views
 from course.views.physiology import SimulatorWidget
 from course.views.style import OKABE_ITO
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 NOTEBOOK = REPO / "source" / "01-physiology" / "01-physiology.ipynb"
 ITEMS = {item.id: item for item in lesson.ITEMS}
 GRADED = [item for item in lesson.ITEMS if item.graded]

@@ -7,15 +7,14 @@ from html import unescape
 
 import nbformat
 import pytest
-from nbgrader_harness import REPO
 
 from course.answers import Choice, Names
+from course.autograde.trusted_scores import score_notebook_item
 from course.cases import cases, practice, score_screening
 from course.exercises import all_items
 from course.exercises import contraindications as lesson
 from course.exercises import screening_cases as assessment
 from course.grading import check
-from course.instructor.scoring import score_notebook_item
 from course.knowledge import OUTCOMES, load, source_label
 from course.screening import finding_names, screen
 from course.views.screening import (
@@ -34,6 +33,7 @@ from course.views.screening import (
     rule_card,
 )
 from course.views.style import CATEGORY_COLOURS
+from tests.nbgrader_harness import REPO
 
 LESSON_NB = REPO / "source" / "04-contraindications" / "04-contraindications.ipynb"
 CASES_NB = REPO / "source" / "05-screening-cases" / "05-screening-cases.ipynb"

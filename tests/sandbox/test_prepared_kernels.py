@@ -16,18 +16,18 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbgrader_harness import Course, reference_submission, with_answers
 
-from course.instructor.grade import grade_assignment
-from course.instructor.sandbox import (
+from course.classroom.parallel_grading import grade_assignment
+from course.sandbox.kernels import SandboxedKernelManager
+from course.sandbox.provisioner import sandbox_status
+from course.sandbox.spare import (
     KernelPreparer,
     KernelRecipe,
-    SandboxedKernelManager,
     kernel_config,
-    sandbox_status,
     shut_down_kernel,
     start_prepared_kernel,
 )
+from tests.nbgrader_harness import Course, reference_submission, with_answers
 
 pytestmark = [pytest.mark.nbgrader,
               pytest.mark.skipif(not sandbox_status()[0], reason=sandbox_status()[1])]
@@ -121,13 +121,13 @@ def test_a_warmed_spare_looks_like_a_fresh_kernel() -> None:
     fresh = start_prepared_kernel(recipe())
     processes = [spare.provisioner.process, fresh.provisioner.process]
     try:
-        assert os.listdir(spare._work_copy) == []
+        assert os.listdir(spare.sandbox.work_copy) == []
         assert asyncio.run(_names_in(spare)) == asyncio.run(_names_in(fresh))
     finally:
         shut_down_kernel(spare)
         shut_down_kernel(fresh)
     assert all(process.poll() is not None for process in processes)
-    assert not os.path.exists(os.path.dirname(spare._work_copy or "/nonexistent/x"))
+    assert not os.path.exists(os.path.dirname(spare.sandbox.work_copy or "/nonexistent/x"))
 
 
 def test_the_preparer_hands_each_spare_out_once_and_stops_the_last() -> None:
@@ -157,11 +157,11 @@ def test_no_spare_is_prepared_after_the_last_notebook() -> None:
 def test_a_recipe_depends_only_on_how_the_kernel_starts() -> None:
     from traitlets.config import Config
 
-    kernel_part = {"SandboxedKernelManager": {"cpu_seconds": 9}, "Session": {"key": b"k"}}
+    kernel_part = {"BubblewrapProvisioner": {"cpu_seconds": 9}, "Session": {"key": b"k"}}
     graded = Config({**kernel_part, "Exporter": {"default_preprocessors": []}})
     assert kernel_config(graded) == Config(kernel_part)
     assert KernelRecipe("python3", (), kernel_config(graded)) == KernelRecipe(
         "python3", (), kernel_config(Config(kernel_part)))
     before = KernelRecipe("python3", (), kernel_config(graded))
-    graded.SandboxedKernelManager.cpu_seconds = 99  # changed after a spare was prepared
+    graded.BubblewrapProvisioner.cpu_seconds = 99  # changed after a spare was prepared
     assert KernelRecipe("python3", (), kernel_config(graded)) != before

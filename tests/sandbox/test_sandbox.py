@@ -8,8 +8,10 @@ import socket
 from pathlib import Path
 
 import pytest
+from traitlets.config import Config
 
-from course.instructor.sandbox import SandboxedKernelManager, sandbox_status
+from course.sandbox.kernels import SandboxedKernelManager
+from course.sandbox.provisioner import sandbox_status
 
 pytestmark = pytest.mark.skipif(not sandbox_status()[0], reason=sandbox_status()[1])
 
@@ -18,7 +20,8 @@ MARKER = "SANDBOX-MARKER-91c2"
 
 async def _run(cwd: Path, code: str, timeout: float = 20, **limits: int) -> tuple[str, str]:
     """Run ``code`` in a fresh sandboxed kernel; return (status, everything printed)."""
-    km = SandboxedKernelManager(kernel_name="python3", **limits)
+    km = SandboxedKernelManager(kernel_name="python3",
+                                config=Config({"BubblewrapProvisioner": limits}))
     await km.start_kernel(cwd=str(cwd))
     kc = km.client()
     kc.start_channels()

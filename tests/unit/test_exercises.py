@@ -2,7 +2,7 @@
 
 The reference answer earns full marks, each declared known-wrong answer earns exactly its
 fraction, marked questions have points and known-wrong answers, practice questions have
-hints and an explanation. (tests/test_graders.py proves the same through real nbgrader.)
+hints and an explanation. (tests/grading/test_graders.py proves the same through real nbgrader.)
 """
 
 import pytest
