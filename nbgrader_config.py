@@ -19,12 +19,12 @@ from nbgrader.preprocessors import (
     LimitOutput,
     OverwriteCells,
     OverwriteKernelspec,
-    SaveAutoGrades,
 )
 
 from course.autograde import nbgrader_patches
 from course.autograde.execute import SandboxedExecute
 from course.autograde.restore_metadata import RestoreGradeMetadata
+from course.autograde.save_grades import SaveAutoGradesAtOnce
 from course.autograde.trusted_scores import ItemPoints, TrustedScores
 
 c = get_config()  # noqa: F821 -- provided by nbgrader when it loads this file
@@ -83,14 +83,16 @@ c.SandboxedExecute.startup_timeout = 60
 c.SandboxedExecute.shutdown_kernel = "immediate"
 
 # Marks come from the trusted marker (answers read from the notebook's text), never from
-# objects the trainee's code made. It runs after execution and before grades are saved.
+# objects the trainee's code made. It runs after execution and before grades are saved, and
+# writes every grade cell's output: so grade cells are not run in the kernel at all.
+c.SandboxedExecute.grade_cells_marked_from_text = True
 c.Autograde.autograde_preprocessors = [
     SandboxedExecute,
     IgnorePattern,
     ClearMetadataPreprocessor,
     LimitOutput,
     TrustedScores,
-    SaveAutoGrades,
+    SaveAutoGradesAtOnce,  # nbgrader's SaveAutoGrades, committed once per notebook
     AssignLatePenalties,
     CheckCellMetadata,
 ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import os
 import resource
 import sys
 import tempfile
@@ -28,6 +29,27 @@ from course.classroom.course_folder import load_config, make_api  # noqa: E402
 
 STEP_SECONDS: dict[str, list[float]] = collections.defaultdict(list)
 CELL_SECONDS: dict[str, list[float]] = collections.defaultdict(list)
+KERNEL_CPU: list[float] = []
+
+
+def tree_cpu_seconds(root_pid: int) -> float:
+    """CPU seconds used so far by a process and all its descendants (from /proc)."""
+    children: dict[int, list[int]] = collections.defaultdict(list)
+    times: dict[int, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(stat.parent.name)
+        children[int(fields[1])].append(pid)
+        times[pid] = sum(int(v) for v in fields[11:15])  # utime stime cutime cstime
+    total, todo = 0, [root_pid]
+    while todo:
+        pid = todo.pop()
+        total += times.get(pid, 0)
+        todo += children.get(pid, [])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def _timed_call(original):  # noqa: ANN001, ANN202 - wraps nbconvert's Preprocessor.__call__
@@ -58,14 +80,26 @@ def main() -> None:
     options.add_argument("--assignment", default="05-screening-cases")
     options.add_argument("-n", "--submissions", type=int, default=6)
     options.add_argument("--cells", action="store_true", help="time each cell's round trip")
+    options.add_argument("--prepared", action="store_true",
+                         help="spare kernels, as cryocourse grade uses (kernel CPU then "
+                         "includes the spare's start and warm-up imports)")
     args = options.parse_args()
     out = Path(tempfile.mkdtemp(prefix="cryocourse-profile-")) / "class"
     root = build_class(out, args.assignment, args.submissions)
     config = load_config(root)
-    config.SandboxedExecute.prepare_kernels = False  # time the kernel start too
+    config.SandboxedExecute.prepare_kernels = args.prepared
     api = make_api(root, config)
     Preprocessor.__call__ = _timed_call(Preprocessor.__call__)
     from course.autograde.execute import SandboxedExecute
+
+    original_stop = SandboxedExecute._async_stop_kernel
+
+    async def stop_kernel(self):  # noqa: ANN001, ANN202
+        process = getattr(getattr(self.km, "provisioner", None), "process", None)
+        if process is not None:
+            KERNEL_CPU.append(tree_cpu_seconds(process.pid))
+        return await original_stop(self)
+    SandboxedExecute._async_stop_kernel = stop_kernel
 
     if args.cells:
         original_run_one = SandboxedExecute._async_run_one
@@ -82,7 +116,7 @@ def main() -> None:
     api.autograde(args.assignment, students[0], force=True, create=True)  # warm the process
     STEP_SECONDS.clear()
     CELL_SECONDS.clear()
-    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    KERNEL_CPU.clear()
     self_before = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
     for student in students:
@@ -90,11 +124,9 @@ def main() -> None:
         if not result["success"]:
             raise SystemExit(result["log"][-2000:])
     wall = time.perf_counter() - started
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     itself = resource.getrusage(resource.RUSAGE_SELF)
     count = len(students)
-    kernel_cpu = (children.ru_utime + children.ru_stime - children_before.ru_utime
-                  - children_before.ru_stime) / count
+    kernel_cpu = sum(KERNEL_CPU) / count  # killed in their namespace: never reaped here
     own_cpu = (itself.ru_utime + itself.ru_stime - self_before.ru_utime
                - self_before.ru_stime) / count
     print(f"{args.assignment}: {count} submissions, {wall / count:.2f} s wall each; "

@@ -20,12 +20,15 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.util import run_hook
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
+from nbgrader.utils import is_grade
 from traitlets import Bool, Integer, List, Unicode
 
 from course.autograde.faults import error_output, record_fault
 from course.sandbox.kernels import SandboxedKernelManager
 from course.sandbox.provisioner import SandboxUnavailable
 from course.sandbox.spare import KernelRecipe, kernel_config, kernel_preparer
+
+MARKER_PLACEHOLDER = "Marked from the answers as typed, after the notebook has run."
 
 
 class SandboxedExecute(Execute):
@@ -45,6 +48,13 @@ class SandboxedExecute(Execute):
         help="Keep one spare sandboxed kernel started and warmed up in the background, so a "
         "notebook does not wait for its kernel. Each spare serves one notebook only; restarts "
         "after a crash or hang start fresh kernels as usual.",
+    ).tag(config=True)
+    grade_cells_marked_from_text = Bool(
+        False,
+        help="Do not run grade cells in the kernel: a marker later in the pipeline "
+        "(TrustedScores) writes every grade cell's output from the answers' text, so what the "
+        "kernel would compute there reaches neither the gradebook nor the feedback. Each "
+        "such cell gets a placeholder error until then (worth 0 if no marker follows).",
     ).tag(config=True)
     warm_up_modules = List(
         Unicode(),
@@ -79,6 +89,7 @@ class SandboxedExecute(Execute):
         kernel_up = False
         to_run = [
             i for i, c in enumerate(self.nb.cells) if c.cell_type == "code" and c.source.strip()
+            and not self._left_to_the_marker(c)
         ]
         try:
             for position, index in enumerate(to_run):
@@ -114,6 +125,14 @@ class SandboxedExecute(Execute):
         finally:
             if kernel_up:
                 await self._async_stop_kernel()
+
+    def _left_to_the_marker(self, cell: NotebookNode) -> bool:
+        """A grade cell the trusted marker scores (not run; given a placeholder output)."""
+        if not (self.grade_cells_marked_from_text and is_grade(cell)):
+            return False
+        cell.outputs = [error_output("NotMarkedYet", MARKER_PLACEHOLDER)]
+        cell.execution_count = None
+        return True
 
     async def _async_start_fresh_kernel(self, prepared: bool = False) -> None:
         """A kernel no code has run in: a prepared spare if allowed and ready, else a new one."""

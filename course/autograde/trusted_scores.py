@@ -73,9 +73,12 @@ class TrustedScores(NbGraderPreprocessor):
 
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         items = all_items()
-        for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code" or not is_grade(cell):
-                continue
+        graded = [(index, cell) for index, cell in enumerate(nb.cells)
+                  if cell.cell_type == "code" and is_grade(cell)]
+        asked = [items[i] for i in {c.metadata["nbgrader"].get("grade_id", "") for _, c in graded}
+                 if i in items]
+        typed = typed_answers(nb, {name for item in asked for name in item.answers})
+        for index, cell in graded:
             grade_id = cell.metadata["nbgrader"].get("grade_id", "")
             item = items.get(grade_id)
             if item is None:
@@ -90,5 +93,6 @@ class TrustedScores(NbGraderPreprocessor):
                              f"{cell.metadata['nbgrader'].get('points')} points; the question "
                              f"is worth {item.points:g}.", index)
                 cell.metadata["nbgrader"]["points"] = points_value(item.points)
-            cell.outputs = [graded_output(score_notebook_item(nb, item), float(item.points))]
+            score = item.score({name: typed[name] for name in item.answers if name in typed})
+            cell.outputs = [graded_output(score, float(item.points))]
         return nb, resources

@@ -53,3 +53,15 @@ def test_points_come_from_the_item() -> None:
     assert marked.cells[1].metadata["nbgrader"]["points"] == item(PEAK).points
     assert marked.cells[1].outputs[0]["data"]["text/plain"] == f"{item(PEAK).points:g}"
     assert [f["kind"] for f in faults_of(marked)] == ["points_restored"]
+
+
+def test_a_grade_cell_left_to_the_marker_is_worth_nothing_until_it_is_marked() -> None:
+    from nbgrader.utils import determine_grade
+
+    from course.autograde.execute import SandboxedExecute
+
+    cell = _grade_cell(PEAK, 1)
+    executor = SandboxedExecute(grade_cells_marked_from_text=True)
+    assert executor._left_to_the_marker(cell)
+    assert determine_grade(cell)[0] == 0  # the kernel's output is gone, and nothing replaces it
+    assert not SandboxedExecute()._left_to_the_marker(_grade_cell(PEAK, 1))
