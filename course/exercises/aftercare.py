@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from course.answers import Choice, Item, Wrong
+from course.exercises import TREATMENT
 from course.knowledge import (
     EVIDENCE_LEVELS,
-    OUTCOMES,
     SIDE_EFFECT_KINDS,
     find_claim,
     find_rule,
@@ -17,7 +17,6 @@ REACTION = Choice(SIDE_EFFECT_KINDS, aliases={
     "expected": "normal", "ok": "normal",
 })
 EVIDENCE = Choice(EVIDENCE_LEVELS, aliases={"slogan": "marketing", "none": "unsupported"})
-DECISION = Choice(OUTCOMES, aliases={"postpone": "defer", "wait": "defer"})
 
 
 def _kind(name: str) -> str:
@@ -64,9 +63,9 @@ ITEMS = (
     ),
     Item(
         id="aftercare_summer_course",
-        answers={"decision": DECISION},
+        answers={"decision": TREATMENT},
         expected=lambda: {"decision":
-                          find_rule("summer_sun_planned").outcome_for("ln2_cryomassage")},
+                          find_rule("summer_sun_planned").treatment_for("ln2_cryomassage")},
         points=1,
         wrong=(Wrong({"decision": "modify"}), Wrong({"decision": "proceed"})),
     ),

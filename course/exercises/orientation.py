@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from course.answers import Choice, Item, Names, Number, Wrong, YesNo
-from course.exercises import DECISIONS
+from course.exercises import TREATMENT
 from course.exercises.modalities import modality_spellings
 from course.knowledge import find_condition, load
 
@@ -39,8 +39,8 @@ ITEMS = (
     ),
     Item(
         id="orientation_decision_herpes",
-        answers={"decision": DECISIONS},
-        expected=lambda: {"decision": find_condition("herpes").outcome_for("ln2_cryomassage")},
+        answers={"decision": TREATMENT},
+        expected=lambda: {"decision": find_condition("herpes").treatment_for("ln2_cryomassage")},
         points=1,
         wrong=(Wrong({"decision": "proceed"}), Wrong({"decision": "refuse"})),
     ),
