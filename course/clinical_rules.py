@@ -90,6 +90,7 @@ def _decision(kb: Knowledge) -> list[str]:
 def _sites(kb: Knowledge) -> list[str]:
     rows = [f"| `{site}` | {', '.join(f'`{s}`' for s in covered)} |"
             for site, covered in kb.site_covers.items()]
+    aliases = ", ".join(f"{alias} = `{site}`" for alias, site in kb.site_aliases.items())
     return [
         "## 3. Where on the body",
         "",
@@ -101,6 +102,8 @@ def _sites(kb: Knowledge) -> list[str]:
         "| site | covers |",
         "|---|---|",
         *rows,
+        "",
+        f"Everyday words the intake accepts for a site: {aliases}.",
     ]
 
 

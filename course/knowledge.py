@@ -334,6 +334,7 @@ class Knowledge:
     rules: Mapping[str, Rule]
     sites: tuple[str, ...]
     site_covers: Mapping[str, tuple[str, ...]]
+    site_aliases: Mapping[str, str]
     treatments: Mapping[str, Word]
     referrals: Mapping[str, Word]
     intents: Mapping[str, Intent]
@@ -689,6 +690,8 @@ def _check_references(directory: Path, knowledge: Knowledge) -> None:
         need("modalities.toml", "site_covers", "site", site, knowledge.sites)
         for other in covered:
             need("modalities.toml", f"site_covers {site!r}", "site", other, knowledge.sites)
+    for alias, site in knowledge.site_aliases.items():
+        need("modalities.toml", f"site_aliases {alias!r}", "site", site, knowledge.sites)
     missing = [site for site in knowledge.sites if site not in knowledge.site_covers]
     if missing:
         raise KnowledgeError(f"modalities.toml: site_covers: no entry for {missing[0]!r}")
@@ -734,6 +737,8 @@ def load_directory(directory: str | Path) -> Knowledge:
         rules=_by_code(_entries(directory, "rules.toml", "rule"), _rule),
         sites=tuple(sites),
         site_covers=_site_covers(directory, sites),
+        site_aliases=MappingProxyType({normalise_name(k): v for k, v in
+                                       modality_file.get("site_aliases", {}).items()}),
         treatments=_by_code(_entries(directory, decisions, "treatment"), _word, _named),
         referrals=_by_code(_entries(directory, decisions, "referral"), _word, _named),
         intents=_by_code(_entries(directory, "requests.toml", "intent"), _intent),

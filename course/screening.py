@@ -129,14 +129,12 @@ def _conditions(value: Any) -> tuple[tuple[str, ...], Mapping[str, tuple[str, ..
             places = [place] if isinstance(place, str) else place
             if not isinstance(places, list | tuple):
                 raise IntakeError(f"Where {name!r} is must be a site or a list of sites.")
-            where[code] = tuple(dict.fromkeys(
-                (*where.get(code, ()), *(_choose("site", p, kb.sites) for p in places))))
+            where[code] = tuple(dict.fromkeys((*where.get(code, ()), *map(site_named, places))))
     return tuple(codes), MappingProxyType(where)
 
 
 def _convert(key: str, value: Any) -> Any:
     """Convert one intake value, raising IntakeError with a plain message."""
-    kb = load()
     if key in ("age", "weight_kg", "systolic_bp", "diastolic_bp"):
         if value is None:
             return None
@@ -158,7 +156,7 @@ def _convert(key: str, value: Any) -> Any:
     if key == "lesion":
         return _choose("lesion", value, LESION_KINDS)
     if key == "site":
-        return None if value is None else _choose("site", value, kb.sites)
+        return None if value is None else site_named(value)
     raise IntakeError(f"Unknown intake field {key!r}.")  # pragma: no cover - checked before
 
 
@@ -171,6 +169,14 @@ def _choose(kind: str, value: Any, allowed: tuple[str, ...]) -> str:
                 return option
     suggestions = did_you_mean(str(value), allowed) or list(allowed)
     raise UnknownNameError(kind, str(value), suggestions)
+
+
+def site_named(value: Any) -> str:
+    """A body site from a site code or a common word for it ("leg", "cheek", "belly")."""
+    kb = load()
+    if isinstance(value, str) and normalise_name(value) in kb.site_aliases:
+        return kb.site_aliases[normalise_name(value)]
+    return _choose("site", value, kb.sites)
 
 
 def read_request(text: str) -> str:

@@ -111,6 +111,16 @@ def test_the_intake_says_where_a_local_condition_is() -> None:
     assert screen({**sore, "site": "body"}, "cryosauna").treatment == "proceed"  # head out
 
 
+def test_sites_can_be_written_in_everyday_words() -> None:
+    assert screen({"conditions": {"cold sore": "lip"}, "site": "leg"}, "cold air"
+                  ).treatment == "proceed"
+    assert screen({"conditions": {"open wound": "knee"}, "site": "Knees"}, "cold air"
+                  ).treatment == "defer"
+    assert Intake.from_mapping({"site": "cheek"}).site == "face"
+    with pytest.raises(UnknownNameError, match="site"):
+        Intake.from_mapping({"site": "elbowz"})
+
+
 def test_most_restrictive_finding_decides() -> None:
     decision = screen({"conditions": ["migraine", "acne", "epilepsy"]}, "ln2_cryomassage")
     assert decision.treatment == "refuse"
