@@ -26,6 +26,7 @@ rules.toml, the request phrases from requests.toml.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
@@ -60,8 +61,9 @@ class Intake:
     """A client's intake form. Build it with `Intake.from_mapping`.
 
     ``conditions``: a list of condition names, or a mapping name -> where it is (a site or a
-    list of sites, None if not said). ``request``: what the client asks for, as an intent
-    code or name ("remove_lesion", "Remove a lesion") or in the client's own words.
+    list of sites, None if not said); a name may also say where ("cold sore on the lip").
+    ``request``: what the client asks for, as an intent code or name ("remove_lesion",
+    "Remove a lesion") or in the client's own words.
     Defaults for missing fields: no conditions; age, weight and blood pressure unknown (None,
     so no number rule fires); not pregnant; bp_controlled unknown (None); site = the modality's
     usual site; skin dry; no sun planned; empty request; lesion "none".
@@ -109,7 +111,6 @@ class Intake:
 
 def _conditions(value: Any) -> tuple[tuple[str, ...], Mapping[str, tuple[str, ...]]]:
     """Condition codes, and where each one is when the intake says so."""
-    kb = load()
     if isinstance(value, str):
         value = [value]
     if isinstance(value, Mapping):
@@ -122,7 +123,8 @@ def _conditions(value: Any) -> tuple[tuple[str, ...], Mapping[str, tuple[str, ..
     codes: list[str] = []
     where: dict[str, tuple[str, ...]] = {}
     for name, place in pairs:
-        code = find(kb.conditions, name, "condition").code
+        code, said = _condition_and_place(name)
+        place = place if place is not None else said
         if code not in codes:
             codes.append(code)
         if place is not None:
@@ -131,6 +133,27 @@ def _conditions(value: Any) -> tuple[tuple[str, ...], Mapping[str, tuple[str, ..
                 raise IntakeError(f"Where {name!r} is must be a site or a list of sites.")
             where[code] = tuple(dict.fromkeys((*where.get(code, ()), *map(site_named, places))))
     return tuple(codes), MappingProxyType(where)
+
+
+_PLACED = re.compile(r"^(?P<name>.+?)\s+(?:on|at|in|over)\s+(?:the|her|his|my|their)?\s*"
+                     r"(?P<place>[^,]+)$", re.IGNORECASE)
+
+
+def _condition_and_place(name: Any) -> tuple[str, str | None]:
+    """A condition code, and the site when the name says where ("cold sore on the lip")."""
+    conditions = load().conditions
+    try:
+        return find(conditions, name, "condition").code, None
+    except UnknownNameError:
+        placed = _PLACED.match(name) if isinstance(name, str) else None
+        if placed is None:
+            raise
+        try:
+            return (find(conditions, placed["name"], "condition").code,
+                    site_named(placed["place"]))
+        except UnknownNameError:
+            pass
+        raise
 
 
 def _convert(key: str, value: Any) -> Any:

@@ -117,6 +117,12 @@ def test_sites_can_be_written_in_everyday_words() -> None:
     assert screen({"conditions": {"open wound": "knee"}, "site": "Knees"}, "cold air"
                   ).treatment == "defer"
     assert Intake.from_mapping({"site": "cheek"}).site == "face"
+    placed = Intake.from_mapping({"conditions": ["open wound on the leg", "rosacea"]})
+    assert placed.conditions == ("open_wound", "rosacea")
+    assert placed.where == {"open_wound": ("legs",)}
+    assert screen({"conditions": ["numbness over the back"]}, "cryo facial").treatment == "proceed"
+    with pytest.raises(UnknownNameError, match="condition"):
+        Intake.from_mapping({"conditions": ["open sore on the leg"]})
     with pytest.raises(UnknownNameError, match="site"):
         Intake.from_mapping({"site": "elbowz"})
 
