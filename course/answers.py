@@ -307,12 +307,23 @@ class Wrong:
 
 
 @dataclass(frozen=True)
+class AcceptedAnswer:
+    """Another answer a fair examiner accepts, the fraction of the points it earns and why."""
+
+    answers: Answers
+    fraction: float
+    reason: str
+
+
+@dataclass(frozen=True)
 class Item:
     """One question: its answer variables, expected answer, points, hints and explanation.
 
     ``expected`` is a function so that the answer is read from the knowledge base when
     it is needed, never copied into the question. ``graded`` items reveal only whether
     an answer is well formed; practice items reveal correctness with the explanation.
+    ``wrong`` lists known-wrong answers and ``accepted`` the declared alternative answers,
+    each with the fraction it must earn (tests prove both with real nbgrader).
     """
 
     id: str
@@ -324,6 +335,7 @@ class Item:
     explanation: str = ""
     scorer: Scorer | None = None
     wrong: tuple[Wrong, ...] = ()
+    accepted: tuple[AcceptedAnswer, ...] = ()
 
     def normalised(self, raw: Answers) -> dict[str, object]:
         """Normalise every answer (raises AnswerFormatError naming the first bad one)."""
@@ -350,7 +362,13 @@ class Item:
         reference = self.expected()
         expected = {n: normalise(k, n, reference[n]) for n, k in self.answers.items()}
         scorer = self.scorer or all_or_nothing(self.answers)
-        return scorer(given, expected)
+        result = scorer(given, expected)
+        for accepted in self.accepted:
+            if result.fraction < accepted.fraction and given == {
+                    n: normalise(k, n, accepted.answers[n]) for n, k in self.answers.items()}:
+                status = "correct" if accepted.fraction == 1 else "partly correct"
+                return Score(accepted.fraction, status, (accepted.reason,))
+        return result
 
 
 def all_or_nothing(kinds: Mapping[str, Kind]) -> Scorer:

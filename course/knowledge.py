@@ -2,6 +2,21 @@
 
 Every entry names its sources. `load()` reads the packaged data once (cached);
 `load_directory(path)` reads another directory (used by tests to check validation).
+
+The screening decision has two parts, both defined in ``decisions.toml``:
+
+* **treatment today** for the booked treatment, one of ``TREATMENTS`` (most restrictive
+  first): ``refuse`` (the cold is dangerous for this client for this treatment while the
+  condition lasts, or the treatment is not a cosmetologist's to give), ``clearance`` (not
+  until a doctor's written OK), ``defer`` (not today: until when), ``modify`` (go ahead with a
+  change: what to change), ``proceed``;
+* **referral**: ``"none"`` or who the client should see and why (``knowledge.referrals``:
+  ``gp``, ``dermatologist``, ``specialist``, ``physician``), independent of the treatment.
+
+A `Condition` or `Rule` gives each part for each modality: ``treatment_for(modality)``,
+``referral`` and ``action_for(treatment)`` (what to change, until when, whose OK). A local
+condition (``scope = "local"``) matters only where it is on the body: ``knowledge.site_covers``
+says which body areas a treated site covers, and `sites_overlap` compares two sites.
 """
 
 from __future__ import annotations
@@ -17,11 +32,13 @@ from typing import Any
 
 from course.text import did_you_mean, normalise_name
 
-OUTCOMES: tuple[str, ...] = ("refuse", "refer", "clearance", "defer", "modify", "proceed")
-"""Screening outcomes, most restrictive first."""
+TREATMENTS: tuple[str, ...] = ("refuse", "clearance", "defer", "modify", "proceed")
+"""Treatment-today decisions, most restrictive first (their meanings: decisions.toml)."""
 
-CATEGORIES: tuple[str, ...] = OUTCOMES[:-1]
-"""Categories a condition can have (every outcome except proceed)."""
+NO_REFERRAL = "none"
+"""The referral part when the client need not see anyone."""
+
+SCOPES: tuple[str, ...] = ("systemic", "local")
 
 EVIDENCE_LEVELS: tuple[str, ...] = ("supported", "weak", "unsupported", "marketing")
 MAX_BASIS_KINDS: tuple[str, ...] = ("seed", "published", "model", "none")
@@ -38,6 +55,8 @@ DATA_FILES: tuple[str, ...] = (
     "claims.toml",
     "conflicts.toml",
     "rules.toml",
+    "decisions.toml",
+    "requests.toml",
 )
 
 
@@ -63,10 +82,10 @@ class UnknownNameError(LookupError):
         return str(self.args[0])
 
 
-def most_restrictive(outcomes: Iterable[str]) -> str:
-    """Return the most restrictive of `outcomes` ("proceed" when there are none)."""
-    ranks = [OUTCOMES.index(outcome) for outcome in outcomes]
-    return OUTCOMES[min(ranks)] if ranks else "proceed"
+def most_restrictive(treatments: Iterable[str]) -> str:
+    """Return the most restrictive of `treatments` ("proceed" when there are none)."""
+    ranks = [TREATMENTS.index(treatment) for treatment in treatments]
+    return TREATMENTS[min(ranks)] if ranks else "proceed"
 
 
 # --------------------------------------------------------------------------- dataclasses
@@ -117,6 +136,7 @@ class Modality:
     sessions: tuple[int, int] | None
     sessions_text: str
     interval_days: int | None
+    interval_basis: str
     performer: str
     performer_basis: str
     precautions: tuple[str, ...]
@@ -130,34 +150,42 @@ class Modality:
 
 @dataclass(frozen=True)
 class Condition:
-    """A contraindication or screening condition."""
+    """A contraindication or screening condition: both parts of the decision it drives.
+
+    ``treatment`` applies to every modality unless ``overrides`` names another for a modality.
+    ``scope`` "local": it matters only where it is (``sites``: where it usually is, used when
+    the intake does not say; empty: wherever the client says, assumed at the treated site).
+    ``referral`` (a referral code, or "none") and its ``referral_reason`` drive the referral.
+    """
 
     code: str
     name: str
     aliases: tuple[str, ...]
-    category: str
+    treatment: str
     overrides: Mapping[str, str]
     rationale: str
+    action: str
     sources: tuple[str, ...]
-    refer_to: str = ""
+    scope: str = "systemic"
+    sites: tuple[str, ...] = ()
+    referral: str = NO_REFERRAL
+    referral_reason: str = ""
+    actions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     note: str = ""
     conflict: str = ""
-    sites: tuple[str, ...] = ()
 
-    def outcome_for(self, modality: str) -> str:
-        """The outcome this condition gives for `modality` (a modality code)."""
-        return self.overrides.get(modality, self.category)
+    def treatment_for(self, modality: str) -> str:
+        """The treatment-today decision this condition gives for `modality` (a code)."""
+        return self.overrides.get(modality, self.treatment)
 
-    def applies_at(self, site: str, modality: Modality) -> bool:
-        """Whether the condition matters when `modality` treats `site` (whole body: always)."""
-        return not self.sites or modality.whole_body or site in self.sites
+    def action_for(self, treatment: str) -> str:
+        """What to do when the condition gives `treatment` (what to change, until when...)."""
+        return self.actions.get(treatment, self.action)
 
-    def outcome_at_any_site(self, modality: Modality) -> str | None:
-        """The outcome for `modality` at the sites it treats; None if it concerns none of them
-        (a leg condition and a facial treatment)."""
-        if any(self.applies_at(site, modality) for site in modality.sites) or not modality.sites:
-            return self.outcome_for(modality.code)
-        return None
+    @property
+    def local(self) -> bool:
+        """Whether the condition matters only where it is on the body."""
+        return self.scope == "local"
 
 
 @dataclass(frozen=True)
@@ -171,26 +199,69 @@ class Trigger:
 
 @dataclass(frozen=True)
 class Rule:
-    """A screening rule that reads intake numbers or facts rather than a condition name."""
+    """A screening rule that reads intake numbers or facts rather than a condition name.
+
+    It fires when any of its ``when`` tests is true (and none of ``unless_conditions`` is on the
+    intake). With ``as_condition`` it reports that condition; otherwise it gives ``treatment``
+    (for the modalities in ``modalities``, all if empty; ``overrides`` per modality) and its
+    ``referral``.
+    """
 
     code: str
     name: str
     when: tuple[Trigger, ...]
-    outcome: str = ""
+    treatment: str = "proceed"
     overrides: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     modalities: tuple[str, ...] = ()
     as_condition: str = ""
+    unless_conditions: tuple[str, ...] = ()
     rationale: str = ""
-    refer_to: str = ""
+    action: str = ""
+    actions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    referral: str = NO_REFERRAL
+    referral_overrides: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    referral_reason: str = ""
     note: str = ""
     conflict: str = ""
     sources: tuple[str, ...] = ()
 
-    def outcome_for(self, modality: str) -> str:
-        """The outcome for `modality`; "proceed" when the rule does not apply to it."""
+    def treatment_for(self, modality: str) -> str:
+        """The treatment for `modality`; "proceed" when the rule does not apply to it."""
         if self.modalities and modality not in self.modalities:
             return "proceed"
-        return self.overrides.get(modality, self.outcome)
+        return self.overrides.get(modality, self.treatment)
+
+    def referral_for(self, modality: str) -> str:
+        """The referral for `modality`; "none" when the rule does not apply to it."""
+        if self.modalities and modality not in self.modalities:
+            return NO_REFERRAL
+        return self.referral_overrides.get(modality, self.referral)
+
+    def action_for(self, treatment: str) -> str:
+        """What to do when the rule gives `treatment`."""
+        return self.actions.get(treatment, self.action)
+
+
+@dataclass(frozen=True)
+class Word:
+    """One word of the decision vocabulary (a treatment or a referral) and its meaning."""
+
+    code: str
+    name: str
+    meaning: str
+    aliases: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Intent:
+    """What a client asks for, read from the form's choice or from free text."""
+
+    code: str
+    name: str
+    phrases: tuple[str, ...]
+    explanation: str
+    sources: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -262,6 +333,12 @@ class Knowledge:
     side_effects: Mapping[str, SideEffect]
     rules: Mapping[str, Rule]
     sites: tuple[str, ...]
+    site_covers: Mapping[str, tuple[str, ...]]
+    site_aliases: Mapping[str, str]
+    treatments: Mapping[str, Word]
+    referrals: Mapping[str, Word]
+    intents: Mapping[str, Intent]
+    unmatched_intent: str
 
 
 # --------------------------------------------------------------------------- reading
@@ -317,11 +394,18 @@ class _Entry:
             raise self.fail("has no source")
         return codes
 
-    def outcome_map(self, key: str) -> Mapping[str, str]:
+    def treatment_map(self, key: str) -> Mapping[str, str]:
         value = self.get(key, dict, {})
-        for modality, outcome in value.items():
-            if outcome not in OUTCOMES:
-                raise self.fail(f"unknown category {outcome!r} for {modality!r} in {key!r}")
+        for modality, treatment in value.items():
+            if treatment not in TREATMENTS:
+                raise self.fail(f"unknown treatment {treatment!r} for {modality!r} in {key!r}")
+        return MappingProxyType(dict(value))
+
+    def action_map(self) -> Mapping[str, str]:
+        value = self.get("actions", dict, {})
+        for treatment, text in value.items():
+            if treatment not in TREATMENTS or not isinstance(text, str):
+                raise self.fail(f"`actions` keys must be treatments, values text ({treatment!r})")
         return MappingProxyType(dict(value))
 
 
@@ -411,6 +495,7 @@ def _modality(entry: _Entry) -> Modality:
         sessions=(int(sessions[0]), int(sessions[1])) if sessions else None,
         sessions_text=entry.text("sessions_text", ""),
         interval_days=entry.get("interval_days", int, None),
+        interval_basis=entry.text("interval_basis", ""),
         performer=entry.choice("performer", PERFORMERS),
         performer_basis=entry.text("performer_basis"),
         precautions=entry.texts("precautions"),
@@ -428,14 +513,18 @@ def _condition(entry: _Entry) -> Condition:
         code=entry.text("code"),
         name=entry.text("name"),
         aliases=entry.texts("aliases", ()),
-        category=entry.choice("category", CATEGORIES),
-        overrides=entry.outcome_map("overrides"),
+        treatment=entry.choice("treatment", TREATMENTS),
+        overrides=entry.treatment_map("overrides"),
         rationale=entry.text("rationale"),
+        action=entry.text("action"),
+        actions=entry.action_map(),
         sources=entry.sources(),
-        refer_to=entry.text("refer_to", ""),
+        scope=entry.choice("scope", SCOPES, "systemic"),
+        sites=entry.texts("sites", ()),
+        referral=entry.text("referral", NO_REFERRAL),
+        referral_reason=entry.text("referral_reason", ""),
         note=entry.text("note", ""),
         conflict=entry.text("conflict", ""),
-        sites=entry.texts("sites", ()),
     )
 
 
@@ -454,22 +543,39 @@ def _trigger(entry: _Entry, raw: Any) -> Trigger:
 def _rule(entry: _Entry) -> Rule:
     as_condition = entry.text("as_condition", "")
     when = tuple(_trigger(entry, raw) for raw in entry.get("when", list))
+    unless = entry.texts("unless_conditions", ())
     if as_condition:
         return Rule(code=entry.text("code"), name=entry.text("name"), when=when,
-                    as_condition=as_condition)
+                    as_condition=as_condition, unless_conditions=unless)
     return Rule(
         code=entry.text("code"),
         name=entry.text("name"),
         when=when,
-        outcome=entry.choice("outcome", OUTCOMES),
-        overrides=entry.outcome_map("overrides"),
+        treatment=entry.choice("treatment", TREATMENTS),
+        overrides=entry.treatment_map("overrides"),
         modalities=entry.texts("modalities", ()),
+        unless_conditions=unless,
         rationale=entry.text("rationale"),
-        refer_to=entry.text("refer_to", ""),
+        action=entry.text("action"),
+        actions=entry.action_map(),
+        referral=entry.text("referral", NO_REFERRAL),
+        referral_overrides=MappingProxyType(dict(entry.get("referral_overrides", dict, {}))),
+        referral_reason=entry.text("referral_reason", ""),
         note=entry.text("note", ""),
         conflict=entry.text("conflict", ""),
         sources=entry.sources(),
     )
+
+
+def _word(entry: _Entry) -> Word:
+    return Word(code=entry.text("code"), name=entry.text("name"), meaning=entry.text("meaning"),
+                aliases=entry.texts("aliases", ()), sources=entry.texts("sources", ()))
+
+
+def _intent(entry: _Entry) -> Intent:
+    return Intent(code=entry.text("code"), name=entry.text("name"),
+                  phrases=tuple(normalise_name(p) for p in entry.texts("phrases", ())),
+                  explanation=entry.text("explanation"), sources=entry.sources())
 
 
 def _aftercare(entry: _Entry) -> AftercareItem:
@@ -544,6 +650,9 @@ def _check_references(directory: Path, knowledge: Knowledge) -> None:
     for condition in knowledge.conditions.values():
         label = f"condition {condition.code!r}"
         need_sources("conditions.toml", label, condition.sources)
+        need("conditions.toml", label, "referral", condition.referral, knowledge.referrals)
+        if condition.referral != NO_REFERRAL and not condition.referral_reason:
+            raise KnowledgeError(f"conditions.toml: {label}: a referral needs its reason")
         for modality in condition.overrides:
             need("conditions.toml", label, "modality", modality, knowledge.modalities)
         if condition.conflict:
@@ -555,6 +664,13 @@ def _check_references(directory: Path, knowledge: Knowledge) -> None:
         need_sources("rules.toml", label, rule.sources)
         for modality in (*rule.overrides, *rule.modalities):
             need("rules.toml", label, "modality", modality, knowledge.modalities)
+        for referral in (rule.referral, *rule.referral_overrides.values()):
+            need("rules.toml", label, "referral", referral, knowledge.referrals)
+        for code in rule.unless_conditions:
+            need("rules.toml", label, "condition", code, knowledge.conditions)
+        for trigger in rule.when:
+            if trigger.field == "intent":
+                need("rules.toml", label, "intent", trigger.value, knowledge.intents)
         if rule.as_condition:
             need("rules.toml", label, "condition", rule.as_condition, knowledge.conditions)
         if rule.conflict:
@@ -570,6 +686,33 @@ def _check_references(directory: Path, knowledge: Knowledge) -> None:
     for conflict in knowledge.conflicts.values():
         for position in conflict.positions:
             need_sources("conflicts.toml", f"conflict {conflict.code!r}", position.sources)
+    for site, covered in knowledge.site_covers.items():
+        need("modalities.toml", "site_covers", "site", site, knowledge.sites)
+        for other in covered:
+            need("modalities.toml", f"site_covers {site!r}", "site", other, knowledge.sites)
+    for alias, site in knowledge.site_aliases.items():
+        need("modalities.toml", f"site_aliases {alias!r}", "site", site, knowledge.sites)
+    missing = [site for site in knowledge.sites if site not in knowledge.site_covers]
+    if missing:
+        raise KnowledgeError(f"modalities.toml: site_covers: no entry for {missing[0]!r}")
+    if tuple(knowledge.treatments) != TREATMENTS:
+        raise KnowledgeError("decisions.toml: [[treatment]] must be exactly "
+                             f"{', '.join(TREATMENTS)}, in that order")
+    if NO_REFERRAL not in knowledge.referrals:
+        raise KnowledgeError(f"decisions.toml: [[referral]] needs {NO_REFERRAL!r}")
+    for intent in knowledge.intents.values():
+        need_sources("requests.toml", f"intent {intent.code!r}", intent.sources)
+    need("requests.toml", "unmatched", "intent", knowledge.unmatched_intent, knowledge.intents)
+
+
+def _site_covers(directory: Path, sites: list[str]) -> Mapping[str, tuple[str, ...]]:
+    raw = _read(directory, "modalities.toml").get("site_covers", {})
+    if not isinstance(raw, dict):
+        raise KnowledgeError("modalities.toml: site_covers must be a table")
+    covers = {site: tuple(dict.fromkeys([site, *raw.get(site, [])])) for site in sites}
+    covers.update({site: tuple(dict.fromkeys([site, *values]))
+                   for site, values in raw.items() if site not in covers})
+    return MappingProxyType(covers)
 
 
 def load_directory(directory: str | Path) -> Knowledge:
@@ -578,6 +721,8 @@ def load_directory(directory: str | Path) -> Knowledge:
     modality_file = _read(directory, "modalities.toml")
     sites = modality_file.get("sites", [])
     care_file = "care.toml"
+    decisions = "decisions.toml"
+    requests = _read(directory, "requests.toml")
     knowledge = Knowledge(
         sources=_by_code(_entries(directory, "sources.toml", "source"), _source),
         modalities=_by_code(_entries(directory, "modalities.toml", "modality"), _modality,
@@ -591,9 +736,23 @@ def load_directory(directory: str | Path) -> Knowledge:
                               _named),
         rules=_by_code(_entries(directory, "rules.toml", "rule"), _rule),
         sites=tuple(sites),
+        site_covers=_site_covers(directory, sites),
+        site_aliases=MappingProxyType({normalise_name(k): v for k, v in
+                                       modality_file.get("site_aliases", {}).items()}),
+        treatments=_by_code(_entries(directory, decisions, "treatment"), _word, _named),
+        referrals=_by_code(_entries(directory, decisions, "referral"), _word, _named),
+        intents=_by_code(_entries(directory, "requests.toml", "intent"), _intent),
+        unmatched_intent=str(requests.get("unmatched", "")),
     )
     _check_references(directory, knowledge)
     return knowledge
+
+
+def sites_overlap(first: str, second: str, knowledge: Knowledge | None = None) -> bool:
+    """Whether two body sites share an area (the face and the lips do; the face and the legs
+    do not; the whole body overlaps everything)."""
+    covers = (knowledge or load()).site_covers
+    return bool(set(covers.get(first, (first,))) & set(covers.get(second, (second,))))
 
 
 def packaged_data_directory() -> Path:
@@ -665,6 +824,16 @@ def find_side_effect(name: str) -> SideEffect:
 def find_claim(name: str) -> Claim:
     """A seed claim by code, name or alias."""
     return find(load().claims, name, "claim")
+
+
+def find_treatment(name: str) -> str:
+    """A treatment-today word by code, name or alias ("postpone" -> "defer")."""
+    return find(load().treatments, name, "treatment decision").code
+
+
+def find_referral(name: str) -> str:
+    """A referral by code, name or alias ("GP", "family doctor" -> "gp"; "no" -> "none")."""
+    return find(load().referrals, name, "referral").code
 
 
 def find_rule(name: str) -> Rule:

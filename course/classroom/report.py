@@ -5,9 +5,10 @@ Reads the gradebook (scores, what awaits manual grading) and the autograded note
 the score distribution; per question the difficulty (share of the class with full marks)
 and discrimination (upper-minus-lower 27 % index, and the point-biserial correlation with
 the rest of the score); the most-missed names in list answers (findings,
-contraindications) and must-not-miss failures of screening cases; and the submissions
-waiting for a manual grade. Figures use matplotlib's object-oriented API (no pyplot) and
-the Okabe-Ito colours.
+contraindications) and must-not-miss failures of screening cases; for each screening
+question, how the class answered both parts of the decision (treatment today, referral); and
+the submissions waiting for a manual grade. Figures use matplotlib's object-oriented API
+(no pyplot) and the Okabe-Ito colours.
 """
 
 from __future__ import annotations
@@ -68,6 +69,8 @@ class ClassData:
     missed_names: Counter = field(default_factory=Counter)
     must_not_miss_failures: Counter = field(default_factory=Counter)
     names_asked: int = 0
+    # screening question -> part ("treatment", "referral") -> Counter of answers given
+    decision_parts: dict[str, dict[str, Counter]] = field(default_factory=dict)
 
 
 def _case_for(item_id: str):
@@ -109,6 +112,54 @@ def _missed_names(nb: nbformat.NotebookNode, item_ids: list[str], data: ClassDat
                 data.missed_names.update(f"{name}: {m}" for m in missing)
 
 
+DECISION_PARTS = ("treatment", "referral")
+
+
+def _decision_parts(nb: nbformat.NotebookNode, item_ids: list[str], data: ClassData) -> None:
+    """Tally what each trainee answered for both parts of every screening question."""
+    items = all_items()
+    for item_id in item_ids:
+        item = items.get(item_id)
+        names = {part: next((n for n in item.answers if n.endswith(f"_{part}")), None)
+                 for part in DECISION_PARTS} if item else {}
+        if not names or None in names.values():
+            continue
+        typed = typed_answers(nb, item.answers)
+        tally = data.decision_parts.setdefault(item_id, {p: Counter() for p in DECISION_PARTS})
+        for part, name in names.items():
+            try:
+                given = normalise(item.answers[name], name, typed.get(name, ...))
+            except (ValueError, TypeError):  # malformed: counted as no answer
+                given = ...
+            tally[part]["(no answer)" if given is ... else str(given)] += 1
+
+
+def decision_parts_table(data: ClassData) -> str:
+    """Per screening question: how many gave the reference (or an accepted alternative) for
+    each part, and the most common other answer."""
+    items = all_items()
+    rows = []
+    for item_id, tally in sorted(data.decision_parts.items()):
+        item = items[item_id]
+        cells = [f"<td>{html.escape(item_id)}</td>"]
+        for part in DECISION_PARTS:
+            name = next(n for n in item.answers if n.endswith(f"_{part}"))
+            accepted = {str(normalise(item.answers[name], name, item.expected()[name]))}
+            accepted |= {str(normalise(item.answers[name], name, a.answers[name]))
+                         for a in item.accepted}
+            counts = tally[part]
+            right = sum(n for answer, n in counts.items() if answer in accepted)
+            others = [(a, n) for a, n in counts.most_common() if a not in accepted]
+            other = f"{others[0][0]} ({others[0][1]})" if others else "–"
+            cells.append(f"<td>{right} of {sum(counts.values())}: "
+                         f"{html.escape(' or '.join(sorted(accepted)))}</td>"
+                         f"<td>{html.escape(other)}</td>")
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    return ("<table><tr><th>screening question</th><th>treatment today: right</th>"
+            "<th>most common other treatment</th><th>referral: right</th>"
+            "<th>most common other referral</th></tr>" + "".join(rows) + "</table>")
+
+
 def gather(root: Path, assignment: str) -> ClassData:
     """Read scores from the gradebook and answers from the autograded notebooks."""
     from nbgrader.api import Gradebook, MissingEntry
@@ -138,6 +189,7 @@ def gather(root: Path, assignment: str) -> ClassData:
                 if path.is_file():
                     nb = nbformat.read(path, as_version=4)
                     _missed_names(nb, [g.name for g in notebook.grades], data)
+                    _decision_parts(nb, [g.name for g in notebook.grades], data)
     totals = np.array(data.totals)
     for stats in per_item.values():
         _item_statistics(stats, totals)
@@ -341,6 +393,10 @@ def build_report(root: Path, assignment: str, out: Path | None = None) -> Path:
         parts.append(f"<section>{image}<p>{text}</p></section>")
     if data.items:
         parts.append("<h2>Questions</h2>" + _table(data))
+    if data.decision_parts:
+        parts.append("<h2>Screening decisions: both parts</h2><p>The treatment today and the "
+                     "referral are separate answers; a class that gets one right and the other "
+                     "wrong needs that part taught again.</p>" + decision_parts_table(data))
     if data.not_graded:
         missing = ", ".join(html.escape(s) for s in data.not_graded)
         parts.append(f"<h2>Collected but not graded</h2><p>{missing}: not in the numbers "

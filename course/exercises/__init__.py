@@ -9,7 +9,7 @@ from functools import cache
 from importlib import import_module
 
 from course.answers import AuthoringError, Choice, Item, did_you_mean
-from course.knowledge import OUTCOMES
+from course.knowledge import Word, load
 
 # Each lesson's module and the prefix every one of its item ids starts with: a notebook's
 # check() then builds only its own lesson's questions (a kernel per submission stays light).
@@ -25,14 +25,17 @@ LESSON_PREFIXES = {
 LESSON_MODULES = tuple(LESSON_PREFIXES)
 
 
-# The six decision words, and what trainees also write for them ("postponed" is "defer").
-DECISIONS = Choice(OUTCOMES, aliases={
-    "postpone": "defer", "postponed": "defer", "deferred": "defer", "wait": "defer",
-    "later": "defer", "delay": "defer", "not today": "defer", "reschedule": "defer",
-    "referred": "refer", "medical clearance": "clearance", "doctors clearance": "clearance",
-    "modified": "modify", "adapt": "modify", "go ahead": "proceed", "decline": "refuse",
-    "refused": "refuse",
-})
+def _vocabulary(words: dict[str, Word]) -> Choice:
+    """A Choice of codes whose names and aliases (decisions.toml) are accepted too."""
+    aliases = {spelling: code for code, word in words.items()
+               for spelling in (word.name, *word.aliases)}
+    return Choice(tuple(words), aliases=aliases)
+
+
+# The two parts of a screening decision, as answer kinds: the five treatment words
+# ("postponed" is "defer") and the referral ("none" or who; "family doctor" is "gp").
+TREATMENT = _vocabulary(dict(load().treatments))
+REFERRAL = _vocabulary(dict(load().referrals))
 
 
 class UnknownItemError(AuthoringError, LookupError):

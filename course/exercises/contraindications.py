@@ -5,8 +5,8 @@ from __future__ import annotations
 import functools
 
 from course.answers import Answers, Item, Names, Score, Scorer, Wrong
-from course.cases import Case
-from course.exercises.screening_cases import DECISIONS, case_from_intake, screening_item
+from course.cases import Alternative, Case, case_from_intake
+from course.exercises.screening_cases import TREATMENT, screening_item
 from course.knowledge import find_condition, load, spellings
 
 CHAMBER = "cryosauna"
@@ -29,7 +29,7 @@ def condition_spellings() -> dict[str, str]:
 def refused_in_chamber() -> list[str]:
     """The shortlisted conditions whose outcome for the chamber is refuse."""
     return [code for code in CHAMBER_SHORTLIST
-            if find_condition(code).outcome_for(CHAMBER) == "refuse"]
+            if find_condition(code).treatment_for(CHAMBER) == "refuse"]
 
 
 def partial_names(variable: str) -> Scorer:
@@ -47,21 +47,33 @@ def partial_names(variable: str) -> Scorer:
     return scorer
 
 
+# Fair alternatives for the two screening questions, with their credit for one part.
+BP_CLEARANCE = Alternative(
+    "treatment", "clearance", 0.5,
+    "Safe but not the best answer: one high reading is a fact about today. Rest, measure "
+    "again, and if it stays high it is 'not today' and the GP reviews it.")
+SUN_DEFER = Alternative(
+    "treatment", "defer", 1.0,
+    "Both apply: the facial waits until after the sunny holiday, and it needs the doctor's "
+    "written OK for the migraines.")
+
+
 @functools.cache
 def bp_client() -> Case:
-    return case_from_intake("contra_bp", BP_CLIENT, CHAMBER)
+    return case_from_intake("contra_bp", BP_CLIENT, CHAMBER, (BP_CLEARANCE,))
 
 
 @functools.cache
 def migraine_sun_client() -> Case:
-    return case_from_intake("contra_migraine_sun", MIGRAINE_SUN_CLIENT, "cryo_facial")
+    return case_from_intake("contra_migraine_sun", MIGRAINE_SUN_CLIENT, "cryo_facial",
+                            (SUN_DEFER,))
 
 
 ITEMS = (
     Item(
         id="contra_practice_cold_urticaria",
-        answers={"cold_urticaria_decision": DECISIONS},
-        expected=lambda: {"cold_urticaria_decision": find_condition("cold_urticaria").category},
+        answers={"cold_urticaria_decision": TREATMENT},
+        expected=lambda: {"cold_urticaria_decision": find_condition("cold_urticaria").treatment},
         points=0,
         graded=False,
         hints=("Find cold urticaria in the categories table or the matrix.",
@@ -71,29 +83,31 @@ ITEMS = (
     ),
     Item(
         id="contra_practice_wet_skin",
-        answers={"wet_face_cryomassage": DECISIONS, "wet_body_chamber": DECISIONS},
+        answers={"wet_face_cryomassage": TREATMENT, "wet_body_chamber": TREATMENT},
         expected=lambda: {
-            "wet_face_cryomassage": load().rules["wet_skin"].outcome_for(CRYOMASSAGE),
-            "wet_body_chamber": load().rules["wet_skin"].outcome_for(CHAMBER),
+            "wet_face_cryomassage": load().rules["wet_skin"].treatment_for(CRYOMASSAGE),
+            "wet_body_chamber": load().rules["wet_skin"].treatment_for(CHAMBER),
         },
         points=0,
         graded=False,
         hints=("Try it in the screening form: tick 'Skin wet or damp' and change the treatment.",),
-        explanation="For local work you dry the skin first (modify); nobody enters the chamber "
-        "wet, because the cold gas sticks to damp skin all over the body (refuse).",
+        explanation="Damp skin is fixed with a towel: dry it completely first, for local work "
+        "and for the chamber alike (modify). Nobody enters the chamber wet, but a dried "
+        "client can: refusing would be for something that can be fixed.",
     ),
     Item(
         id="contra_migraine_cryomassage",
-        answers={"migraine_decision": DECISIONS},
-        expected=lambda: {"migraine_decision": find_condition("migraine").outcome_for(CRYOMASSAGE)},
+        answers={"migraine_decision": TREATMENT},
+        expected=lambda: {
+            "migraine_decision": find_condition("migraine").treatment_for(CRYOMASSAGE)},
         points=1,
         wrong=(Wrong({"migraine_decision": "proceed"}), Wrong({"migraine_decision": "modify"})),
     ),
     Item(
         id="contra_rosacea_flare_cryomassage",
-        answers={"rosacea_flare_decision": DECISIONS},
+        answers={"rosacea_flare_decision": TREATMENT},
         expected=lambda: {
-            "rosacea_flare_decision": find_condition("rosacea_flare").outcome_for(CRYOMASSAGE)
+            "rosacea_flare_decision": find_condition("rosacea_flare").treatment_for(CRYOMASSAGE)
         },
         points=1,
         wrong=(Wrong({"rosacea_flare_decision": "proceed"}),
@@ -115,14 +129,16 @@ ITEMS = (
     ),
     screening_item(
         "contra_screen_high_bp_chamber", bp_client, "bp_client", 2,
-        wrong=(Wrong({"bp_client_outcome": "refuse", "bp_client_findings": []}, 0.0),
-               Wrong({"bp_client_outcome": "clearance",
-                      "bp_client_findings": ["bp_above_limit"]}, 0.5)),
+        wrong=(Wrong({"bp_client_treatment": "refuse", "bp_client_referral": "none",
+                      "bp_client_findings": []}, 0.0),
+               Wrong({"bp_client_treatment": "refuse", "bp_client_referral": "gp",
+                      "bp_client_findings": ["bp_above_limit"]}, 0.6)),
     ),
     screening_item(
         "contra_screen_migraine_sun_facial", migraine_sun_client, "facial_client", 2,
-        wrong=(Wrong({"facial_client_outcome": "clearance",
-                      "facial_client_findings": ["migraine"]}, 0.75),
-               Wrong({"facial_client_outcome": "proceed", "facial_client_findings": []}, 0.0)),
+        wrong=(Wrong({"facial_client_treatment": "clearance", "facial_client_referral": "none",
+                      "facial_client_findings": ["migraine"]}, 0.8),
+               Wrong({"facial_client_treatment": "proceed", "facial_client_referral": "gp",
+                      "facial_client_findings": []}, 0.0)),
     ),
 )

@@ -5,9 +5,9 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING
 
-from course.knowledge import OUTCOMES, Condition, Knowledge, Modality, load
+from course.knowledge import TREATMENTS, Condition, Knowledge, Modality, load, sites_overlap
 from course.text import duration_text
-from course.views.style import CATEGORY_COLOURS, CATEGORY_LABELS, CATEGORY_TEXT_COLOURS
+from course.views.style import CATEGORY_COLOURS, CATEGORY_TEXT_COLOURS
 
 if TYPE_CHECKING:  # matplotlib is imported where a figure is drawn: lessons without one
     from matplotlib.figure import Figure  # (and their graders) never load it
@@ -38,11 +38,18 @@ def modality_table_html(knowledge: Knowledge | None = None) -> str:
     return f'<table class="cryo-modalities">{header}{"".join(rows)}</table>'
 
 
+def treatment_label(code: str) -> str:
+    """A treatment word's plain name and meaning, from decisions.toml."""
+    word = load().treatments[code]
+    return f"{word.name}: {word.meaning}"
+
+
 def _legend_html() -> str:
+    names = load().treatments
     items = "".join(
         f'<span style="background:{CATEGORY_COLOURS[c]};color:{CATEGORY_TEXT_COLOURS[c]};'
-        f'padding:2px 6px;margin-right:4px">{escape(CATEGORY_LABELS[c])}</span>'
-        for c in OUTCOMES
+        f'padding:2px 6px;margin-right:4px">{escape(names[c].name)}</span>'
+        for c in TREATMENTS
     )
     return f'<p class="cryo-legend">Legend: {items}</p>'
 
@@ -56,19 +63,24 @@ OTHER_SITES_NOTE = ("* the condition concerns only body sites this modality does
 
 
 def matrix_cell(condition: Condition, modality: Modality) -> tuple[str, bool]:
-    """(outcome, concerns other sites only) for one cell of the contraindication matrix.
+    """(treatment today, concerns other sites only) for one cell of the matrix.
 
-    The same rule as the screening engine: a site-specific condition (leg neuropathy) gives
-    "proceed" for a modality that never treats those sites (a facial treatment).
+    The same rule as the screening engine: a local condition where it usually is (leg
+    neuropathy on the legs) gives "proceed" for a modality that never treats those sites (a
+    facial treatment). A local condition with no usual site is shown at the treated site.
     """
-    outcome = condition.outcome_at_any_site(modality)
-    return (outcome, False) if outcome is not None else ("proceed", True)
+    if condition.local and condition.sites and not any(
+            sites_overlap(place, site) for place in condition.sites for site in modality.sites):
+        return ("proceed", True)
+    return (condition.treatment_for(modality.code), False)
 
 
 def condition_label(condition: Condition) -> str:
-    """A row label: the condition's name, and its sites when it only concerns some."""
-    return f"{condition.name} (at: {', '.join(condition.sites)})" if condition.sites else (
-        condition.name)
+    """A row label: the condition's name, and where it matters when it is local."""
+    if not condition.local:
+        return condition.name
+    where = ", ".join(condition.sites) if condition.sites else "the treated site"
+    return f"{condition.name} (local, usually: {where})"
 
 
 def contraindication_matrix_html(knowledge: Knowledge | None = None) -> str:
@@ -107,11 +119,11 @@ def contraindication_matrix_figure(knowledge: Knowledge | None = None) -> Figure
     modalities = list(kb.modalities.values())
     conditions = list(kb.conditions.values())
     cells = [[matrix_cell(c, m) for m in modalities] for c in conditions]
-    grid = [[OUTCOMES.index(outcome) for outcome, _ in row] for row in cells]
+    grid = [[TREATMENTS.index(outcome) for outcome, _ in row] for row in cells]
     figure = Figure(figsize=(10, 0.32 * len(conditions) + 3), layout="constrained")
     axes = figure.add_subplot()
-    colour_map = ListedColormap([CATEGORY_COLOURS[c] for c in OUTCOMES])
-    axes.imshow(grid, cmap=colour_map, vmin=-0.5, vmax=len(OUTCOMES) - 0.5, aspect="auto")
+    colour_map = ListedColormap([CATEGORY_COLOURS[c] for c in TREATMENTS])
+    axes.imshow(grid, cmap=colour_map, vmin=-0.5, vmax=len(TREATMENTS) - 0.5, aspect="auto")
     for row, values in enumerate(cells):
         for column, (outcome, other_sites) in enumerate(values):
             axes.text(column, row, outcome + (OTHER_SITES_MARK if other_sites else ""),
@@ -122,8 +134,8 @@ def contraindication_matrix_figure(knowledge: Knowledge | None = None) -> Figure
                      for m in modalities], rotation=40, ha="right", fontsize=8)
     axes.set_yticks(range(len(conditions)), [condition_label(c) for c in conditions],
                     fontsize=7)
-    axes.set(title="Contraindications by modality (most restrictive: refuse)")
-    legend = "   ".join(f"{c}: {CATEGORY_LABELS[c]}" for c in OUTCOMES)
+    axes.set(title="Treatment today by condition and modality (most restrictive: refuse)")
+    legend = "   ".join(f"{c}: {kb.treatments[c].name}" for c in TREATMENTS)
     if any(other for row in cells for _, other in row):
         legend += "\n" + OTHER_SITES_NOTE
     if any(m.performer == "physician" for m in modalities):

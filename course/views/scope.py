@@ -28,8 +28,9 @@ def scope_of_practice_table() -> Html:
     return Html(f"<table>{caption}{head}{body}</table>")
 
 
-# Conditions shown as examples of "wait until it has healed", and the treatment they concern.
-HEAL_FIRST_EXAMPLES = ("herpes", "pustular_acne_flare")
+# Conditions shown as examples of "wait until it has healed", and the treatment they concern
+# (lesson 00 then asks about another one, a cold sore, so the table does not give it away).
+HEAL_FIRST_EXAMPLES = ("sunburn", "pustular_acne_flare")
 EVERYDAY_MODALITY = "ln2_cryomassage"
 OBSERVATION_ITEM = "observe_30_min"
 
@@ -39,7 +40,7 @@ def everyday_rules() -> Html:
     kb = load()
     modality = kb.modalities[EVERYDAY_MODALITY]
     before = "".join(
-        f"<li>{escape(c.name)}: <b>{escape(c.outcome_for(modality.code))}</b>. "
+        f"<li>{escape(c.name)}: <b>{escape(c.treatment_for(modality.code))}</b>. "
         f"{escape(c.rationale)} <small>({escape(sources_text(c.sources))})</small></li>"
         for c in (kb.conditions[code] for code in HEAL_FIRST_EXAMPLES))
     observe = kb.aftercare[OBSERVATION_ITEM]

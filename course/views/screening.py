@@ -15,7 +15,14 @@ from typing import Any
 import ipywidgets as widgets
 
 from course.cases import Case, ScreeningScore, case, practice, score_screening
-from course.knowledge import OUTCOMES, UnknownNameError, find_modality, load, sources_text
+from course.knowledge import (
+    NO_REFERRAL,
+    TREATMENTS,
+    UnknownNameError,
+    find_modality,
+    load,
+    sources_text,
+)
 from course.screening import (
     LESION_KINDS,
     Decision,
@@ -28,7 +35,7 @@ from course.screening import (
 from course.views.evidence import conflict_card
 from course.views.html import Html
 from course.views.knowledge import contraindication_matrix_html, matrix_cell
-from course.views.style import CATEGORY_COLOURS, CATEGORY_LABELS, CATEGORY_TEXT_COLOURS
+from course.views.style import CATEGORY_COLOURS, CATEGORY_TEXT_COLOURS
 
 LESION_LABELS = {
     "none": "none",
@@ -47,44 +54,80 @@ def _wide() -> widgets.Layout:
 # --------------------------------------------------------------------------- text helpers
 
 
-def outcome_badge(outcome: str) -> str:
-    """An outcome word on its category colour (HTML)."""
-    return (f'<span style="background:{CATEGORY_COLOURS[outcome]};'
-            f'color:{CATEGORY_TEXT_COLOURS[outcome]};padding:1px 6px;border-radius:3px">'
-            f"<b>{escape(outcome)}</b></span>")
+def outcome_badge(treatment: str) -> str:
+    """A treatment-today word on its colour (HTML)."""
+    return (f'<span style="background:{CATEGORY_COLOURS[treatment]};'
+            f'color:{CATEGORY_TEXT_COLOURS[treatment]};padding:1px 6px;border-radius:3px">'
+            f"<b>{escape(treatment)}</b></span>")
+
+
+def referral_badge(referral: str) -> str:
+    """The referral part on its colour (HTML): "no referral" or the person to see."""
+    if referral == NO_REFERRAL:
+        return "<b>no referral</b>"
+    name = load().referrals[referral].name
+    return (f'<span style="background:{CATEGORY_COLOURS["refer"]};'
+            f'color:{CATEGORY_TEXT_COLOURS["refer"]};padding:1px 6px;border-radius:3px">'
+            f"<b>refer: {escape(name)}</b></span>")
 
 
 def _finding_html(finding: Finding) -> str:
-    parts = [f"{outcome_badge(finding.outcome)} <b>{escape(finding.name)}</b> "
-             f"<code>{escape(finding.code)}</code><br>{escape(finding.explanation)}"]
-    if finding.refer_to:
-        parts.append(f"<br>Refer to: {escape(finding.refer_to)}.")
+    parts = [f"{outcome_badge(finding.treatment)} <b>{escape(finding.name)}</b> "
+             f"<code>{escape(finding.code)}</code>"]
+    drives = " and ".join({"treatment": "the treatment today", "referral": "the referral"}[part]
+                          for part in finding.drives)
+    parts.append(f" <small>(decides {drives})</small>" if drives else
+                 " <small>(a precaution: it changes neither part)</small>")
+    parts.append(f"<br>What to do: {escape(finding.action)}")
+    if finding.referral != NO_REFERRAL:
+        parts.append(f"<br>{referral_badge(finding.referral)} "
+                     f"{escape(finding.referral_reason)}")
+    parts.append(f"<br>Why: {escape(finding.explanation)}")
     if finding.conflict_note:
         parts.append(f"<br><i>{escape(finding.conflict_note)}</i>")
     parts.append(f"<br><small>Sources: {escape(sources_text(finding.sources))}</small>")
     return f"<li>{''.join(parts)}</li>"
 
 
+def referral_text(decision: Decision) -> str:
+    """The referral part in words: "no referral" or the people to see."""
+    kb = load()
+    if not decision.referrals:
+        return "no referral"
+    return "refer to " + " and ".join(kb.referrals[r].name for r in decision.referrals)
+
+
 def decision_summary(decision: Decision) -> str:
-    """One plain sentence: the outcome and the findings that decided it."""
+    """One plain sentence: both parts of the decision and the findings that decided them."""
     kb = load()
     modality = kb.modalities[decision.modality].name
     if not decision.findings:
-        return f"{modality}: proceed, with the standard precautions (nothing on the form stops it)."
-    reasons = "; ".join(f"{f.name} ({f.outcome})" for f in decision.findings)
-    return f"{modality}: {decision.outcome}. Findings: {reasons}."
+        return (f"{modality}: proceed, with the standard precautions; no referral (nothing on "
+                "the form stops it).")
+    reasons = "; ".join(f"{f.name} ({f.treatment}"
+                        + (f", refer: {f.referral}" if f.referral != NO_REFERRAL else "") + ")"
+                        for f in decision.findings)
+    return (f"{modality}: {decision.treatment} today; {referral_text(decision)}. "
+            f"Findings: {reasons}.")
 
 
 def decision_card(decision: Decision) -> Html:
-    """The decision, every finding with its reason and sources, and the precautions."""
+    """Both parts of the decision, every finding with its reason and sources, precautions."""
     kb = load()
     modality = kb.modalities[decision.modality]
+    word = kb.treatments[decision.treatment]
     findings = "".join(_finding_html(f) for f in decision.findings) or (
         "<li>No finding: nothing on the form stops or changes this treatment.</li>")
+    referrals = "".join(
+        f"<li>{referral_badge(r)} "
+        + escape(" ".join(dict.fromkeys(f.referral_reason for f in decision.findings
+                                        if f.referral == r))) + "</li>"
+        for r in decision.referrals) or "<li><b>no referral</b>: nobody else to see.</li>"
     precautions = "".join(f"<li>{escape(p)}</li>" for p in decision.precautions)
     return Html(
-        f'<div class="cryo-decision"><p>Decision for <b>{escape(modality.name)}</b>: '
-        f"{outcome_badge(decision.outcome)} {escape(CATEGORY_LABELS[decision.outcome])}</p>"
+        f'<div class="cryo-decision"><p>1. Treatment today, <b>{escape(modality.name)}</b>: '
+        f"{outcome_badge(decision.treatment)} {escape(word.meaning)}</p>"
+        f"<p>2. Referral:</p><ul>{referrals}</ul>"
         f"<p>Findings:</p><ul>{findings}</ul>"
         f"<p>Precautions for every {escape(modality.name.lower())} session:</p>"
         f"<ul>{precautions}</ul>"
@@ -102,20 +145,33 @@ def screen_card(intake: Mapping[str, Any], modality: str) -> Html:
 
 
 def categories_table() -> Html:
-    """Each category with its colour, meaning and the conditions the course puts in it."""
+    """Each treatment word with its colour, meaning and the conditions usually in it."""
     kb = load()
     rows = []
-    for category in OUTCOMES[:-1]:
-        names = sorted(c.name for c in kb.conditions.values() if c.category == category)
-        rules = sorted(r.name for r in kb.rules.values() if r.outcome == category)
+    for treatment in TREATMENTS[:-1]:
+        names = sorted(c.name for c in kb.conditions.values() if c.treatment == treatment)
+        rules = sorted(r.name for r in kb.rules.values()
+                       if not r.as_condition and r.treatment == treatment)
         examples = ", ".join(names + rules) or "(only for some modalities: see the matrix)"
-        rows.append(f"<tr><td>{outcome_badge(category)}</td>"
-                    f"<td>{escape(CATEGORY_LABELS[category])}</td>"
+        rows.append(f"<tr><td>{outcome_badge(treatment)}</td>"
+                    f"<td>{escape(kb.treatments[treatment].meaning)}</td>"
                     f"<td><small>{escape(examples)}</small></td></tr>")
-    head = "<tr><th>category</th><th>what you do</th><th>usual category of</th></tr>"
-    caption = ("<caption>The five categories, most restrictive first. A condition can move to a "
-               "stricter category for some modalities (see the matrix below).</caption>")
+    head = "<tr><th>treatment today</th><th>what it means</th><th>usual decision of</th></tr>"
+    caption = ("<caption>Treatment today: four decisions that stop or change it, most "
+               "restrictive first (otherwise: proceed). A condition can be stricter for some "
+               "modalities (see the matrix below).</caption>")
     return Html(f"<table>{caption}{head}{''.join(rows)}</table>")
+
+
+def referrals_table() -> Html:
+    """The referral part: who a client may be sent to, and when, from decisions.toml."""
+    kb = load()
+    rows = "".join(f"<tr><td><code>\"{escape(code)}\"</code></td><td>{escape(word.name)}</td>"
+                   f"<td>{escape(word.meaning)}</td></tr>"
+                   for code, word in kb.referrals.items())
+    return Html("<table><caption>Referral: nobody, or who the client should see (independent "
+                "of the treatment today).</caption><tr><th>answer</th><th>who</th>"
+                f"<th>when</th></tr>{rows}</table>")
 
 
 def conflict_cards(codes: Iterable[str]) -> Html:
@@ -124,12 +180,18 @@ def conflict_cards(codes: Iterable[str]) -> Html:
 
 
 def rule_card(code: str) -> Html:
-    """One screening rule from the form (not a condition): outcome, reason, note, sources."""
-    rule = load().rules[code]
-    overrides = "".join(f"; {escape(load().modalities[m].name)}: {outcome_badge(o)}"
+    """One screening rule from the form (not a condition): both parts, reason, note, sources."""
+    kb = load()
+    rule = kb.rules[code]
+    overrides = "".join(f"; {escape(kb.modalities[m].name)}: {outcome_badge(o)}"
                         for m, o in rule.overrides.items())
+    applies = (" (for: " + ", ".join(escape(kb.modalities[m].name) for m in rule.modalities)
+               + ")") if rule.modalities else ""
+    referral = (f"<br>{referral_badge(rule.referral)} {escape(rule.referral_reason)}"
+                if rule.referral != NO_REFERRAL else "")
     note = f"<br><i>{escape(rule.note)}</i>" if rule.note else ""
-    return Html(f"<p><b>{escape(rule.name)}</b>: {outcome_badge(rule.outcome)}{overrides}"
+    return Html(f"<p><b>{escape(rule.name)}</b>: {outcome_badge(rule.treatment)}{overrides}"
+                f"{applies}<br>What to do: {escape(rule.action)}{referral}"
                 f"<br>{escape(rule.rationale)}{note}"
                 f"<br><small>Sources: {escape(sources_text(rule.sources))}</small></p>")
 
@@ -139,16 +201,21 @@ def matrix_summary() -> str:
     kb = load()
     cells = [matrix_cell(c, m)[0] for c in kb.conditions.values()
              for m in kb.modalities.values()]
-    counts = ", ".join(f"{cells.count(o)} {o}" for o in OUTCOMES)
+    counts = ", ".join(f"{cells.count(o)} {o}" for o in TREATMENTS)
     return (f"The matrix has {len(kb.conditions)} conditions (rows) and {len(kb.modalities)} "
-            f"modalities (columns); its {len(cells)} cells are: {counts}.")
+            f"modalities (columns); each of its {len(cells)} cells is the treatment today: "
+            f"{counts}.")
 
 
 def outcome_words() -> Html:
-    """The six decision words a trainee may type, with their meaning."""
-    items = "".join(f"<li><code>\"{o}\"</code>: {escape(CATEGORY_LABELS[o])}</li>"
-                    for o in OUTCOMES)
-    return Html(f"<p>Decision words (most restrictive first):</p><ul>{items}</ul>")
+    """The words a trainee may type for both parts of a decision, with their meaning."""
+    kb = load()
+    items = "".join(f"<li><code>\"{o}\"</code>: {escape(kb.treatments[o].meaning)}</li>"
+                    for o in TREATMENTS)
+    referrals = "".join(f"<li><code>\"{r}\"</code>: {escape(w.name)}. {escape(w.meaning)}</li>"
+                        for r, w in kb.referrals.items())
+    return Html(f"<p><b>1. Treatment today</b> (most restrictive first):</p><ul>{items}</ul>"
+                f"<p><b>2. Referral</b> (independent of the treatment):</p><ul>{referrals}</ul>")
 
 
 def finding_list() -> Html:
@@ -188,7 +255,9 @@ def intake_card(intake: Mapping[str, Any], modality: str) -> Html:
         lines.append(f"Blood pressure today: {form.systolic_bp:g}/{form.diastolic_bp:g} mmHg")
     if form.bp_controlled is not None:
         lines.append("Blood pressure controlled: " + ("yes" if form.bp_controlled else "no"))
-    names = [kb.conditions[code].name for code in form.conditions]
+    names = [kb.conditions[code].name + (
+        " (on the " + ", ".join(p.replace("_", " ") for p in form.where[code]) + ")"
+        if code in form.where else "") for code in form.conditions]
     lines.append("Conditions on the form: " + (", ".join(names) if names else "none"))
     for flag, text in ((form.pregnant, "Pregnant"), (form.skin_wet, "Skin wet or damp"),
                        (form.sun_exposure_planned, "Sun or a holiday in the sun ahead")):
@@ -197,7 +266,8 @@ def intake_card(intake: Mapping[str, Any], modality: str) -> Html:
     if form.lesion != "none":
         lines.append(f"In the area: {LESION_LABELS[form.lesion]}")
     if form.request:
-        lines.append(f"The client asks: \u201c{form.request}\u201d")
+        intent = kb.intents[form.intent].name
+        lines.append(f"The client asks: \u201c{form.request}\u201d (read as: {intent.lower()})")
     lines.append(f"Site: {(form.site or chosen.sites[0]).replace('_', ' ')}")
     items = "".join(f"<li>{escape(line)}</li>" for line in lines)
     return Html(f"<p>Intake form. Treatment asked for: <b>{escape(chosen.name)}</b>.</p>"
@@ -232,8 +302,12 @@ def _options(mapping: Mapping[str, str]) -> list[tuple[str, str]]:
 
 
 class ScreeningWidget:
-    """An intake form -> the screening decision. Set any control's ``.value``; read
-    ``.intake``, ``.decision`` (None while the form cannot be read) and ``.card``."""
+    """An intake form -> the two-part screening decision. Set any control's ``.value``; read
+    ``.intake``, ``.decision`` (None while the form cannot be read) and ``.card``.
+
+    The request is a choice of intents (``.intent``) or the client's own words
+    (``.request``, read with the phrase table when filled in); ``.where`` says where the
+    ticked local conditions are ("" = at the treated site)."""
 
     def __init__(self, modality: str = "ln2_cryomassage") -> None:
         kb = load()
@@ -246,6 +320,10 @@ class ScreeningWidget:
         self.conditions = widgets.SelectMultiple(
             options=_options({c: kb.conditions[c].name for c in kb.conditions}),
             description="Conditions", rows=8, style=style, layout=_wide())
+        self.where = widgets.Dropdown(
+            options=[("at the treated site", ""),
+                     *((site.replace("_", " "), site) for site in kb.sites)],
+            value="", description="Local ones are on", style=style)
         self.age = widgets.BoundedIntText(35, min=0, max=110, description="Age (years)",
                                           style=style)
         self.weight_kg = widgets.BoundedIntText(65, min=0, max=250, description="Weight (kg)",
@@ -261,9 +339,13 @@ class ScreeningWidget:
         self.sun_exposure_planned = widgets.Checkbox(False, description="Sun or holiday ahead")
         self.lesion = widgets.Dropdown(options=[(LESION_LABELS[k], k) for k in LESION_KINDS],
                                        value="none", description="Lesion", style=style)
-        self.request = widgets.Text("", description="Client asks for", style=style,
+        self.intent = widgets.Dropdown(
+            options=[("(nothing in particular)", ""),
+                     *((i.name, code) for code, i in kb.intents.items())],
+            value="", description="Client asks for", style=style, layout=_wide())
+        self.request = widgets.Text("", description="In their words", style=style,
                                     continuous_update=False, layout=_wide(),
-                                    placeholder="e.g. remove my wart")
+                                    placeholder="optional, e.g. remove my wart")
         self.output = widgets.HTML()
         self.summary = widgets.Label()
         self.decision: Decision | None = None
@@ -272,17 +354,19 @@ class ScreeningWidget:
         self.modality.observe(self._on_modality, names="value")
         for control in self._controls():
             control.observe(self._update, names="value")
-        form = widgets.VBox([self.modality, self.site, self.conditions, self.age, self.weight_kg,
-                             self.systolic_bp, self.diastolic_bp, self.bp_controlled,
-                             self.pregnant, self.skin_wet, self.sun_exposure_planned,
-                             self.lesion, self.request])
+        form = widgets.VBox([self.modality, self.site, self.conditions, self.where, self.age,
+                             self.weight_kg, self.systolic_bp, self.diastolic_bp,
+                             self.bp_controlled, self.pregnant, self.skin_wet,
+                             self.sun_exposure_planned, self.lesion, self.intent,
+                             self.request])
         self.widget = widgets.VBox([form, self.summary, self.output])
         self._update()
 
     def _controls(self) -> list[widgets.ValueWidget]:
-        return [self.site, self.conditions, self.age, self.weight_kg, self.systolic_bp,
-                self.diastolic_bp, self.bp_controlled, self.pregnant, self.skin_wet,
-                self.sun_exposure_planned, self.lesion, self.request]
+        return [self.site, self.conditions, self.where, self.age, self.weight_kg,
+                self.systolic_bp, self.diastolic_bp, self.bp_controlled, self.pregnant,
+                self.skin_wet, self.sun_exposure_planned, self.lesion, self.intent,
+                self.request]
 
     def _set_sites(self) -> None:
         """Offer only the sites of the chosen modality (no screening while they change)."""
@@ -301,16 +385,21 @@ class ScreeningWidget:
     @property
     def intake(self) -> dict[str, Any]:
         """The form as a plain intake mapping (what screen() reads)."""
+        kb = load()
         controlled = self.bp_controlled.value
+        where = self.where.value or None
+        conditions = {code: (where if kb.conditions[code].local else None)
+                      for code in self.conditions.value}
         return {
-            "conditions": list(self.conditions.value), "age": self.age.value,
+            "conditions": conditions, "age": self.age.value,
             "weight_kg": self.weight_kg.value, "systolic_bp": self.systolic_bp.value,
             "diastolic_bp": self.diastolic_bp.value,
             "bp_controlled": None if controlled == "unknown" else controlled == "yes",
             "site": self.site.value, "pregnant": self.pregnant.value,
             "skin_wet": self.skin_wet.value,
             "sun_exposure_planned": self.sun_exposure_planned.value,
-            "request": self.request.value, "lesion": self.lesion.value,
+            "request": self.request.value.strip() or self.intent.value,
+            "lesion": self.lesion.value,
         }
 
     @property
@@ -339,21 +428,25 @@ class ScreeningWidget:
 
 
 class PracticeWidget:
-    """Unlimited practice: a generated client, the trainee's outcome and findings, a check.
+    """Unlimited practice: a generated client, the trainee's two-part decision and findings.
 
     Set ``.seed.value`` (the same seed gives the same client) or click ``.new_client``; set
-    ``.outcome.value`` and ``.findings.value``; click ``.check``; read ``.score`` and
-    ``.feedback.value``.
+    ``.treatment.value``, ``.referral.value`` and ``.findings.value``; click ``.check``; read
+    ``.score`` and ``.feedback.value``.
     """
 
     def __init__(self, seed: int | None = None) -> None:
+        kb = load()
         self._random = random.Random()
         first = seed if seed is not None else self._random.randrange(1_000_000)
         self.seed = widgets.BoundedIntText(first, min=0, max=999_999, description="Client no.")
         self.new_client = widgets.Button(description="New client", icon="refresh")
         self.vignette = widgets.HTML()
-        self.outcome = widgets.ToggleButtons(options=OUTCOMES, value=None,
-                                             description="Decision")
+        self.treatment = widgets.ToggleButtons(options=TREATMENTS, value=None,
+                                               description="Today")
+        self.referral = widgets.Dropdown(
+            options=[(w.name, code) for code, w in kb.referrals.items()],
+            value=NO_REFERRAL, description="Referral", layout=_wide())
         self.findings = widgets.SelectMultiple(options=_options(finding_names()), rows=10,
                                                description="Findings", layout=_wide())
         self.check = widgets.Button(description="Check my answer", button_style="primary")
@@ -365,7 +458,10 @@ class PracticeWidget:
         self.check.on_click(self._on_check)
         self._show_client()
         self.widget = widgets.VBox([
-            widgets.HBox([self.seed, self.new_client]), self.vignette, self.outcome,
+            widgets.HBox([self.seed, self.new_client]), self.vignette,
+            widgets.Label("1. Treatment today:"), self.treatment,
+            widgets.Label("2. Referral (nobody, or who the client should see):"),
+            self.referral,
             widgets.Label("Findings: hold Ctrl (Cmd on a Mac) to pick several, or none."),
             self.findings, self.check, self.feedback,
         ])
@@ -375,10 +471,11 @@ class PracticeWidget:
         self.vignette.value = (f"<p><b>Client {self.seed.value}.</b> "
                                f"{escape(self.client.vignette)}</p>"
                                f"<p>Treatment asked for: <b>{escape(modality.name)}</b>.</p>")
-        self.outcome.value = None
+        self.treatment.value = None
+        self.referral.value = NO_REFERRAL
         self.findings.value = ()
         self.score = None
-        self.feedback.value = "Choose a decision and the findings, then check."
+        self.feedback.value = "Choose the treatment today, the referral and the findings."
 
     def _on_seed(self, change: dict[str, Any]) -> None:
         self.client = practice(change["new"])
@@ -388,10 +485,11 @@ class PracticeWidget:
         self.seed.value = self._random.randrange(1_000_000)
 
     def _on_check(self, button: widgets.Button) -> None:
-        if self.outcome.value is None:
-            self.feedback.value = "<p>○ Choose a decision first.</p>"
+        if self.treatment.value is None:
+            self.feedback.value = "<p>○ Choose the treatment today first.</p>"
             return
-        self.score = score_screening(self.client, self.outcome.value, self.findings.value)
+        self.score = score_screening(self.client, self.treatment.value, self.referral.value,
+                                     self.findings.value)
         self.feedback.value = score_html(self.score, self.client)
 
     def _repr_mimebundle_(self, **kwargs: object) -> dict | None:

@@ -26,7 +26,8 @@ CATEGORY_COLOURS = MappingProxyType({
     "modify": OKABE_ITO["sky_blue"],
     "proceed": OKABE_ITO["bluish_green"],
 })
-"""Fixed colour for each outcome/category, most restrictive first."""
+"""Fixed colour for each treatment-today decision (most restrictive first); "refer" colours
+the referral part."""
 
 CATEGORY_TEXT_COLOURS = MappingProxyType({
     "refuse": "#FFFFFF",
@@ -37,13 +38,3 @@ CATEGORY_TEXT_COLOURS = MappingProxyType({
     "proceed": "#FFFFFF",
 })
 """Readable text colour on each category colour."""
-
-CATEGORY_LABELS = MappingProxyType({
-    "refuse": "Refuse",
-    "refer": "Refer (outside your scope)",
-    "clearance": "Medical clearance first",
-    "defer": "Defer (wait)",
-    "modify": "Modify (adapt the treatment)",
-    "proceed": "Proceed",
-})
-"""Plain-language legend text for each category."""

@@ -15,8 +15,8 @@ def test_orientation_typo_gets_did_you_mean(scenario: Scenario, open_notebook) -
     """A misspelt decision word gets a plain-language "did you mean" message, no traceback."""
     notebook: Notebook = open_notebook(ORIENTATION)
     notebook.run_all()
-    answer = notebook.code_cell("decision = ...")
-    notebook.type_into(answer, 'decision = "defr"')
+    answer = notebook.code_cell("treatment = ...")
+    notebook.type_into(answer, 'treatment = "defr"')
     notebook.run_cell_and_advance()
     notebook.run_cell_and_advance()
     check_output = notebook.output_of(notebook.code_cell('check("orientation_decision_herpes")'))

@@ -2,8 +2,9 @@
 
 For each assignment: the reference solution earns full marks, the unchanged release
 notebook earns 0 autograded points, each set of known-wrong answers earns exactly the
-points it should, `nbgrader validate` says what it found (its exit code is always 0, so
-its output is read), and feedback never shows a hidden test.
+points it should, every declared alternative answer earns exactly its credit,
+`nbgrader validate` says what it found (its exit code is always 0, so its output is read),
+and feedback never shows a hidden test.
 """
 
 from __future__ import annotations
@@ -28,13 +29,14 @@ pytestmark = pytest.mark.nbgrader
 WRONG_SETS = 2  # students wrong1, wrong2: each item's first / second known-wrong answer
 
 
-def _wrong_answers(items, which: int) -> tuple[dict, dict]:
-    """Answers for one wrong student and the fraction each item should earn."""
+def _wrong_answers(items, which: int, kind: str = "wrong") -> tuple[dict, dict]:
+    """Answers for one wrong (or alternative-answer) student and what each item should earn."""
     answers, fractions = {}, {}
     for item in items:
-        if len(item.wrong) > which:
-            answers[item.id] = dict(item.wrong[which].answers)
-            fractions[item.id] = item.wrong[which].fraction
+        examples = getattr(item, kind)
+        if len(examples) > which:
+            answers[item.id] = dict(examples[which].answers)
+            fractions[item.id] = examples[which].fraction
         else:
             fractions[item.id] = 1.0
     return answers, fractions
@@ -55,9 +57,11 @@ def graded(request, tmp_path_factory):
         course.submit("blank", assignment, name, release)
         expected[("reference", name)] = {i.id: float(i.points) for i in items}
         expected[("blank", name)] = {i.id: 0.0 for i in items}
-        for which in range(WRONG_SETS):
-            answers, fractions = _wrong_answers(items, which)
-            student = f"wrong{which + 1}"
+        students = [(f"wrong{which + 1}", which, "wrong") for which in range(WRONG_SETS)]
+        most = max((len(item.accepted) for item in items), default=0)
+        students += [(f"alternative{which + 1}", which, "accepted") for which in range(most)]
+        for student, which, kind in students:
+            answers, fractions = _wrong_answers(items, which, kind)
             course.submit(student, assignment, name, with_answers(reference, answers))
             expected[(student, name)] = {i.id: round(fractions[i.id] * i.points, 4)
                                          for i in items}

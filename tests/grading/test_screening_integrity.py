@@ -67,7 +67,7 @@ def full_marks(*args, **kwargs):
     return 4.0
 
 def perfect_screening(*args, **kwargs):
-    return ScreeningScore(1.0, True, (), (), (), (), "perfect")
+    return ScreeningScore(1.0, 1.0, 1.0, 1.0, (), (), (), (), "perfect")
 
 course.grading.grade = full_marks
 grade = full_marks
@@ -101,9 +101,12 @@ def _wrong_plain(item: Item) -> dict[str, object]:
     zero = [dict(w.answers) for w in item.wrong if w.fraction == 0]
     if zero:
         return zero[0]
-    outcome, findings = item.answers  # a screening item: a wrong decision and no findings
-    expected = item.expected()[outcome]
-    answers = {outcome: "refuse" if expected == "proceed" else "proceed", findings: []}
+    # a screening item: a wrong treatment, a wrong referral and a wrong finding
+    treatment, referral, findings = item.answers
+    expected = item.expected()
+    answers = {treatment: "refuse" if expected[treatment] == "proceed" else "proceed",
+               referral: "gp" if expected[referral] == "none" else "none",
+               findings: ["cold_agglutinin_disease"]}
     assert item.score(answers).fraction == 0
     return answers
 

@@ -15,7 +15,7 @@ from course.exercises import all_items
 from course.exercises import contraindications as lesson
 from course.exercises import screening_cases as assessment
 from course.grading import check
-from course.knowledge import OUTCOMES, load, source_label
+from course.knowledge import TREATMENTS, load, source_label
 from course.screening import finding_names, screen
 from course.views.screening import (
     PracticeWidget,
@@ -66,6 +66,7 @@ def test_decision_card_shows_reasons_conflict_and_sources():
     card = unescape(decision_card(decision))
     rosacea = load().conditions["rosacea"]
     assert rosacea.name in card and "clearance" in card
+    assert "1. Treatment today" in card and "2. Referral" in card and "no referral" in card
     assert "Sources disagree" in card and load().conflicts["rosacea"].rule in card
     for code in rosacea.sources:
         assert source_label(code) in card
@@ -77,12 +78,15 @@ def test_decision_card_shows_reasons_conflict_and_sources():
 def test_decision_summary_is_one_plain_sentence():
     decision = screen({"conditions": ["Raynaud's"]}, "cryosauna")
     assert decision_summary(decision).endswith("Raynaud's phenomenon (refuse).")
+    assert "refuse today; no referral" in decision_summary(decision)
     assert "proceed" in decision_summary(screen({}, "cryo_facial"))
+    wart = screen({"request": "remove my wart"}, "cryo_facial")
+    assert "refer to Dermatologist" in decision_summary(wart)
 
 
 def test_categories_table_lists_every_category_with_its_colour_and_conditions():
     table = categories_table()
-    for category in OUTCOMES[:-1]:
+    for category in TREATMENTS[:-1]:
         assert CATEGORY_COLOURS[category] in table
     assert "Cold urticaria (cold allergy)" in table and "Under 40 kg for the chamber" in table
 
@@ -98,7 +102,7 @@ def test_conflict_cards_show_both_sides_and_the_course_rule():
 def test_matrix_and_its_summary_agree_with_the_data():
     kb = load()
     sentence = matrix_summary()
-    counts = [int(n) for n in re.findall(r"(\d+) (?:refuse|refer|clearance|defer|modify|proceed)",
+    counts = [int(n) for n in re.findall(r"(\d+) (?:refuse|clearance|defer|modify|proceed)",
                                          sentence)]
     assert sum(counts) == len(kb.conditions) * len(kb.modalities)
     assert matrix().count("<tr>") == len(kb.conditions) + 1
@@ -106,7 +110,8 @@ def test_matrix_and_its_summary_agree_with_the_data():
 
 def test_word_lists_cover_every_outcome_and_finding():
     words = outcome_words()
-    assert all(f'"{outcome}"' in words for outcome in OUTCOMES)
+    assert all(f'"{outcome}"' in words for outcome in TREATMENTS)
+    assert all(f'"{referral}"' in words for referral in load().referrals)
     listed = finding_list()
     assert all(f'"{code}"' in listed for code in finding_names())
 
@@ -114,7 +119,7 @@ def test_word_lists_cover_every_outcome_and_finding():
 def test_rule_card_reads_the_limit_and_note_from_the_data():
     card = unescape(rule_card("bp_above_limit"))
     rule = load().rules["bp_above_limit"]
-    assert rule.name in card and rule.note in card and "refuse" in card
+    assert rule.name in card and rule.note in card and "defer" in card and "GP" in card
 
 
 def test_case_card_shows_the_vignette_but_never_the_answer():
@@ -136,7 +141,7 @@ def test_intake_card_lists_the_filled_fields():
 
 def test_screening_widget_follows_the_engine_as_values_change():
     form = ScreeningWidget()
-    assert form.decision.outcome == "proceed"
+    assert form.decision.treatment == "proceed"
     form.conditions.value = ("migraine",)
     form.sun_exposure_planned.value = True
     assert form.decision == screen(form.intake, "ln2_cryomassage")
@@ -145,7 +150,7 @@ def test_screening_widget_follows_the_engine_as_values_change():
     assert form.site.options == load().modalities["cryosauna"].sites
     form.weight_kg.value = 38
     form.skin_wet.value = True
-    assert form.decision.outcome == "refuse"
+    assert form.decision.treatment == "refuse"
     assert {"underweight_chamber", "wet_skin"} <= set(form.decision.finding_codes)
     assert "Under 40 kg" in form.card and "Under 40 kg" in form.summary.value
 
@@ -163,9 +168,26 @@ def test_screening_widget_reads_blood_pressure_requests_and_lesions():
     form.bp_controlled.value = "unknown"
     form.request.value = "please remove my wart"
     form.lesion.value = "changing_or_pigmented"
-    assert form.decision.outcome == "refer"
+    assert (form.decision.treatment, form.decision.referral) == ("modify", "dermatologist")
     assert {"lesion_removal_request", "changing_pigmented_lesion"} <= set(
         form.decision.finding_codes)
+    assert "2. Referral" in form.card and "Dermatologist" in form.card
+
+
+def test_screening_widget_offers_intents_and_says_where_local_conditions_are():
+    form = ScreeningWidget("cold_air_local")
+    form.site.value = "legs"
+    form.intent.value = "treat_illness"
+    assert form.decision.referral == "gp" and form.intake["request"] == "treat_illness"
+    form.request.value = "just a glow"  # the client's words win over the choice
+    assert form.decision.referral == "none"
+    form.conditions.value = ("herpes", "open_wound", "epilepsy")
+    assert form.decision.treatment == "refuse"  # epilepsy is systemic
+    form.conditions.value = ("herpes", "open_wound")
+    assert form.decision.treatment == "defer"  # the wound, assumed at the site
+    form.where.value = "arms"
+    assert form.intake["conditions"] == {"herpes": "arms", "open_wound": "arms"}
+    assert form.decision.treatment == "proceed"
 
 
 def test_practice_widget_same_seed_same_client_and_checks_answers():
@@ -173,8 +195,9 @@ def test_practice_widget_same_seed_same_client_and_checks_answers():
     assert first.client == again.client == practice(42)
     assert first.vignette.value == again.vignette.value
     first.check.click()
-    assert first.score is None and "Choose a decision" in first.feedback.value
-    first.outcome.value = first.client.outcome
+    assert first.score is None and "treatment today first" in first.feedback.value
+    first.treatment.value = first.client.treatment
+    first.referral.value = first.client.referral
     first.findings.value = first.client.findings
     first.check.click()
     assert first.score.fraction == 1 and "✔" in first.feedback.value
@@ -185,7 +208,7 @@ def test_practice_widget_explains_a_wrong_answer_with_sources():
     seed = next(s for s in range(200) if practice(s).must_not_miss)
     widget.seed.value = seed
     assert widget.client == practice(seed)
-    widget.outcome.value = "proceed"
+    widget.treatment.value = "proceed"
     widget.check.click()
     assert widget.score.fraction == 0 and "✘" in widget.feedback.value
     assert "Sources:" in widget.feedback.value
@@ -195,10 +218,12 @@ def test_practice_widget_explains_a_wrong_answer_with_sources():
 
 def test_new_client_button_draws_another_client_and_clears_the_answer():
     widget = PracticeWidget(seed=7)
-    widget.outcome.value = "refuse"
+    widget.treatment.value = "refuse"
+    widget.referral.value = "gp"
     widget.new_client.click()
     assert widget.client == practice(widget.seed.value)
-    assert widget.outcome.value is None and widget.findings.value == ()
+    assert widget.treatment.value is None and widget.findings.value == ()
+    assert widget.referral.value == "none"
 
 
 # --------------------------------------------------------------------------- questions
@@ -213,6 +238,8 @@ def test_reference_earns_everything_and_each_wrong_example_its_fraction(item):
         assert item.wrong, "every graded item needs known-wrong examples"
     for wrong in item.wrong:
         assert item.score(wrong.answers).fraction == pytest.approx(wrong.fraction), wrong
+    for accepted in item.accepted:
+        assert item.score(accepted.answers).fraction == pytest.approx(accepted.fraction)
 
 
 def test_lesson_has_enough_graded_and_practice_questions():
@@ -228,8 +255,11 @@ def test_every_assessment_case_is_asked_once_with_stable_ids():
     assert sorted(asked) == sorted(bank) and len(asked) >= 12
     assert tuple(item.id for item in case_items()) == STABLE_CASE_IDS
     for number, item in enumerate(case_items(), start=1):
-        assert list(item.answers) == [f"case{number:02d}_outcome", f"case{number:02d}_findings"]
-        assert isinstance(item.answers[f"case{number:02d}_outcome"], Choice)
+        prefix = f"case{number:02d}"
+        assert list(item.answers) == [f"{prefix}_treatment", f"{prefix}_referral",
+                                      f"{prefix}_findings"]
+        assert isinstance(item.answers[f"{prefix}_treatment"], Choice)
+        assert isinstance(item.answers[f"{prefix}_referral"], Choice)
         assert isinstance(item.answers[f"case{number:02d}_findings"], Names)
         assert item.points == assessment.CASE_POINTS
 
@@ -237,40 +267,49 @@ def test_every_assessment_case_is_asked_once_with_stable_ids():
 def test_case_scores_are_exactly_score_screening():
     item = all_items()["cases_c06_chamber"]
     bank_case = next(c for c in cases() if c.id == "c06")
-    for outcome in OUTCOMES:
-        for findings in ([], ["hypertension"], ["bp_above_limit"], ["bp_above_limit", "acne"],
-                         ["hypertension", "bp_above_limit", "migraine"]):
-            answers = {"case04_outcome": outcome, "case04_findings": findings}
-            expected = score_screening(bank_case, outcome, findings).fraction
-            assert item.score(answers).fraction == pytest.approx(expected)
+    for treatment in TREATMENTS:
+        for referral in ("none", "gp", "dermatologist"):
+            for findings in ([], ["hypertension"], ["bp_above_limit"], ["bp_above_limit", "acne"],
+                             ["hypertension", "bp_above_limit", "migraine"]):
+                answers = {"case04_treatment": treatment, "case04_referral": referral,
+                           "case04_findings": findings}
+                expected = score_screening(bank_case, treatment, referral, findings).fraction
+                assert item.score(answers).fraction == pytest.approx(expected)
 
 
 def test_aliases_and_capitals_are_accepted_and_typos_get_a_suggestion():
     item = all_items()["cases_c02_chamber"]
     for spelling in ("raynauds", "RAYNAUD'S", "Raynaud's phenomenon", "raynaud syndrome"):
-        answers = {"case02_outcome": "Refuse", "case02_findings": [spelling]}
+        answers = {"case02_treatment": "Refuse", "case02_referral": "No referral",
+                   "case02_findings": [spelling]}
         assert item.score(answers).fraction == 1, spelling
-    typo = item.score({"case02_outcome": "refuse", "case02_findings": ["raynods"]})
+    typo = item.score({"case02_treatment": "refuse", "case02_referral": "none",
+                       "case02_findings": ["raynods"]})
     assert typo.status == "malformed" and "did you mean" in typo.message
-    rule_name = item.score({"case02_outcome": "refuse",
+    rule_name = item.score({"case02_treatment": "refuse", "case02_referral": "none",
                             "case02_findings": ["raynauds", "Wet or damp skin"]})
-    assert rule_name.fraction == 0.5  # the rule's plain name is understood (and is wrong here)
+    assert rule_name.fraction == 0.6  # the rule's plain name is understood (and is wrong here)
+    words = all_items()["cases_c06_chamber"].score(
+        {"case04_treatment": "not today", "case04_referral": "family doctor",
+         "case04_findings": ["hypertension", "bp_above_limit"]})
+    assert words.fraction == 1
 
 
 def test_check_reveals_only_the_form_of_a_graded_case():
-    wrong = check("cases_c02_chamber", case02_outcome="proceed", case02_findings=[])
-    right = check("cases_c02_chamber", case02_outcome="refuse",
+    wrong = check("cases_c02_chamber", case02_treatment="proceed", case02_referral="gp",
+                  case02_findings=[])
+    right = check("cases_c02_chamber", case02_treatment="refuse", case02_referral="none",
                   case02_findings=["raynauds"])
     assert wrong.status == right.status == "well formed"
     assert repr(wrong) == repr(right)
-    malformed = check("cases_c02_chamber", case02_outcome="refuse",
+    malformed = check("cases_c02_chamber", case02_treatment="refuse", case02_referral="none",
                       case02_findings="raynauds")
     assert malformed.status == "malformed" and "square brackets" in malformed.message
 
 
 def test_practice_check_in_lesson_reveals_correctness():
     result = check("contra_practice_wet_skin", wet_face_cryomassage="modify",
-                   wet_body_chamber="refuse")
+                   wet_body_chamber="modify")
     assert result.status == "correct"
 
 
@@ -299,7 +338,8 @@ def test_assessment_notebook_has_one_answer_cell_and_a_grade_cell_per_case():
     ids = [_meta(cell).get("grade_id", "") for cell in cells]
     for number, item in enumerate(case_items(), start=1):
         answer = cells[ids.index(f"{item.id}_answer")]
-        assert answer.source.startswith(f"case{number:02d}_outcome = ...\n"
+        assert answer.source.startswith(f"case{number:02d}_treatment = ...\n"
+                                        f"case{number:02d}_referral = ...\n"
                                         f"case{number:02d}_findings = ...\n")
         grade_cell = cells[ids.index(item.id)]
         assert _meta(grade_cell)["points"] == item.points and grade_cell.source.startswith("#")

@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import pytest
 
-from course.cases import case, case_conflicts, cases, practice, score_screening
+from course.cases import (
+    Case,
+    case,
+    case_conflicts,
+    cases,
+    practice,
+    score_screening,
+    scoring_weights,
+)
 from course.knowledge import UnknownNameError, load
 from course.screening import screen
 
 
 @pytest.mark.parametrize("item", cases(), ids=lambda item: item.id)
-def test_engine_agrees_with_every_authored_case(item) -> None:
+def test_engine_agrees_with_every_authored_case(item: Case) -> None:
     decision = screen(item.intake, item.modality)
-    assert decision.outcome == item.outcome
-    assert set(decision.finding_codes) == set(item.findings)
-    refuse_level = {f.code for f in decision.findings if f.outcome == "refuse"}
+    assert decision.treatment == item.treatment
+    assert decision.referral == item.referral
+    assert set(decision.required_codes) == set(item.findings)
+    refuse_level = {f.code for f in decision.findings if f.treatment == "refuse"}
     assert refuse_level <= set(item.must_not_miss)
 
 
@@ -23,15 +32,17 @@ def test_bank_size_and_assessment_flags() -> None:
     assert len(bank) >= 30
     assessment = [item for item in bank if item.assessment]
     assert 12 <= len(assessment) <= 14
-    outcomes = {item.outcome for item in assessment}
-    assert {"proceed", "modify", "refuse"} <= outcomes
+    treatments = {item.treatment for item in assessment}
+    assert {"proceed", "modify", "defer", "clearance", "refuse"} <= treatments
+    assert sum(item.referral != "none" for item in assessment) >= 3
     assert sum(len(item.findings) >= 2 for item in assessment) >= 3
+    assert sum(bool(item.alternatives) for item in assessment) >= 3
 
 
 def test_every_refuse_level_condition_is_covered() -> None:
     kb = load()
     refuse_level = {code for code, c in kb.conditions.items()
-                    if "refuse" in (c.category, *c.overrides.values())}
+                    if c.treatment == "refuse" and not c.overrides}
     named = {code for item in cases() for code in item.findings}
     assert refuse_level - named == set()
 
@@ -48,46 +59,87 @@ def test_practice_is_deterministic_per_seed() -> None:
 
 
 def test_practice_reference_comes_from_the_engine() -> None:
-    for seed in range(40):
+    for seed in range(60):
         item = practice(seed)
         decision = screen(item.intake, item.modality)
-        assert item.outcome == decision.outcome and item.findings == decision.finding_codes
+        assert item.treatment == decision.treatment and item.referral == decision.referral
+        assert item.findings == decision.required_codes
         assert item.vignette
+        assert score_screening(item, item.treatment, item.referral, item.findings
+                               ).fraction == 1
 
 
 def test_full_marks() -> None:
-    result = score_screening(case("c11"), "Clearance", ["Migraine", "summer sun planned"])
-    assert result.fraction == 1.0 and result.outcome_correct and not result.missed
+    result = score_screening(case("c11"), "Clearance", "none",
+                             ["Migraine", "summer sun planned"])
+    assert result.fraction == 1.0 and result.treatment_correct and not result.missed
+
+
+def test_weights_are_data_and_add_up() -> None:
+    weights = scoring_weights()
+    assert weights["treatment"] + weights["referral"] + weights["findings"] == pytest.approx(1)
 
 
 def test_partial_credit() -> None:
-    item = case("c11")
-    assert score_screening(item, "clearance", ["migraines"]).fraction == 0.75
-    # one correct, one wrong: findings half drops to 0
-    result = score_screening(item, "defer", ["migraine", "rosacea"])
-    assert result.fraction == 0.0 and result.wrong_findings == ("rosacea",)
-    assert score_screening(item, "clearance", ["rosacea", "acne"]).fraction == 0.5
+    item = case("c11")  # clearance, no referral, two findings
+    assert score_screening(item, "clearance", "none", ["migraines"]).fraction == 0.8
+    # one correct, one wrong: findings part drops to 0
+    result = score_screening(item, "proceed", "none", ["migraine", "rosacea"])
+    assert result.fraction == pytest.approx(0.2) and result.wrong_findings == ("rosacea",)
+    assert score_screening(item, "clearance", "none", ["rosacea", "acne"]).fraction == 0.6
+    # a doctor named where none is needed loses the referral part
+    assert score_screening(item, "clearance", "gp", ["migraine", "summer_sun_planned"]
+                           ).fraction == 0.8
+
+
+def test_declared_alternatives_earn_their_credit() -> None:
+    for item in cases():
+        for alternative in item.alternatives:
+            answer = {"treatment": item.treatment, "referral": item.referral,
+                      alternative.part: alternative.answer}
+            result = score_screening(item, answer["treatment"], answer["referral"],
+                                     item.findings)
+            expected = 1 - scoring_weights()[alternative.part] * (1 - alternative.credit)
+            assert result.fraction == pytest.approx(expected), (item.id, alternative)
+            assert alternative.reason in result.explanation
+
+
+def test_another_doctor_earns_part_of_the_referral() -> None:
+    item = case("c14")  # modify, dermatologist
+    findings = list(item.findings)
+    assert score_screening(item, "modify", "gp", findings).referral_credit == 0.5
+    assert score_screening(item, "modify", "none", findings).referral_credit == 0
+    assert score_screening(item, "modify", "Dermatologist", findings).fraction == 1
 
 
 def test_missed_must_not_miss_scores_zero() -> None:
-    item = case("c06")  # hypertension + blood pressure above the limit (refuse)
-    result = score_screening(item, "refuse", ["high blood pressure"])
+    item = case("c06")  # treated hypertension + a reading above the limit today
+    result = score_screening(item, "defer", "gp", ["high blood pressure"])
     assert result.fraction == 0.0
     assert result.missed_must_not_miss == ("bp_above_limit",)
-    assert "absolute contraindication" in result.explanation
+    assert "must-not-miss" in result.explanation
 
 
 def test_proceed_case_with_no_findings() -> None:
-    assert score_screening(case("c01"), "proceed", []).fraction == 1.0
-    assert score_screening(case("c01"), "proceed", ["migraine"]).fraction == 0.5
+    assert score_screening(case("c01"), "proceed", "none", []).fraction == 1.0
+    assert score_screening(case("c01"), "proceed", "none", ["migraine"]).fraction == 0.6
+
+
+def test_optional_precaution_findings_are_never_wrong() -> None:
+    item = case("c37")  # darker skin, cryo facial: proceed with consent
+    assert item.findings == () and "darker_phototype" in item.optional_findings
+    assert score_screening(item, "proceed", "none", ["darker skin"]).fraction == 1.0
+    assert score_screening(item, "proceed", "none", []).fraction == 1.0
 
 
 def test_unknown_names_raise_helpful_errors() -> None:
     with pytest.raises(UnknownNameError) as caught:
-        score_screening(case("c02"), "refuse", ["raynods"])
+        score_screening(case("c02"), "refuse", "none", ["raynods"])
     assert "raynauds" in str(caught.value)
     with pytest.raises(UnknownNameError, match="refuse"):
-        score_screening(case("c02"), "refused", ["raynauds"])
+        score_screening(case("c02"), "refusse", "none", ["raynauds"])
+    with pytest.raises(UnknownNameError, match="referral"):
+        score_screening(case("c02"), "refuse", "vet", ["raynauds"])
     assert case("C1").id == "c01"
     with pytest.raises(UnknownNameError, match="c01"):
         case("c01x")

@@ -10,7 +10,7 @@ import pytest
 
 from course import knowledge
 from course.knowledge import (
-    OUTCOMES,
+    TREATMENTS,
     KnowledgeError,
     UnknownNameError,
     find_condition,
@@ -52,7 +52,16 @@ RESEARCH_ADDITIONS = [
     "cryoglobulinaemia", "cold agglutinin disease", "paroxysmal cold haemoglobinuria",
     "impaired sensation", "claustrophobia", "bleeding disorder", "hernia", "eczema at the site",
     "darker skin", "sunburn", "changing mole",
+    # chamber vendors' exclusions and preparation (issue 13)
+    "pacemaker", "deep vein thrombosis", "severe anaemia", "cancer", "untreated hypothyroidism",
+    "acute kidney disease", "alcohol", "lotion", "jewellery", "piercings", "chemical peel",
+    "laser resurfacing", "microneedling",
 ]
+
+# Names the seeds use for skin diseases and infections (S1), each readable by the course.
+SEED_NAMES = ["psoriasis", "atopic dermatitis", "seborrheic dermatitis", "demodicosis",
+              "alopecia", "post-acne", "hemangioma", "acute respiratory infection",
+              "acute respiratory viral infection", "furunculosis", "tonsillitis"]
 
 MODALITY_CODES = {
     "ln2_cryomassage", "cryo_facial", "nitrogen_vapour_local", "cold_air_local", "cryosauna",
@@ -65,17 +74,17 @@ MODALITY_CODES = {
 )
 def test_every_seed_contraindication_resolves(phrase: str) -> None:
     condition = find_condition(phrase)
-    assert condition.category in OUTCOMES
+    assert condition.treatment in TREATMENTS
 
 
-@pytest.mark.parametrize("phrase", RESEARCH_ADDITIONS)
-def test_research_additions_resolve(phrase: str) -> None:
+@pytest.mark.parametrize("phrase", RESEARCH_ADDITIONS + SEED_NAMES)
+def test_research_additions_and_seed_names_resolve(phrase: str) -> None:
     find_condition(phrase)
 
 
 def test_the_40_kg_chamber_rule_is_data() -> None:
     rule = knowledge.find_rule("underweight_chamber")
-    assert rule.outcome_for("cryosauna") == "refuse"
+    assert rule.treatment_for("cryosauna") == "refuse"
     assert "001_6f82df9865416c89.txt" in rule.sources
 
 
@@ -117,9 +126,9 @@ def test_physician_only_modalities_are_marked() -> None:
     assert modalities["ln2_cryomassage"].performer == "cosmetologist"
 
 
-def test_all_eleven_conflicts_have_a_resolution() -> None:
+def test_all_twelve_conflicts_have_a_resolution() -> None:
     conflicts = load().conflicts
-    assert sorted(c.number for c in conflicts.values()) == list(range(1, 12))
+    assert sorted(c.number for c in conflicts.values()) == list(range(1, 13))
     for conflict in conflicts.values():
         assert conflict.rule and conflict.why
         assert len(conflict.positions) >= 2
@@ -149,7 +158,8 @@ def test_side_effects_say_when_to_stop() -> None:
 
 
 def test_most_restrictive_order() -> None:
-    assert OUTCOMES == ("refuse", "refer", "clearance", "defer", "modify", "proceed")
+    assert TREATMENTS == ("refuse", "clearance", "defer", "modify", "proceed")
+    assert tuple(load().treatments) == TREATMENTS and "none" in load().referrals
     assert most_restrictive(["modify", "clearance", "defer"]) == "clearance"
     assert most_restrictive([]) == "proceed"
 
@@ -179,19 +189,25 @@ def test_copy_of_the_data_loads(data_copy: Path) -> None:
 
 BROKEN = {
     "no source": ("conditions.toml", '[[condition]]\ncode = "x_new"\nname = "X new"\n'
-                  'category = "refuse"\nrationale = "r"\n', "has no source"),
+                  'treatment = "refuse"\nrationale = "r"\naction = "a"\n', "has no source"),
     "unknown source": ("conditions.toml", '[[condition]]\ncode = "x_new"\nname = "X new"\n'
-                       'category = "refuse"\nrationale = "r"\nsources = ["nobody2020"]\n',
+                       'treatment = "refuse"\nrationale = "r"\naction = "a"\n'
+                       'sources = ["nobody2020"]\n',
                        "unknown source 'nobody2020'"),
-    "unknown category": ("conditions.toml", '[[condition]]\ncode = "x_new"\nname = "X new"\n'
-                         'category = "forbid"\nrationale = "r"\nsources = ["andrews2004_afp"]\n',
-                         "unknown category"),
+    "unknown treatment": ("conditions.toml", '[[condition]]\ncode = "x_new"\nname = "X new"\n'
+                          'treatment = "forbid"\nrationale = "r"\naction = "a"\n'
+                          'sources = ["andrews2004_afp"]\n', "unknown treatment"),
+    "unknown referral": ("conditions.toml", '[[condition]]\ncode = "x_new"\nname = "X new"\n'
+                         'treatment = "defer"\nrationale = "r"\naction = "a"\n'
+                         'referral = "vet"\nreferral_reason = "r"\n'
+                         'sources = ["andrews2004_afp"]\n', "unknown referral 'vet'"),
     "unknown modality": ("conditions.toml", '[[condition]]\ncode = "x_new"\nname = "X new"\n'
-                         'category = "refuse"\noverrides = { sauna = "refuse" }\n'
-                         'rationale = "r"\nsources = ["andrews2004_afp"]\n',
+                         'treatment = "refuse"\noverrides = { sauna = "refuse" }\n'
+                         'rationale = "r"\naction = "a"\nsources = ["andrews2004_afp"]\n',
                          "unknown modality 'sauna'"),
     "duplicate alias": ("conditions.toml", '[[condition]]\ncode = "x_new"\nname = "X new"\n'
-                        'aliases = ["RAYNAUDS"]\ncategory = "refuse"\nrationale = "r"\n'
+                        'aliases = ["RAYNAUDS"]\ntreatment = "refuse"\nrationale = "r"\n'
+                        'action = "a"\n'
                         'sources = ["andrews2004_afp"]\n', "duplicate"),
     "duplicate code": ("claims.toml", '[[claim]]\ncode = "no_downtime"\nname = "Other"\n'
                        'evidence_level = "weak"\nevidence = "e"\nsources = ["andrews2004_afp"]\n',
@@ -242,7 +258,8 @@ def test_lesson_00_teaches_its_everyday_rules_from_the_data() -> None:
     shown = str(everyday_rules()._repr_html_())
     minutes = kb.modalities["ln2_cryomassage"].observation_minutes
     assert f"<b>{minutes} minutes</b>" in shown
-    assert kb.conditions["herpes"].name in shown and "<b>defer</b>" in shown
+    assert kb.conditions["sunburn"].name in shown and "<b>defer</b>" in shown
+    assert kb.conditions["herpes"].name not in shown  # lesson 00 asks about it
     assert "S1" in shown and "S2" in shown  # sources, by their short names
 
 

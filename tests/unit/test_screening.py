@@ -9,64 +9,74 @@ from course.screening import Intake, IntakeError, find_finding, screen
 
 
 def codes(intake: dict, modality: str) -> dict[str, str]:
-    return {f.code: f.outcome for f in screen(intake, modality).findings}
+    return {f.code: f.treatment for f in screen(intake, modality).findings}
 
 
 def test_clean_client_proceeds_with_precautions() -> None:
     decision = screen({}, "cryomassage")
-    assert decision.outcome == "proceed" and decision.findings == ()
+    assert decision.treatment == "proceed" and decision.findings == ()
+    assert decision.referral == "none" and decision.referrals == ()
     assert any("eyes closed" in p for p in decision.precautions)
 
 
 @pytest.mark.parametrize(("intake", "code"), [
     ({"weight_kg": 39.5}, "underweight_chamber"),
-    ({"skin_wet": True}, "wet_skin"),
     ({"conditions": ["heart disease"]}, "heart_disease"),
-    ({"systolic_bp": 151}, "bp_above_limit"),
-    ({"diastolic_bp": 101}, "bp_above_limit"),
     ({"conditions": ["cold-induced asthma"]}, "cold_induced_asthma"),
+    ({"conditions": ["pacemaker"]}, "pacemaker"),
+    ({"age": 12}, "under_14_chamber"),
     ({"pregnant": True}, "pregnancy"),
     ({"conditions": ["Raynaud's"]}, "raynauds"),
     ({"bp_controlled": False}, "uncontrolled_hypertension"),
 ])
 def test_chamber_refusals(intake: dict, code: str) -> None:
     decision = screen(intake, "cryosauna")
-    assert decision.outcome == "refuse"
+    assert decision.treatment == "refuse"
     assert code in decision.finding_codes
 
 
-def test_bp_threshold_is_the_stricter_150() -> None:
-    assert screen({"systolic_bp": 150}, "cryosauna").outcome == "proceed"
-    finding = screen({"systolic_bp": 160}, "cryosauna").findings[0]
+def test_bp_threshold_is_the_stricter_150_and_one_reading_defers() -> None:
+    assert screen({"systolic_bp": 150}, "cryosauna").treatment == "proceed"
+    decision = screen({"systolic_bp": 160}, "cryosauna")
+    finding = decision.findings[0]
     assert "150" in finding.conflict_note and "180/100" in finding.conflict_note
-    assert screen({"weight_kg": 40}, "cryosauna").outcome == "proceed"
+    assert decision.treatment == "defer" and decision.referral == "gp"
+    assert "measure again" in finding.action
+    assert screen({"weight_kg": 40}, "cryosauna").treatment == "proceed"
 
 
-def test_wet_skin_refuses_chamber_but_modifies_cryomassage() -> None:
+def test_wet_skin_is_dried_not_refused() -> None:
     assert codes({"skin_wet": True}, "ln2_cryomassage") == {"wet_skin": "modify"}
+    decision = screen({"skin_wet": True}, "cryosauna")
+    assert decision.treatment == "modify" and "Dry" in decision.findings[0].action
 
 
 def test_cryomassage_defers_herpes_pustules_and_summer_sun() -> None:
-    assert screen({"conditions": ["cold sore"]}, "ln2_cryomassage").outcome == "defer"
-    assert screen({"conditions": ["pustular acne"]}, "ln2_cryomassage").outcome == "defer"
+    assert screen({"conditions": ["cold sore"]}, "ln2_cryomassage").treatment == "defer"
+    assert screen({"conditions": ["pustular acne"]}, "ln2_cryomassage").treatment == "defer"
     decision = screen({"sun_exposure_planned": True}, "ln2_cryomassage")
-    assert decision.outcome == "defer"
+    assert decision.treatment == "defer"
     assert "Summer sun" in decision.findings[0].conflict_note
-    assert screen({"sun_exposure_planned": True}, "cold_air_local").outcome == "modify"
+    assert screen({"sun_exposure_planned": True}, "cold_air_local").treatment == "modify"
 
 
 def test_lesions_are_referred_never_treated() -> None:
-    assert codes({"request": "Please remove a wart"}, "ln2_cryomassage") == {
-        "lesion_removal_request": "refer"}
+    decision = screen({"request": "Please remove a wart"}, "ln2_cryomassage")
+    assert decision.finding_codes == ("lesion_removal_request",)
+    assert decision.treatment == "proceed" and decision.referral == "dermatologist"
     decision = screen({"lesion": "changing_or_pigmented"}, "cryo_facial")
-    assert decision.outcome == "refer"
+    assert decision.treatment == "modify" and decision.referral == "dermatologist"
     assert decision.finding_codes == ("changing_pigmented_lesion",)
+    assert decision.findings[0].drives == ("treatment", "referral")
 
 
-@pytest.mark.parametrize("modality", ["cryoelectrophoresis", "cryodestruction"])
+@pytest.mark.parametrize("modality", ["cryoelectrophoresis", "cryodestruction", "cryolipolysis"])
 def test_physician_modalities_are_outside_scope(modality: str) -> None:
-    decision = screen({}, modality)
-    assert decision.outcome == "refer" and decision.finding_codes == ("outside_scope",)
+    site = "abdomen" if modality == "cryolipolysis" else None
+    decision = screen({"site": site}, modality)
+    assert decision.treatment == "refuse" and decision.finding_codes == ("outside_scope",)
+    assert decision.referral == ("dermatologist" if modality == "cryodestruction"
+                                 else "physician")
 
 
 @pytest.mark.parametrize(("condition", "conflict"), [
@@ -75,20 +85,51 @@ def test_physician_modalities_are_outside_scope(modality: str) -> None:
 ])
 def test_conflicts_resolve_conservatively_and_say_so(condition: str, conflict: str) -> None:
     finding = screen({"conditions": [condition]}, "ln2_cryomassage").findings[0]
-    assert finding.outcome != "proceed"
+    assert finding.treatment != "proceed"
     assert load().conflicts[conflict].rule in finding.conflict_note
 
 
 def test_site_specific_condition() -> None:
     intake = {"conditions": ["diabetic neuropathy"]}
-    assert screen({**intake, "site": "legs"}, "cold_air_local").outcome == "refuse"
-    assert screen({**intake, "site": "face"}, "cold_air_local").outcome == "proceed"
-    assert screen(intake, "cryosauna").outcome == "refuse"
+    assert screen({**intake, "site": "legs"}, "cold_air_local").treatment == "refuse"
+    assert screen({**intake, "site": "face"}, "cold_air_local").treatment == "proceed"
+    assert screen(intake, "cryosauna").treatment == "refuse"
+
+
+def test_the_intake_says_where_a_local_condition_is() -> None:
+    wound = {"conditions": {"open wound": "legs"}}
+    assert screen({**wound, "site": "legs"}, "cold_air_local").treatment == "defer"
+    assert screen({**wound, "site": "arms"}, "cold_air_local").treatment == "proceed"
+    assert screen({"conditions": ["open wound"], "site": "arms"}, "cold_air_local"
+                  ).treatment == "defer"  # not said where: assumed at the treated site
+    numb_back = {"conditions": {"numbness": "back"}}
+    assert screen(numb_back, "ln2_cryomassage").treatment == "proceed"
+    assert screen({**numb_back, "site": "back"}, "nitrogen_vapour_local").treatment == "refuse"
+    sore = {"conditions": ["cold sore"]}
+    assert screen({**sore, "site": "legs"}, "cold_air_local").treatment == "proceed"
+    assert screen(sore, "cryosauna").treatment == "defer"  # walk-in: the face is in the cold
+    assert screen({**sore, "site": "body"}, "cryosauna").treatment == "proceed"  # head out
+
+
+def test_sites_can_be_written_in_everyday_words() -> None:
+    assert screen({"conditions": {"cold sore": "lip"}, "site": "leg"}, "cold air"
+                  ).treatment == "proceed"
+    assert screen({"conditions": {"open wound": "knee"}, "site": "Knees"}, "cold air"
+                  ).treatment == "defer"
+    assert Intake.from_mapping({"site": "cheek"}).site == "face"
+    placed = Intake.from_mapping({"conditions": ["open wound on the leg", "rosacea"]})
+    assert placed.conditions == ("open_wound", "rosacea")
+    assert placed.where == {"open_wound": ("legs",)}
+    assert screen({"conditions": ["numbness over the back"]}, "cryo facial").treatment == "proceed"
+    with pytest.raises(UnknownNameError, match="condition"):
+        Intake.from_mapping({"conditions": ["open sore on the leg"]})
+    with pytest.raises(UnknownNameError, match="site"):
+        Intake.from_mapping({"site": "elbowz"})
 
 
 def test_most_restrictive_finding_decides() -> None:
     decision = screen({"conditions": ["migraine", "acne", "epilepsy"]}, "ln2_cryomassage")
-    assert decision.outcome == "refuse"
+    assert decision.treatment == "refuse"
     assert len(decision.findings) == 3
 
 
@@ -98,7 +139,7 @@ def test_every_finding_has_sources_and_an_explanation() -> None:
     for modality in load().modalities:
         site = "legs" if modality in ("cold_air_local", "cryolipolysis") else None
         for finding in screen({**intake, "site": site}, modality).findings:
-            assert finding.sources and finding.explanation
+            assert finding.sources and finding.explanation and finding.action
 
 
 def test_unknown_names_give_suggestions() -> None:
@@ -119,6 +160,8 @@ def test_bad_values_give_plain_messages() -> None:
         Intake.from_mapping({"pregnant": "yes"})
     with pytest.raises(IntakeError, match="not done on the legs"):
         screen({"site": "legs"}, "ln2_cryomassage")
+    with pytest.raises(UnknownNameError, match="site"):
+        screen({"conditions": {"open wound": "tail"}}, "cold_air_local")
 
 
 def test_intake_defaults_and_name_resolution() -> None:
@@ -142,7 +185,7 @@ def test_the_contraindication_matrix_says_what_the_engine_decides():
 
     def found(condition: str, modality: str, site: str) -> str:
         findings = screen({"conditions": [condition], "site": site}, modality).findings
-        return next((f.outcome for f in findings if f.code == condition), "proceed")
+        return next((f.treatment for f in findings if f.code == condition), "proceed")
 
     kb = load()
     for condition in kb.conditions.values():
