@@ -1,0 +1,39 @@
+"""The class report shows both parts of every screening decision (issue 13)."""
+
+from __future__ import annotations
+
+import nbformat
+
+from course.classroom.report import ClassData, _decision_parts, decision_parts_table
+
+
+def _submission(treatment: str, referral: str) -> nbformat.NotebookNode:
+    cell = nbformat.v4.new_code_cell(
+        f'case04_treatment = "{treatment}"\ncase04_referral = "{referral}"\n'
+        'case04_findings = ["hypertension", "bp_above_limit"]')
+    cell.metadata["nbgrader"] = {"grade_id": "cases_c06_chamber_answer", "solution": True,
+                                 "grade": False, "locked": False}
+    return nbformat.v4.new_notebook(cells=[cell])
+
+
+def test_report_counts_treatment_and_referral_separately() -> None:
+    data = ClassData("05-screening-cases")
+    answers = [("defer", "gp"), ("clearance", "family doctor"), ("refuse", "none"),
+               ("refuse", "gp"), ("not today", "none")]
+    for treatment, referral in answers:
+        _decision_parts(_submission(treatment, referral), ["cases_c06_chamber"], data)
+    tally = data.decision_parts["cases_c06_chamber"]
+    assert tally["treatment"] == {"defer": 2, "clearance": 1, "refuse": 2}
+    assert tally["referral"] == {"gp": 3, "none": 2}
+    table = decision_parts_table(data)
+    assert "treatment today: right" in table and "referral: right" in table
+    # defer is the reference, clearance a declared alternative (partial credit)
+    assert "3 of 5: clearance or defer" in table and "refuse (2)" in table
+    assert "3 of 5: gp" in table and "none (2)" in table
+
+
+def test_questions_that_are_not_screening_decisions_are_left_out() -> None:
+    data = ClassData("00-orientation")
+    _decision_parts(nbformat.v4.new_notebook(), ["orientation_observation_minutes",
+                                                 "no_such_item"], data)
+    assert data.decision_parts == {}
