@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from course.cases import Case, case, case_from_intake
-from course.knowledge import NO_REFERRAL, KnowledgeError, load
+from course.knowledge import NO_REFERRAL, KnowledgeError
 
 ASSESSMENT = "05-screening-cases"
 KEY_VARIABLE = "CRYOCOURSE_VARIANT_KEY"  # set by the hub for each trainee, and by the grader

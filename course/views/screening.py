@@ -274,9 +274,12 @@ def intake_card(intake: Mapping[str, Any], modality: str) -> Html:
 
 def case_card(case_id: str, number: int | None = None) -> Html:
     """A case's vignette and the treatment asked for (never its answer)."""
-    chosen = case(case_id)
+    return vignette_card(case(case_id), f"Client {number}" if number is not None else "Client")
+
+
+def vignette_card(chosen: Case, title: str) -> Html:
+    """A client's vignette under ``title`` and the treatment asked for (never its answer)."""
     modality = load().modalities[chosen.modality]
-    title = f"Client {number}" if number is not None else "Client"
     return Html(f'<div class="cryo-case" style="border-left:4px solid '
                 f'{CATEGORY_COLOURS["refer"]};padding-left:8px">'
                 f"<p><b>{title}.</b> {escape(chosen.vignette)}</p>"
