@@ -20,7 +20,7 @@ from course.cases import Case, case_from_intake, score_screening, scoring_weight
 from course.exercises import REFERRAL, TREATMENT
 from course.knowledge import NO_REFERRAL, TREATMENTS, load, spellings
 from course.screening import screen
-from course.variants import ASSESSMENT, Variant, blueprint, my_variant
+from course.variants import ASSESSMENT, SELF_STUDY_KEY, Variant, blueprint, draw, my_variant
 
 __all__ = ["CASE_POINTS", "FINDINGS", "REFERRAL", "TREATMENT", "case_from_intake",
            "screening_item"]
@@ -135,6 +135,12 @@ def case_item_id(number: int) -> str:
     return f"cases_client{number:02d}"
 
 
+def client_number(item_id: str) -> int | None:
+    """The client number of an assessment-05 item id ("cases_client03" -> 3), else None."""
+    digits = item_id.removeprefix("cases_client")
+    return int(digits) if digits != item_id and digits.isdigit() else None
+
+
 def case_prefix(number: int) -> str:
     """The answer-variable prefix of the case at ``number`` (1-based): "case01"."""
     return f"case{number:02d}"
@@ -185,9 +191,15 @@ def wrong_examples(reference: Case, prefix: str, distractor: str | None = None,
 
 
 def _client_item(number: int) -> Item:
-    # No static wrong or accepted answers: they depend on the variant (variant_examples).
+    # The known-wrong examples are those of the self-study set (what a kernel without a key
+    # marks); variant_examples gives them for any variant. No accepted answers on the item:
+    # another variant's alternative must never earn credit; score_screening applies the
+    # alternatives of the trainee's own client.
+    prefix = case_prefix(number)
     return screening_item(case_item_id(number), lambda: my_variant(ASSESSMENT).case(number),
-                          case_prefix(number), CASE_POINTS, accepted_from_reference=False)
+                          prefix, CASE_POINTS, accepted_from_reference=False,
+                          wrong=wrong_examples(draw(ASSESSMENT, SELF_STUDY_KEY).case(number),
+                                               prefix))
 
 
 @functools.cache
