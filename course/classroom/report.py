@@ -10,7 +10,8 @@ question, how the class answered both parts of the decision (treatment today, re
 the submissions waiting for a manual grade. For an assessment with per-trainee variants
 (course.variants) each submission is read against the trainee's own clients, and the report
 adds difficulty and discrimination per case template, the mean score per blueprint slot
-(flagging templates markedly harder than their slot) and most-missed findings across variants. Figures use matplotlib's object-oriented API
+(flagging templates markedly harder than their slot) and most-missed findings across variants.
+Figures use matplotlib's object-oriented API
 (no pyplot) and the Okabe-Ito colours.
 """
 

@@ -44,8 +44,9 @@ def test_report_counts_treatment_and_referral_separately() -> None:
     with marking_as(KEY):
         table = decision_parts_table(data)
     assert "treatment today: right" in table and "referral: right" in table
-    # defer is the reference, clearance a declared alternative (partial credit)
-    assert "3 of 5: clearance or defer" in table and "refuse (2)" in table
+    # defer is the reference (a variant item declares no item-level alternatives: the
+    # client's own alternatives are applied by score_screening when marking)
+    assert "2 of 5: defer" in table and "refuse (2)" in table
     assert "3 of 5: gp" in table and "none (2)" in table
 
 
