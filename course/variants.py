@@ -205,11 +205,16 @@ def _seed(assignment: str, key: str) -> int:
 def draw(assignment: str, key: str) -> Variant:
     """The variant of ``key`` for ``assignment``: one client per slot, shuffled."""
     rng = random.Random(_seed(assignment, key))
-    chosen = [(slot, rng.choice(slot.templates)) for slot in blueprint(assignment).slots]
-    rng.shuffle(chosen)
     generated = _data()["template"]
-    taken = {case(template).vignette.split(",")[0] for _, template in chosen
-             if template not in generated}  # one name per client in a set
+    taken: set[str] = set()  # one first name per client in a set
+    chosen = []
+    for slot in blueprint(assignment).slots:
+        options = [t for t in slot.templates if t in generated or _first_name(t) not in taken]
+        template = rng.choice(options)
+        if template not in generated:
+            taken.add(_first_name(template))
+        chosen.append((slot, template))
+    rng.shuffle(chosen)
     clients = []
     for number, (slot, template) in enumerate(chosen, 1):
         if template in generated:
@@ -219,6 +224,11 @@ def draw(assignment: str, key: str) -> Variant:
             item = case(template)
         clients.append(VariantCase(number, slot.id, template, item))
     return Variant(assignment, key, tuple(clients))
+
+
+def _first_name(case_id: str) -> str:
+    """The first name an authored case's vignette starts with ("Maria, 45, ...")."""
+    return case(case_id).vignette.split(",")[0]
 
 
 def template_ids() -> tuple[str, ...]:
