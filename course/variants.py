@@ -18,7 +18,8 @@ declared alternatives).
 
 Public API: ``blueprint(assignment)``, ``draw(assignment, key)``, ``trainee_key(salt, id)``,
 ``key_owner(key)``, ``kernel_key()``, ``marking_as(key)``, ``active_key()``,
-``my_variant(assignment)``, ``generated_case(template, rng, case_id)``.
+``my_variant(assignment)``, ``generated_case(template, rng, case_id)``, and
+``practice_client(seed)``: lesson 04's practice clients, from the same generator.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from course.cases import Case, case, case_from_intake
+from course.cases import Case, case, case_from_intake, practice
 from course.knowledge import NO_REFERRAL, KnowledgeError
 
 ASSESSMENT = "05-screening-cases"
@@ -297,3 +298,16 @@ def _names() -> dict[str, Any]:
     with (resources.files("course") / "data" / "cases.toml").open("rb") as handle:
         practice = tomllib.load(handle)["practice"]
     return {key: practice[key] for key in ("women", "men", "share_women")}
+
+
+TEMPLATE_PRACTICE_SHARE = 2 / 3  # practice clients from the templates; the rest random intakes
+
+
+def practice_client(seed: int) -> Case:
+    """A practice client for lessons 04 and 05 (same seed, same client), from the generator
+    the variants use: mostly a generated template (any slot), otherwise a random intake
+    (``course.cases.practice``: combinations of several conditions and numbers)."""
+    rng = random.Random(f"practice:{seed}")
+    if rng.random() < TEMPLATE_PRACTICE_SHARE:
+        return generated_case(rng.choice(template_ids()), rng, f"practice-{seed}")
+    return practice(seed)

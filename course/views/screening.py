@@ -14,7 +14,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from course.cases import Case, ScreeningScore, case, practice, score_screening
+from course.cases import Case, ScreeningScore, case, score_screening
 from course.knowledge import (
     NO_REFERRAL,
     TREATMENTS,
@@ -32,6 +32,7 @@ from course.screening import (
     finding_names,
     screen,
 )
+from course.variants import practice_client
 from course.views.evidence import conflict_card
 from course.views.html import Html
 from course.views.knowledge import contraindication_matrix_html, matrix_cell
@@ -452,7 +453,7 @@ class PracticeWidget:
                                                description="Findings", layout=_wide())
         self.check = widgets.Button(description="Check my answer", button_style="primary")
         self.feedback = widgets.HTML()
-        self.client: Case = practice(first)
+        self.client: Case = practice_client(first)
         self.score: ScreeningScore | None = None
         self.seed.observe(self._on_seed, names="value")
         self.new_client.on_click(self._on_new_client)
@@ -479,7 +480,7 @@ class PracticeWidget:
         self.feedback.value = "Choose the treatment today, the referral and the findings."
 
     def _on_seed(self, change: dict[str, Any]) -> None:
-        self.client = practice(change["new"])
+        self.client = practice_client(change["new"])
         self._show_client()
 
     def _on_new_client(self, button: widgets.Button) -> None:

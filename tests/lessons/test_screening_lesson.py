@@ -10,14 +10,21 @@ import pytest
 
 from course.answers import Choice, Names
 from course.autograde.trusted_scores import score_notebook_item
-from course.cases import cases, practice, score_screening
+from course.cases import cases, score_screening
 from course.exercises import all_items
 from course.exercises import contraindications as lesson
 from course.exercises import screening_cases as assessment
 from course.grading import check
 from course.knowledge import TREATMENTS, load, source_label
 from course.screening import finding_names, screen
-from course.variants import ASSESSMENT, SELF_STUDY_KEY, blueprint, draw, marking_as
+from course.variants import (
+    ASSESSMENT,
+    SELF_STUDY_KEY,
+    blueprint,
+    draw,
+    marking_as,
+    practice_client,
+)
 from course.views.screening import (
     PracticeWidget,
     ScreeningWidget,
@@ -185,7 +192,7 @@ def test_screening_widget_offers_intents_and_says_where_local_conditions_are():
 
 def test_practice_widget_same_seed_same_client_and_checks_answers():
     first, again = PracticeWidget(seed=42), PracticeWidget(seed=42)
-    assert first.client == again.client == practice(42)
+    assert first.client == again.client == practice_client(42)
     assert first.vignette.value == again.vignette.value
     first.check.click()
     assert first.score is None and "treatment today first" in first.feedback.value
@@ -198,9 +205,9 @@ def test_practice_widget_same_seed_same_client_and_checks_answers():
 
 def test_practice_widget_explains_a_wrong_answer_with_sources():
     widget = PracticeWidget(seed=0)
-    seed = next(s for s in range(200) if practice(s).must_not_miss)
+    seed = next(s for s in range(200) if practice_client(s).must_not_miss)
     widget.seed.value = seed
-    assert widget.client == practice(seed)
+    assert widget.client == practice_client(seed)
     widget.treatment.value = "proceed"
     widget.check.click()
     assert widget.score.fraction == 0 and "✘" in widget.feedback.value
@@ -214,7 +221,7 @@ def test_new_client_button_draws_another_client_and_clears_the_answer():
     widget.treatment.value = "refuse"
     widget.referral.value = "gp"
     widget.new_client.click()
-    assert widget.client == practice(widget.seed.value)
+    assert widget.client == practice_client(widget.seed.value)
     assert widget.treatment.value is None and widget.findings.value == ()
     assert widget.referral.value == "none"
 

@@ -218,3 +218,15 @@ def test_every_slot_template_reads_a_modality_the_course_knows():
     for trainee in IDS[:50]:
         for client in _variant(trainee).clients:
             assert client.case.modality in kb.modalities
+
+
+def test_lesson_04_practice_clients_share_the_generator():
+    from course.variants import practice_client
+
+    assert practice_client(7) == practice_client(7)
+    clients = [practice_client(seed) for seed in range(60)]
+    from_templates = [c for c in clients if c.vignette[:1].isupper() and "asks for" not in
+                      c.vignette[:40] and "The form lists" not in c.vignette]
+    assert len(from_templates) >= 25 and len({c.vignette for c in clients}) >= 50
+    for client in clients:
+        assert client.treatment in load().treatments
