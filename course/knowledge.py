@@ -136,6 +136,7 @@ class Modality:
     sessions: tuple[int, int] | None
     sessions_text: str
     interval_days: int | None
+    interval_basis: str
     performer: str
     performer_basis: str
     precautions: tuple[str, ...]
@@ -493,6 +494,7 @@ def _modality(entry: _Entry) -> Modality:
         sessions=(int(sessions[0]), int(sessions[1])) if sessions else None,
         sessions_text=entry.text("sessions_text", ""),
         interval_days=entry.get("interval_days", int, None),
+        interval_basis=entry.text("interval_basis", ""),
         performer=entry.choice("performer", PERFORMERS),
         performer_basis=entry.text("performer_basis"),
         precautions=entry.texts("precautions"),

@@ -11,8 +11,10 @@ here. How the data's fields are read:
   spot), "per area", and "at or below <T> C" (a shorter session limit for a colder chamber).
   When the chamber temperature is not known, the colder-chamber limit applies: the stricter
   rule wins. Other scopes (a physician's "per freeze") are shown, not enforced.
-* ``interval_days`` is the shortest gap between two sessions of a course. Session counts are
-  efficacy protocols from salon pages, not safety limits: they give notes, never violations.
+* ``interval_days`` is the course's planning gap between two sessions (``interval_basis`` says
+  why: the sources' spacing is an efficacy protocol, not a published safety minimum; the
+  course keeps it so the skin recovers first). Session counts are efficacy protocols from
+  salon pages, not safety limits: they give notes, never violations.
 * modalities a physician performs are never planned here: they give a "scope" violation.
 """
 
@@ -393,9 +395,9 @@ def _interval_violation(found: Modality, label: str, gap: int) -> Violation:
     return Violation(
         "interval", label, float(gap), float(found.interval_days or 0), "days",
         _basis_kind_of(sources), sources,
-        f"{label}: only {gap} day(s) after the previous session; "
-        f"{found.name} sessions need at least {found.interval_days} days between them "
-        f"({found.sessions_text}; {shorts}).")
+        f"{label}: only {gap} day(s) after the previous session; the course plans "
+        f"{found.name} sessions at least {found.interval_days} days apart "
+        f"({found.interval_basis or found.sessions_text}; {shorts}).")
 
 
 def _interval_sources(found: Modality) -> tuple[str, ...]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from course.answers import Choice, Item, Wrong
+from course.answers import AcceptedAnswer, Choice, Item, Wrong
 from course.exercises import TREATMENT
 from course.knowledge import (
     EVIDENCE_LEVELS,
@@ -67,7 +67,11 @@ ITEMS = (
         expected=lambda: {"decision":
                           find_rule("summer_sun_planned").treatment_for("ln2_cryomassage")},
         points=1,
-        wrong=(Wrong({"decision": "modify"}), Wrong({"decision": "proceed"})),
+        wrong=(Wrong({"decision": "proceed"}), Wrong({"decision": "refuse"})),
+        accepted=(AcceptedAnswer(
+            {"decision": "modify"}, 0.5,
+            "Starting with strict sun protection follows S1 (sunscreen is enough); the course "
+            "takes S2's stricter rule for facial nitrogen work before the sun: wait."),),
     ),
     Item(
         id="aftercare_claims_slogans",
@@ -90,5 +94,10 @@ ITEMS = (
                       "depression": "weak"}, 2 / 3),
                Wrong({"migraine_study": "supported", "fat_reduction": "marketing",
                       "depression": "supported"})),
+        accepted=(AcceptedAnswer(
+            {"migraine_study": "weak", "fat_reduction": "supported", "depression": "weak"},
+            5 / 6,
+            "'weak' for the 2013 study earns half of that answer: there is a study, but it "
+            "tested a frozen neck wrap, so it does not support localized cryotherapy at all."),),
     ),
 )

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from course.answers import Choice, Item, Names, Number, Wrong, YesNo
-from course.exercises import TREATMENT
+from course.exercises import REFERRAL, TREATMENT
 from course.exercises.modalities import modality_spellings
 from course.knowledge import find_condition, load
+
+# Question 3: the client has already waited this long after her cryomassage.
+WAITED_MINUTES = 15
+
+
+def _more_minutes() -> int:
+    """How much longer the question's client stays (the observation period, minus the wait)."""
+    return max(0, load().modalities["ln2_cryomassage"].observation_minutes - WAITED_MINUTES)
 
 
 def _physician_only() -> tuple[str, ...]:
@@ -39,10 +47,14 @@ ITEMS = (
     ),
     Item(
         id="orientation_decision_herpes",
-        answers={"decision": TREATMENT},
-        expected=lambda: {"decision": find_condition("herpes").treatment_for("ln2_cryomassage")},
+        answers={"treatment": TREATMENT, "referral": REFERRAL},
+        expected=lambda: {
+            "treatment": find_condition("herpes").treatment_for("ln2_cryomassage"),
+            "referral": find_condition("herpes").referral,
+        },
         points=1,
-        wrong=(Wrong({"decision": "proceed"}), Wrong({"decision": "refuse"})),
+        wrong=(Wrong({"treatment": "refuse", "referral": "none"}, 0.5),
+               Wrong({"treatment": "proceed", "referral": "gp"}, 0.0)),
     ),
     Item(
         id="orientation_scope_wart_removal",
@@ -56,11 +68,9 @@ ITEMS = (
     ),
     Item(
         id="orientation_observation_minutes",
-        answers={"observation_minutes": Number("minutes", 0, 240, whole=True)},
-        expected=lambda: {
-            "observation_minutes": load().modalities["ln2_cryomassage"].observation_minutes
-        },
+        answers={"more_minutes": Number("minutes", 0, 240, whole=True)},
+        expected=lambda: {"more_minutes": _more_minutes()},
         points=1,
-        wrong=(Wrong({"observation_minutes": 5}), Wrong({"observation_minutes": 0})),
+        wrong=(Wrong({"more_minutes": 0}), Wrong({"more_minutes": 30})),
     ),
 )

@@ -1,9 +1,11 @@
-"""Lesson 01, physiology: what cold does to skin, read from the cold-response simulator.
+"""Lesson 01, physiology: what cold does to skin, judged with the cold-response simulator.
 
 Every expected answer is computed by running the model (``course.physiology``) or read from
-the knowledge base, never typed in here. The question settings below (which preset, which
-time, which hold times are offered) are repeated in the notebook's question text; the lesson
-tests check that the two agree.
+the knowledge base, never typed in here (one exception: question 2's "stop by the clock" is
+the course's rule that a time limit, not the client's feeling, ends a treatment). The marked
+questions ask for a judgement the simulator supports, not a number read off it. The question
+settings below (which preset, which time, which hold times are offered) are repeated in the
+notebook's question text; the lesson tests check that the two agree.
 """
 
 from __future__ import annotations
@@ -12,7 +14,13 @@ from dataclasses import replace
 from functools import cache
 
 from course.answers import Choice, Item, Number, Wrong, YesNo
-from course.knowledge import EVIDENCE_LEVELS, find_claim
+from course.knowledge import (
+    EVIDENCE_LEVELS,
+    SIDE_EFFECT_KINDS,
+    find_claim,
+    find_modality,
+    find_side_effect,
+)
 from course.physiology import FREEZING_C, PHASE_MEANINGS, Response, preset, simulate
 
 # --- question settings (also written in the notebook's question text) ----------------------
@@ -22,10 +30,9 @@ LONG_COLD_PRESET = "ice_pack"  # long cold: vessels stay narrow
 STILL_PRESET = "ln2_applicator_static"
 MOVING_PRESET = "ln2_applicator_moving"
 PRACTICE_PHASE_MINUTES = 5  # in the rebound preset's run
-PHASE_QUESTION_MINUTES = 12  # in the long-cold preset's run
+LONGER_CHAMBER_S = 600  # question 3: the chamber run made longer (10 minutes)
 HOLD_OPTIONS_S = (1, 2, 3, 5, 10)  # hold times offered for the held-still applicator
-NUMBNESS_TOLERANCE_S = 5
-FLOW_TOLERANCE = 0.1 + 1e-9  # one decimal place, plus a hair for binary rounding
+S1_HOLD_S = 2  # question 5: S1's "briefly holding it on problem areas", taken as 2 seconds
 
 
 # --- the model runs the answers come from -------------------------------------------------
@@ -66,11 +73,29 @@ def applicator_that_freezes() -> str:
     return frozen[0]
 
 
-def _numbness_seconds() -> int:
-    seconds = preset_run(LONG_COLD_PRESET).seconds_to_numbness
-    if seconds is None:
-        raise ValueError(f"The {LONG_COLD_PRESET} run never makes the skin numb.")
-    return round(seconds)
+def flow_after_brief_cold() -> str:
+    """"above resting" or "below resting": blood flow at its peak after the chamber run."""
+    return "above resting" if _peak_flow() > 1 else "below resting"
+
+
+def longer_cold_bigger_rebound() -> bool:
+    """Whether the chamber run made LONGER_CHAMBER_S long gives a bigger rebound."""
+    longer = replace(preset(REBOUND_PRESET).exposure, duration_s=float(LONGER_CHAMBER_S))
+    return (simulate(longer).peak_hyperaemia or 0) > (preset_run(REBOUND_PRESET)
+                                                      .peak_hyperaemia or 0)
+
+
+def feels_cold_until_the_end() -> bool:
+    """Whether the ice-pack client still feels the cold when the pack comes off."""
+    run = preset_run(LONG_COLD_PRESET)
+    return run.seconds_to_numbness is None or (
+        run.seconds_to_numbness >= preset(LONG_COLD_PRESET).exposure.duration_s)
+
+
+def per_spot_seconds() -> float:
+    """The course's per-spot rule for the liquid-nitrogen swab (modalities.toml)."""
+    return next(limit.max_s for limit in find_modality("ln2_cryomassage").limits
+                if limit.scope == "per spot")
 
 
 def _peak_flow() -> float:
@@ -96,6 +121,14 @@ PHASES = Choice(
         "recovery phase": "recovery",
     },
 )
+REACTION = Choice(SIDE_EFFECT_KINDS, aliases={"stop": "stop_and_report", "expected": "normal"})
+FLOW = Choice(("above resting", "below resting"),
+              aliases={"above": "above resting", "higher": "above resting",
+                       "below": "below resting", "lower": "below resting"})
+STOP_BY = Choice(("the clock", "how it feels"),
+                 aliases={"clock": "the clock", "time": "the clock", "time limit": "the clock",
+                          "the time limit": "the clock", "feeling": "how it feels",
+                          "the client": "how it feels"})
 APPLICATORS = Choice(
     ("still", "moving"),
     aliases={"held still": "still", "static": "still", "kept moving": "moving",
@@ -123,27 +156,30 @@ ITEMS = (
     ),
     Item(
         id="physiology_peak_flow_chamber",
-        answers={"peak_flow": Number("times resting flow", 0, 10, tolerance=FLOW_TOLERANCE)},
-        expected=lambda: {"peak_flow": _peak_flow()},
+        answers={"flow_after_cold": FLOW, "pink_skin_after_chamber": REACTION},
+        expected=lambda: {"flow_after_cold": flow_after_brief_cold(),
+                          "pink_skin_after_chamber": find_side_effect("redness").kind},
         points=1,
-        wrong=(Wrong({"peak_flow": 1.0}), Wrong({"peak_flow": 0.4})),
+        wrong=(Wrong({"flow_after_cold": "above resting",
+                      "pink_skin_after_chamber": "stop_and_report"}, 0.5),
+               Wrong({"flow_after_cold": "below resting",
+                      "pink_skin_after_chamber": "stop_and_report"}, 0.0)),
     ),
     Item(
         id="physiology_numbness_seconds_ice_pack",
-        answers={"numb_after_seconds": Number(
-            "seconds", 0, 3600, whole=True, tolerance=NUMBNESS_TOLERANCE_S)},
-        expected=lambda: {"numb_after_seconds": _numbness_seconds()},
+        answers={"still_feels_cold_at_the_end": YesNo(), "stop_by": STOP_BY},
+        expected=lambda: {"still_feels_cold_at_the_end": feels_cold_until_the_end(),
+                          "stop_by": "the clock"},
         points=1,
-        wrong=(Wrong({"numb_after_seconds": 600}), Wrong({"numb_after_seconds": 6})),
+        wrong=(Wrong({"still_feels_cold_at_the_end": True, "stop_by": "how it feels"}, 0.0),
+               Wrong({"still_feels_cold_at_the_end": False, "stop_by": "how it feels"}, 0.5)),
     ),
     Item(
         id="physiology_phase_ice_pack",
-        answers={"phase_at_12_min": PHASES},
-        expected=lambda: {
-            "phase_at_12_min": preset_run(LONG_COLD_PRESET).phase_at(PHASE_QUESTION_MINUTES * 60)
-        },
+        answers={"longer_cold_bigger_rebound": YesNo()},
+        expected=lambda: {"longer_cold_bigger_rebound": longer_cold_bigger_rebound()},
         points=1,
-        wrong=(Wrong({"phase_at_12_min": "rebound"}), Wrong({"phase_at_12_min": "cooling"})),
+        wrong=(Wrong({"longer_cold_bigger_rebound": True}),),
     ),
     Item(
         id="physiology_still_vs_moving",
@@ -160,10 +196,13 @@ ITEMS = (
     ),
     Item(
         id="physiology_longest_hold_above_zero",
-        answers={"longest_hold_seconds": Number("seconds", 0, 60, whole=True)},
-        expected=lambda: {"longest_hold_seconds": longest_hold_above_zero()},
+        answers={"s1_hold_is_safe": YesNo(),
+                 "seconds_per_spot": Number("seconds", 0, 60, tolerance=0.0)},
+        expected=lambda: {"s1_hold_is_safe": not freezes(held_still(S1_HOLD_S)),
+                          "seconds_per_spot": per_spot_seconds()},
         points=2,
-        wrong=(Wrong({"longest_hold_seconds": 5}), Wrong({"longest_hold_seconds": 2})),
+        wrong=(Wrong({"s1_hold_is_safe": True, "seconds_per_spot": 5}, 0.0),
+               Wrong({"s1_hold_is_safe": False, "seconds_per_spot": 3}, 0.5)),
     ),
     Item(
         id="physiology_practice_collagen_claim",

@@ -75,8 +75,10 @@ def referral_badge(referral: str) -> str:
 def _finding_html(finding: Finding) -> str:
     parts = [f"{outcome_badge(finding.treatment)} <b>{escape(finding.name)}</b> "
              f"<code>{escape(finding.code)}</code>"]
-    if not finding.drives:
-        parts.append(" <small>(a precaution: it changes neither part)</small>")
+    drives = " and ".join({"treatment": "the treatment today", "referral": "the referral"}[part]
+                          for part in finding.drives)
+    parts.append(f" <small>(decides {drives})</small>" if drives else
+                 " <small>(a precaution: it changes neither part)</small>")
     parts.append(f"<br>What to do: {escape(finding.action)}")
     if finding.referral != NO_REFERRAL:
         parts.append(f"<br>{referral_badge(finding.referral)} "

@@ -101,14 +101,17 @@ def spacing_table() -> Html:
     """Course length and spacing for the modalities whose sources describe a course."""
     rows = [
         (f"<b>{escape(m.name)}</b>", escape(m.performer),
-         f"<b>{m.interval_days}</b>" if m.interval_days is not None else "not stated",
+         (f"<b>{m.interval_days}</b><br><small>{escape(m.interval_basis)}</small>"
+          if m.interval_days is not None else "not stated"),
          escape(m.sessions_text), _sources(m.sources))
         for m in load().modalities.values() if m.interval_days is not None or m.sessions
     ]
-    return _table("Course spacing. The days between sessions are the minimum gap; the number "
-                  "of sessions is what salons claim is needed for a result, not a safety limit.",
-                  ("modality", "performed by", "at least … days apart", "sessions described",
-                   "sources"), rows)
+    return _table("Course spacing. The days between sessions are the course's planning rule, "
+                  "taken from the sources' protocols (efficacy protocols, not published safety "
+                  "minimums) so the skin recovers first; the number of sessions is what salons "
+                  "claim is needed for a result, not a safety limit.",
+                  ("modality", "performed by", "planned at least … days apart",
+                   "sessions described", "sources"), rows)
 
 
 def observation_note() -> Html:

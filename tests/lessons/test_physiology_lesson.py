@@ -72,30 +72,25 @@ def test_known_wrong_answers_earn_their_declared_fraction(item):
 def test_expected_answers_come_from_the_model():
     ice = views.run(lesson.LONG_COLD_PRESET)
     chamber = views.run(lesson.REBOUND_PRESET)
+    assert ITEMS["physiology_peak_flow_chamber"].expected()["flow_after_cold"] == (
+        "above resting" if chamber.peak_hyperaemia > 1 else "below resting")
+    # the ice pack numbs the skin before it comes off: feeling cannot be the guide
+    assert ice.seconds_to_numbness < 600
     assert ITEMS["physiology_numbness_seconds_ice_pack"].expected() == {
-        "numb_after_seconds": round(ice.seconds_to_numbness)}
-    assert ITEMS["physiology_peak_flow_chamber"].expected() == {
-        "peak_flow": round(chamber.peak_hyperaemia, 1)}
+        "still_feels_cold_at_the_end": False, "stop_by": "the clock"}
     # long cold: no rebound, so the phase after the cold is recovery; brief cold: rebound
     assert ice.peak_hyperaemia < 1.05
     assert lesson.preset_run(lesson.LONG_COLD_PRESET).phase_at(12 * 60) == "recovery"
     assert chamber.phase_at(5 * 60) == "rebound"
+    assert lesson.longer_cold_bigger_rebound() is False
 
 
-def test_numbness_tolerance_accepts_close_readings_only():
-    item = ITEMS["physiology_numbness_seconds_ice_pack"]
-    expected = item.expected()["numb_after_seconds"]
-    assert item.score({"numb_after_seconds": expected + 5}).status == "correct"
-    assert item.score({"numb_after_seconds": expected - 5}).status == "correct"
-    assert item.score({"numb_after_seconds": expected + 6}).status == "incorrect"
-
-
-def test_peak_flow_accepts_one_decimal_either_side():
-    item = ITEMS["physiology_peak_flow_chamber"]
-    expected = item.expected()["peak_flow"]
-    for given in (expected - 0.1, expected, expected + 0.1):
-        assert item.score({"peak_flow": round(given, 1)}).status == "correct", given
-    assert item.score({"peak_flow": round(expected + 0.2, 1)}).status == "incorrect"
+def test_questions_ask_for_a_judgement_not_a_number_read_off_the_simulator():
+    for item_id in ("physiology_peak_flow_chamber", "physiology_numbness_seconds_ice_pack",
+                    "physiology_phase_ice_pack"):
+        assert not any(type(kind).__name__ == "Number" for kind in ITEMS[item_id].answers.values())
+    hold = ITEMS["physiology_longest_hold_above_zero"].expected()
+    assert hold == {"s1_hold_is_safe": False, "seconds_per_spot": lesson.per_spot_seconds()}
 
 
 def test_only_the_still_applicator_freezes_the_skin():
@@ -135,7 +130,7 @@ def test_collagen_practice_reads_the_knowledge_base():
 
 
 def test_misspelt_phase_gets_a_did_you_mean():
-    result = check("physiology_phase_ice_pack", phase_at_12_min="rebond")
+    result = check("physiology_practice_phase_chamber", phase_at_5_min="rebond")
     assert result.status == "malformed" and "did you mean 'rebound'" in result.message
 
 
@@ -143,8 +138,9 @@ def test_aliases_are_accepted():
     item = ITEMS["physiology_still_vs_moving"]
     answers = {"freezes_the_skin": "Held still", "moving_goes_below_zero": "no"}
     assert item.score(answers).status == "correct"
-    phase = ITEMS["physiology_phase_ice_pack"]
-    assert phase.score({"phase_at_12_min": "Recovery phase"}).status == "correct"
+    flow = ITEMS["physiology_peak_flow_chamber"]
+    assert flow.score({"flow_after_cold": "Above", "pink_skin_after_chamber": "expected"}
+                      ).status == "correct"
 
 
 # --------------------------------------------------------------------------- the notebook
@@ -155,8 +151,10 @@ def test_question_text_names_the_settings_the_answers_use(notebook):
     options = ", ".join(str(s) for s in lesson.HOLD_OPTIONS_S[:-1])
     assert f"{options} or {lesson.HOLD_OPTIONS_S[-1]} seconds" in text
     assert PRESETS[lesson.STILL_PRESET].label in text
-    assert f"{lesson.PHASE_QUESTION_MINUTES} minutes" in _question_text(
+    assert f"{lesson.LONGER_CHAMBER_S // 60} minutes" in _question_text(
         notebook, ITEMS["physiology_phase_ice_pack"])
+    assert f"**{lesson.S1_HOLD_S} seconds**" in _question_text(
+        notebook, ITEMS["physiology_longest_hold_above_zero"])
     assert f"{lesson.PRACTICE_PHASE_MINUTES} minutes" in _question_text(
         notebook, ITEMS["physiology_practice_phase_chamber"])
     sources = "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
@@ -196,12 +194,12 @@ def test_notebook_is_short_cells_and_one_setup(notebook):
 # --------------------------------------------------------------------------- the views
 
 
-def test_readout_shows_the_numbers_the_questions_expect():
+def test_readout_shows_what_the_questions_rest_on():
     ice = views.readout(lesson.LONG_COLD_PRESET)
-    seconds = ITEMS["physiology_numbness_seconds_ice_pack"].expected()["numb_after_seconds"]
+    seconds = round(views.run(lesson.LONG_COLD_PRESET).seconds_to_numbness)
     assert f"{seconds} s" in ice and "no rebound" in ice
     chamber = views.readout(lesson.REBOUND_PRESET)
-    peak = ITEMS["physiology_peak_flow_chamber"].expected()["peak_flow"]
+    peak = views.run(lesson.REBOUND_PRESET).peak_hyperaemia
     assert f"{peak:.1f} × resting" in chamber and "rebound from" in chamber
 
 

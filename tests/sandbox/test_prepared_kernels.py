@@ -58,7 +58,8 @@ def graded(tmp_path_factory) -> dict:
     course = Course.copy_of_repo(tmp_path_factory.mktemp("prepared"))
     course.generate(ASSIGNMENT)
     reference = reference_submission(course, ASSIGNMENT, NOTEBOOK)
-    wrong = with_answers(reference, {"orientation_decision_herpes": {"decision": "treat"}})
+    wrong = with_answers(reference, {"orientation_decision_herpes": {"treatment": "treat",
+                                                                     "referral": "none"}})
     for student, nb in zip(STUDENTS, [reference, wrong, reference], strict=True):
         probed = nbformat.from_dict(json.loads(nbformat.writes(nb)))
         probed.cells.insert(0, nbformat.v4.new_code_cell(PROBE))
