@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from nbgrader_harness import REPO
-
 from course.clinical_rules import DOCUMENT, render
 from course.knowledge import load
+from tests.nbgrader_harness import REPO
 
 
 def test_the_committed_reference_is_what_the_data_makes_now() -> None:
