@@ -98,3 +98,35 @@ def test_feedback_explains_each_client_and_the_report_reads_templates(graded):
     assert "Case templates" in report and "Mean score by blueprint slot" in report
     for client in clients:
         assert client.template in report
+
+
+@pytest.fixture(scope="module")
+def demo_class(tmp_path_factory):
+    from course.demo.class_demo import build_demo
+
+    return build_demo(tmp_path_factory.mktemp("demo") / "class", 12, seed=5,
+                      assignments=[ASSESSMENT], workers=2)
+
+
+def test_demo_class_of_twelve_gets_twelve_sets_and_expected_scores(demo_class):
+    import json
+
+    from course.demo.class_demo import EXPECTED_FILE
+
+    root = demo_class.root
+    sets = {draw(ASSESSMENT, key_for(root, t.student_id)).fingerprint
+            for t in demo_class.trainees}
+    assert len(sets) == 12
+    expected = json.loads((root / EXPECTED_FILE).read_text())["points"][ASSESSMENT]
+    course = Course(root)
+    by_profile: dict[str, list[float]] = {}
+    for trainee in demo_class.trainees:
+        earned = course.auto_scores(ASSESSMENT, trainee.student_id, NAME)
+        wanted = expected[trainee.student_id][ASSESSMENT]
+        assert {k: earned[k] for k in wanted} == pytest.approx(wanted), trainee.student_id
+        by_profile.setdefault(trainee.profile, []).append(sum(wanted.values()))
+    means = {profile: sum(v) / len(v) for profile, v in by_profile.items()}
+    assert means["strong"] > means["average"] > means["weak"]
+    assert all(summary.ok for summary in demo_class.summaries)
+    report = demo_class.reports[ASSESSMENT].read_text(encoding="utf-8")
+    assert "Case templates" in report
