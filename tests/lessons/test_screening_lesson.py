@@ -41,7 +41,7 @@ from course.views.screening import (
     rule_card,
 )
 from course.views.style import CATEGORY_COLOURS
-from tests.nbgrader_harness import REPO
+from tests.nbgrader_harness import REPO, variant_key_with
 
 LESSON_NB = REPO / "source" / "04-contraindications" / "04-contraindications.ipynb"
 CASES_NB = REPO / "source" / "05-screening-cases" / "05-screening-cases.ipynb"
@@ -264,18 +264,8 @@ def test_every_assessment_case_is_in_the_blueprint_and_ids_are_stable():
         assert item.points == assessment.CASE_POINTS and not item.accepted
 
 
-def _client_with(template: str) -> tuple[str, int]:
-    """A trainee key whose variant has the authored case ``template``, and its number."""
-    for index in range(500):
-        key = f"trainee{index}:k"
-        for client in draw(ASSESSMENT, key).clients:
-            if client.template == template:
-                return key, client.number
-    raise AssertionError(f"no variant with {template}")
-
-
 def test_case_scores_are_exactly_score_screening():
-    key, number = _client_with("c06")
+    key, number = variant_key_with("c06")
     item = all_items()[f"cases_client{number:02d}"]
     bank_case = next(c for c in cases() if c.id == "c06")
     p = f"case{number:02d}"
@@ -292,7 +282,7 @@ def test_case_scores_are_exactly_score_screening():
 
 
 def test_aliases_and_capitals_are_accepted_and_typos_get_a_suggestion():
-    key, number = _client_with("c02")
+    key, number = variant_key_with("c02")
     item = all_items()[f"cases_client{number:02d}"]
     p = f"case{number:02d}"
     with marking_as(key):
@@ -306,7 +296,7 @@ def test_aliases_and_capitals_are_accepted_and_typos_get_a_suggestion():
         rule_name = item.score({f"{p}_treatment": "refuse", f"{p}_referral": "none",
                                 f"{p}_findings": ["raynauds", "Wet or damp skin"]})
         assert rule_name.fraction == 0.6  # the rule's plain name is understood (wrong here)
-    key, number = _client_with("c06")
+    key, number = variant_key_with("c06")
     p = f"case{number:02d}"
     with marking_as(key):
         words = all_items()[f"cases_client{number:02d}"].score(

@@ -10,7 +10,7 @@ from course.autograde.faults import faults_of
 from course.autograde.trusted_scores import ItemPoints, TrustedScores
 from course.exercises import UnknownItemError, item
 
-PEAK = "physiology_peak_flow_chamber"
+PEAK = "timing_max_minutes_cryomassage"  # one number: scratch arithmetic is possible
 
 
 def test_a_status_is_a_member_of_the_enum_and_a_typo_is_an_authoring_error() -> None:
@@ -44,8 +44,8 @@ def test_a_grade_cell_without_a_question_scores_zero_with_a_fault() -> None:
 
 
 def test_points_come_from_the_item() -> None:
-    expected = item(PEAK).expected()["peak_flow"]
-    answer = nbformat.v4.new_code_cell(f"peak_flow = {expected}")
+    expected = item(PEAK).expected()["max_minutes"]
+    answer = nbformat.v4.new_code_cell(f"max_minutes = {expected}")
     nb = nbformat.v4.new_notebook(cells=[answer, _grade_cell(PEAK, 7)])
     generated, _ = ItemPoints().preprocess(nbformat.from_dict(nb), {})
     assert generated.cells[1].metadata["nbgrader"]["points"] == item(PEAK).points

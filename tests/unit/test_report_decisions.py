@@ -5,19 +5,10 @@ from __future__ import annotations
 import nbformat
 
 from course.classroom.report import ClassData, _decision_parts, decision_parts_table
-from course.variants import ASSESSMENT, draw, marking_as
+from course.variants import marking_as
+from tests.nbgrader_harness import variant_key_with
 
-
-def _key_with(template: str) -> tuple[str, int]:
-    for index in range(500):
-        key = f"trainee{index}:k"
-        for client in draw(ASSESSMENT, key).clients:
-            if client.template == template:
-                return key, client.number
-    raise AssertionError(template)
-
-
-KEY, NUMBER = _key_with("c06")
+KEY, NUMBER = variant_key_with("c06")
 ITEM = f"cases_client{NUMBER:02d}"
 
 
