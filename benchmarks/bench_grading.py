@@ -36,10 +36,12 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook
 
+from course.autograde.variant_keys import key_for
 from course.classroom.course_folder import CourseError, make_api
 from course.classroom.parallel_grading import default_workers
 from course.demo.class_demo import copy_course
 from course.demo.synthetic_trainees import filled_notebook, make_class
+from course.variants import has_variants
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPTS = Path(sys.executable).parent
@@ -66,7 +68,8 @@ def build_class(out: Path, assignment: str, students: int) -> Path:
         folder.mkdir(parents=True)
         for release in sorted((root / "release" / assignment).glob("*.ipynb")):
             nb = nbformat.read(release, as_version=4)
-            nbformat.write(filled_notebook(nb, trainee), folder / release.name)
+            key = key_for(root, trainee.student_id) if has_variants(assignment) else None
+            nbformat.write(filled_notebook(nb, trainee, key), folder / release.name)
         (folder / "timestamp.txt").write_text("2026-11-21 10:00:00.000000 UTC")
     return root
 

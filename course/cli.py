@@ -8,6 +8,8 @@
     cryocourse export                      grades as CSV
     cryocourse report 05-screening-cases   class report (HTML page with figures)
     cryocourse demo --students 12 --out demo-class
+    cryocourse variant ana 05-screening-cases   a trainee's own clients (--answers: the key)
+    cryocourse variant --new-salt --yes         new clients for everyone (a new cohort)
 
 Every command takes ``--course FOLDER`` (default: the course around the current folder).
 Expected problems are printed as plain sentences with what to do next, never a traceback.
@@ -198,10 +200,48 @@ def cmd_demo(root: Path | None, args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_variant(root: Path, args: argparse.Namespace) -> int:
+    from course.autograde.variant_keys import key_for, new_salt, salt_path
+    from course.variants import blueprint, draw, has_variants
+
+    if args.new_salt:
+        if not args.yes:
+            raise CourseError("A new salt gives every trainee new clients, and submissions "
+                              "already made would be marked against clients the trainees "
+                              "never saw. Do it between cohorts, then run: "
+                              "cryocourse variant --new-salt --yes")
+        print(f"New salt written to {new_salt(root)} (owner-only). Every trainee now has new "
+              "clients; restart the trainees' servers so they receive their new keys.")
+        return 0
+    if not args.trainee:
+        raise CourseError("Name a trainee: cryocourse variant TRAINEE 05-screening-cases")
+    assignment = require_assignment(root, args.assignment)
+    if not has_variants(assignment):
+        raise CourseError(f"{assignment} is the same for every trainee (no variants); "
+                          "only assessments with a blueprint in course/data/variants.toml have.")
+    key = key_for(root, args.trainee)
+    variant = draw(assignment, key)
+    title = blueprint(assignment).title
+    print(f"{title}: the clients of {args.trainee} (set {variant.fingerprint}; salt in "
+          f"{salt_path(root)})")
+    if args.key:
+        print(f"Personal key (for ~/.cryocourse/variant-key on a machine without the hub): {key}")
+    for client in variant.clients:
+        case = client.case
+        print(f"\n{client.number:>2}. [{client.slot} / {client.template}] {case.vignette}")
+        print(f"    Treatment asked for: {case.modality}")
+        if args.answers:
+            print(f"    Reference: treatment {case.treatment}, referral {case.referral}, "
+                  f"findings {list(case.findings)}"
+                  + (f", must not miss {list(case.must_not_miss)}" if case.must_not_miss
+                     else ""))
+    return 0
+
+
 COMMANDS: dict[str, Callable[[Path, argparse.Namespace], int]] = {
     "status": cmd_status, "release": cmd_release, "collect": cmd_collect,
     "grade": cmd_grade, "feedback": cmd_feedback, "export": cmd_export,
-    "report": cmd_report, "demo": cmd_demo,
+    "report": cmd_report, "demo": cmd_demo, "variant": cmd_variant,
 }
 
 
@@ -245,6 +285,14 @@ def parser() -> argparse.ArgumentParser:
     report = command("report", help="class report (HTML) for an assignment")
     report.add_argument("assignment")
     report.add_argument("--out", help="folder for the report (default reports/ASSIGNMENT)")
+    variant = command("variant", help="see a trainee's own clients, or change the salt")
+    variant.add_argument("trainee", nargs="?", help="the trainee's id (hub user name)")
+    variant.add_argument("assignment", nargs="?", default="05-screening-cases")
+    variant.add_argument("--answers", action="store_true", help="show the reference answers")
+    variant.add_argument("--key", action="store_true", help="show the trainee's personal key")
+    variant.add_argument("--new-salt", action="store_true",
+                         help="new secret salt: new clients for every trainee (new cohort)")
+    variant.add_argument("--yes", action="store_true", help="confirm --new-salt")
     demo = command("demo", help="build a synthetic class and run the whole workflow")
     demo.add_argument("--students", type=at_least_one, default=12)
     demo.add_argument("--out", required=True, help="new folder for the demo class")

@@ -127,3 +127,15 @@ def with_answers(nb: nbformat.NotebookNode, answers: Mapping[str, Mapping[str, o
     for item_id, values in answers.items():
         cells[f"{item_id}_answer"].source = literal_answers(values)
     return result
+
+
+def variant_key_with(template: str) -> tuple[str, int]:
+    """A variant key whose assessment-05 set holds ``template``, and that client's number."""
+    from course.variants import ASSESSMENT, draw
+
+    for index in range(500):
+        key = f"trainee{index}:k"
+        for client in draw(ASSESSMENT, key).clients:
+            if client.template == template:
+                return key, client.number
+    raise AssertionError(f"no variant holds {template}")

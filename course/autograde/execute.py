@@ -24,9 +24,11 @@ from nbgrader.utils import is_grade
 from traitlets import Bool, Integer, List, Unicode
 
 from course.autograde.faults import error_output, record_fault
+from course.autograde.variant_keys import course_root, key_for
 from course.sandbox.kernels import SandboxedKernelManager
 from course.sandbox.provisioner import SandboxUnavailable
 from course.sandbox.spare import KernelRecipe, kernel_config, kernel_preparer
+from course.variants import KEY_VARIABLE, has_variants
 
 MARKER_PLACEHOLDER = "Marked from the answers as typed, after the notebook has run."
 
@@ -154,6 +156,25 @@ class SandboxedExecute(Execute):
         info = await self._async_open_client()
         if "language_info" in info["content"]:
             self.nb.metadata["language_info"] = info["content"]["language_info"]
+        await self._async_give_variant_key()
+
+    def variant_key(self) -> str | None:
+        """The submitter's variant key, for an assignment with per-trainee variants."""
+        about = (self.resources or {}).get("nbgrader", {})
+        assignment, student = about.get("assignment", ""), about.get("student", "")
+        if not (student and has_variants(assignment)):
+            return None
+        return key_for(course_root(self.config), student)
+
+    async def _async_give_variant_key(self) -> None:
+        """Before any trainee code: give the kernel the submitter's own key (as the hub gives
+        it to the trainee's server), so it shows the clients the trusted marker marks."""
+        key = self.variant_key()
+        if key is None:
+            return
+        code = f"__import__('os').environ[{KEY_VARIABLE!r}] = {key!r}"
+        msg_id = self.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
+        await self.async_wait_for_reply(msg_id)
 
     async def _async_open_client(self) -> dict:
         """A new client in this event loop, once the kernel answers on shell and on IOPub.

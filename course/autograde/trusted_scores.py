@@ -11,6 +11,9 @@ kernel that died cannot change a score.
 Points come from the item alone: ``ItemPoints`` writes them into the grade cells when an
 assignment is generated, and the marker puts them back (with a fault) if a cell disagrees.
 A grade cell whose id names no item scores 0 with a fault, never the kernel's output.
+For an assignment with per-trainee variants (course.variants), every item is marked
+against the submitter's own clients: the key comes from the student id nbgrader grades
+(the submission folder's name) and the course's salt, never from the notebook.
 """
 
 from __future__ import annotations
@@ -22,8 +25,10 @@ from nbgrader.utils import is_grade
 
 from course.answers import Item, Score, Status
 from course.autograde.faults import error_output, record_fault
+from course.autograde.variant_keys import course_root, key_for
 from course.exercises import all_items
 from course.notebook_text import typed_answers
+from course.variants import has_variants, marking_as
 
 
 def score_notebook_item(nb: NotebookNode, item: Item) -> Score:
@@ -40,6 +45,16 @@ def graded_output(score: Score, max_points: float) -> NotebookNode:
     reason = score.message or "This answer is not correct."
     name = "NotAnswered" if score.status == Status.NOT_ATTEMPTED else "Incorrect"
     return new_output("error", ename=name, evalue=reason, traceback=[reason])
+
+
+def graded_outputs(score: Score, max_points: float) -> list[NotebookNode]:
+    """The grade cell's outputs: the mark, then (when it earned points) the marking notes,
+    which the feedback shows (a screening case: what was right and the client's reference).
+    nbgrader reads the mark from the first result; printed text never changes it."""
+    outputs = [graded_output(score, max_points)]
+    if score.fraction > 0 and score.message:
+        outputs.append(new_output("stream", name="stdout", text=score.message + "\n"))
+    return outputs
 
 
 def points_value(points: float) -> float | int:
@@ -72,6 +87,15 @@ class TrustedScores(NbGraderPreprocessor):
     """Overwrite every grade cell's output with the trusted mark of its item."""
 
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
+        about = (resources or {}).get("nbgrader", {})
+        assignment, student = about.get("assignment", ""), about.get("student", "")
+        if has_variants(assignment) and student:
+            # Each client's reference comes from the submitter's own variant.
+            with marking_as(key_for(course_root(self.config), student)):
+                return self._mark(nb, resources)
+        return self._mark(nb, resources)
+
+    def _mark(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         items = all_items()
         graded = [(index, cell) for index, cell in enumerate(nb.cells)
                   if cell.cell_type == "code" and is_grade(cell)]
@@ -94,5 +118,5 @@ class TrustedScores(NbGraderPreprocessor):
                              f"is worth {item.points:g}.", index)
                 cell.metadata["nbgrader"]["points"] = points_value(item.points)
             score = item.score({name: typed[name] for name in item.answers if name in typed})
-            cell.outputs = [graded_output(score, float(item.points))]
+            cell.outputs = graded_outputs(score, float(item.points))
         return nb, resources

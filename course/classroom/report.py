@@ -7,13 +7,18 @@ and discrimination (upper-minus-lower 27 % index, and the point-biserial correla
 the rest of the score); the most-missed names in list answers (findings,
 contraindications) and must-not-miss failures of screening cases; for each screening
 question, how the class answered both parts of the decision (treatment today, referral); and
-the submissions waiting for a manual grade. Figures use matplotlib's object-oriented API
+the submissions waiting for a manual grade. For an assessment with per-trainee variants
+(course.variants) each submission is read against the trainee's own clients, and the report
+adds difficulty and discrimination per case template, the mean score per blueprint slot
+(flagging templates markedly harder than their slot) and most-missed findings across variants.
+Figures use matplotlib's object-oriented API
 (no pyplot) and the Okabe-Ito colours.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import io
 import math
@@ -27,10 +32,13 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from course.answers import Names, normalise
+from course.autograde.variant_keys import key_for
 from course.classroom.course_folder import make_api, require_assignment
 from course.classroom.submissions import find_submissions
 from course.exercises import all_items
+from course.exercises.screening_cases import CASE_POINTS, case_item_id, client_number
 from course.notebook_text import typed_answers
+from course.variants import ASSESSMENT, has_variants, marking_as, my_variant
 from course.views.style import OKABE_ITO
 
 UPPER_LOWER_SHARE = 0.27
@@ -71,14 +79,30 @@ class ClassData:
     names_asked: int = 0
     # screening question -> part ("treatment", "referral") -> Counter of answers given
     decision_parts: dict[str, dict[str, Counter]] = field(default_factory=dict)
+    # per-trainee variants: one row per client marked (student, slot, template, fraction)
+    clients: list[ClientResult] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ClientResult:
+    """How one trainee did on one client of their own variant."""
+
+    student: str
+    slot: str
+    template: str
+    fraction: float
 
 
 def _case_for(item_id: str):
-    """The screening case an item asks about, when ``course.cases`` knows one."""
+    """The screening case an item asks about, when ``course.cases`` knows one (for a client
+    of a per-trainee variant: the client of the variant being read, see ``marking_as``)."""
     try:
         from course.cases import cases
     except ImportError:
         return None
+    number = client_number(item_id)
+    if number is not None:
+        return my_variant(ASSESSMENT).case(number)
     for case in cases():
         if case.id == item_id or item_id.endswith(case.id) or case.id in item_id:
             return case
@@ -188,8 +212,12 @@ def gather(root: Path, assignment: str) -> ClassData:
                     f"{notebook.name}.ipynb")
                 if path.is_file():
                     nb = nbformat.read(path, as_version=4)
-                    _missed_names(nb, [g.name for g in notebook.grades], data)
-                    _decision_parts(nb, [g.name for g in notebook.grades], data)
+                    with _variant_of(root, assignment, submission.student_id):
+                        _missed_names(nb, [g.name for g in notebook.grades], data)
+                        if has_variants(assignment):
+                            _client_results(nb, submission.student_id, data)
+                        else:  # per question; with variants each trainee's case differs
+                            _decision_parts(nb, [g.name for g in notebook.grades], data)
     totals = np.array(data.totals)
     for stats in per_item.values():
         _item_statistics(stats, totals)
@@ -197,6 +225,90 @@ def gather(root: Path, assignment: str) -> ClassData:
     data.not_graded = sorted({s.student for s in find_submissions(root, assignment)}
                              - set(data.students))
     return data
+
+
+def _variant_of(root: Path, assignment: str, student: str):
+    """Read a submission against the trainee's own clients (a no-op without variants)."""
+    if not has_variants(assignment):
+        return contextlib.nullcontext()
+    return marking_as(key_for(root, student))
+
+
+def _client_results(nb: nbformat.NotebookNode, student: str, data: ClassData) -> None:
+    """Mark each client of the trainee's variant from the notebook's text (as the marker)."""
+    items = all_items()
+    for client in my_variant(data.assignment).clients:
+        item = items[case_item_id(client.number)]
+        fraction = item.score(typed_answers(nb, item.answers)).fraction
+        data.clients.append(ClientResult(student, client.slot, client.template, fraction))
+
+
+@dataclass(frozen=True)
+class TemplateStats:
+    """A case template across the class: how often drawn, mean score, full marks, and the
+    point-biserial of its score with the trainees' totals without it."""
+
+    template: str
+    slot: str
+    drawn: int
+    mean: float
+    full_marks: float
+    point_biserial: float
+
+
+HARDER_TEMPLATE = 0.25  # a template this much below its slot's mean is flagged
+
+
+def template_statistics(data: ClassData) -> list[TemplateStats]:
+    """Per case template (not per variant), in slot order."""
+    total_of = dict(zip(data.students, data.totals, strict=True))
+    by_template: dict[str, list[ClientResult]] = {}
+    for result in data.clients:
+        by_template.setdefault(result.template, []).append(result)
+    stats = []
+    for template, results in by_template.items():
+        scores = np.array([r.fraction for r in results])
+        rest = np.array([total_of.get(r.student, 0.0) - r.fraction * CASE_POINTS
+                         for r in results])
+        correlation = (float(np.corrcoef(scores, rest)[0, 1])
+                       if len(results) >= 3 and scores.std() > 0 and rest.std() > 0
+                       else float("nan"))
+        stats.append(TemplateStats(template, results[0].slot, len(results),
+                                   float(scores.mean()), float((scores >= 1 - 1e-9).mean()),
+                                   correlation))
+    return sorted(stats, key=lambda s: (s.slot, s.template))
+
+
+def slot_means(data: ClassData) -> dict[str, float]:
+    """Mean score of each blueprint slot over the class."""
+    sums: dict[str, list[float]] = {}
+    for result in data.clients:
+        sums.setdefault(result.slot, []).append(result.fraction)
+    return {slot: float(np.mean(values)) for slot, values in sums.items()}
+
+
+def harder_templates(data: ClassData) -> list[TemplateStats]:
+    """Templates markedly harder than the other templates of their slot (drawn 3+ times)."""
+    means = slot_means(data)
+    return [s for s in template_statistics(data)
+            if s.drawn >= 3 and means[s.slot] - s.mean >= HARDER_TEMPLATE]
+
+
+def templates_table(data: ClassData) -> str:
+    """The per-template table, then the per-slot means, for a variant assessment."""
+    means = slot_means(data)
+    flagged = {s.template for s in harder_templates(data)}
+    rows = "".join(
+        f"<tr><td>{html.escape(s.slot)}</td><td>{html.escape(s.template)}"
+        f"{' ⚠ harder than its slot' if s.template in flagged else ''}</td><td>{s.drawn}</td>"
+        f"<td>{100 * s.mean:.0f} %</td><td>{100 * s.full_marks:.0f} %</td>"
+        f"<td>{_number(s.point_biserial)}</td></tr>" for s in template_statistics(data))
+    slots = "".join(f"<tr><td>{html.escape(slot)}</td><td>{100 * mean:.0f} %</td></tr>"
+                    for slot, mean in sorted(means.items()))
+    return ("<table><tr><th>slot</th><th>case template</th><th>drawn</th><th>mean score</th>"
+            "<th>full marks</th><th>point-biserial</th></tr>" + rows + "</table>"
+            "<h3>Mean score by blueprint slot</h3><table><tr><th>slot</th><th>mean</th></tr>"
+            + slots + "</table>")
 
 
 def _item_statistics(stats: ItemStats, totals: np.ndarray) -> None:
@@ -393,6 +505,16 @@ def build_report(root: Path, assignment: str, out: Path | None = None) -> Path:
         parts.append(f"<section>{image}<p>{text}</p></section>")
     if data.items:
         parts.append("<h2>Questions</h2>" + _table(data))
+    if data.clients:
+        harder = harder_templates(data)
+        note = ("No template is markedly harder than the others of its slot." if not harder
+                else "Markedly harder than the rest of their slot (check their wording and "
+                "key): " + ", ".join(html.escape(s.template) for s in harder) + ".")
+        parts.append("<h2>Case templates (each trainee has their own clients)</h2><p>Questions "
+                     "above are positions; the same position holds different clients for "
+                     "different trainees, so read difficulty and discrimination here, per case "
+                     f"template. Most-missed findings above are counted across all variants. "
+                     f"{note}</p>" + templates_table(data))
     if data.decision_parts:
         parts.append("<h2>Screening decisions: both parts</h2><p>The treatment today and the "
                      "referral are separate answers; a class that gets one right and the other "

@@ -19,6 +19,7 @@ from typing import TextIO
 
 import nbformat
 
+from course.autograde.variant_keys import key_for
 from course.classroom.course_folder import (
     CONFIG_FILE,
     CourseError,
@@ -31,6 +32,7 @@ from course.classroom.course_folder import (
 )
 from course.classroom.parallel_grading import GradingSummary, grade_assignment
 from course.demo.synthetic_trainees import Trainee, expected_points, filled_notebook, make_class
+from course.variants import has_variants
 
 DEMO_MARKER = ".cryocourse-demo"
 EXPECTED_FILE = "demo-expected.json"
@@ -157,11 +159,12 @@ def build_demo(
             folder = work / assignment
             folder.mkdir(parents=True, exist_ok=True)
             demo.expected[assignment][trainee.student_id] = {}
+            key = key_for(root, trainee.student_id) if has_variants(assignment) else None
             for release in releases:
                 nb = nbformat.read(release, as_version=4)
-                nbformat.write(filled_notebook(nb, trainee), folder / release.name)
+                nbformat.write(filled_notebook(nb, trainee, key), folder / release.name)
                 demo.expected[assignment][trainee.student_id][release.stem] = (
-                    expected_points(nb, trainee))
+                    expected_points(nb, trainee, key))
             submit_through_exchange(api, trainee, assignment, work)
         _check(api.collect(assignment), f"Collecting {assignment}")
         summary = grade_assignment(root, assignment, workers=workers, stream=stream)

@@ -10,6 +10,7 @@ every trainee should score.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import random
 from collections.abc import Mapping
@@ -17,8 +18,10 @@ from dataclasses import dataclass
 
 import nbformat
 
-from course.answers import Item
+from course.answers import Item, Wrong
 from course.exercises import all_items
+from course.exercises.screening_cases import case_prefix, client_number, wrong_examples
+from course.variants import ASSESSMENT, marking_as, my_variant
 
 PROFILES: dict[str, float] = {"strong": 0.9, "average": 0.65, "weak": 0.35}
 PROFILE_CYCLE = ("average", "strong", "weak", "average")
@@ -62,10 +65,25 @@ class Trainee:
             return Answer(dict(item.expected()), 1.0)
         if chance.random() < PROFILES[self.profile]:
             return Answer(dict(item.expected()), 1.0)
-        if item.wrong:
-            mistake = chance.choice(item.wrong)
+        mistakes = known_wrong(item)
+        if mistakes:
+            mistake = chance.choice(mistakes)
             return Answer(dict(mistake.answers), mistake.fraction)
         return Answer(None, 0.0)
+
+
+def known_wrong(item: Item) -> tuple[Wrong, ...]:
+    """The item's typical mistakes; for a client of a per-trainee variant, those of the
+    client of the variant in force (``course.variants.marking_as``)."""
+    number = client_number(item.id)
+    if number is None:
+        return item.wrong
+    return wrong_examples(my_variant(ASSESSMENT).case(number), case_prefix(number))
+
+
+def as_trainee(variant_key: str | None) -> contextlib.AbstractContextManager:
+    """Answer as the trainee whose variant key this is (no-op without one)."""
+    return marking_as(variant_key) if variant_key else contextlib.nullcontext()
 
 
 def make_class(size: int, seed: int = 0) -> list[Trainee]:
@@ -104,8 +122,15 @@ def literal_source(values: Mapping[str, object]) -> str:
     return "\n".join(f"{name} = {value!r}" for name, value in values.items())
 
 
-def filled_notebook(release: nbformat.NotebookNode, trainee: Trainee) -> nbformat.NotebookNode:
-    """The release notebook as ``trainee`` would submit it."""
+def filled_notebook(release: nbformat.NotebookNode, trainee: Trainee,
+                    variant_key: str | None = None) -> nbformat.NotebookNode:
+    """The release notebook as ``trainee`` would submit it (an assessment with variants:
+    answered on the clients of ``variant_key``, the trainee's own)."""
+    with as_trainee(variant_key):
+        return _filled(release, trainee)
+
+
+def _filled(release: nbformat.NotebookNode, trainee: Trainee) -> nbformat.NotebookNode:
     nb = copy.deepcopy(release)
     items = all_items()
     for cell in nb.cells:
@@ -125,7 +150,9 @@ def filled_notebook(release: nbformat.NotebookNode, trainee: Trainee) -> nbforma
     return nb
 
 
-def expected_points(release: nbformat.NotebookNode, trainee: Trainee) -> dict[str, float]:
+def expected_points(release: nbformat.NotebookNode, trainee: Trainee,
+                    variant_key: str | None = None) -> dict[str, float]:
     """Autograded points ``trainee`` should earn per grade cell of the notebook."""
-    return {item.id: round(trainee.answer(item).fraction * item.points, 4)
-            for item in grade_cell_items(release)}
+    with as_trainee(variant_key):
+        return {item.id: round(trainee.answer(item).fraction * item.points, 4)
+                for item in grade_cell_items(release)}

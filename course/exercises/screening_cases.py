@@ -1,11 +1,13 @@
-"""Assessment 05, screening cases: one question per assessment case of the case bank.
+"""Assessment 05, screening cases: one question per client of the trainee's own variant.
 
 Each case is answered with three plain values in one cell: ``caseNN_treatment = "defer"``
 (treatment today), ``caseNN_referral = "gp"`` (or ``"none"``) and
 ``caseNN_findings = ["bp_above_limit"]``, and marked by ``course.cases.score_screening``
 (weights in cases.toml ``[scoring]``; a missed must-not-miss finding makes the case 0).
-A case's declared alternatives become the item's accepted answers, each proven to earn its
-credit. The helpers here (answer kinds, the screening item) are also used by lesson 04.
+A case's declared alternatives earn their credit (for an authored lesson-04 case they are
+also the item's accepted answers). The marking notes end with the client's reference and its
+reasons, so the feedback explains each case. The helpers here (answer kinds, the screening
+item) are also used by lesson 04.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ import functools
 from collections.abc import Callable, Iterable
 
 from course.answers import AcceptedAnswer, Answers, Item, Names, Score, Wrong
-from course.cases import Case, case, case_from_intake, score_screening, scoring_weights
+from course.cases import Case, case_from_intake, score_screening, scoring_weights
 from course.exercises import REFERRAL, TREATMENT
 from course.knowledge import NO_REFERRAL, TREATMENTS, load, spellings
+from course.screening import screen
+from course.variants import ASSESSMENT, SELF_STUDY_KEY, Variant, blueprint, draw, my_variant
 
 __all__ = ["CASE_POINTS", "FINDINGS", "REFERRAL", "TREATMENT", "case_from_intake",
            "screening_item"]
@@ -50,14 +54,28 @@ def screening_scorer(reference: Callable[[], Case], prefix: str
     treatment, referral, findings = answer_names(prefix)
 
     def scorer(given: Answers, expected: Answers) -> Score:
-        result = score_screening(reference(), given[treatment], given[referral],
-                                 given[findings])
+        client = reference()
+        result = score_screening(client, given[treatment], given[referral], given[findings])
+        notes = (result.explanation, reference_explanation(client))
         if result.fraction == 1:
-            return Score(1.0, "correct", (result.explanation,))
+            return Score(1.0, "correct", notes)
         status = "partly correct" if result.fraction > 0 else "incorrect"
-        return Score(result.fraction, status, (result.explanation,))
+        return Score(result.fraction, status, notes)
 
     return scorer
+
+
+def reference_explanation(item: Case) -> str:
+    """The client's reference answer and its reasons, in plain words (for feedback)."""
+    words = load()
+    decision = screen(item.intake, item.modality)
+    referral = ("no referral" if item.referral == NO_REFERRAL
+                else f"refer to: {words.referrals[item.referral].name}")
+    reasons = [f"{f.name}: {(f.action or f.treatment).rstrip('.')}" for f in decision.findings
+               if f.code in item.findings]
+    because = (" Because: " + "; ".join(reasons) + ".") if reasons else (
+        " Nothing on the form changes the treatment.")
+    return f"This client: {item.treatment} today, {referral}.{because}"
 
 
 def reference_answers(item: Case, prefix: str) -> dict[str, object]:
@@ -79,8 +97,12 @@ def accepted_answers(item: Case, prefix: str) -> tuple[AcceptedAnswer, ...]:
 
 
 def screening_item(item_id: str, reference: Callable[[], Case], prefix: str, points: float,
-                   wrong: tuple[Wrong, ...] = (), **extra: object) -> Item:
-    """A question answered by ``<prefix>_treatment``, ``_referral`` and ``_findings``."""
+                   wrong: tuple[Wrong, ...] = (), accepted_from_reference: bool = True,
+                   **extra: object) -> Item:
+    """A question answered by ``<prefix>_treatment``, ``_referral`` and ``_findings``.
+
+    ``accepted_from_reference=False`` for a reference that changes with the variant: its
+    declared alternatives are then scored by ``score_screening`` alone."""
     treatment, referral, findings = answer_names(prefix)
     return Item(
         id=item_id,
@@ -89,40 +111,34 @@ def screening_item(item_id: str, reference: Callable[[], Case], prefix: str, poi
         points=points,
         scorer=screening_scorer(reference, prefix),
         wrong=wrong,
-        accepted=accepted_answers(reference(), prefix),
+        accepted=accepted_answers(reference(), prefix) if accepted_from_reference else (),
         **extra,  # type: ignore[arg-type]
     )
 
 
-# One row per assessment case, in the order of the notebook (the position is the case number
-# the trainee sees: case01, case02, ...). Item id: f"cases_{case_id}_{slug}" (stable).
-# `distractor`: a finding that is NOT in the case, for the "one extra wrong finding" example;
-# `extra_fraction`: what that answer earns (everything else right; findings part
-# (right - wrong) / required: 0.6 with one required finding, 0.8 with two).
-ASSESSMENT: tuple[tuple[str, str, str, float], ...] = (
-    ("c01", "cryomassage", "migraine", 0.6),
-    ("c02", "chamber", "epilepsy", 0.6),
-    ("c04", "cryomassage", "acne", 0.6),
-    ("c06", "chamber", "heart_disease", 0.8),
-    ("c08", "cryomassage", "sunburn", 0.6),
-    ("c10", "cryomassage", "acne", 0.6),
-    ("c11", "cryomassage", "rosacea", 0.8),
-    ("c14", "cryomassage", "changing_pigmented_lesion", 0.8),
-    ("c18", "fat_freezing", "open_wound", 0.8),
-    ("c21", "cold_air", "raynauds", 0.6),
-    ("c28", "chamber", "hypertension", 0.6),
-    ("c33", "cryomassage", "herpes", 0.6),
-    ("c35", "cryomassage", "migraine", 0.8),
-    ("c38", "vapour", "wet_skin", 0.6),
-)
+# Assessment 05 gives every trainee their own clients (course.variants): the item of client
+# ``n`` marks the answer against the n-th client of the active variant (the trainee's own
+# in the kernel, the submitter's in the trusted marker). Item id: f"cases_client{n:02d}".
 WRONG_TREATMENT_FRACTION = 0.6  # treatment part (0.4) lost, the rest right
 WRONG_REFERRAL_FRACTION = 0.8  # referral part (0.2) lost: "none" for a doctor, or the reverse
+# Findings that are not in a client, tried in order, for the "one extra wrong finding" example.
+DISTRACTORS = ("migraine", "epilepsy", "acne", "sunburn", "open_wound")
 
 
-def case_item_id(case_id: str) -> str:
-    """The item id (and grade_id) of an assessment case."""
-    slug = next(row[1] for row in ASSESSMENT if row[0] == case_id)
-    return f"cases_{case_id}_{slug}"
+def client_count() -> int:
+    """How many clients every variant of assessment 05 has."""
+    return len(blueprint(ASSESSMENT).slots)
+
+
+def case_item_id(number: int) -> str:
+    """The item id (and grade_id) of client ``number`` of assessment 05."""
+    return f"cases_client{number:02d}"
+
+
+def client_number(item_id: str) -> int | None:
+    """The client number of an assessment-05 item id ("cases_client03" -> 3), else None."""
+    digits = item_id.removeprefix("cases_client")
+    return int(digits) if digits != item_id and digits.isdigit() else None
 
 
 def case_prefix(number: int) -> str:
@@ -140,9 +156,13 @@ def _other(options: Iterable[str], taken: set[str], first_choice: str) -> str:
         option for option in options if option not in taken)
 
 
-def wrong_examples(reference: Case, prefix: str, distractor: str, extra_fraction: float
-                   ) -> tuple[Wrong, ...]:
-    """Typical mistakes with the fraction each earns (a must-not-miss miss comes first)."""
+def wrong_examples(reference: Case, prefix: str, distractor: str | None = None,
+                   extra_fraction: float | None = None) -> tuple[Wrong, ...]:
+    """Typical mistakes with the fraction each earns (a must-not-miss miss comes first).
+
+    Without a ``distractor`` the first of DISTRACTORS that is not in the case is used, and
+    ``extra_fraction`` is worked out from the scoring weights.
+    """
     treatment, referral, findings = answer_names(prefix)
     right = reference_answers(reference, prefix)
     other_treatment = _other(TREATMENTS, _declared(reference, "treatment"),
@@ -152,6 +172,14 @@ def wrong_examples(reference: Case, prefix: str, distractor: str, extra_fraction
     referrals = _declared(reference, "referral")
     wrong_referral = (Wrong({**right, referral: other_referral}, WRONG_REFERRAL_FRACTION)
                       if other_referral not in referrals else None)
+    if distractor is None:
+        present = {*reference.findings, *reference.optional_findings}
+        distractor = next(code for code in DISTRACTORS if code not in present)
+    if extra_fraction is None:
+        required = len(reference.findings)
+        weights = scoring_weights()
+        share = max(0.0, (required - 1) / required) if required else 0.0
+        extra_fraction = round(1 - weights["findings"] * (1 - share), 6)
     extra = Wrong({**right, findings: [*reference.findings, distractor]}, extra_fraction)
     if reference.must_not_miss:
         kept = [code for code in reference.findings if code not in reference.must_not_miss]
@@ -162,19 +190,39 @@ def wrong_examples(reference: Case, prefix: str, distractor: str, extra_fraction
     return tuple(wrong for wrong in chosen if wrong is not None)
 
 
-def _case_item(number: int, case_id: str, distractor: str, extra_fraction: float) -> Item:
+def _client_item(number: int) -> Item:
+    # The known-wrong examples are those of the self-study set (what a kernel without a key
+    # marks); variant_examples gives them for any variant. No accepted answers on the item:
+    # another variant's alternative must never earn credit; score_screening applies the
+    # alternatives of the trainee's own client.
     prefix = case_prefix(number)
-    return screening_item(
-        case_item_id(case_id), lambda: case(case_id), prefix, CASE_POINTS,
-        wrong=wrong_examples(case(case_id), prefix, distractor, extra_fraction),
-    )
+    return screening_item(case_item_id(number), lambda: my_variant(ASSESSMENT).case(number),
+                          prefix, CASE_POINTS, accepted_from_reference=False,
+                          wrong=wrong_examples(draw(ASSESSMENT, SELF_STUDY_KEY).case(number),
+                                               prefix))
 
 
 @functools.cache
 def assessment_items() -> tuple[Item, ...]:
     """The items of assessment 05, in notebook order (built on first use, not at import)."""
-    return tuple(_case_item(number, case_id, distractor, fraction)
-                 for number, (case_id, _, distractor, fraction) in enumerate(ASSESSMENT, 1))
+    return tuple(_client_item(number) for number in range(1, client_count() + 1))
+
+
+def variant_examples(variant: Variant) -> dict[str, tuple[tuple[Wrong, ...],
+                                                          tuple[AcceptedAnswer, ...]]]:
+    """Per item of a variant: its known-wrong answers and its declared alternatives."""
+    examples = {}
+    for client in variant.clients:
+        prefix = case_prefix(client.number)
+        examples[case_item_id(client.number)] = (wrong_examples(client.case, prefix),
+                                                 accepted_answers(client.case, prefix))
+    return examples
+
+
+def variant_reference(variant: Variant) -> dict[str, dict[str, object]]:
+    """Per item of a variant: the reference answer as the three answer variables."""
+    return {case_item_id(c.number): reference_answers(c.case, case_prefix(c.number))
+            for c in variant.clients}
 
 
 def __getattr__(name: str) -> object:
@@ -182,4 +230,3 @@ def __getattr__(name: str) -> object:
     if name == "ITEMS":
         return assessment_items()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-

@@ -14,7 +14,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from course.cases import Case, ScreeningScore, case, practice, score_screening
+from course.cases import Case, ScreeningScore, case, score_screening
 from course.knowledge import (
     NO_REFERRAL,
     TREATMENTS,
@@ -32,6 +32,7 @@ from course.screening import (
     finding_names,
     screen,
 )
+from course.variants import practice_client
 from course.views.evidence import conflict_card
 from course.views.html import Html
 from course.views.knowledge import contraindication_matrix_html, matrix_cell
@@ -276,9 +277,12 @@ def intake_card(intake: Mapping[str, Any], modality: str) -> Html:
 
 def case_card(case_id: str, number: int | None = None) -> Html:
     """A case's vignette and the treatment asked for (never its answer)."""
-    chosen = case(case_id)
+    return vignette_card(case(case_id), f"Client {number}" if number is not None else "Client")
+
+
+def vignette_card(chosen: Case, title: str) -> Html:
+    """A client's vignette under ``title`` and the treatment asked for (never its answer)."""
     modality = load().modalities[chosen.modality]
-    title = f"Client {number}" if number is not None else "Client"
     return Html(f'<div class="cryo-case" style="border-left:4px solid '
                 f'{CATEGORY_COLOURS["refer"]};padding-left:8px">'
                 f"<p><b>{title}.</b> {escape(chosen.vignette)}</p>"
@@ -451,7 +455,7 @@ class PracticeWidget:
                                                description="Findings", layout=_wide())
         self.check = widgets.Button(description="Check my answer", button_style="primary")
         self.feedback = widgets.HTML()
-        self.client: Case = practice(first)
+        self.client: Case = practice_client(first)
         self.score: ScreeningScore | None = None
         self.seed.observe(self._on_seed, names="value")
         self.new_client.on_click(self._on_new_client)
@@ -478,7 +482,7 @@ class PracticeWidget:
         self.feedback.value = "Choose the treatment today, the referral and the findings."
 
     def _on_seed(self, change: dict[str, Any]) -> None:
-        self.client = practice(change["new"])
+        self.client = practice_client(change["new"])
         self._show_client()
 
     def _on_new_client(self, button: widgets.Button) -> None:

@@ -14,6 +14,9 @@ import json
 import nbformat
 import pytest
 
+from course.autograde.variant_keys import key_for
+from course.exercises.screening_cases import variant_examples, variant_reference
+from course.variants import draw, has_variants
 from tests.nbgrader_harness import (
     ASSIGNMENTS,
     REPO,
@@ -42,6 +45,31 @@ def _wrong_answers(items, which: int, kind: str = "wrong") -> tuple[dict, dict]:
     return answers, fractions
 
 
+def _submit_variant_students(course, assignment, name, items) -> dict:
+    """Per-trainee variants: each student answers their own clients (the reference, each
+    client's first or second known-wrong answer, its alternatives), and one copies."""
+    release = course.release_notebook(assignment, name)
+    expected = {}
+    course.submit("blank", assignment, name, release)
+    expected[("blank", name)] = {i.id: 0.0 for i in items}
+    kinds = [("reference", None, 0), ("wrong1", "wrong", 0), ("wrong2", "wrong", 1),
+             ("alternative1", "accepted", 0)]
+    for student, kind, which in kinds:
+        variant = draw(assignment, key_for(course.root, student))
+        answers = variant_reference(variant)
+        points = {i.id: float(i.points) for i in items}
+        for item in items:
+            wrong, accepted = variant_examples(variant)[item.id]
+            examples = {"wrong": wrong, "accepted": accepted}.get(kind, ())
+            if len(examples) > which:
+                answers[item.id] = dict(examples[which].answers)
+                points[item.id] = round(examples[which].fraction * item.points, 4)
+        written = reference_submission(course, assignment, name)  # written answers filled in
+        course.submit(student, assignment, name, with_answers(written, answers))
+        expected[(student, name)] = points
+    return expected
+
+
 @pytest.fixture(scope="module", params=ASSIGNMENTS)
 def graded(request, tmp_path_factory):
     """One assignment generated, submitted by reference/blank/wrong students, autograded."""
@@ -52,6 +80,9 @@ def graded(request, tmp_path_factory):
     for name in notebook_names(assignment):
         release = course.release_notebook(assignment, name)
         items = items_in(release)
+        if has_variants(assignment):
+            expected.update(_submit_variant_students(course, assignment, name, items))
+            continue
         reference = reference_submission(course, assignment, name)
         course.submit("reference", assignment, name, reference)
         course.submit("blank", assignment, name, release)

@@ -22,7 +22,11 @@ import nbformat
 import pytest
 
 from course.answers import Item, Names
+from course.autograde.variant_keys import key_for
+from course.demo.synthetic_trainees import known_wrong
+from course.exercises.screening_cases import variant_reference
 from course.sandbox.provisioner import sandbox_status
+from course.variants import draw, has_variants, marking_as
 from tests.nbgrader_harness import Course, items_in, literal_answers, reference_submission
 
 pytestmark = [
@@ -98,7 +102,7 @@ def _names(item: Item) -> tuple[str, ...]:
 
 def _wrong_plain(item: Item) -> dict[str, object]:
     """A plain, well-formed answer that earns nothing (checked with the item's own scorer)."""
-    zero = [dict(w.answers) for w in item.wrong if w.fraction == 0]
+    zero = [dict(w.answers) for w in known_wrong(item) if w.fraction == 0]
     if zero:
         return zero[0]
     # a screening item: a wrong treatment, a wrong referral and a wrong finding
@@ -113,7 +117,21 @@ def _wrong_plain(item: Item) -> dict[str, object]:
 
 def attack_notebook(course: Course, assignment: str, name: str, attack: str
                     ) -> nbformat.NotebookNode:
-    """The release notebook: first item answered honestly, the rest attacked."""
+    """The release notebook: first item answered honestly, the rest attacked (an assessment
+    with per-trainee variants: on the attacker's own clients)."""
+    if not has_variants(assignment):
+        return _attack_notebook(course, assignment, name, attack)
+    key = key_for(course.root, attack)
+    with marking_as(key):
+        nb = _attack_notebook(course, assignment, name, attack)
+    first = items_in(nb)[0]
+    honest = variant_reference(draw(assignment, key))[first.id]
+    _answer_cell(nb, first).source = literal_answers(honest)
+    return nb
+
+
+def _attack_notebook(course: Course, assignment: str, name: str, attack: str
+                     ) -> nbformat.NotebookNode:
     release = course.release_notebook(assignment, name)
     reference = reference_submission(course, assignment, name)
     nb = copy.deepcopy(release)

@@ -10,13 +10,21 @@ import pytest
 
 from course.answers import Choice, Names
 from course.autograde.trusted_scores import score_notebook_item
-from course.cases import cases, practice, score_screening
+from course.cases import cases, score_screening
 from course.exercises import all_items
 from course.exercises import contraindications as lesson
 from course.exercises import screening_cases as assessment
 from course.grading import check
 from course.knowledge import TREATMENTS, load, source_label
 from course.screening import finding_names, screen
+from course.variants import (
+    ASSESSMENT,
+    SELF_STUDY_KEY,
+    blueprint,
+    draw,
+    marking_as,
+    practice_client,
+)
 from course.views.screening import (
     PracticeWidget,
     ScreeningWidget,
@@ -33,21 +41,13 @@ from course.views.screening import (
     rule_card,
 )
 from course.views.style import CATEGORY_COLOURS
-from tests.nbgrader_harness import REPO
+from tests.nbgrader_harness import REPO, variant_key_with
 
 LESSON_NB = REPO / "source" / "04-contraindications" / "04-contraindications.ipynb"
 CASES_NB = REPO / "source" / "05-screening-cases" / "05-screening-cases.ipynb"
 
 # Item ids are grade ids in the gradebook: they must never change silently.
-STABLE_CASE_IDS = (
-    "cases_c01_cryomassage", "cases_c02_chamber", "cases_c04_cryomassage",
-    "cases_c06_chamber", "cases_c08_cryomassage",
-    "cases_c10_cryomassage", "cases_c11_cryomassage",
-    "cases_c14_cryomassage", "cases_c18_fat_freezing",
-    "cases_c21_cold_air", "cases_c28_chamber",
-    "cases_c33_cryomassage", "cases_c35_cryomassage",
-    "cases_c38_vapour",
-)
+STABLE_CASE_IDS = tuple(f"cases_client{number:02d}" for number in range(1, 15))
 
 
 def lesson_items():
@@ -192,7 +192,7 @@ def test_screening_widget_offers_intents_and_says_where_local_conditions_are():
 
 def test_practice_widget_same_seed_same_client_and_checks_answers():
     first, again = PracticeWidget(seed=42), PracticeWidget(seed=42)
-    assert first.client == again.client == practice(42)
+    assert first.client == again.client == practice_client(42)
     assert first.vignette.value == again.vignette.value
     first.check.click()
     assert first.score is None and "treatment today first" in first.feedback.value
@@ -205,9 +205,9 @@ def test_practice_widget_same_seed_same_client_and_checks_answers():
 
 def test_practice_widget_explains_a_wrong_answer_with_sources():
     widget = PracticeWidget(seed=0)
-    seed = next(s for s in range(200) if practice(s).must_not_miss)
+    seed = next(s for s in range(200) if practice_client(s).must_not_miss)
     widget.seed.value = seed
-    assert widget.client == practice(seed)
+    assert widget.client == practice_client(seed)
     widget.treatment.value = "proceed"
     widget.check.click()
     assert widget.score.fraction == 0 and "✘" in widget.feedback.value
@@ -221,7 +221,7 @@ def test_new_client_button_draws_another_client_and_clears_the_answer():
     widget.treatment.value = "refuse"
     widget.referral.value = "gp"
     widget.new_client.click()
-    assert widget.client == practice(widget.seed.value)
+    assert widget.client == practice_client(widget.seed.value)
     assert widget.treatment.value is None and widget.findings.value == ()
     assert widget.referral.value == "none"
 
@@ -249,10 +249,10 @@ def test_lesson_has_enough_graded_and_practice_questions():
     assert all(item.hints and item.explanation and item.points == 0 for item in practice_items)
 
 
-def test_every_assessment_case_is_asked_once_with_stable_ids():
-    bank = [item.id for item in cases() if item.assessment]
-    asked = [row[0] for row in assessment.ASSESSMENT]
-    assert sorted(asked) == sorted(bank) and len(asked) >= 12
+def test_every_assessment_case_is_in_the_blueprint_and_ids_are_stable():
+    bank = {item.id for item in cases() if item.assessment}
+    pooled = {t for slot in blueprint().slots for t in slot.templates}
+    assert bank <= pooled and len(blueprint().slots) >= 12
     assert tuple(item.id for item in case_items()) == STABLE_CASE_IDS
     for number, item in enumerate(case_items(), start=1):
         prefix = f"case{number:02d}"
@@ -261,48 +261,58 @@ def test_every_assessment_case_is_asked_once_with_stable_ids():
         assert isinstance(item.answers[f"{prefix}_treatment"], Choice)
         assert isinstance(item.answers[f"{prefix}_referral"], Choice)
         assert isinstance(item.answers[f"case{number:02d}_findings"], Names)
-        assert item.points == assessment.CASE_POINTS
+        assert item.points == assessment.CASE_POINTS and not item.accepted
 
 
 def test_case_scores_are_exactly_score_screening():
-    item = all_items()["cases_c06_chamber"]
+    key, number = variant_key_with("c06")
+    item = all_items()[f"cases_client{number:02d}"]
     bank_case = next(c for c in cases() if c.id == "c06")
-    for treatment in TREATMENTS:
-        for referral in ("none", "gp", "dermatologist"):
-            for findings in ([], ["hypertension"], ["bp_above_limit"], ["bp_above_limit", "acne"],
-                             ["hypertension", "bp_above_limit", "migraine"]):
-                answers = {"case04_treatment": treatment, "case04_referral": referral,
-                           "case04_findings": findings}
-                expected = score_screening(bank_case, treatment, referral, findings).fraction
-                assert item.score(answers).fraction == pytest.approx(expected)
+    p = f"case{number:02d}"
+    with marking_as(key):
+        for treatment in TREATMENTS:
+            for referral in ("none", "gp", "dermatologist"):
+                for findings in ([], ["hypertension"], ["bp_above_limit"],
+                                 ["bp_above_limit", "acne"],
+                                 ["hypertension", "bp_above_limit", "migraine"]):
+                    answers = {f"{p}_treatment": treatment, f"{p}_referral": referral,
+                               f"{p}_findings": findings}
+                    expected = score_screening(bank_case, treatment, referral, findings).fraction
+                    assert item.score(answers).fraction == pytest.approx(expected)
 
 
 def test_aliases_and_capitals_are_accepted_and_typos_get_a_suggestion():
-    item = all_items()["cases_c02_chamber"]
-    for spelling in ("raynauds", "RAYNAUD'S", "Raynaud's phenomenon", "raynaud syndrome"):
-        answers = {"case02_treatment": "Refuse", "case02_referral": "No referral",
-                   "case02_findings": [spelling]}
-        assert item.score(answers).fraction == 1, spelling
-    typo = item.score({"case02_treatment": "refuse", "case02_referral": "none",
-                       "case02_findings": ["raynods"]})
-    assert typo.status == "malformed" and "did you mean" in typo.message
-    rule_name = item.score({"case02_treatment": "refuse", "case02_referral": "none",
-                            "case02_findings": ["raynauds", "Wet or damp skin"]})
-    assert rule_name.fraction == 0.6  # the rule's plain name is understood (and is wrong here)
-    words = all_items()["cases_c06_chamber"].score(
-        {"case04_treatment": "not today", "case04_referral": "family doctor",
-         "case04_findings": ["hypertension", "bp_above_limit"]})
+    key, number = variant_key_with("c02")
+    item = all_items()[f"cases_client{number:02d}"]
+    p = f"case{number:02d}"
+    with marking_as(key):
+        for spelling in ("raynauds", "RAYNAUD'S", "Raynaud's phenomenon", "raynaud syndrome"):
+            answers = {f"{p}_treatment": "Refuse", f"{p}_referral": "No referral",
+                       f"{p}_findings": [spelling]}
+            assert item.score(answers).fraction == 1, spelling
+        typo = item.score({f"{p}_treatment": "refuse", f"{p}_referral": "none",
+                           f"{p}_findings": ["raynods"]})
+        assert typo.status == "malformed" and "did you mean" in typo.message
+        rule_name = item.score({f"{p}_treatment": "refuse", f"{p}_referral": "none",
+                                f"{p}_findings": ["raynauds", "Wet or damp skin"]})
+        assert rule_name.fraction == 0.6  # the rule's plain name is understood (wrong here)
+    key, number = variant_key_with("c06")
+    p = f"case{number:02d}"
+    with marking_as(key):
+        words = all_items()[f"cases_client{number:02d}"].score(
+            {f"{p}_treatment": "not today", f"{p}_referral": "family doctor",
+             f"{p}_findings": ["hypertension", "bp_above_limit"]})
     assert words.fraction == 1
 
 
 def test_check_reveals_only_the_form_of_a_graded_case():
-    wrong = check("cases_c02_chamber", case02_treatment="proceed", case02_referral="gp",
+    wrong = check("cases_client02", case02_treatment="proceed", case02_referral="gp",
                   case02_findings=[])
-    right = check("cases_c02_chamber", case02_treatment="refuse", case02_referral="none",
-                  case02_findings=["raynauds"])
+    right = check("cases_client02", **assessment.variant_reference(
+        draw(ASSESSMENT, SELF_STUDY_KEY))["cases_client02"])
     assert wrong.status == right.status == "well formed"
     assert repr(wrong) == repr(right)
-    malformed = check("cases_c02_chamber", case02_treatment="refuse", case02_referral="none",
+    malformed = check("cases_client02", case02_treatment="refuse", case02_referral="none",
                       case02_findings="raynauds")
     assert malformed.status == "malformed" and "square brackets" in malformed.message
 
@@ -344,7 +354,7 @@ def test_assessment_notebook_has_one_answer_cell_and_a_grade_cell_per_case():
         grade_cell = cells[ids.index(item.id)]
         assert _meta(grade_cell)["points"] == item.points and grade_cell.source.startswith("#")
         card = cells[ids.index(item.id) - 3]
-        assert card.source.startswith("case_card(") and _meta(card)["locked"]
+        assert card.source.startswith("client_card(") and _meta(card)["locked"]
         heading = cells[ids.index(item.id) - 4]
         assert heading.source == f"### Case {number} ({item.points:g} points)"
     manual = [cell for cell in cells if cell.cell_type == "markdown" and _meta(cell).get("grade")]

@@ -65,7 +65,7 @@ def test_a_scratch_line_changes_neither_the_check_nor_the_mark(shell) -> None:
 
 
 def test_kernel_and_marker_read_a_retyped_answer_alike(shell) -> None:
-    cells = ["peak_flow = 0.4", "peak_flow = 'high'", "peak_flow = 1.0"]
+    cells = ["max_minutes = 5", "max_minutes = 'high'", "max_minutes = 1.0"]
     for source in cells:
         shell.run_cell(source, store_history=True)
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in cells])

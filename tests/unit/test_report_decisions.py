@@ -5,13 +5,19 @@ from __future__ import annotations
 import nbformat
 
 from course.classroom.report import ClassData, _decision_parts, decision_parts_table
+from course.variants import marking_as
+from tests.nbgrader_harness import variant_key_with
+
+KEY, NUMBER = variant_key_with("c06")
+ITEM = f"cases_client{NUMBER:02d}"
 
 
 def _submission(treatment: str, referral: str) -> nbformat.NotebookNode:
+    p = f"case{NUMBER:02d}"
     cell = nbformat.v4.new_code_cell(
-        f'case04_treatment = "{treatment}"\ncase04_referral = "{referral}"\n'
-        'case04_findings = ["hypertension", "bp_above_limit"]')
-    cell.metadata["nbgrader"] = {"grade_id": "cases_c06_chamber_answer", "solution": True,
+        f'{p}_treatment = "{treatment}"\n{p}_referral = "{referral}"\n'
+        f'{p}_findings = ["hypertension", "bp_above_limit"]')
+    cell.metadata["nbgrader"] = {"grade_id": f"{ITEM}_answer", "solution": True,
                                  "grade": False, "locked": False}
     return nbformat.v4.new_notebook(cells=[cell])
 
@@ -20,15 +26,18 @@ def test_report_counts_treatment_and_referral_separately() -> None:
     data = ClassData("05-screening-cases")
     answers = [("defer", "gp"), ("clearance", "family doctor"), ("refuse", "none"),
                ("refuse", "gp"), ("not today", "none")]
-    for treatment, referral in answers:
-        _decision_parts(_submission(treatment, referral), ["cases_c06_chamber"], data)
-    tally = data.decision_parts["cases_c06_chamber"]
+    with marking_as(KEY):
+        for treatment, referral in answers:
+            _decision_parts(_submission(treatment, referral), [ITEM], data)
+    tally = data.decision_parts[ITEM]
     assert tally["treatment"] == {"defer": 2, "clearance": 1, "refuse": 2}
     assert tally["referral"] == {"gp": 3, "none": 2}
-    table = decision_parts_table(data)
+    with marking_as(KEY):
+        table = decision_parts_table(data)
     assert "treatment today: right" in table and "referral: right" in table
-    # defer is the reference, clearance a declared alternative (partial credit)
-    assert "3 of 5: clearance or defer" in table and "refuse (2)" in table
+    # defer is the reference (a variant item declares no item-level alternatives: the
+    # client's own alternatives are applied by score_screening when marking)
+    assert "2 of 5: defer" in table and "refuse (2)" in table
     assert "3 of 5: gp" in table and "none (2)" in table
 
 
