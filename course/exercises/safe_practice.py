@@ -8,6 +8,7 @@ out by the oxygen model from it.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from course.answers import (
     Answers,
@@ -27,6 +28,18 @@ from course.oxygen import Release, Room, simulate_room
 from course.records import SessionRecord, missing_fields
 from course.safe_practice import find_emergency, rules_about, safe_practice, step_spellings
 from course.timing import LogEvent
+
+
+@dataclass(frozen=True)
+class Listed(Names):
+    """A list of names (Names), described with an example that fits the question."""
+
+    example: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        shown = ", ".join(f'"{word}"' for word in self.example)
+        return f"a list of {self.label} words in quotes, like [{shown}]"
+
 
 # --- the spill (question 4) ------------------------------------------------------------------
 
@@ -220,7 +233,7 @@ ITEMS = (
     ),
     Item(
         id="safety_spot_faults",
-        answers={"faults": Names(rule_spellings, "rule")},
+        answers={"faults": Listed(rule_spellings, "rule", example=("never_seal",))},
         expected=lambda: {"faults": list(STORY_FAULTS)},
         points=2,
         scorer=partial_names("faults"),
@@ -234,7 +247,8 @@ ITEMS = (
     ),
     Item(
         id="safety_intake_checklist",
-        answers={"still_to_do": Names(rule_spellings, "checklist item")},
+        answers={"still_to_do": Listed(rule_spellings, "checklist item",
+                                      example=("jewellery_off",))},
         expected=lambda: {"still_to_do": intake_still_to_do()},
         points=2,
         scorer=ignoring("still_to_do", INTAKE_EITHER, partial_names("still_to_do")),
@@ -249,7 +263,7 @@ ITEMS = (
     ),
     Item(
         id="safety_record_missing_fields",
-        answers={"missing": Names(record_spellings, "record field")},
+        answers={"missing": Listed(record_spellings, "record field", example=("client",))},
         expected=lambda: {"missing": [f.code for f in missing_fields(INCOMPLETE_RECORD)]},
         points=1,
         scorer=partial_names("missing"),

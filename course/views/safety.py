@@ -230,10 +230,10 @@ class OxygenRoomWidget:
         self.scenario = widgets.ToggleButtons(
             options=[("Spill from a flask", SPILL), ("A cabin's working day", CABIN)],
             value=scenario, description="What happens", style=style)
-        self.room = widgets.IntSlider(value=30, min=5, max=300, step=5, style=style,
+        self.room = widgets.IntSlider(value=50, min=5, max=300, step=5, style=style,
                                       description="Room volume (m³)", layout=wide,
                                       continuous_update=False)
-        self.litres = widgets.FloatSlider(value=10.0, min=0.0, max=50.0, step=0.5, style=style,
+        self.litres = widgets.FloatSlider(value=5.0, min=0.0, max=50.0, step=0.5, style=style,
                                           description="Litres of liquid nitrogen", layout=wide,
                                           continuous_update=False)
         self.air_changes = widgets.FloatSlider(value=0.0, min=0.0, max=12.0, step=0.5,
