@@ -209,9 +209,9 @@ ITEMS = (
     ),
     Item(
         id="safety_spill_closed_room",
-        # 0.6 either side: the hand calculations by displacement (16.1 %) and by dilution
+        # 0.65 either side: the hand calculations by displacement (16.0-16.1 %) and by dilution
         # (17.0 %) are fair answers too
-        answers={"lowest_percent": Number("percent", 0, 100, tolerance=0.6),
+        answers={"lowest_percent": Number("percent", 0, 100, tolerance=0.65),
                  "safe_to_stay": YesNo()},
         expected=lambda: {"lowest_percent": spill_lowest_percent(), "safe_to_stay": False},
         points=2,
