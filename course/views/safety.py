@@ -165,7 +165,7 @@ def plot_oxygen(ax: Axes, curve: OxygenCurve) -> dict[str, list]:
     ax.set(xlim=(0, float(curve.minutes[-1])), ylim=(low, oxygen.fresh_percent + 0.8),
            xlabel="time (min)", ylabel="oxygen in the room (%)",
            title=f"Room {curve.room.volume_m3:g} m³, {curve.room.air_changes_per_hour:g} air "
-                 f"changes per hour, {curve.gas_m3 * 1000:.0f} L of nitrogen gas")
+                 f"changes per hour, {curve.gas_m3:.1f} m³ of nitrogen gas")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
     return drawn
 
@@ -229,7 +229,8 @@ class OxygenRoomWidget:
         wide = widgets.Layout(width="520px")
         self.scenario = widgets.ToggleButtons(
             options=[("Spill from a flask", SPILL), ("A cabin's working day", CABIN)],
-            value=scenario, description="What happens", style=style)
+            value=scenario, description="What happens",
+            style={"description_width": "initial", "button_width": "200px"})
         self.room = widgets.IntSlider(value=50, min=5, max=300, step=5, style=style,
                                       description="Room volume (m³)", layout=wide,
                                       continuous_update=False)
