@@ -136,3 +136,14 @@ def test_bad_data_gets_a_message_naming_the_entry(tmp_path, old, new, message):
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
     with pytest.raises(KnowledgeError, match=message):
         load_directory(folder)
+
+
+def test_lesson_03_session_log_is_a_complete_record_that_gives_nothing_away():
+    from course.exercises.timing import CRYOMASSAGE_LOG, CRYOMASSAGE_RECORD
+    from course.views.timing import record_table
+
+    assert CRYOMASSAGE_RECORD.times == CRYOMASSAGE_LOG
+    assert missing_fields(CRYOMASSAGE_RECORD) == ()
+    html = record_table(CRYOMASSAGE_RECORD)
+    assert all(f"<b>{event.label}</b>" in html for event in CRYOMASSAGE_LOG)
+    assert "⚠" not in html and "over the limit" not in html and "Operator" in html

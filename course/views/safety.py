@@ -12,7 +12,6 @@ from matplotlib.figure import Figure
 
 from course.knowledge import load
 from course.oxygen import OxygenCurve, OxygenModelError, Release, Room, cabin_day, simulate_room
-from course.records import SessionRecord, header_rows
 from course.safe_practice import (
     STATUS_LABELS,
     TOPICS,
@@ -24,7 +23,7 @@ from course.safe_practice import (
 from course.views.html import Html
 from course.views.physiology import figure_png
 from course.views.style import OKABE_ITO
-from course.views.timing import Plot, _sources, _table, log_table
+from course.views.timing import Plot, _sources, _table, record_table
 
 OXYGEN_COLOUR = OKABE_ITO["blue"]
 ALARM_COLOUR = OKABE_ITO["orange"]
@@ -129,14 +128,6 @@ def record_fields_table() -> Html:
             for record in ("session", "incident") for field in record_fields(record)]
     return _table("What a record holds (type the word in quotes to name a field).",
                   ("record", "type", "field", "what goes in it"), rows)
-
-
-def record_table(record: SessionRecord) -> Html:
-    """A session record: its fields ("not recorded" when empty), then its log lines."""
-    rows = [(f"<b>{escape(name)}</b>", escape(value)) for name, value in header_rows(record)]
-    header = _table("Session record", ("field", "entry"), rows)
-    return Html(header + (log_table(record.times) if record.times else
-                          "<p><b>Times:</b> not recorded</p>"))
 
 
 def numbered(lines: Iterable[str]) -> Html:
