@@ -147,6 +147,22 @@ class YesNo:
         raise AnswerFormatError(f"`{name}` must be True or False (no quotes).")
 
 
+def _looked_up(name: str, value: list | tuple, vocabulary: Mapping[str, str], label: str,
+               known: str) -> list[tuple[str, str]]:
+    """(text, code) for each entry of an exact list or tuple, in order; an unknown name gets
+    "'x' is not a <label> <known>" with a suggestion."""
+    spellings = {_fold(k): code for k, code in vocabulary.items()}
+    found = []
+    for entry in value:  # an exact list or tuple: its iteration cannot be overridden
+        text = _plain_text(name, entry)
+        code = spellings.get(_fold(text))
+        if code is None:
+            raise AnswerFormatError(f"`{name}`: '{text}' is not a {label} {known}"
+                                    + _suggestion(text, sorted(set(vocabulary))))
+        found.append((text, code))
+    return found
+
+
 @dataclass(frozen=True)
 class Names:
     """A list of names from a vocabulary (codes, plain names or aliases, any case).
@@ -172,17 +188,8 @@ class Names:
             )
         if _type(value) not in (_list, _tuple):
             raise AnswerFormatError(f"`{name}` must be {self.describe()}.")
-        spellings = {_fold(k): code for k, code in self.vocabulary().items()}
-        codes: set[str] = set()
-        for entry in value:  # an exact list or tuple: its iteration cannot be overridden
-            text = _plain_text(name, entry)
-            code = spellings.get(_fold(text))
-            if code is None:
-                raise AnswerFormatError(
-                    f"`{name}`: '{text}' is not a {self.label} this course knows"
-                    + _suggestion(text, sorted(set(self.vocabulary())))
-                )
-            codes.add(code)
+        codes = {code for _, code in _looked_up(name, value, self.vocabulary(), self.label,
+                                                "this course knows")}
         if not codes and not self.allow_empty:
             raise AnswerFormatError(f"`{name}` must name at least one {self.label}.")
         return _tuple(_sorted(codes))
@@ -207,16 +214,9 @@ class Steps:
                 f"`{name}` must be a list in square brackets, each {self.label} in its own "
                 f"quotes, first {self.label} first, like [\"first\", \"second\"]."
             )
-        spellings = {_fold(k): code for k, code in self.vocabulary().items()}
         codes: list[str] = []
-        for entry in value:  # an exact list or tuple: its iteration cannot be overridden
-            text = _plain_text(name, entry)
-            code = spellings.get(_fold(text))
-            if code is None:
-                raise AnswerFormatError(
-                    f"`{name}`: '{text}' is not a {self.label} in this question's list"
-                    + _suggestion(text, sorted(set(self.vocabulary())))
-                )
+        for text, code in _looked_up(name, value, self.vocabulary(), self.label,
+                                     "in this question's list"):
             if code in codes:
                 raise AnswerFormatError(f"`{name}`: '{text}' is in the list twice: name each "
                                         f"{self.label} once, in order.")

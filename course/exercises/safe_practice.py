@@ -67,8 +67,9 @@ SESSION_STORY = (
     "flask into a clean cup for Ana, and takes a new swab from the packet.",
     "Halfway through the massage the cup runs low, so she dips Ana's swab straight into the big "
     "flask to top it up.",
-    "After Ana leaves, Mia throws away the swab and what is left in the cup. To stop the big "
-    "flask splashing on the trolley, she tapes its cap down tight.",
+    "After Ana leaves, Mia throws away the swab and what is left in the cup, and wipes the "
+    "couch and the trolley with disinfectant. To stop the big flask splashing on the trolley, "
+    "she tapes its cap down tight.",
     "She writes up Ana's session, with those of the rest of the week, on Friday evening.",
 )
 STORY_FAULTS = ("oxygen_monitor", "questionnaire_every_visit", "face_shield", "never_redip",
@@ -195,7 +196,7 @@ ITEMS = (
     ),
     Item(
         id="safety_gas_per_litre",
-        answers={"litres_of_gas": Number("litres", 1, 5000, tolerance=20)},
+        answers={"litres_of_gas": Number("litres", 1, 5000, tolerance=30)},
         expected=lambda: {"litres_of_gas": safe_practice().oxygen.expansion_ratio},
         points=1,
         wrong=(Wrong({"litres_of_gas": 1}), Wrong({"litres_of_gas": 100})),
