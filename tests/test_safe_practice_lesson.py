@@ -218,7 +218,11 @@ def test_emergency_views_mark_critical_steps_and_never_steps():
     assert "rub the cold skin" in never_table()
     cards = step_cards(ALARM_CHOICES)
     assert all(f'"{code}"' in cards for code in ALARM_CHOICES)
-    assert "1." not in cards  # cards do not give the order away
+    positions = [cards.index(f'"{code}"') for code in sorted(ALARM_CHOICES)]
+    assert positions == sorted(positions)  # alphabetical: the cards never give the order away
+    asked = emergencies_table(leave_out=["oxygen_alarm"])
+    assert find_emergency("oxygen_alarm").name not in asked
+    assert find_emergency("cold_burn").name in asked
 
 
 def test_hostile_text_in_a_record_is_inert():

@@ -82,11 +82,14 @@ def oxygen_facts() -> Html:
     return Html(f"<ul>{facts}</ul>{table}")
 
 
-def emergencies_table() -> Html:
-    """Every emergency: its first steps in order (critical ones in bold), when to call."""
+def emergencies_table(leave_out: Sequence[str] = ()) -> Html:
+    """Every emergency (but ``leave_out``, which a question asks): its first steps in order
+    (critical ones in bold) and when to call the emergency services."""
     steps = safe_practice().steps
     rows = []
     for emergency in safe_practice().emergencies.values():
+        if emergency.code in leave_out:
+            continue
         ordered = "".join(
             f"<li>{'<b>' if code in emergency.critical else ''}{escape(steps[code].name)}"
             f"{'</b>' if code in emergency.critical else ''}</li>" for code in emergency.steps)
@@ -107,9 +110,11 @@ def never_table() -> Html:
 
 
 def step_cards(codes: Sequence[str]) -> Html:
-    """The steps a question offers: what to type, and what it means."""
+    """The steps a question offers, in alphabetical order (never the answer's order): what to
+    type, and what it means."""
     steps = safe_practice().steps
-    rows = [(f"<code>\"{escape(code)}\"</code>", escape(steps[code].name)) for code in codes]
+    rows = [(f"<code>\"{escape(code)}\"</code>", escape(steps[code].name))
+            for code in sorted(codes)]
     return _table("Steps to choose from (type the word in quotes; not every step belongs).",
                   ("type", "step"), rows)
 
