@@ -28,7 +28,9 @@ from course.safe_practice import find_emergency, safe_practice, step_spellings
 from course.views.safety import (
     CABIN,
     OxygenRoomWidget,
+    StepPicker,
     emergencies_table,
+    field_ticks,
     never_table,
     oxygen_facts,
     oxygen_figure,
@@ -36,9 +38,9 @@ from course.views.safety import (
     record_table,
     references,
     room_curve,
+    rule_ticks,
     rules_table,
     seed_claim_note,
-    step_cards,
 )
 from course.views.style import OKABE_ITO
 from course.views.timing import log_table
@@ -216,10 +218,6 @@ def test_emergency_views_mark_critical_steps_and_never_steps():
     html = emergencies_table()
     assert "<b>help the client out of the cabin</b>" in html
     assert "rub the cold skin" in never_table()
-    cards = step_cards(ALARM_CHOICES)
-    assert all(f'"{code}"' in cards for code in ALARM_CHOICES)
-    positions = [cards.index(f'"{code}"') for code in sorted(ALARM_CHOICES)]
-    assert positions == sorted(positions)  # alphabetical: the cards never give the order away
     asked = emergencies_table(leave_out=["oxygen_alarm"])
     assert find_emergency("oxygen_alarm").name not in asked
     assert find_emergency("cold_burn").name in asked
@@ -276,3 +274,34 @@ def test_oxygen_widget_cabin_day_uses_sessions_and_illustrative_litres():
     widget.sessions.value = 10
     assert widget.curve.lowest_percent < one
     assert len(widget.curve.releases) == 10
+
+
+# --------------------------------------------------------------------------- answer builders
+
+
+def test_step_picker_writes_the_answer_line_the_marker_reads():
+    picker = StepPicker(ALARM_CHOICES, "alarm_steps")
+    assert list(picker.buttons)[: len(ALARM)] != ALARM  # never in the answer's order
+    for code in ALARM:
+        picker.buttons[code].click()
+    picker.buttons[ALARM[0]].click()  # a second click on a chosen step changes nothing
+    assert picker.chosen == ALARM and picker.buttons[ALARM[0]].disabled
+    line = picker.answer.value.split("<code>")[1].split("</code>")[0].replace("&quot;", '"')
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(line)])
+    assert score_notebook_item(nb, item("safety_oxygen_alarm_steps")).fraction == 1
+    picker.undo.click()
+    assert picker.chosen == ALARM[:-1] and not picker.buttons[ALARM[-1]].disabled
+    picker.clear.click()
+    assert picker.chosen == [] and "No step chosen" in picker.order.value
+
+
+def test_tick_lists_write_the_ticked_items():
+    ticks = rule_ticks(CHECKLIST, "still_to_do")
+    for code in intake_still_to_do():
+        ticks.boxes[code].value = True
+    line = ticks.answer.value.split("<code>")[1].split("</code>")[0].replace("&quot;", '"')
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(line)])
+    assert score_notebook_item(nb, item("safety_intake_checklist")).fraction == 1
+    fields = field_ticks("missing")
+    fields.boxes["operator"].value = True
+    assert 'missing = [&quot;operator&quot;]' in fields.answer.value
