@@ -38,9 +38,16 @@ def test_oxygen_simulator_renders_and_the_cabin_day_redraws_it(
     scenario.screenshot("cabin-day")
 
 
-def test_a_misspelt_step_gets_did_you_mean(scenario: Scenario, open_notebook) -> None:
+def test_step_picker_writes_the_line_and_a_misspelt_step_gets_did_you_mean(
+        scenario: Scenario, open_notebook) -> None:
+    """Clicking steps writes the answer line; a typed typo gets a plain "did you mean"."""
     notebook: Notebook = open_notebook(SAFE_PRACTICE)
     notebook.run_all()
+    picker = notebook.output_of(notebook.code_cell('StepPicker(ALARM_CHOICES, "alarm_steps")'))
+    picker.locator("button", has_text="stop the treatment").click()
+    picker.locator("button", has_text="help the client out of the cabin").click()
+    expect(picker).to_contain_text('alarm_steps = ["stop_session", "client_out"]')
+    scenario.screenshot("step-picker")
     answer = notebook.code_cell("alarm_steps = ...")
     notebook.type_into(answer, 'alarm_steps = ["stop_sesion", "client_out"]')
     notebook.run_cell_and_advance()
