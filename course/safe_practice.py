@@ -146,9 +146,8 @@ class SafePractice:
 # --------------------------------------------------------------------------- reading
 
 
-def _fact(entry: _Entry, prefix: str, status: str | None = None) -> Fact:
-    return Fact(entry.text(f"{prefix}_text"),
-                status or entry.choice(f"{prefix}_status", STATUSES),
+def _fact(entry: _Entry, prefix: str) -> Fact:
+    return Fact(entry.text(f"{prefix}_text"), entry.choice(f"{prefix}_status", STATUSES),
                 _nonempty(entry, f"{prefix}_sources"))
 
 
@@ -175,7 +174,7 @@ def _oxygen(directory: Path) -> OxygenFacts:
         expansion_ratio=_number(entry, "expansion_ratio"),
         deficiency=_fact(entry, "deficiency"),
         evacuate=_fact(entry, "evacuate"),
-        expansion=_fact(entry, "expansion", status="published"),
+        expansion=_fact(entry, "expansion"),
         fresh_sources=_nonempty(entry, "fresh_sources"),
     )
     if not 0 < facts.evacuate_percent < facts.deficiency_percent < facts.fresh_percent <= 100:
