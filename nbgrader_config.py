@@ -7,6 +7,7 @@ The repository root is the course directory. Every nbgrader command run here (an
 from pathlib import Path
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+from nbgrader.converters import GenerateAssignment
 from nbgrader.preprocessors import (
     AssignLatePenalties,
     CheckCellMetadata,
@@ -21,10 +22,15 @@ from nbgrader.preprocessors import (
     SaveAutoGrades,
 )
 
-from course.instructor.preprocessors import RestoreGradeMetadata, SandboxedExecute
-from course.instructor.scoring import TrustedScores
+from course.autograde import nbgrader_patches
+from course.autograde.execute import SandboxedExecute
+from course.autograde.restore_metadata import RestoreGradeMetadata
+from course.autograde.trusted_scores import ItemPoints, TrustedScores
 
 c = get_config()  # noqa: F821 -- provided by nbgrader when it loads this file
+
+# Same results with less CPU per notebook; only on the pinned nbgrader (else a warning).
+nbgrader_patches.apply_to_converter()
 
 COURSE_ROOT = Path(__file__).resolve().parent
 
@@ -39,6 +45,11 @@ c.Exchange.root = str(COURSE_ROOT / "exchange")
 # Every released notebook starts with the same header: the disclaimer, the name cell and
 # how to submit (source/header.ipynb, written once).
 c.IncludeHeaderFooter.header = str(COURSE_ROOT / "source" / "header.ipynb")
+
+# A question's points are declared once, on its item in course/exercises: generating an
+# assignment writes them into its grade cells (and so into the gradebook).
+c.GenerateAssignment.preprocessors = [
+    ItemPoints, *GenerateAssignment.class_traits()["preprocessors"].make_dynamic_default()]
 
 # Answer cells keep the trainee's placeholder line (`max_minutes = ...`) and lose only the
 # reference answer, so nothing in a released notebook is code the trainee has to delete.
@@ -63,7 +74,7 @@ c.Autograde.sanitize_preprocessors = [
 # gradebook or other submissions; limits on memory, processes, file size, CPU and output).
 # A crash, hang or flood is recorded on the cell and grading goes on. Grading stops with a
 # plain message where the sandbox cannot start, unless the instructor explicitly sets
-# c.SandboxedKernelManager.allow_unsandboxed = True (`cryocourse grade --unsafe-no-sandbox`).
+# c.BubblewrapProvisioner.allow_unsandboxed = True (limits: c.BubblewrapProvisioner.*).
 c.SandboxedExecute.timeout = 30  # seconds per cell
 c.SandboxedExecute.notebook_timeout = 600  # seconds per notebook
 c.SandboxedExecute.startup_timeout = 60

@@ -31,9 +31,10 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook
 
-from course.instructor.demo import copy_course
-from course.instructor.grade import CourseError, default_workers, make_api
-from course.instructor.trainees import filled_notebook, make_class
+from course.classroom.course_folder import CourseError, make_api
+from course.classroom.parallel_grading import default_workers
+from course.demo.class_demo import copy_course
+from course.demo.synthetic_trainees import filled_notebook, make_class
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPTS = Path(sys.executable).parent

@@ -14,6 +14,7 @@ import ast
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from course.text import did_you_mean, normalise_name
 
@@ -27,6 +28,11 @@ NOT_ATTEMPTED = ...
 
 class AnswerFormatError(ValueError):
     """An answer that is not in the form the question asks for (plain-language message)."""
+
+
+class AuthoringError(Exception):
+    """A mistake in the course itself (a question declared twice, a grade cell without a
+    question): the author's to fix, never shown to a trainee as a fault of their answer."""
 
 
 class NotPlainValue(AnswerFormatError):
@@ -334,13 +340,31 @@ Answers = Mapping[str, object]
 NOT_ATTEMPTED_NOTE = "Not attempted yet: replace the ... with your answer."
 
 
+class Status(StrEnum):
+    """How an answer was marked. A str too, so messages and metadata read as plain words."""
+
+    CORRECT = "correct"
+    PARTLY_CORRECT = "partly correct"
+    INCORRECT = "incorrect"
+    NOT_ATTEMPTED = "not attempted"
+    MALFORMED = "malformed"
+
+
 @dataclass(frozen=True)
 class Score:
     """The result of marking one item: a fraction of its points and plain-language notes."""
 
     fraction: float
-    status: str  # "correct", "partly correct", "incorrect", "not attempted", "malformed"
+    status: Status  # a plain word is accepted and checked: Score(1.0, "correct")
     notes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if _type(self.status) is not Status:
+            try:
+                object.__setattr__(self, "status", Status(self.status))
+            except ValueError:
+                raise AuthoringError(f"{self.status!r} is not a marking status; use one of "
+                                     f"{', '.join(s.value for s in Status)}.") from None
 
     @property
     def message(self) -> str:
@@ -390,15 +414,15 @@ class Item:
     def score(self, raw: Answers) -> Score:
         """Mark raw answers (values as typed) against the expected answer."""
         if all(raw.get(name, NOT_ATTEMPTED) is NOT_ATTEMPTED for name in self.answers):
-            return Score(0.0, "not attempted", (NOT_ATTEMPTED_NOTE,))
+            return Score(0.0, Status.NOT_ATTEMPTED, (NOT_ATTEMPTED_NOTE,))
         try:
             given = self.normalised(raw)
         except AnswerFormatError as problem:
-            return Score(0.0, "malformed", (str(problem),))
+            return Score(0.0, Status.MALFORMED, (str(problem),))
         missing = [name for name, value in given.items() if value is NOT_ATTEMPTED]
         if missing:
             names = ", ".join(f"`{n}`" for n in missing)
-            return Score(0.0, "not attempted", (f"Still to answer: {names}.",))
+            return Score(0.0, Status.NOT_ATTEMPTED, (f"Still to answer: {names}.",))
         reference = self.expected()
         expected = {n: normalise(k, n, reference[n]) for n, k in self.answers.items()}
         scorer = self.scorer or all_or_nothing(self.answers)
@@ -412,9 +436,9 @@ def all_or_nothing(kinds: Mapping[str, Kind]) -> Scorer:
         right = [n for n in kinds if _same(kinds[n], given[n], expected[n])]
         fraction = _len(right) / _len(kinds)
         if fraction == 1:
-            return Score(1.0, "correct")
+            return Score(1.0, Status.CORRECT)
         wrong = ", ".join(f"`{n}`" for n in kinds if n not in right)
-        status = "partly correct" if right else "incorrect"
+        status = Status.PARTLY_CORRECT if right else Status.INCORRECT
         return Score(fraction, status, (f"Not correct: {wrong}.",))
 
     return scorer

@@ -2,7 +2,8 @@
 
 These run inside the trainee's kernel, so they are a convenience, not the authority:
 during autograding the instructor-side ``TrustedScores`` preprocessor
-(``course.instructor.scoring``) re-marks every item from the notebook's source text.
+(``course.autograde.trusted_scores``) re-marks every item from the notebook's source text.
+Both read the answers with ``course.notebook_text``, by the same rule.
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ from course.answers import (
     AnswerFormatError,
     Answers,
     Item,
-    NotPlainValue,
     Score,
-    answers_in_source,
+    Status,
 )
 from course.exercises import item as find_item
+from course.notebook_text import answers_in_cells
 from course.plain_errors import install as install_plain_errors
 
 _hints_shown: defaultdict[str, int] = defaultdict(int)
@@ -49,10 +50,11 @@ class AnswerIncorrect(AssertionError):
 
 
 def _kernel_answers(item: Item) -> dict[str, object]:
-    """Read the item's answer variables from the notebook's namespace.
+    """Read the item's answers as typed in the cells run so far (``notebook_text``'s rule).
 
-    If the latest line that set a variable was not a plain value, the NotPlainValue is
-    returned instead, exactly as the instructor-side marking would see it.
+    A variable must exist in the notebook's namespace (its answer cell was run). Its answer
+    is the value last typed for it, exactly as the instructor-side marking reads it; only a
+    variable never typed in a cell (set some other way) is taken from the namespace.
     """
     from IPython import get_ipython
 
@@ -60,28 +62,16 @@ def _kernel_answers(item: Item) -> dict[str, object]:
     if shell is None:
         raise AnswerFormatError("Run this inside a notebook, or pass the answers explicitly.")
     namespace = shell.user_ns
-    history = list(namespace.get("In", []))
+    history = [source for source in namespace.get("In", []) if isinstance(source, str)]
+    typed = answers_in_cells(history, item.answers)
     found: dict[str, object] = {}
     for name in item.answers:
         if name not in namespace:
             raise AnswerFormatError(
                 f"`{name}` is not defined yet: run the answer cell above first (Shift+Enter)."
             )
-        typed = _latest_typed(history, name)
-        found[name] = typed if isinstance(typed, NotPlainValue) else namespace[name]
+        found[name] = typed[name] if name in typed else namespace[name]
     return found
-
-
-def _latest_typed(history: list[str], name: str) -> object:
-    """The value most recently typed for ``name`` in the run history (None if not found)."""
-    for source in reversed(history):
-        try:
-            typed = answers_in_source(source, [name])
-        except SyntaxError:
-            continue
-        if name in typed:
-            return typed[name]
-    return None
 
 
 def _score(item_id: str, answers: Answers) -> tuple[Item, Score]:
@@ -89,14 +79,14 @@ def _score(item_id: str, answers: Answers) -> tuple[Item, Score]:
     try:
         raw = dict(answers) if answers else _kernel_answers(item)
     except AnswerFormatError as problem:
-        return item, Score(0.0, "malformed", (str(problem),))
+        return item, Score(0.0, Status.MALFORMED, (str(problem),))
     return item, item.score(raw)
 
 
 def check(item_id: str, **answers: object) -> CheckResult:
     """Check an answer. Graded questions: only whether it is well formed. Practice: also right."""
     item, score = _score(item_id, answers)
-    if score.status in ("not attempted", "malformed"):
+    if score.status in (Status.NOT_ATTEMPTED, Status.MALFORMED):
         return CheckResult(score.status, score.message)
     if item.graded:
         kinds = "; ".join(f"`{n}` is {k.describe()}" for n, k in item.answers.items())
@@ -104,7 +94,7 @@ def check(item_id: str, **answers: object) -> CheckResult:
             "well formed",
             f"Your answer is in the right form ({kinds}). It will be marked after you submit.",
         )
-    if score.status == "correct":
+    if score.status == Status.CORRECT:
         return CheckResult("correct", f"Correct! {item.explanation}".strip())
     more = " Run the hint cell for a hint." if item.hints else ""
     return CheckResult(score.status, f"{score.message}{more}")

@@ -38,7 +38,7 @@ dt ≤ C_i / ΣG_i ≈ dx²/(2α) (computed from the grid, with a safety margin)
 25 µm surface cells, so a 20-minute run needs ~400 000 steps: far too slow for a widget.
 The tests check that both methods agree.
 
-Calibration (tests/test_physiology.py): whole-body −110 °C for 4 min drops the surface by
+Calibration (tests/unit/test_physiology.py): whole-body −110 °C for 4 min drops the surface by
 ~13 °C (Costello 2012: 12.1 °C); 3 min of local cold air / nitrogen vapour drops it by ~7.7 /
 ~10 °C (Radecka 2021: 6.8 / 10.1 °C); ice for 10 min gives ~11.6 °C (Bugaj 1975; Chesterton
 2002: 10.8–14.4 °C). The liquid-nitrogen swab uses h = 160 W/m²·K (research range 150–300,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import cache
 from importlib import import_module
 
-from course.answers import AnswerFormatError, Choice, Item, did_you_mean
+from course.answers import AuthoringError, Choice, Item, did_you_mean
 from course.knowledge import OUTCOMES
 
 # Each lesson's module and the prefix every one of its item ids starts with: a notebook's
@@ -36,8 +36,8 @@ DECISIONS = Choice(OUTCOMES, aliases={
 })
 
 
-class UnknownItemError(LookupError):
-    """An item id that no lesson declares."""
+class UnknownItemError(AuthoringError, LookupError):
+    """An item id that no lesson declares (a notebook naming a question that does not exist)."""
 
 
 @cache
@@ -54,7 +54,7 @@ def all_items() -> dict[str, Item]:
     for module_name in LESSON_MODULES:
         for item_id, declared in lesson_items(module_name).items():
             if item_id in items:
-                raise AnswerFormatError(f"Two questions share the id {item_id!r}.")
+                raise AuthoringError(f"Two questions share the id {item_id!r}.")
             items[item_id] = declared
     return items
 

@@ -26,7 +26,8 @@ from importlib.metadata import version
 from pathlib import Path
 
 import pytest
-from nbgrader_harness import REPO, Course, tool_env
+
+from tests.nbgrader_harness import REPO, Course, tool_env
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 Browser = playwright_api.Browser

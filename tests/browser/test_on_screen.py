@@ -7,8 +7,9 @@ import re
 import time
 
 import pytest
-from conftest import Notebook, Scenario, expect
-from nbgrader_harness import Course, reference_submission
+
+from tests.browser.conftest import Notebook, Scenario, expect
+from tests.nbgrader_harness import Course, reference_submission
 
 pytestmark = pytest.mark.browser
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Notebook, Scenario, expect
+
+from tests.browser.conftest import Notebook, Scenario, expect
 
 pytestmark = pytest.mark.browser
 

@@ -1,0 +1,369 @@
+"""Fast parallel autograding of one assignment (``cryocourse grade``).
+
+``grade_assignment`` autogrades every new or changed submission of an assignment with
+nbgrader's own Autograde converter (so the course's ``nbgrader_config.py`` pipeline, the
+trusted marker and the sandbox apply unchanged). What makes it fast:
+
+* worker processes (one per core) are forked from a parent that has already imported
+  nbgrader, and each keeps one ``NbGraderAPI`` (configuration read once) for all its
+  submissions, with one gradebook engine (``course.autograde.nbgrader_patches``);
+* each worker keeps one sandboxed kernel prepared in the background (started, ready, and
+  warmed up with the imports of the assignment's own set-up cells, before any trainee code),
+  so a submission does not wait for its kernel (``SandboxedExecute.prepare_kernels``); the
+  first one starts with the worker, and none is prepared after a worker's last submission.
+
+Every submission still runs in a fresh kernel of its own. Gradebook writes go through
+SQLite's own locking with a long busy timeout, and a submission that met a locked database
+is retried. Progress is written to stderr; the ledger (``course.classroom.submissions``)
+lets an interrupted run resume where it stopped.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import re
+import sys
+import time
+import warnings
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from course.classroom.course_folder import (
+    STATE_DIR,
+    db_path,
+    ensure_in_gradebook,
+    load_config,
+    log_problem,
+    make_api,
+    release_notebooks,
+    require_assignment,
+    with_busy_timeout,
+)
+from course.classroom.gradebook import (
+    GradeKey,
+    integrity_problem,
+    manual_grades,
+    record_names,
+    restore_manual_grades,
+)
+from course.classroom.submissions import (
+    Submission,
+    file_problems,
+    find_submissions,
+    is_up_to_date,
+    record_graded,
+)
+from course.notebook_text import modules_imported_by
+from course.text import did_you_mean
+
+LOCKED_RETRIES = 3
+
+# --- worker processes -------------------------------------------------------------------
+
+_worker_api = None
+
+
+def _start_worker(root: str, slots, assignment: str = "") -> None:
+    """Runs once in each worker: one API (configuration read once) for all its submissions.
+
+    ``slots`` numbers the workers (0, 1, ...), for settings that must differ per worker.
+    The worker keeps a kernel prepared, warmed up with the imports of ``assignment``.
+    """
+    global _worker_api
+    with slots.get_lock():
+        slot = slots.value
+        slots.value += 1
+    log = Path(root) / STATE_DIR / "grading.log"  # kernels' chatter goes here, not the screen
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as handle:
+        os.dup2(handle.fileno(), 1)
+        os.dup2(handle.fileno(), 2)
+    from course.autograde.nbgrader_patches import share_gradebook_engines
+
+    share_gradebook_engines()  # this process only: its database is not deleted under it
+    warnings.filterwarnings("ignore", module="nbgrader")
+    warnings.filterwarnings("ignore", message=".*not in session.*")
+    config = load_config(Path(root))
+    config.CourseDirectory.db_url = with_busy_timeout(config.CourseDirectory.db_url)
+    config.SandboxedExecute.prepare_kernels = True
+    warm_up = modules_imported_by(release_notebooks(Path(root), assignment))
+    if warm_up:
+        config.SandboxedExecute.warm_up_modules = warm_up
+    del slot  # kept for per-worker settings (see the report: sandbox process limits)
+    _worker_api = make_api(Path(root), config)
+    _start_preparing_kernel(Path(root), assignment, config)
+
+
+def _start_preparing_kernel(root: Path, assignment: str, config) -> None:
+    """Have the worker's first sandboxed kernel starting before its first submission."""
+    import nbformat
+
+    from course.autograde.execute import SandboxedExecute
+
+    pipeline = config.get("Autograde", {}).get("autograde_preprocessors", [])
+    notebooks = release_notebooks(root, assignment)
+    if not notebooks or not any(isinstance(step, type) and issubclass(step, SandboxedExecute)
+                                for step in pipeline):
+        return
+    try:
+        first = nbformat.read(notebooks[0], as_version=4)
+    except (OSError, ValueError):
+        return  # the submission will say what is wrong with it
+    SandboxedExecute(config=config).start_preparing(first)
+
+
+@dataclass
+class GradeResult:
+    """What happened to one submission."""
+
+    student: str
+    ok: bool
+    reason: str = ""
+    seconds: float = 0.0
+
+
+def _grade_in_worker(student: str, assignment: str, more_to_come: bool = True) -> GradeResult:
+    """Autograde one submission with nbgrader's converter, in this worker's API.
+
+    ``more_to_come`` False: no submission is waiting after this one, so the worker does not
+    prepare a kernel that nobody would use.
+    """
+    from course.sandbox.spare import kernel_preparer
+
+    kernel_preparer().more_to_come = more_to_come
+    print(f"--- {student} ({assignment}) ---", flush=True)  # grading.log: whose kernel follows
+    started = time.monotonic()
+    reason = ""
+    for attempt in range(LOCKED_RETRIES):
+        result = _worker_api.autograde(assignment, student, force=True, create=True)
+        if result["success"]:
+            return GradeResult(student, True, seconds=time.monotonic() - started)
+        reason = log_problem(result)
+        if "database is locked" not in reason:
+            break
+        time.sleep(0.5 * (attempt + 1))
+    return GradeResult(student, False, reason, time.monotonic() - started)
+
+
+# --- progress -----------------------------------------------------------------------------
+
+@dataclass
+class Progress:
+    """A one-line progress bar on a terminal; one plain line per submission otherwise."""
+
+    total: int
+    stream: TextIO = field(default_factory=lambda: sys.stderr)
+    done: int = 0
+    failed: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    def __post_init__(self) -> None:
+        self.live = hasattr(self.stream, "isatty") and self.stream.isatty()
+
+    def line(self) -> str:
+        elapsed = time.monotonic() - self.started
+        rate = self.done / elapsed if elapsed > 0 else 0.0
+        left = (self.total - self.done) / rate if rate > 0 else float("nan")
+        width = 24
+        filled = int(width * self.done / self.total) if self.total else width
+        bar = "#" * filled + "." * (width - filled)
+        eta = f"{left:4.0f} s left" if left == left else "   ? s left"
+        return (f"[{bar}] {self.done}/{self.total} graded, {self.failed} failed, "
+                f"{rate * 60:5.1f}/min, {eta}")
+
+    def update(self, result: GradeResult) -> None:
+        self.done += 1
+        self.failed += 0 if result.ok else 1
+        if self.live:
+            self.stream.write("\r" + self.line())
+            if not result.ok:
+                self.stream.write(f"\n  FAILED {result.student}: {result.reason}\n")
+        else:
+            state = "ok" if result.ok else f"FAILED: {result.reason}"
+            self.stream.write(f"{self.line()}  {result.student} {state}\n")
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.live:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+# --- the grading run ----------------------------------------------------------------------
+
+@dataclass
+class GradingSummary:
+    """The outcome of one ``grade`` run."""
+
+    assignment: str
+    graded: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    not_started: list[str] = field(default_factory=list)
+    restored_manual: list[GradeKey] = field(default_factory=list)
+    seconds: float = 0.0
+    workers: int = 0
+    interrupted: bool = False
+    integrity: str | None = None
+    notes: list[str] = field(default_factory=list)
+    forced: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and self.integrity is None and not self.interrupted
+
+    def text(self) -> str:
+        workers = f"{self.workers} worker{'s' if self.workers != 1 else ''}"
+        lines = [f"{self.assignment}: {len(self.graded)} graded, {len(self.failed)} failed, "
+                 f"{len(self.skipped)} already up to date, in {self.seconds:.1f} s "
+                 f"with {workers}."]
+        for student, reason in sorted(self.failed.items()):
+            lines.append(f"  not graded: {student}: {reason}")
+        if self.not_started:
+            again = ("run the same command without --force to grade them" if self.forced
+                     else "run the same command again to continue where it stopped")
+            lines.append(f"  {_count(len(self.not_started), 'submission')} not graded yet: "
+                         f"{again}.")
+        if self.restored_manual:
+            lines.append(f"  {_count(len(self.restored_manual), 'manual grade')} put back.")
+        if self.integrity:
+            lines.append(f"  WARNING: the gradebook failed its integrity check: {self.integrity}")
+        lines += [f"  note: {note}" for note in self.notes]
+        return "\n".join(lines)
+
+
+def _count(number: int, thing: str) -> str:
+    """3, "submission" -> "3 submissions"; 1 -> "1 submission"."""
+    return f"{number} {thing}{'' if number == 1 else 's'}"
+
+
+def default_workers() -> int:
+    """One worker per core (at least two): with kernels prepared ahead, grading is CPU-bound.
+
+    Measured on 2 cores, 40 submissions: 2 workers 11.3-11.6 s, 3 workers 12.0 s, 4 14.6 s.
+    """
+    return max(2, os.cpu_count() or 1)
+
+
+def grade_assignment(
+    root: Path,
+    assignment: str,
+    *,
+    workers: int | None = None,
+    force: bool = False,
+    students: Iterable[str] | None = None,
+    limit: int | None = None,
+    stream: TextIO | None = None,
+    on_result: Callable[[GradeResult], None] | None = None,
+) -> GradingSummary:
+    """Autograde every new or changed submission of ``assignment`` in parallel.
+
+    ``limit`` grades at most that many submissions this run (the rest wait for the next
+    run); ``force`` grades unchanged submissions again. Manual grades are kept.
+    """
+    started = time.monotonic()
+    root = root.resolve()
+    assignment = require_assignment(root, assignment)
+    summary = GradingSummary(assignment, workers=workers or default_workers(), forced=force)
+    wanted = set(students) if students else None
+    collected = find_submissions(root, assignment)
+    candidates = [s for s in collected if wanted is None or s.student in wanted]
+    if wanted:
+        missing = sorted(wanted - {s.student for s in candidates})
+        for student in missing:
+            close = did_you_mean(student, [s.student for s in collected], limit=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            summary.failed[student] = (f"no collected submission of {assignment} for "
+                                       f"{student}{hint}")
+    if not candidates:
+        summary.seconds = time.monotonic() - started
+        return summary
+    api = make_api(root)
+    db_url = api.coursedir.db_url
+    ensure_in_gradebook(api, assignment)
+
+    todo: list[tuple[Submission, str]] = []
+    unchanged: list[str] = []  # graded before from these very files (regraded by --force)
+    for submission in candidates:
+        fingerprint = submission.fingerprint()
+        if is_up_to_date(root, submission, fingerprint):
+            if not force:
+                summary.skipped.append(submission.student)
+                continue
+            unchanged.append(submission.student)
+        problems = file_problems(root, submission)
+        if problems:
+            summary.failed[submission.student] = " ".join(problems)
+            continue
+        todo.append((submission, fingerprint))
+    if limit is not None:
+        summary.not_started = [s.student for s, _ in todo[limit:]]
+        todo = todo[:limit]
+    before = manual_grades(db_url, assignment, [s.student for s, _ in todo])
+
+    progress = Progress(len(todo), stream or sys.stderr)
+    summary.workers = max(1, min(summary.workers, len(todo) or 1))
+    if todo:
+        _run_pool(root, assignment, todo, summary, progress, on_result)
+    progress.finish()
+    summary.restored_manual = restore_manual_grades(db_url, assignment, before, unchanged)
+    graded = set(summary.graded)
+    try:
+        record_names(db_url, root, [s for s, _ in todo if s.student in graded])
+    except Exception as problem:  # noqa: BLE001 - names are a courtesy; grades come first
+        summary.notes.append(f"trainees' names could not be recorded ({problem})")
+    summary.integrity = integrity_problem(db_path(root, api.config))
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def _run_pool(root: Path, assignment: str, todo: list[tuple[Submission, str]],
+              summary: GradingSummary, progress: Progress,
+              on_result: Callable[[GradeResult], None] | None) -> None:
+    """Grade ``todo`` in worker processes; record each result as soon as it arrives."""
+    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    pending: dict[Future, tuple[Submission, str]] = {}
+    queue = list(todo)
+    slots = context.Value("i", 0)
+    with ProcessPoolExecutor(summary.workers, mp_context=context, initializer=_start_worker,
+                             initargs=(str(root), slots, assignment)) as pool:
+        try:
+            while queue or pending:
+                while queue and len(pending) < summary.workers * 2:
+                    submission, fingerprint = queue.pop(0)
+                    future = pool.submit(_grade_in_worker, submission.student, assignment,
+                                         len(queue) >= summary.workers)
+                    pending[future] = (submission, fingerprint)
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    submission, fingerprint = pending.pop(future)
+                    result = _result_of(future, submission)
+                    if result.ok:
+                        record_graded(root, submission, fingerprint)
+                        summary.graded.append(submission.student)
+                    else:
+                        summary.failed[submission.student] = result.reason
+                    progress.update(result)
+                    if on_result is not None:
+                        on_result(result)
+        except KeyboardInterrupt:
+            summary.interrupted = True
+            summary.not_started += [s.student for s, _ in queue]
+            summary.not_started += [s.student for s, _ in pending.values()]
+            for future in pending:
+                future.cancel()
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _result_of(future: Future, submission: Submission) -> GradeResult:
+    """The worker's result, or a plain reason when the worker itself died."""
+    try:
+        return future.result()
+    except Exception as problem:  # noqa: BLE001 - one broken worker must not stop the rest
+        detail = re.sub(r"\s+", " ", str(problem))[:200] or type(problem).__name__
+        return GradeResult(submission.student, False, f"the grading process stopped ({detail})")
+

@@ -1,0 +1,362 @@
+"""Class report for one assignment: one self-contained HTML page plus the PNGs beside it.
+
+Reads the gradebook (scores, what awaits manual grading) and the autograded notebooks
+(what each trainee typed, read as text like the trusted marker does) and shows:
+the score distribution; per question the difficulty (share of the class with full marks)
+and discrimination (upper-minus-lower 27 % index, and the point-biserial correlation with
+the rest of the score); the most-missed names in list answers (findings,
+contraindications) and must-not-miss failures of screening cases; and the submissions
+waiting for a manual grade. Figures use matplotlib's object-oriented API (no pyplot) and
+the Okabe-Ito colours.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from course.answers import Names, normalise
+from course.classroom.course_folder import make_api, require_assignment
+from course.classroom.submissions import find_submissions
+from course.exercises import all_items
+from course.notebook_text import typed_answers
+from course.views.style import OKABE_ITO
+
+UPPER_LOWER_SHARE = 0.27
+LOW_DISCRIMINATION = 0.2
+SMALL_CLASS = 20  # below this, discrimination indices rest on a handful of trainees
+
+
+@dataclass
+class ItemStats:
+    """How the class did on one graded cell (a score of NaN: not graded by hand yet)."""
+
+    grade_id: str
+    max_points: float
+    scores: list[float]
+    difficulty: float = float("nan")  # share of graded submissions with full marks
+    upper_lower: float = float("nan")
+    point_biserial: float = float("nan")
+
+    @property
+    def graded(self) -> int:
+        """How many submissions have a score for this cell."""
+        return sum(1 for score in self.scores if not math.isnan(score))
+
+
+@dataclass
+class ClassData:
+    """Everything the report shows, gathered from the gradebook and autograded notebooks."""
+
+    assignment: str
+    students: list[str] = field(default_factory=list)
+    totals: list[float] = field(default_factory=list)
+    max_total: float = 0.0
+    items: dict[str, ItemStats] = field(default_factory=dict)
+    awaiting_manual: list[str] = field(default_factory=list)
+    not_graded: list[str] = field(default_factory=list)  # collected, but not in the gradebook
+    missed_names: Counter = field(default_factory=Counter)
+    must_not_miss_failures: Counter = field(default_factory=Counter)
+    names_asked: int = 0
+
+
+def _case_for(item_id: str):
+    """The screening case an item asks about, when ``course.cases`` knows one."""
+    try:
+        from course.cases import cases
+    except ImportError:
+        return None
+    for case in cases():
+        if case.id == item_id or item_id.endswith(case.id) or case.id in item_id:
+            return case
+    return None
+
+
+def _missed_names(nb: nbformat.NotebookNode, item_ids: list[str], data: ClassData) -> None:
+    """Count expected names a trainee left out of list answers, and must-not-miss misses."""
+    items = all_items()
+    for item_id in item_ids:
+        item = items.get(item_id)
+        if item is None:
+            continue
+        typed = typed_answers(nb, item.answers)
+        for name, kind in item.answers.items():
+            if not isinstance(kind, Names):
+                continue
+            expected = set(normalise(kind, name, item.expected()[name]))
+            data.names_asked += 1
+            value = typed.get(name, ...)
+            try:
+                given = set() if value is ... else set(normalise(kind, name, value))
+            except (ValueError, TypeError):  # a malformed answer names nothing
+                given = set()
+            missing = expected - given
+            case = _case_for(item_id)
+            if case is not None:  # findings and conditions: their own codes say what they are
+                data.missed_names.update(missing)
+                data.must_not_miss_failures.update(c for c in case.must_not_miss if c in missing)
+            else:  # other lists (log lines "C", "F"): named with their answer
+                data.missed_names.update(f"{name}: {m}" for m in missing)
+
+
+def gather(root: Path, assignment: str) -> ClassData:
+    """Read scores from the gradebook and answers from the autograded notebooks."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    api = make_api(root)
+    data = ClassData(assignment)
+    per_item: dict[str, ItemStats] = {}
+    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
+        try:
+            record = gradebook.find_assignment(assignment)
+        except MissingEntry:
+            return data
+        data.max_total = float(record.max_score)
+        for submission in sorted(record.submissions, key=lambda s: s.student_id):
+            data.students.append(submission.student_id)
+            data.totals.append(float(submission.score))
+            if submission.needs_manual_grade:
+                data.awaiting_manual.append(submission.student_id)
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    stats = per_item.setdefault(
+                        grade.name, ItemStats(grade.name, float(grade.max_score), []))
+                    stats.scores.append(float("nan") if grade.needs_manual_grade
+                                        else float(grade.score))
+                path = root / "autograded" / submission.student_id / assignment / (
+                    f"{notebook.name}.ipynb")
+                if path.is_file():
+                    nb = nbformat.read(path, as_version=4)
+                    _missed_names(nb, [g.name for g in notebook.grades], data)
+    totals = np.array(data.totals)
+    for stats in per_item.values():
+        _item_statistics(stats, totals)
+    data.items = per_item
+    data.not_graded = sorted({s.student for s in find_submissions(root, assignment)}
+                             - set(data.students))
+    return data
+
+
+def _item_statistics(stats: ItemStats, totals: np.ndarray) -> None:
+    """Difficulty, upper-lower index and point-biserial (against the rest of the score),
+    over the submissions that have a score for the cell."""
+    all_scores = np.array(stats.scores, dtype=float)
+    scored = ~np.isnan(all_scores)
+    scores, totals = all_scores[scored], np.asarray(totals, dtype=float)[scored]
+    if not len(scores):
+        return  # written answers not graded yet: no statistics
+    full = (scores >= stats.max_points - 1e-9).astype(float) if stats.max_points else (
+        np.zeros_like(scores))
+    stats.difficulty = float(full.mean())
+    count = len(scores)
+    if count >= 2:
+        group = max(1, math.ceil(UPPER_LOWER_SHARE * count))
+        order = np.argsort(totals, kind="stable")
+        stats.upper_lower = float(full[order[-group:]].mean() - full[order[:group]].mean())
+        rest = totals - scores
+        if full.std() > 0 and rest.std() > 0:
+            stats.point_biserial = float(np.corrcoef(full, rest)[0, 1])
+
+
+# --- figures ------------------------------------------------------------------------------
+
+def _png(figure: Figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def score_figure(data: ClassData) -> Figure:
+    figure = Figure(figsize=(6, 3.2))
+    axes = figure.add_subplot()
+    percent = [100 * t / data.max_total for t in data.totals] if data.max_total else []
+    axes.hist(percent, bins=np.linspace(0, 100, 11), color=OKABE_ITO["blue"],
+              edgecolor="white")
+    axes.set_xlabel("score (% of the maximum)")
+    axes.set_ylabel("trainees")
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.set_title(f"{data.assignment}: score distribution")
+    axes.set_xlim(0, 100)
+    return figure
+
+
+def _with_statistics(data: ClassData) -> list[ItemStats]:
+    """Questions at least one submission has a score for (not only awaiting a hand grade)."""
+    return [s for s in data.items.values() if s.graded]
+
+
+def item_figure(data: ClassData) -> Figure:
+    stats = sorted(_with_statistics(data), key=lambda s: s.difficulty)
+    figure = Figure(figsize=(7, 0.45 * len(stats) + 1.4))
+    axes = figure.add_subplot()
+    colours = [OKABE_ITO["vermillion"] if _weak_discrimination(s) else OKABE_ITO["bluish_green"]
+               for s in stats]
+    axes.barh([s.grade_id for s in stats], [100 * s.difficulty for s in stats], color=colours)
+    axes.set_xlabel("trainees with full marks (%)")
+    axes.set_ylabel("question (grade cell)")
+    axes.set_xlim(0, 100)
+    axes.set_title("Difficulty (vermillion: low discrimination, check the question)")
+    return figure
+
+
+def missed_figure(data: ClassData) -> Figure:
+    common = data.missed_names.most_common(10)[::-1]
+    figure = Figure(figsize=(6, 0.45 * len(common) + 1.4))
+    axes = figure.add_subplot()
+    colours = [OKABE_ITO["vermillion"] if data.must_not_miss_failures[name]
+               else OKABE_ITO["orange"] for name, _ in common]
+    axes.barh([name for name, _ in common], [count for _, count in common], color=colours)
+    axes.set_xlabel("answers that left it out")
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.set_ylabel("name left out")
+    axes.set_title("Most-missed names (vermillion: must not be missed)")
+    return figure
+
+
+def _weak_discrimination(stats: ItemStats) -> bool:
+    """Separates stronger from weaker trainees poorly (a question everyone, or no one, got
+    right separates nobody and is not flagged)."""
+    return (not math.isnan(stats.upper_lower) and stats.upper_lower < LOW_DISCRIMINATION
+            and 0 < stats.difficulty < 1)
+
+
+def _reversed_discrimination(stats: ItemStats) -> bool:
+    """Weaker trainees did better than stronger ones: check the answer key first."""
+    return _weak_discrimination(stats) and stats.upper_lower < 0
+
+
+# --- the text beside each figure ----------------------------------------------------------
+
+def score_summary(data: ClassData) -> str:
+    if not data.totals:
+        return "No graded submissions yet."
+    totals = np.array(data.totals)
+    text = (f"{len(totals)} submissions. Mean {totals.mean():.2f} of {data.max_total:g} points "
+            f"({100 * totals.mean() / data.max_total:.0f} %), median {np.median(totals):.2f}, "
+            f"lowest {totals.min():g}, highest {totals.max():g}.")
+    if data.awaiting_manual:
+        text += (f" Answers still to be graded by hand count 0 in these totals "
+                 f"({len(data.awaiting_manual)} submissions).")
+    return text
+
+
+def item_summary(data: ClassData) -> str:
+    graded = _with_statistics(data)
+    if not graded:
+        return "No graded questions."
+    lowest = min(s.difficulty for s in graded)
+    hardest = [s.grade_id for s in graded if s.difficulty == lowest]
+    reversed_ = [s.grade_id for s in graded if _reversed_discrimination(s)]
+    weak = [s.grade_id for s in graded if _weak_discrimination(s) and s.grade_id not in reversed_]
+    text = (f"Hardest question{'s' if len(hardest) > 1 else ''}: {', '.join(hardest)} "
+            f"({100 * lowest:.0f} % full marks). ")
+    if reversed_:
+        text += ("Weaker trainees did better than stronger ones (check the answer key and the "
+                 f"wording first): {', '.join(reversed_)}. ")
+    if weak:
+        text += ("Low discrimination (strong and weak trainees do about as well; the wording "
+                 f"may be unclear): {', '.join(weak)}.")
+    elif not reversed_:
+        text += "Every question that some but not all trainees got right separates stronger "
+        text += "from weaker trainees."
+    if len(data.totals) < SMALL_CLASS:
+        group = max(1, math.ceil(UPPER_LOWER_SHARE * len(data.totals)))
+        text += (f" With {len(data.totals)} submissions these indices are rough (each 27 % "
+                 f"group is {group} trainee{'s' if group > 1 else ''}).")
+    waiting = [s.grade_id for s in data.items.values() if not s.graded]
+    if waiting:
+        text += (f" Not counted until you grade them by hand: {', '.join(waiting)}.")
+    return text
+
+
+def missed_summary(data: ClassData) -> str:
+    if not data.missed_names:
+        return "No names were left out of list answers."
+    top = ", ".join(f"{name} ({count})" for name, count in data.missed_names.most_common(5))
+    text = f"Most often left out: {top}."
+    if data.must_not_miss_failures:
+        fails = ", ".join(f"{n} ({c})" for n, c in data.must_not_miss_failures.most_common())
+        text += f" Must-not-miss failures (each makes its case score 0): {fails}."
+    return text
+
+
+def _table(data: ClassData) -> str:
+    def full_marks(stats: ItemStats) -> str:
+        if not stats.graded:
+            return "awaiting manual grading"
+        return f"{100 * stats.difficulty:.0f} %" + (
+            f" (of {stats.graded} graded)" if stats.graded < len(stats.scores) else "")
+
+    rows = "".join(
+        f"<tr><td>{html.escape(s.grade_id)}</td><td>{s.max_points:g}</td>"
+        f"<td>{full_marks(s)}</td><td>{_number(s.upper_lower)}</td>"
+        f"<td>{_number(s.point_biserial)}</td></tr>"
+        for s in sorted(data.items.values(), key=lambda s: s.grade_id))
+    return ("<table><tr><th>question</th><th>points</th><th>full marks</th>"
+            "<th>upper-lower 27 %</th><th>point-biserial</th></tr>" + rows + "</table>")
+
+
+def _number(value: float) -> str:
+    return "–" if math.isnan(value) else f"{value:.2f}"
+
+
+STYLE = ("body{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}"
+         "section{display:flex;gap:2em;align-items:flex-start;margin:1.5em 0}"
+         "section img{max-width:60%}table{border-collapse:collapse}"
+         "td,th{border:1px solid #bbb;padding:.25em .6em;text-align:left}")
+
+
+def build_report(root: Path, assignment: str, out: Path | None = None) -> Path:
+    """Write ``report.html`` and its PNGs into ``out`` (default ``reports/<assignment>``)."""
+    root = root.resolve()
+    assignment = require_assignment(root, assignment)
+    out = out or root / "reports" / assignment
+    out.mkdir(parents=True, exist_ok=True)
+    data = gather(root, assignment)
+    parts = [f"<h1>Class report: {html.escape(assignment)}</h1>"]
+    figures = [("scores", score_figure, score_summary)]
+    if _with_statistics(data):
+        figures.append(("questions", item_figure, item_summary))
+    if data.missed_names:
+        figures.append(("missed", missed_figure, missed_summary))
+    for name, draw, summarise in figures:
+        png = _png(draw(data)) if data.totals else b""
+        text = html.escape(summarise(data))
+        if png:
+            (out / f"{name}.png").write_bytes(png)
+            encoded = base64.b64encode(png).decode()
+            image = f'<img alt="{name}" src="data:image/png;base64,{encoded}">'
+        else:
+            image = ""
+        parts.append(f"<section>{image}<p>{text}</p></section>")
+    if data.items:
+        parts.append("<h2>Questions</h2>" + _table(data))
+    if data.not_graded:
+        missing = ", ".join(html.escape(s) for s in data.not_graded)
+        parts.append(f"<h2>Collected but not graded</h2><p>{missing}: not in the numbers "
+                     f"above. Run <code>cryocourse grade {html.escape(assignment)}</code> to "
+                     "grade them or to see why they cannot be graded.</p>")
+    if data.awaiting_manual:
+        waiting = ", ".join(html.escape(s) for s in data.awaiting_manual)
+        count = len(data.awaiting_manual)
+        parts.append(f"<h2>Awaiting manual grading</h2><p>{count} submission"
+                     f"{'s' if count > 1 else ''}: {waiting}. Grade them in the Formgrader.</p>")
+    else:
+        parts.append("<h2>Awaiting manual grading</h2><p>None: every written answer is "
+                     "graded.</p>")
+    page = (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(assignment)}"
+            f" class report</title><style>{STYLE}</style></head><body>{''.join(parts)}"
+            "</body></html>")
+    report = out / "report.html"
+    report.write_text(page, encoding="utf-8")
+    return report

@@ -1,0 +1,287 @@
+"""``cryocourse``: the instructor's one command over nbgrader.
+
+    cryocourse status                      what is released, submitted, graded, waiting
+    cryocourse release 01-physiology       generate the student version and release it
+    cryocourse collect 01-physiology       collect submissions from the exchange
+    cryocourse grade 01-physiology         autograde new or changed submissions, in parallel
+    cryocourse feedback 01-physiology      generate and release feedback
+    cryocourse export                      grades as CSV
+    cryocourse report 05-screening-cases   class report (HTML page with figures)
+    cryocourse demo --students 12 --out demo-class
+
+Every command takes ``--course FOLDER`` (default: the course around the current folder).
+Expected problems are printed as plain sentences with what to do next, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from course.classroom.course_folder import (
+    CourseError,
+    ensure_tools_on_path,
+    find_course_root,
+    known_assignments,
+    log_problem,
+    make_api,
+    require_assignment,
+)
+from course.classroom.gradebook import awaiting_manual
+from course.classroom.parallel_grading import default_workers, grade_assignment
+from course.classroom.submissions import find_submissions, is_up_to_date
+
+
+def _api_step(result: dict, what: str) -> None:
+    if not result.get("success"):
+        raise CourseError(f"{what} did not work: {log_problem(result)}")
+
+
+def cmd_status(root: Path, args: argparse.Namespace) -> int:
+    from nbgrader.api import Gradebook
+
+    api = make_api(root)
+    assignments = known_assignments(root)
+    if not assignments:
+        print("No assignments yet: add a folder with a notebook under source/.")
+        return 0
+    print(f"Course {api.coursedir.course_id} in {root}")
+    print(f"Exchange: {api.config.Exchange.root}")
+    print(f"{'assignment':<26}{'released':<10}{'to collect':>11}{'submitted':>10}"
+          f"{'graded':>8}{'to grade':>10}{'manual':>8}")
+    inbound = Path(api.config.Exchange.root) / api.coursedir.course_id / "inbound"
+    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
+        for assignment in assignments:
+            released = (Path(api.config.Exchange.root) / api.coursedir.course_id / "outbound"
+                        / assignment).is_dir()
+            submissions = find_submissions(root, assignment)
+            graded = sum(is_up_to_date(root, s, s.fingerprint()) for s in submissions)
+            manual = len(awaiting_manual(gradebook, assignment))
+            waiting = _waiting_to_collect(inbound, assignment, submissions)
+            print(f"{assignment:<26}{'yes' if released else 'no':<10}{waiting:>11}"
+                  f"{len(submissions):>10}{graded:>8}{len(submissions) - graded:>10}"
+                  f"{manual:>8}")
+    print("'to collect': trainees who submitted since the last collect; 'manual': submissions "
+          "with written answers waiting in the Formgrader.")
+    return 0
+
+
+def _waiting_to_collect(inbound: Path, assignment: str, collected) -> int:
+    """Trainees with a submission in the exchange newer than the one collected (if any)."""
+    latest: dict[str, str] = {}
+    for folder in inbound.glob(f"*+{assignment}+*"):  # student+assignment+timestamp[+random]
+        student, _, stamp, *_ = folder.name.split("+")
+        latest[student] = max(latest.get(student, ""), stamp)
+    have = {}
+    for submission in collected:
+        stamp_file = submission.folder / "timestamp.txt"
+        have[submission.student] = stamp_file.read_text().strip() if stamp_file.is_file() else ""
+    return sum(1 for student, stamp in latest.items()
+               if student not in have or _newer(stamp, have[student]))
+
+
+def _newer(exchange_stamp: str, collected_stamp: str) -> bool:
+    """Whether the exchange's folder stamp is later than the collected timestamp.txt."""
+    from nbgrader.utils import parse_utc
+
+    try:
+        return parse_utc(exchange_stamp) > parse_utc(collected_stamp)
+    except (ValueError, TypeError, OverflowError):
+        return not collected_stamp
+
+
+def cmd_release(root: Path, args: argparse.Namespace) -> int:
+    from nbgrader.utils import capture_log
+
+    assignment = require_assignment(root, args.assignment)
+    api = make_api(root)
+    _api_step(api.generate_assignment(assignment, force=True), f"Generating {assignment}")
+    api.coursedir.assignment_id = assignment
+    app = api.exchange.ReleaseAssignment(coursedir=api.coursedir,
+                                         authenticator=api.authenticator, parent=api)
+    app.force = args.force
+    result = capture_log(app)
+    if not result["success"] and "already exists" in result.get("log", ""):
+        raise CourseError(f"{assignment} is already released. To replace it (trainees who "
+                          "already fetched it keep their copy), run: "
+                          f"cryocourse release {assignment} --force")
+    _api_step(result, f"Releasing {assignment}")
+    print(f"{assignment} released to {api.config.Exchange.root}. Trainees fetch it in the "
+          "Assignments tab of JupyterLab.")
+    return 0
+
+
+def cmd_collect(root: Path, args: argparse.Namespace) -> int:
+    assignment = require_assignment(root, args.assignment)
+    api = make_api(root)
+    _api_step(api.collect(assignment), f"Collecting {assignment}")
+    count = len(find_submissions(root, assignment))
+    if count == 0:
+        raise CourseError(f"No submissions of {assignment} yet. Trainees submit from the "
+                          "Assignments tab; check it was released (cryocourse status) and run "
+                          "collect again later.")
+    print(f"{count} submissions of {assignment} are in submitted/. Next: "
+          f"cryocourse grade {assignment}")
+    return 0
+
+
+def cmd_grade(root: Path, args: argparse.Namespace) -> int:
+    assignment = require_assignment(root, args.assignment)
+    if not find_submissions(root, assignment):
+        raise CourseError(f"No submissions of {assignment} to grade. Run "
+                          f"`cryocourse collect {assignment}` first (submissions go to "
+                          f"submitted/<trainee>/{assignment}/).")
+    summary = grade_assignment(root, assignment, workers=args.workers, force=args.force,
+                               students=args.student or None, limit=args.limit)
+    print(summary.text())
+    if summary.ok:
+        print(f"Next: written answers in the Formgrader, then cryocourse feedback {assignment}")
+    return 0 if summary.ok else 1
+
+
+def cmd_feedback(root: Path, args: argparse.Namespace) -> int:
+    from nbgrader.api import Gradebook
+
+    assignment = require_assignment(root, args.assignment)
+    if not any((root / "autograded").glob(f"*/{assignment}")):
+        raise CourseError(f"Nothing of {assignment} is graded yet: run "
+                          f"`cryocourse grade {assignment}` first.")
+    api = make_api(root)
+    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
+        waiting = awaiting_manual(gradebook, assignment)
+    if waiting:
+        print(f"Warning: {len(waiting)} submissions still have written answers to grade by "
+              f"hand ({', '.join(waiting[:8])}{', ...' if len(waiting) > 8 else ''}); their "
+              "feedback shows 0 for those answers until you grade them in the Formgrader and "
+              "run this command again.", file=sys.stderr)
+    _api_step(api.generate_feedback(assignment, force=True), f"Feedback for {assignment}")
+    _api_step(api.release_feedback(assignment), f"Releasing feedback for {assignment}")
+    print(f"Feedback for {assignment} is in feedback/ and released; trainees fetch it in the "
+          "Assignments tab. Hidden tests are not shown.")
+    return 0
+
+
+def cmd_export(root: Path, args: argparse.Namespace) -> int:
+    from nbgrader.api import Gradebook
+    from nbgrader.plugins import CsvExportPlugin
+
+    api = make_api(root)
+    target = Path(args.to).resolve()
+    plugin = CsvExportPlugin(config=api.config)
+    plugin.to = str(target)
+    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
+        plugin.export(gradebook)
+    print(f"Grades written to {target}")
+    return 0
+
+
+def cmd_report(root: Path, args: argparse.Namespace) -> int:
+    from course.classroom.report import build_report
+
+    assignment = require_assignment(root, args.assignment)
+    report = build_report(root, assignment, Path(args.out).resolve() if args.out else None)
+    print(f"Class report: {report}\nOpen it in a browser (no server needed).")
+    return 0
+
+
+def cmd_demo(root: Path | None, args: argparse.Namespace) -> int:
+    from course.demo.class_demo import build_demo
+
+    demo = build_demo(Path(args.out), args.students, seed=args.seed,
+                      assignments=args.assignments or None, workers=args.workers,
+                      course_root=root)
+    print(demo.where_to_look())
+    failed = any(not s.ok for s in demo.summaries)
+    return 1 if failed else 0
+
+
+COMMANDS: dict[str, Callable[[Path, argparse.Namespace], int]] = {
+    "status": cmd_status, "release": cmd_release, "collect": cmd_collect,
+    "grade": cmd_grade, "feedback": cmd_feedback, "export": cmd_export,
+    "report": cmd_report, "demo": cmd_demo,
+}
+
+
+def at_least_one(text: str) -> int:
+    """argparse type: a whole number of 1 or more."""
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more (not {text!r})")
+    return number
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line: one subcommand per step of the term."""
+    course_option = argparse.ArgumentParser(add_help=False)
+    course_option.add_argument("--course", default=argparse.SUPPRESS,
+                               help="the course folder (default: the one around here)")
+    top = argparse.ArgumentParser(prog="cryocourse", description=__doc__.split("\n")[0],
+                                  parents=[course_option])
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    command = functools.partial(sub.add_parser, parents=[course_option])  # --course here too
+    command("status", help="assignments, submissions, grading state")
+    release = command("release", help="generate and release an assignment")
+    release.add_argument("assignment")
+    release.add_argument("--force", action="store_true", help="replace an earlier release")
+    for name, text in (("collect", "collect submissions"),
+                       ("feedback", "generate and release feedback")):
+        command(name, help=text).add_argument("assignment")
+    grade = command("grade", help="autograde new or changed submissions in parallel")
+    grade.add_argument("assignment")
+    grade.add_argument("--workers", type=at_least_one, default=None,
+                       help=f"grading processes (default {default_workers()})")
+    grade.add_argument("--force", action="store_true", help="grade unchanged ones again")
+    grade.add_argument("--student", action="append", help="only this trainee (repeatable)")
+    grade.add_argument("--limit", type=at_least_one, default=None,
+                       help="grade at most this many now; the rest on the next run")
+    export = command("export", help="write grades as CSV")
+    export.add_argument("--to", default="grades.csv", help="CSV file (default grades.csv)")
+    report = command("report", help="class report (HTML) for an assignment")
+    report.add_argument("assignment")
+    report.add_argument("--out", help="folder for the report (default reports/ASSIGNMENT)")
+    demo = command("demo", help="build a synthetic class and run the whole workflow")
+    demo.add_argument("--students", type=at_least_one, default=12)
+    demo.add_argument("--out", required=True, help="new folder for the demo class")
+    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--assignments", nargs="+", help="only these assignments")
+    demo.add_argument("--workers", type=at_least_one, default=None)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``cryocourse`` console script."""
+    args = parser().parse_args(argv)
+    args.course = getattr(args, "course", None)  # before or after the command, or not at all
+    ensure_tools_on_path()
+    try:
+        if args.command == "demo":
+            from course.demo.class_demo import course_to_copy
+
+            return cmd_demo(course_to_copy(Path(args.course) if args.course else None), args)
+        root = find_course_root(Path(args.course) if args.course else None)
+        return COMMANDS[args.command](root, args)
+    except CourseError as problem:
+        print(f"cryocourse: {problem}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("cryocourse: stopped. Grades written so far are kept; run the same command "
+              "again to continue.", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # e.g. `cryocourse status | head -2`
+        sys.stderr.close()
+        return 0
+    except OSError as problem:
+        where = f" ({problem.filename})" if problem.filename else ""
+        print(f"cryocourse: could not read or write a file{where}: {problem.strerror or problem}"
+              ". Check that the folder exists and that you may write there.", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,136 @@
+"""The one reader of a notebook's text: typed answers, the name cell, code cells.
+
+The kernel's ``check()``/``grade()`` and the trusted marker read answers by the same rule:
+``name = value`` lines parsed with ``ast`` (plain values only, nothing is run), the last
+assignment wins, and a cell that does not parse is skipped (the kernel fails it too). The
+kernel applies the rule to the cells in the order they were run, the marker to the answer
+cells in notebook order, which is the order autograding runs them in. So a scratch line
+such as ``peak_flow += 0.1`` changes neither what ``check()`` says nor the mark.
+
+Imports nothing from nbgrader or Jupyter: it runs in trainees' kernels too.
+"""
+
+from __future__ import annotations
+
+import ast
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from course.answers import answers_in_source
+
+NAME_VARIABLE = "your_name"  # the header's name cell: your_name = "..."
+MAX_NAME_LENGTH = 80
+UNREADABLE = (SyntaxError, ValueError, RecursionError, MemoryError)
+
+
+def answers_in_cells(sources: Iterable[str], names: Iterable[str]) -> dict[str, object]:
+    """The last plain value typed for each of ``names`` across ``sources``, in order.
+
+    A value that is not plain is a ``NotPlainValue`` (so the caller can explain it); names
+    never assigned are absent; cells that do not parse are skipped.
+    """
+    wanted = list(names)
+    found: dict[str, object] = {}
+    for source in sources:
+        if not any(name in source for name in wanted):  # no assignment without the name
+            continue
+        try:
+            found.update(answers_in_source(source, wanted))
+        except UNREADABLE:
+            continue
+    return found
+
+
+def _nbgrader(cell: Mapping[str, Any]) -> Mapping[str, Any]:
+    return cell.get("metadata", {}).get("nbgrader", {}) or {}
+
+
+def is_answer_cell(cell: Mapping[str, Any]) -> bool:
+    """A code cell the trainee could have answered in: not a grade cell, not a locked one.
+
+    The same test as nbgrader's ``is_grade``/``is_locked`` (a solution cell is never locked).
+    """
+    if cell.get("cell_type") != "code":
+        return False
+    meta = _nbgrader(cell)
+    if meta.get("grade", False):
+        return False
+    return bool(meta.get("solution", False)) or not meta.get("locked", False)
+
+
+def answer_sources(nb: Mapping[str, Any]) -> Iterator[str]:
+    """The text of a notebook's answer cells, in notebook order."""
+    for cell in nb.get("cells", []):
+        if is_answer_cell(cell) and isinstance(cell.get("source"), str):
+            yield cell["source"]
+
+
+def typed_answers(nb: Mapping[str, Any], names: Iterable[str]) -> dict[str, object]:
+    """What the trainee typed for ``names`` in the notebook's answer cells (the marker's view)."""
+    return answers_in_cells(answer_sources(nb), names)
+
+
+def read_notebook(path: Path) -> Mapping[str, Any] | None:
+    """A notebook file as nbformat 4 (None if it cannot be read: any damage at all)."""
+    import nbformat
+
+    try:
+        return nbformat.read(path, as_version=4)
+    except Exception:  # noqa: BLE001 - a damaged notebook has no text to read
+        return None
+
+
+def code_cell_sources(path: Path) -> Iterator[str]:
+    """The text of the notebook's code cells (nothing if the notebook cannot be read)."""
+    nb = read_notebook(path)
+    for cell in nb.get("cells", []) if nb is not None else []:
+        if cell.get("cell_type") == "code" and isinstance(cell.get("source"), str):
+            yield cell["source"]
+
+
+def parsed_code_cells(path: Path) -> Iterator[ast.Module]:
+    """The notebook's code cells as syntax trees (unreadable notebooks and cells skipped)."""
+    for source in code_cell_sources(path):
+        try:
+            yield ast.parse(source)
+        except UNREADABLE:
+            continue
+
+
+def modules_imported_by(notebooks: Iterable[Path]) -> list[str]:
+    """Modules the notebooks import in their code cells (in order, once each)."""
+    found: list[str] = []
+    for path in notebooks:
+        for tree in parsed_code_cells(path):
+            for node in tree.body:
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    names = [node.module]
+                else:
+                    continue
+                found += [name for name in names if name not in found]
+    return found
+
+
+def plain_name(typed: str) -> str:
+    """A typed name made safe to store: control and formatting characters dropped, spaces
+    squeezed, no leading character a spreadsheet reads as a formula, at most 80 characters."""
+    printable = "".join(" " if c.isspace() else c for c in typed
+                        if c.isspace() or not unicodedata.category(c).startswith("C"))
+    return " ".join(printable.split()).lstrip("=+-@ ")[:MAX_NAME_LENGTH].strip()
+
+
+def name_in_notebook(path: Path) -> str:
+    """The name a trainee typed in the notebook's name cell ('' if none can be read).
+
+    Read from the text (a plain string only); the notebook is not run. The first code cell
+    that names the trainee wins (the header's name cell comes first).
+    """
+    for source in code_cell_sources(path):
+        typed = answers_in_cells([source], [NAME_VARIABLE]).get(NAME_VARIABLE)
+        if isinstance(typed, str) and (name := plain_name(typed)):
+            return name
+    return ""
