@@ -7,7 +7,8 @@ import re
 import time
 
 import pytest
-from conftest import Notebook, Scenario, expect
+
+from tests.browser.conftest import Notebook, Scenario, expect
 
 pytestmark = pytest.mark.browser
 

@@ -11,6 +11,7 @@ from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
 from course.answers import AnswerFormatError, Steps
+from course.autograde.trusted_scores import score_notebook_item
 from course.exercises import item, lesson_items
 from course.exercises.safe_practice import (
     ALARM_CHOICES,
@@ -22,7 +23,6 @@ from course.exercises.safe_practice import (
     intake_still_to_do,
     spill_lowest_percent,
 )
-from course.instructor.scoring import score_notebook_item
 from course.oxygen import closed_room_percent
 from course.safe_practice import find_emergency, safe_practice, step_spellings
 from course.views.safety import (

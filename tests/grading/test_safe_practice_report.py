@@ -7,8 +7,8 @@ import json
 import pytest
 from nbgrader.api import Gradebook
 
+from course.demo.class_demo import EXPECTED_FILE, build_demo
 from course.exercises import lesson_items
-from course.instructor.demo import EXPECTED_FILE, build_demo
 
 pytestmark = pytest.mark.nbgrader
 
