@@ -153,6 +153,22 @@ class YesNo:
         raise AnswerFormatError(f"`{name}` must be True or False (no quotes).")
 
 
+def _looked_up(name: str, value: list | tuple, vocabulary: Mapping[str, str], label: str,
+               known: str) -> list[tuple[str, str]]:
+    """(text, code) for each entry of an exact list or tuple, in order; an unknown name gets
+    "'x' is not a <label> <known>" with a suggestion."""
+    spellings = {_fold(k): code for k, code in vocabulary.items()}
+    found = []
+    for entry in value:  # an exact list or tuple: its iteration cannot be overridden
+        text = _plain_text(name, entry)
+        code = spellings.get(_fold(text))
+        if code is None:
+            raise AnswerFormatError(f"`{name}`: '{text}' is not a {label} {known}"
+                                    + _suggestion(text, sorted(set(vocabulary))))
+        found.append((text, code))
+    return found
+
+
 @dataclass(frozen=True)
 class Names:
     """A list of names from a vocabulary (codes, plain names or aliases, any case).
@@ -178,23 +194,83 @@ class Names:
             )
         if _type(value) not in (_list, _tuple):
             raise AnswerFormatError(f"`{name}` must be {self.describe()}.")
-        spellings = {_fold(k): code for k, code in self.vocabulary().items()}
-        codes: set[str] = set()
-        for entry in value:  # an exact list or tuple: its iteration cannot be overridden
-            text = _plain_text(name, entry)
-            code = spellings.get(_fold(text))
-            if code is None:
-                raise AnswerFormatError(
-                    f"`{name}`: '{text}' is not a {self.label} this course knows"
-                    + _suggestion(text, sorted(set(self.vocabulary())))
-                )
-            codes.add(code)
+        codes = {code for _, code in _looked_up(name, value, self.vocabulary(), self.label,
+                                                "this course knows")}
         if not codes and not self.allow_empty:
             raise AnswerFormatError(f"`{name}` must name at least one {self.label}.")
         return _tuple(_sorted(codes))
 
 
-Kind = Choice | Number | YesNo | Names
+@dataclass(frozen=True)
+class Steps:
+    """Steps in order: a list of step names from a vocabulary, each once; order is kept.
+
+    ``vocabulary`` maps every accepted spelling to its code, as for ``Names``.
+    """
+
+    vocabulary: Callable[[], Mapping[str, str]]
+    label: str = "step"
+
+    def describe(self) -> str:
+        return f"a list of {self.label}s in quotes, in the order you do them"
+
+    def normalise(self, name: str, value: object) -> tuple[str, ...]:
+        if _type(value) not in (_list, _tuple):
+            raise AnswerFormatError(
+                f"`{name}` must be a list in square brackets, each {self.label} in its own "
+                f"quotes, first {self.label} first, like [\"first\", \"second\"]."
+            )
+        codes: list[str] = []
+        for text, code in _looked_up(name, value, self.vocabulary(), self.label,
+                                     "in this question's list"):
+            if code in codes:
+                raise AnswerFormatError(f"`{name}`: '{text}' is in the list twice: name each "
+                                        f"{self.label} once, in order.")
+            codes.append(code)
+        if not codes:
+            raise AnswerFormatError(f"`{name}` must name at least one {self.label}.")
+        return _tuple(codes)
+
+
+def ordered_steps(name: str, critical: Callable[[], Iterable[str]],
+                  never: Callable[[], Mapping[str, str]]) -> Scorer:
+    """Partial credit for steps in order.
+
+    Half the credit for naming the right steps ((right - wrong) / expected, never below 0);
+    half for the order of the ``critical`` steps: each pair of them that comes in the right
+    order earns an equal share (a missing critical step loses its pairs). A step in ``never``
+    (code -> why) earns nothing at all: it is dangerous whatever else is right.
+    """
+
+    def scorer(given: Answers, expected: Answers) -> Score:
+        chosen, wanted = _list(given[name]), _list(expected[name])  # type: ignore[call-overload]
+        forbidden = never()
+        done_wrong = [code for code in chosen if code in forbidden]
+        if done_wrong:
+            return Score(0.0, "incorrect", tuple(forbidden[code] for code in done_wrong))
+        right = _len([code for code in chosen if code in wanted])
+        extra = _len(chosen) - right
+        named = max(0.0, (right - extra) / _len(wanted))
+        order = [code for code in critical() if code in wanted]
+        pairs = [(a, b) for i, a in enumerate(order) for b in order[i + 1:]]
+        kept = [(a, b) for a, b in pairs
+                if a in chosen and b in chosen and chosen.index(a) < chosen.index(b)]
+        ordered = _len(kept) / _len(pairs) if pairs else 1.0
+        fraction = (named + ordered) / 2
+        if fraction == 1:
+            return Score(1.0, "correct")
+        notes = []
+        if right < _len(wanted) or extra:
+            notes.append(f"{right} of {_len(wanted)} steps named, {extra} that do not belong.")
+        if _len(kept) < _len(pairs):
+            notes.append(f"{_len(kept)} of {_len(pairs)} pairs of critical steps in the right "
+                         "order.")
+        return Score(fraction, "partly correct" if fraction > 0 else "incorrect", tuple(notes))
+
+    return scorer
+
+
+Kind = Choice | Number | YesNo | Names | Steps
 
 
 def normalise(kind: Kind, name: str, value: object) -> object:

@@ -21,6 +21,7 @@ LESSON_PREFIXES = {
     "aftercare": "aftercare_",
     "contraindications": "contra_",
     "screening_cases": "cases_",
+    "safe_practice": "safety_",
 }
 LESSON_MODULES = tuple(LESSON_PREFIXES)
 

@@ -12,6 +12,7 @@ from datetime import date
 
 from course.answers import Answers, Choice, Item, Names, Number, Score, Scorer, Wrong, YesNo
 from course.knowledge import MAX_BASIS_KINDS, find_modality
+from course.records import SessionRecord
 from course.timing import (
     LogEvent,
     check_course,
@@ -31,6 +32,19 @@ CRYOMASSAGE_LOG: tuple[LogEvent, ...] = (
     LogEvent("F", "face", 284, 40),
 )
 """A recorded liquid-nitrogen cryomassage: moving passes, and one line where the swab stopped."""
+
+CRYOMASSAGE_RECORD = SessionRecord(
+    client="client 0231",
+    date_time="2025-10-06 10:15",
+    operator="trainee cosmetologist (initials A. K.)",
+    treatment="liquid-nitrogen cryomassage: face, neck, décolleté",
+    settings="cotton swab on a wooden stick; nitrogen decanted into a clean cup",
+    times=CRYOMASSAGE_LOG,
+    checks="questionnaire updated and signed, consent on file, skin intact and dry",
+    reactions="felt cold and tingling; skin evenly pink after; settled during the 30-minute "
+    "observation",
+)
+"""The same session as a full record (lesson 07's session-record fields; the log is the times)."""
 
 CHAMBER_SESSIONS: Mapping[str, tuple[float, float]] = {
     "A": (-120.0, 170.0),

@@ -17,6 +17,7 @@ from matplotlib.patches import Patch
 
 from course.knowledge import UnknownNameError, find_modality, load
 from course.physiology import PRESETS, simulate
+from course.records import SessionRecord, header_rows
 from course.timing import (
     SPOT,
     CoursePlan,
@@ -146,6 +147,14 @@ def log_table(events: Sequence[LogEvent]) -> Html:
             for e in events]
     return _table("Session log", ("line", "day", "area", "spot held", "start (s)",
                                   "duration (s)"), rows)
+
+
+def record_table(record: SessionRecord) -> Html:
+    """A session record: its fields ("not recorded" when empty), then its log lines."""
+    rows = [(f"<b>{escape(name)}</b>", escape(value)) for name, value in header_rows(record)]
+    header = _table("Session record", ("field", "entry"), rows)
+    return Html(header + (log_table(record.times) if record.times else
+                          "<p><b>Times:</b> not recorded</p>"))
 
 
 def chamber_sessions_table(sessions: Mapping[str, tuple[float, float]]) -> Html:
@@ -462,6 +471,7 @@ __all__ = [
     "CoursePlannerWidget", "SessionPlannerWidget", "chamber_sessions_table", "conflict_note",
     "course_figure", "course_from_dates", "course_summary",
     "held_still_vs_moving", "limits_table", "log_table", "observation_note", "plot_course",
+    "record_table",
     "plot_session", "schedule_table", "session_figure", "session_summary", "spacing_table",
     "violations_html",
 ]

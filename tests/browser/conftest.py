@@ -186,9 +186,12 @@ def lab_server(course_copy: Course, tmp_path_factory: pytest.TempPathFactory
         _stop(process)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """Headless Debian Chromium. Each launch gets a fresh temporary profile (user data dir)."""
+    """Headless Debian Chromium. Each launch gets a fresh temporary profile (user data dir).
+
+    Module scope: Playwright's sync API keeps an asyncio loop running in this thread while it
+    is open, so a later test file in the same worker that calls asyncio.run() would fail."""
     if not CHROMIUM.exists():
         pytest.skip(f"no Chromium at {CHROMIUM}")
     with playwright_api.sync_playwright() as playwright:

@@ -6,7 +6,8 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-MODELS = ["knowledge", "physiology", "screening", "cases", "timing"]
+MODELS = ["knowledge", "physiology", "screening", "cases", "timing", "oxygen", "safe_practice",
+          "records"]
 # Instructor-side packages: the models, views, checkers and notebooks never import them.
 INSTRUCTOR_SIDE = ("course.autograde", "course.sandbox", "course.classroom", "course.demo",
                    "course.cli")

@@ -1,0 +1,307 @@
+"""Lesson 07: the ordered-steps answer kind, the questions, the views and the oxygen widget."""
+
+from __future__ import annotations
+
+from html import escape
+
+import nbformat
+import pytest
+from jupyter_client.manager import start_new_kernel
+from matplotlib.colors import to_hex
+from matplotlib.figure import Figure
+
+from course.answers import AnswerFormatError, Steps
+from course.autograde.trusted_scores import score_notebook_item
+from course.exercises import item, lesson_items
+from course.exercises.safe_practice import (
+    ALARM_CHOICES,
+    CHECKLIST,
+    COLD_BURN_CHOICES,
+    FAULT_CHOICES,
+    INCOMPLETE_RECORD,
+    STORY_FAULTS,
+    intake_still_to_do,
+    spill_lowest_percent,
+)
+from course.oxygen import closed_room_percent
+from course.safe_practice import find_emergency, safe_practice, step_spellings
+from course.views.safety import (
+    CABIN,
+    OxygenRoomWidget,
+    StepPicker,
+    emergencies_table,
+    field_ticks,
+    never_table,
+    oxygen_facts,
+    oxygen_figure,
+    oxygen_plot,
+    record_table,
+    references,
+    room_curve,
+    rule_ticks,
+    rules_table,
+    seed_claim_note,
+)
+from course.views.style import OKABE_ITO
+from course.views.timing import log_table
+
+PALETTE = {colour.lower() for colour in OKABE_ITO.values()}
+ALARM = list(find_emergency("oxygen_alarm").steps)
+STEPS = Steps(step_spellings, "step")
+
+
+class AlwaysEqual(list):
+    def __eq__(self, other):
+        return True
+
+
+# --------------------------------------------------------------------------- the Steps kind
+
+
+def test_steps_keep_the_order_and_accept_codes_words_and_aliases():
+    assert STEPS.normalise("s", ["Stop", "out of the cabin", "leave_room"]) == (
+        "stop_session", "client_out", "leave_room")
+    assert STEPS.normalise("s", ("leave room", "stop session")) == ("leave_room",
+                                                                     "stop_session")
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("stop, leave", "square brackets"),
+    (["stop", "stop_session"], "twice"),
+    (["stp_session"], "did you mean"),
+    ([], "at least one"),
+    ([3], "in quotes"),
+    (AlwaysEqual(["stop"]), "square brackets"),
+])
+def test_steps_reject_what_is_not_a_plain_ordered_list(value, message):
+    with pytest.raises(AnswerFormatError, match=message):
+        STEPS.normalise("alarm_steps", value)
+
+
+def _alarm(steps):
+    return item("safety_oxygen_alarm_steps").score({"alarm_steps": steps})
+
+
+def test_ordered_steps_reward_the_right_steps_and_the_critical_order():
+    assert _alarm(ALARM).fraction == 1
+    # only the four critical steps, in order: half of the naming credit lost (4 of 7)
+    critical = list(find_emergency("oxygen_alarm").critical)
+    assert _alarm(critical).fraction == pytest.approx((4 / 7 + 1) / 2)
+    # every step, critical order reversed: naming earned, no critical pair in order
+    reordered = [s for s in ALARM if s not in critical] + critical[::-1]
+    assert _alarm(reordered).fraction == pytest.approx(0.5)
+    # non-critical steps in any order: full marks
+    shuffled = ALARM[:3] + ["ventilate_from_outside", "check_client", "call_for_help"] + [
+        "record_incident"]
+    assert _alarm(shuffled).fraction == 1
+    # a step that does not belong costs like a missing one
+    assert _alarm([*ALARM[:-1], "lie_down_legs_up", ALARM[-1]]).fraction == pytest.approx(
+        (6 / 7 + 1) / 2)
+
+
+@pytest.mark.parametrize("never", ["go_in_to_help", "crouch_in_cabin"])
+def test_a_dangerous_step_earns_nothing_and_says_why(never):
+    score = _alarm([*ALARM, never])
+    assert score.fraction == 0 and "must never be done" in score.message
+
+
+def test_steps_questions_read_their_answer_and_critical_steps_from_the_data():
+    practice = lesson_items("safe_practice")["safety_practice_cold_burn_steps"]
+    assert practice.expected() == {"cold_burn_steps": list(find_emergency("cold_burn").steps)}
+    assert set(find_emergency("cold_burn").steps) <= set(COLD_BURN_CHOICES)
+    assert set(ALARM) <= set(ALARM_CHOICES)
+    never = {code for code in ALARM_CHOICES if safe_practice().steps[code].never}
+    assert never and set(ALARM_CHOICES) - set(ALARM) - never  # distractors of both kinds
+
+
+# --------------------------------------------------------------------------- one reader
+
+
+ANSWER_TEXTS = {
+    "safety_oxygen_alarm_steps": [
+        'alarm_steps = ["stop", "out of the cabin", "leave the room", "record"]',
+        'alarm_steps = ["stop_session", "leave_room", "client_out", "record_incident"]',
+        'alarm_steps = ["stop_session", "go in", "client_out"]',
+        'alarm_steps = "stop, leave"',
+        'alarm_steps = ["stop_session", "stop"]',
+        'alarm_steps = ["stop_sesion", "client_out"]',
+        "alarm_steps = list(reversed(['record_incident', 'stop_session']))",
+    ],
+    "safety_spot_faults": ['faults = ["never seal", "Never re-dip into the stock flask"]',
+                           'faults = ["oxygen_monitor", "ventilation"]'],
+    "safety_spill_closed_room": ["lowest_percent = 16.0\nsafe_to_stay = False",
+                                 "lowest_percent = 17.2\nsafe_to_stay = 'no'"],
+}
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    manager, client = start_new_kernel(kernel_name="python3")
+    client.execute_interactive("from course.grading import grade", timeout=60)
+    yield client
+    client.stop_channels()
+    manager.shutdown_kernel(now=True)
+
+
+def _kernel_points(client, text: str, item_id: str) -> float:
+    """The points grade() gives in a real kernel after the answer cell ran (0 if it raised)."""
+    results: list[str] = []
+
+    def keep(message: dict) -> None:
+        if message["msg_type"] == "execute_result":
+            results.append(message["content"]["data"]["text/plain"])
+
+    client.execute_interactive(text, timeout=30)
+    client.execute_interactive(f"grade({item_id!r})", timeout=30, output_hook=keep)
+    return float(results[0]) if results else 0.0
+
+
+@pytest.mark.parametrize(("item_id", "text"), [
+    (item_id, text) for item_id, texts in ANSWER_TEXTS.items() for text in texts])
+def test_kernel_check_and_trusted_marker_read_the_same_text_the_same_way(kernel, item_id,
+                                                                          text):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(text)])
+    declared = item(item_id)
+    trusted = round(score_notebook_item(nb, declared).fraction * declared.points, 4)
+    assert _kernel_points(kernel, text, item_id) == pytest.approx(trusted)
+
+
+# --------------------------------------------------------------------------- the questions
+
+
+def test_expected_answers_come_from_the_model_and_the_data():
+    oxygen = safe_practice().oxygen
+    assert spill_lowest_percent() == round(
+        closed_room_percent(30, 10 * oxygen.expansion_ratio / 1000, oxygen.fresh_percent), 1)
+    assert item("safety_deficiency_percent").expected() == {"alarm_percent": 19.5}
+    assert set(STORY_FAULTS) <= set(FAULT_CHOICES) and set(FAULT_CHOICES) - set(STORY_FAULTS)
+    assert set(intake_still_to_do()) < set(CHECKLIST)
+    assert item("safety_record_missing_fields").expected() == {
+        "missing": ["operator", "checks", "reactions"]}
+
+
+@pytest.mark.parametrize(("percent", "earns"), [(16.0, 1), (16.6, 1), (17.0, 1), (15.5, 0),
+                                                 (20.9, 0)])
+def test_the_spill_accepts_every_fair_hand_calculation(percent, earns):
+    score = item("safety_spill_closed_room").score({"lowest_percent": percent,
+                                                    "safe_to_stay": False})
+    assert score.fraction == pytest.approx(0.5 + 0.5 * earns)
+
+
+def test_the_written_answer_of_the_intake_checklist_neither_earns_nor_costs():
+    checklist = item("safety_intake_checklist")
+    expected = intake_still_to_do()
+    assert checklist.score({"still_to_do": [*expected, "written_consent"]}).fraction == 1
+    assert checklist.score({"still_to_do": [*expected, "questionnaire_every_visit"]}
+                           ).fraction == pytest.approx(6 / 7)
+
+
+def test_lesson_has_at_least_eight_auto_marked_points():
+    marked = [i for i in lesson_items("safe_practice").values() if i.graded]
+    assert sum(i.points for i in marked) >= 8
+
+
+# --------------------------------------------------------------------------- views
+
+
+def test_tables_show_each_rule_with_what_it_rests_on_and_its_sources():
+    html = rules_table()
+    for rule in safe_practice().rules.values():
+        assert escape(rule.name) in html
+    assert "vendor practice only" in html and "law in many places" in html
+    assert "Jones SK, Darville JM 1989" in html
+    assert "S1 (001_6f82df9865416c89.txt)" in seed_claim_note()
+    assert "19.5 %" in oxygen_facts() and "osha_1910_134" in references()
+
+
+def test_emergency_views_mark_critical_steps_and_never_steps():
+    html = emergencies_table()
+    assert "<b>help the client out of the cabin</b>" in html
+    assert "rub the cold skin" in never_table()
+    asked = emergencies_table(leave_out=["oxygen_alarm"])
+    assert find_emergency("oxygen_alarm").name not in asked
+    assert find_emergency("cold_burn").name in asked
+
+
+def test_hostile_text_in_a_record_is_inert():
+    record = INCOMPLETE_RECORD.__class__(operator="<script>alert(1)</script>")
+    html = record_table(record)
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "Times:</b> not recorded" in html
+    assert log_table(INCOMPLETE_RECORD.times) in record_table(INCOMPLETE_RECORD)
+
+
+def test_oxygen_figure_has_units_levels_and_colour_blind_safe_colours():
+    curve = room_curve(30, 10, 0)
+    figure = oxygen_figure(curve)
+    assert isinstance(figure, Figure)
+    [ax] = figure.axes
+    assert ax.get_xlabel() == "time (min)" and "(%)" in ax.get_ylabel()
+    levels = sorted(line.get_ydata()[0] for line in ax.get_lines()[:-1])
+    oxygen = safe_practice().oxygen
+    assert levels == [oxygen.evacuate_percent, oxygen.deficiency_percent, oxygen.fresh_percent]
+    for line in ax.get_lines():
+        assert to_hex(line.get_color()) in PALETTE
+    width, height = figure.get_size_inches() * 72
+    assert width <= 1400 and height <= 900
+
+
+def test_oxygen_plot_summary_is_the_alt_text():
+    plot = oxygen_plot(room_curve(30, 10, 0))
+    assert "16.6 %" in plot.summary and "still there" in plot.summary
+    assert plot.summary in plot._repr_html_()
+
+
+def test_oxygen_widget_updates_when_values_are_set():
+    widget = OxygenRoomWidget()
+    widget.room.value, widget.litres.value, widget.air_changes.value = 30, 10.0, 0.0
+    assert widget.curve.lowest_percent == pytest.approx(spill_lowest_percent(), abs=0.05)
+    assert "second alarm" in widget.verdict.value
+    widget.litres.value = 0.5
+    assert "stays above" in widget.verdict.value
+    image = widget.image.value
+    widget.air_changes.value = 6.0
+    assert widget.image.value != image and widget.summary.value.startswith("lowest")
+
+
+def test_oxygen_widget_cabin_day_uses_sessions_and_illustrative_litres():
+    widget = OxygenRoomWidget()
+    assert widget.sessions.disabled
+    widget.scenario.value = CABIN
+    assert not widget.sessions.disabled and "illustrative" in widget.litres.description
+    widget.sessions.value = 1
+    one = widget.curve.lowest_percent
+    widget.sessions.value = 10
+    assert widget.curve.lowest_percent < one
+    assert len(widget.curve.releases) == 10
+
+
+# --------------------------------------------------------------------------- answer builders
+
+
+def test_step_picker_writes_the_answer_line_the_marker_reads():
+    picker = StepPicker(ALARM_CHOICES, "alarm_steps")
+    assert list(picker.buttons)[: len(ALARM)] != ALARM  # never in the answer's order
+    for code in ALARM:
+        picker.buttons[code].click()
+    picker.buttons[ALARM[0]].click()  # a second click on a chosen step changes nothing
+    assert picker.chosen == ALARM and picker.buttons[ALARM[0]].disabled
+    line = picker.answer.value.split("<code>")[1].split("</code>")[0].replace("&quot;", '"')
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(line)])
+    assert score_notebook_item(nb, item("safety_oxygen_alarm_steps")).fraction == 1
+    picker.undo.click()
+    assert picker.chosen == ALARM[:-1] and not picker.buttons[ALARM[-1]].disabled
+    picker.clear.click()
+    assert picker.chosen == [] and "No step chosen" in picker.order.value
+
+
+def test_tick_lists_write_the_ticked_items():
+    ticks = rule_ticks(CHECKLIST, "still_to_do")
+    for code in intake_still_to_do():
+        ticks.boxes[code].value = True
+    line = ticks.answer.value.split("<code>")[1].split("</code>")[0].replace("&quot;", '"')
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(line)])
+    assert score_notebook_item(nb, item("safety_intake_checklist")).fraction == 1
+    fields = field_ticks("missing")
+    fields.boxes["operator"].value = True
+    assert 'missing = [&quot;operator&quot;]' in fields.answer.value
