@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from importlib import metadata
 from pathlib import Path
 
@@ -35,7 +36,8 @@ def test_a_grading_kernel_is_started_by_the_provisioner_inside_bubblewrap() -> N
         finally:
             await km.shutdown_kernel(now=True)
 
-    provisioner, command = asyncio.run(start_and_stop())
+    with ThreadPoolExecutor(1) as thread:  # its own event loop, whatever ran before here
+        provisioner, command = thread.submit(asyncio.run, start_and_stop()).result(timeout=120)
     assert isinstance(provisioner, BubblewrapProvisioner) and provisioner.sandboxed
     assert Path(command[0]).name == "bwrap" and "--unshare-net" in command
 
