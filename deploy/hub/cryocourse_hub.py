@@ -68,6 +68,7 @@ class HubSettings:
     hub_db_url: str = ""
     proxy_command: str = "configurable-http-proxy"
     lti: dict[str, str] = field(default_factory=dict)
+    singleuser_config: Path = HERE / "jupyter"  # trainee/, grader/ and common/ settings
 
     @classmethod
     def from_environ(cls, environ: os._Environ | dict | None = None) -> HubSettings:
@@ -183,7 +184,8 @@ def singleuser_config_path(settings: HubSettings, groups: set[str]) -> str:
     which links to the shared Formgrader service.
     """
     role = "grader" if grader_group(settings.course_id) in groups else "trainee"
-    return f"{HERE / 'jupyter' / role}:{HERE / 'jupyter' / 'common'}"
+    folder = Path(settings.singleuser_config)
+    return f"{folder / role}:{folder / 'common'}"
 
 
 def singleuser_environment(settings: HubSettings, groups: set[str]) -> dict[str, str]:
@@ -192,7 +194,7 @@ def singleuser_environment(settings: HubSettings, groups: set[str]) -> dict[str,
         "JUPYTER_CONFIG_PATH": singleuser_config_path(settings, groups),
         "CRYOCOURSE_COURSE_ID": settings.course_id,
         "CRYOCOURSE_EXCHANGE": str(settings.exchange),
-        "PATH": f"{settings.venv / 'bin'}:/usr/local/bin:/usr/bin:/bin",
+        "PATH": f"{Path(settings.venv) / 'bin'}:/usr/local/bin:/usr/bin:/bin",
     }
 
 

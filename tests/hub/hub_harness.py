@@ -214,8 +214,6 @@ def stop_hub(process: subprocess.Popen) -> None:
         process.send_signal(signal.SIGTERM)
         with suppress(subprocess.TimeoutExpired):
             process.wait(timeout=30)
-    try:
+    with suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)  # the proxy and anything left in its group
-    except ProcessLookupError:
-        pass
     process.wait(timeout=10)
