@@ -9,6 +9,7 @@ the Formgrader service it started), then any process still running as a test acc
 
 from __future__ import annotations
 
+import http.cookiejar
 import json
 import os
 import pwd
@@ -157,6 +158,21 @@ class Hub:
         assert not waiting, (f"servers not ready after {timeout} s: {sorted(waiting)}",
                              self.log_tail())
         return time.monotonic() - began
+
+    def log_in(self, user: str, password: str) -> bool:
+        """Log in through the hub's log-in form, as a browser does; whether it worked."""
+        jar = http.cookiejar.CookieJar()
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        browser.open(self.url + "/hub/login", timeout=30).read()
+        xsrf = next((cookie.value for cookie in jar if cookie.name == "_xsrf"), "")
+        form = urllib.parse.urlencode({"username": user, "password": password,
+                                       "_xsrf": xsrf}).encode()
+        try:
+            browser.open(self.url + "/hub/login?next=/hub/home", data=form, timeout=30).read()
+        except urllib.error.HTTPError:
+            return False
+        return any(cookie.name.startswith("jupyterhub-session") or
+                   cookie.name == "jupyterhub-hub-login" for cookie in jar)
 
     def log_tail(self, characters: int = 6000) -> str:
         return self.log.read_text(errors="replace")[-characters:] if self.log.exists() else ""

@@ -164,6 +164,18 @@ def test_a_whole_term_on_the_class_server(class_server):
     groups = {g["name"]: set(g["users"]) for g in hub.api("GET", "/groups")}
     assert groups[f"formgrade-{COURSE_ID}"] == {names["course"], gia, hal}  # nbgrader #1872
 
+    # Log-in with the machine's accounts (PAM): the right password only.
+    password = secrets.token_urlsafe(12)
+    subprocess.run(["chpasswd"], input=f"{ana}:{password}\n", text=True, check=True)
+    assert hub.log_in(ana, password)
+    assert not hub.log_in(ana, password + "x")
+
+    # The exchange and the homes as setup.sh hub leaves them.
+    assert stat.S_IMODE(exchange.stat().st_mode) == 0o1777 and exchange.stat().st_uid == 0
+    assert (exchange / COURSE_ID).stat().st_uid == teacher.pw_uid
+    for user in (ana, ben):
+        assert stat.S_IMODE(os.stat(acc[user].pw_dir).st_mode) == 0o700
+
     # The instructor releases; two trainees' servers start at once.
     cryocourse(teacher, course, exchange, "release", ASSIGNMENT)
     timings["spawn 2 trainees (s)"] = hub.start_servers([ana, ben])
