@@ -3,7 +3,7 @@
 #   bash setup.sh lab    set everything up, then open the course in JupyterLab
 #   bash setup.sh test   set everything up, then run every test (what CI runs)
 #   bash setup.sh hub    a class server: JupyterHub, the course account, the exchange, the
-#                        PostgreSQL gradebook (as root; settings: deploy/hub/README.md)
+#                        PostgreSQL gradebook (as root; settings: docs/instructor-guide.md)
 # Needs only Python 3.11 and this repository; system packages (bubblewrap for the grading
 # sandbox, Chromium for the browser tests) are installed with apt-get when missing.
 set -euo pipefail

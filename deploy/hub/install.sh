@@ -1,6 +1,6 @@
 # Sourced by `bash setup.sh hub` (uses its helpers: say, install_system_packages, install_proxy).
 # Sets up a class server on this machine and starts JupyterHub on it. Run as root.
-# Every setting is an environment variable with a default (deploy/hub/README.md):
+# Every setting is an environment variable with a default (docs/instructor-guide.md):
 #   CRYOCOURSE_HUB_PORT=8000 CRYOCOURSE_HUB_PUBLIC_URL=https://hub.example.org
 #   CRYOCOURSE_HUB_AUTH=pam|shared|lti  CRYOCOURSE_ROSTER=/etc/cryocourse/roster.txt ...
 # Running it again keeps the course folder, the gradebook and the hub's state.

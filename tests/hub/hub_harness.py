@@ -64,6 +64,7 @@ def system_accounts(names: list[str], home_root: Path) -> Iterator[dict[str, pwd
             with suppress(KeyError):
                 uids.add(pwd.getpwnam(name).pw_uid)
         stop_processes_of(uids)
+        remove_temporary_files_of(uids)
         for name in made:
             subprocess.run(["userdel", name], capture_output=True, timeout=30)
             subprocess.run(["groupdel", name], capture_output=True, timeout=30)
@@ -80,6 +81,15 @@ def stop_processes_of(uids: set[int]) -> None:
             with suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         time.sleep(0.2)
+
+
+def remove_temporary_files_of(uids: set[int]) -> None:
+    """Delete what the test accounts left directly in /tmp (e.g. matplotlib's cache)."""
+    for entry in Path("/tmp").iterdir():
+        with suppress(OSError):
+            if entry.lstat().st_uid in uids:
+                shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else \
+                    entry.unlink()
 
 
 def _uid_of(pid: int) -> int | None:
@@ -221,11 +231,15 @@ def running_hub(folder: Path, settings: dict[str, str], timeout: float = 90) -> 
         hub.started_in = time.monotonic() - began
         yield hub
     finally:
-        stop_hub(process)
+        stop_hub(process, state / "jupyterhub-proxy.pid")
 
 
-def stop_hub(process: subprocess.Popen) -> None:
-    """SIGTERM (the hub stops its servers and services), then SIGKILL the group if needed."""
+def stop_hub(process: subprocess.Popen, proxy_pid_file: Path) -> None:
+    """SIGTERM (the hub stops its servers, services and proxy), then SIGKILL what is left.
+
+    The proxy runs in its own session; a hub that died early leaves it running, so it is
+    stopped by the pid the hub recorded.
+    """
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         with suppress(subprocess.TimeoutExpired):
@@ -233,3 +247,7 @@ def stop_hub(process: subprocess.Popen) -> None:
     with suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)  # the proxy and anything left in its group
     process.wait(timeout=10)
+    with suppress(OSError, ValueError):
+        pid = int(proxy_pid_file.read_text())
+        if b"configurable-http-proxy" in Path(f"/proc/{pid}/cmdline").read_bytes():
+            os.kill(pid, signal.SIGKILL)
