@@ -87,8 +87,9 @@ def bench_grading(students: int, rounds: int) -> dict[str, list[float]]:
                     os.environ["CRYOCOURSE_DATABASE_URL"] = postgres.create_database(
                         f"bench{number}")
                 try:
-                    demo = build_demo(out, students, assignments=["00-orientation"],
-                                      with_report=False, stream=open(os.devnull, "w"))
+                    with open(os.devnull, "w") as quiet:
+                        demo = build_demo(out, students, assignments=["00-orientation"],
+                                          with_report=False, stream=quiet)
                     times[backend].append(demo.summaries[0].seconds)
                 finally:
                     os.environ.pop("CRYOCOURSE_DATABASE_URL", None)
