@@ -81,6 +81,10 @@ c.Spawner.notebook_dir = "~"
 c.Spawner.http_timeout = 60
 c.Spawner.start_timeout = 90
 c.Spawner.pre_spawn_hook = make_pre_spawn_hook(settings, create_accounts=True)
+# A grader's server may reach the Formgrader service (its course list links there). A
+# server's token only gets the scopes its user holds, so trainees' servers never do.
+c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!server",
+                                 f"access:services!service={settings.course_id}"]
 
 # --- the shared Formgrader: a hub service run by the course account ------------------------
 # Graders open it in its own tab: <hub>/services/<course_id>/formgrader (nbgrader #1870:

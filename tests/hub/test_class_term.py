@@ -178,13 +178,18 @@ def test_a_whole_term_on_the_class_server(class_server):
 
     # The instructor releases; two trainees' servers start at once.
     cryocourse(teacher, course, exchange, "release", ASSIGNMENT)
-    timings["spawn 2 trainees (s)"] = hub.start_servers([ana, ben])
+    timings["spawn 2 trainees and a grader (s)"] = hub.start_servers([ana, ben, gia])
 
     # Trainees do not get the instructor tools, in the page or on the server.
     lab_page = hub.request("GET", f"/user/{ana}/lab", hub.token_for(ana)).body.decode()
     hidden = set(_page_config(lab_page)["disabledExtensions"])
     assert {"@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment"} <= hidden
     assert hub.request("GET", f"/user/{ana}/formgrader", hub.token_for(ana)).status == 404
+    assert hub.request("GET", f"/user/{ana}/formgraders", hub.token_for(ana)).status == 404
+    # A grader's course list links to the shared Formgrader service.
+    courses = hub.request("GET", f"/user/{gia}/formgraders", hub.token_for(gia)).json()
+    assert [c["url"].split("/services/")[1] for c in courses["value"]] == [
+        f"{COURSE_ID}/lab?formgrader=true"], courses
 
     # Fetch, answer (ana: the reference answers; ben: one answer), submit.
     listing = hub.request("GET", f"/user/{ana}/assignments?course_id={COURSE_ID}",
