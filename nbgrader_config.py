@@ -24,6 +24,7 @@ from nbgrader.preprocessors import (
 
 from course.autograde import nbgrader_patches
 from course.autograde.execute import SandboxedExecute
+from course.autograde.grading_guard import RefuseWhileGrading
 from course.autograde.restore_metadata import RestoreGradeMetadata
 from course.autograde.save_grades import SaveAutoGradesAtOnce
 from course.autograde.trusted_scores import ItemPoints, TrustedScores
@@ -83,7 +84,10 @@ c.OverwriteCells.add_missing_cells = True
 
 # Cells whose nbgrader metadata a trainee edited (grade_id, points, flags) or deleted are
 # put back from the gradebook before nbgrader's own checks, so a submission is always graded.
+# First of all, an autograde started outside `cryocourse grade` (the Formgrader's button)
+# stops with a plain message while a cryocourse run grades the same assignment.
 c.Autograde.sanitize_preprocessors = [
+    RefuseWhileGrading,
     ClearOutput,
     RestoreGradeMetadata,
     DeduplicateIds,

@@ -29,12 +29,11 @@ from pathlib import Path
 import psutil
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests" / "hub"))
+sys.path.insert(0, str(REPO))
 
-from hub_harness import running_hub, system_accounts  # noqa: E402
-from postgres_harness import running_postgres  # noqa: E402
-
-from course.instructor.demo import build_demo  # noqa: E402
+from course.demo.class_demo import build_demo  # noqa: E402
+from tests.hub.hub_harness import running_hub, system_accounts  # noqa: E402
+from tests.hub.postgres_harness import running_postgres  # noqa: E402
 
 
 def idle_memory_mib(uid: int) -> float:

@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from postgres_harness import free_port
+
+from tests.hub.postgres_harness import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 HUB_CONFIG = REPO / "deploy" / "hub" / "jupyterhub_config.py"

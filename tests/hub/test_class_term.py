@@ -24,8 +24,15 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from hub_harness import VENV, Hub, require_class_server_tools, running_hub, system_accounts
-from postgres_harness import running_postgres
+
+from tests.hub.hub_harness import (
+    VENV,
+    Hub,
+    require_class_server_tools,
+    running_hub,
+    system_accounts,
+)
+from tests.hub.postgres_harness import running_postgres
 
 REPO = Path(__file__).resolve().parents[2]
 COURSE_ID = "cosmetic-cryotherapy"

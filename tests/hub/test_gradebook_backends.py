@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 from nbgrader.api import Gradebook
-from postgres_harness import postgres_bin, running_postgres
 
-from course import gradebook
+from course.classroom import database
+from tests.hub.postgres_harness import postgres_bin, running_postgres
 
 REPO = Path(__file__).resolve().parents[2]
 COURSE = "cosmetic-cryotherapy"
@@ -45,17 +45,17 @@ def db_url(request, tmp_path_factory):
 
 
 def test_status_names_the_backend_and_hides_the_password(db_url):
-    text = gradebook.describe(db_url)
-    assert text.startswith(gradebook.backend(db_url))
-    if gradebook.backend(db_url) == "PostgreSQL":
+    text = database.describe(db_url)
+    assert text.startswith(database.backend(db_url))
+    if database.backend(db_url) == "PostgreSQL":
         password = db_url.split(":")[2].split("@")[0]
         assert password not in text and "***" in text
 
 
 def test_a_backup_is_private_checked_and_restores(db_url, tmp_path):
-    copy = gradebook.backup(db_url, tmp_path / "backups" / "gradebook.backup")
+    copy = database.backup(db_url, tmp_path / "backups" / "database.backup")
     assert copy.stat().st_mode & 0o777 == 0o600
-    if gradebook.backend(db_url) == "SQLite":
+    if database.backend(db_url) == "SQLite":
         restored = f"sqlite:///{copy}"
     else:
         restored = db_url.rsplit("/", 1)[0] + "/restored"
@@ -70,7 +70,7 @@ def test_a_backup_is_private_checked_and_restores(db_url, tmp_path):
 
 
 def test_integrity_is_checked_on_both(db_url):
-    assert gradebook.integrity_problem(db_url) is None
+    assert database.integrity_problem(db_url) is None
 
 
 def test_a_damaged_sqlite_gradebook_fails_its_check(tmp_path):
@@ -82,14 +82,14 @@ def test_a_damaged_sqlite_gradebook_fails_its_check(tmp_path):
     data = bytearray(path.read_bytes())
     data[len(data) // 2: len(data) // 2 + 4096] = b"\xff" * 4096
     path.write_bytes(bytes(data))
-    assert gradebook.integrity_problem(f"sqlite:///{path}")
+    assert database.integrity_problem(f"sqlite:///{path}")
 
 
 def _hold_lock(db_url: str, lock_dir: Path, seconds: float) -> subprocess.Popen:
     code = textwrap.dedent(f"""
         import time
         from pathlib import Path
-        from course.gradebook import grading_lock
+        from course.classroom.database import grading_lock
         with grading_lock({db_url!r}, {COURSE!r}, "00-orientation",
                           lock_dir=Path({str(lock_dir)!r})):
             print("held", flush=True)
@@ -104,12 +104,12 @@ def _hold_lock(db_url: str, lock_dir: Path, seconds: float) -> subprocess.Popen:
 def test_a_second_grading_run_says_who_is_grading(db_url, tmp_path):
     holder = _hold_lock(db_url, tmp_path, 30)
     try:
-        with pytest.raises(gradebook.GradingBusy) as busy, gradebook.grading_lock(
+        with pytest.raises(database.GradingBusy) as busy, database.grading_lock(
                 db_url, COURSE, "00-orientation", lock_dir=tmp_path):
             pass
         assert f"pid {holder.pid}" in str(busy.value), str(busy.value)
         # Another assignment is not held up.
-        with gradebook.grading_lock(db_url, COURSE, "01-physiology", lock_dir=tmp_path):
+        with database.grading_lock(db_url, COURSE, "01-physiology", lock_dir=tmp_path):
             pass
     finally:
         holder.kill()
@@ -120,7 +120,7 @@ def test_a_second_grading_run_can_wait_its_turn(db_url, tmp_path):
     holder = _hold_lock(db_url, tmp_path, 1.5)
     told = []
     began = time.monotonic()
-    with gradebook.grading_lock(db_url, COURSE, "00-orientation", lock_dir=tmp_path,
+    with database.grading_lock(db_url, COURSE, "00-orientation", lock_dir=tmp_path,
                                 wait=60, on_wait=told.append):
         waited = time.monotonic() - began
     holder.wait(timeout=30)
@@ -132,7 +132,7 @@ def test_a_killed_run_leaves_no_lock_behind(db_url, tmp_path):
     holder = _hold_lock(db_url, tmp_path, 60)
     holder.kill()
     holder.wait()
-    with gradebook.grading_lock(db_url, COURSE, "00-orientation", lock_dir=tmp_path, wait=10):
+    with database.grading_lock(db_url, COURSE, "00-orientation", lock_dir=tmp_path, wait=10):
         pass
 
 
@@ -140,9 +140,9 @@ def test_busy_is_judged_by_the_drivers_exception_types(db_url):
     from sqlalchemy import create_engine, text
     from sqlalchemy.exc import OperationalError
 
-    assert not gradebook.is_busy(RuntimeError("database is locked"))  # words alone: no
-    if gradebook.backend(db_url) == "SQLite":
-        path = gradebook.sqlite_path(db_url)
+    assert not database.is_busy(RuntimeError("database is locked"))  # words alone: no
+    if database.backend(db_url) == "SQLite":
+        path = database.sqlite_path(db_url)
         holder = sqlite3.connect(path)
         holder.execute("BEGIN EXCLUSIVE")
         engine = create_engine(db_url, connect_args={"timeout": 0})
@@ -159,15 +159,15 @@ def test_busy_is_judged_by_the_drivers_exception_types(db_url):
             connection.execute(text(set_up))
             with pytest.raises(OperationalError) as raised:
                 connection.execute(text(statement))
-        assert gradebook.is_busy(raised.value)
-        assert gradebook.is_busy(raised.value.orig)
+        assert database.is_busy(raised.value)
+        assert database.is_busy(raised.value.orig)
     finally:
         holder.rollback()
         holder.close()
     try:
         with engine.connect() as connection, pytest.raises(Exception) as other:
             connection.execute(text("SELECT * FROM no_such_table"))
-        assert not gradebook.is_busy(other.value)
+        assert not database.is_busy(other.value)
     finally:
         engine.dispose()
 

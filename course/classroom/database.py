@@ -178,6 +178,11 @@ def _sqlite_integrity(path: Path) -> str | None:
 
 # --- one grading run per assignment -------------------------------------------------------
 
+# Set while a cryocourse grading run holds the assignment's lock; its workers inherit it, so
+# the Formgrader-button guard (course.autograde.grading_guard) lets them through.
+GRADING_RUN_ENV = "CRYOCOURSE_GRADING_RUN"
+
+
 def who_am_i() -> str:
     """'ana on host, pid 123, since 14:02' for lock holders."""
     return (f"{getpass.getuser()} on {socket.gethostname()}, pid {os.getpid()}, since "
@@ -304,6 +309,33 @@ def is_busy(error: BaseException | None) -> bool:
         error = original if original is not None and original is not error else (
             error.__cause__ or error.__context__)
     return False
+
+
+_busy_errors = 0
+
+
+def count_busy_errors() -> None:
+    """From now on, count this process's database errors that are the database being busy.
+
+    A SQLAlchemy ``handle_error`` listener sees the driver's own exception even where
+    nbgrader catches it and keeps only its text; ``busy_errors_seen`` reads the count.
+    """
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    if not event.contains(Engine, "handle_error", _note_busy):
+        event.listen(Engine, "handle_error", _note_busy)
+
+
+def _note_busy(context) -> None:
+    global _busy_errors
+    if is_busy(context.original_exception):
+        _busy_errors += 1
+
+
+def busy_errors_seen() -> int:
+    """How many busy-database errors this process met since ``count_busy_errors``."""
+    return _busy_errors
 
 
 def _is_psycopg2_busy(error: BaseException | None) -> bool:
