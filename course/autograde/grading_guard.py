@@ -12,13 +12,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from nbconvert.preprocessors import Preprocessor
+from nbgrader.preprocessors import NbGraderPreprocessor
 
 from course.classroom.course_folder import STATE_DIR
 from course.classroom.database import GRADING_RUN_ENV, GradingBusy, grading_lock
 
 
-class RefuseWhileGrading(Preprocessor):
+class RefuseWhileGrading(NbGraderPreprocessor):
     """Stop this autograde while a ``cryocourse grade`` run grades the same assignment."""
 
     def preprocess(self, nb, resources):

@@ -246,6 +246,7 @@ def test_a_whole_term_on_the_class_server(class_server):
     assert regrade.poll() is None, "the grading run ended before the hand grade was given"
     output = first + regrade.communicate(timeout=300)[0]
     assert _written_grade(hub, gia, ana)["manual_score"] == written["max_score"], output
+    assert "conflict" in output and "is kept" in output, output
 
     # Feedback released and fetched; the other trainee cannot read it in the exchange.
     cryocourse(teacher, course, exchange, "feedback", ASSIGNMENT)
