@@ -17,16 +17,10 @@ import pytest
 from nbgrader.api import Gradebook
 
 from course.classroom import database
-from tests.hub.postgres_harness import postgres_bin, running_postgres
+from tests.hub.postgres_harness import postgres_bin
 
 REPO = Path(__file__).resolve().parents[2]
 COURSE = "cosmetic-cryotherapy"
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    with running_postgres() as cluster:
-        yield cluster
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

@@ -21,18 +21,11 @@ from course.classroom import database
 from course.classroom.gradebook import restore_manual_grades
 from course.classroom.parallel_grading import grade_assignment
 from course.cli import main
-from tests.hub.postgres_harness import running_postgres
 from tests.nbgrader_harness import Course, reference_submission
 
 ASSIGNMENT = "00-orientation"
 NOTEBOOK = f"{ASSIGNMENT}.ipynb"
 COURSE_ID = "cosmetic-cryotherapy"
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    with running_postgres() as cluster:
-        yield cluster
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
