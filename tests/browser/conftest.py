@@ -186,9 +186,14 @@ def lab_server(course_copy: Course, tmp_path_factory: pytest.TempPathFactory
         _stop(process)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """Headless Debian Chromium. Each launch gets a fresh temporary profile (user data dir)."""
+    """Headless Debian Chromium. Each launch gets a fresh temporary profile (user data dir).
+
+    One per test module, not per session: Playwright's sync API keeps an asyncio loop
+    running in the worker until it stops, and a later test of the same xdist worker that
+    calls ``asyncio.run`` (tests/sandbox/test_provisioner.py) would fail.
+    """
     if not CHROMIUM.exists():
         pytest.skip(f"no Chromium at {CHROMIUM}")
     with playwright_api.sync_playwright() as playwright:
