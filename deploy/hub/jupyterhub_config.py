@@ -98,6 +98,9 @@ c.JupyterHub.services = [{
     "user": settings.course_user,
     "cwd": str(settings.course_dir),
     "environment": {
+        # JupyterHub gives a managed service about 10 s to answer: the language-server
+        # scan (not needed to grade) is left out of its start-up.
+        "JUPYTER_CONFIG_PATH": str(Path(settings.singleuser_config) / "course"),
         "PATH": f"{settings.venv / 'bin'}:/usr/local/bin:/usr/bin:/bin",
         "CRYOCOURSE_EXCHANGE": str(settings.exchange),
         "CRYOCOURSE_COURSE_ID": settings.course_id,
