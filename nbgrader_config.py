@@ -4,6 +4,7 @@ The repository root is the course directory. Every nbgrader command run here (an
 `cryocourse` instructor tool) reads this file.
 """
 
+import os
 from pathlib import Path
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
@@ -23,6 +24,7 @@ from nbgrader.preprocessors import (
 
 from course.autograde import nbgrader_patches
 from course.autograde.execute import SandboxedExecute
+from course.autograde.grading_guard import RefuseWhileGrading
 from course.autograde.restore_metadata import RestoreGradeMetadata
 from course.autograde.save_grades import SaveAutoGradesAtOnce
 from course.autograde.trusted_scores import ItemPoints, TrustedScores
@@ -36,11 +38,32 @@ COURSE_ROOT = Path(__file__).resolve().parent
 
 c.CourseDirectory.course_id = "cosmetic-cryotherapy"
 c.CourseDirectory.root = str(COURSE_ROOT)
-c.CourseDirectory.db_url = f"sqlite:///{COURSE_ROOT / 'gradebook.db'}"
+
+
+def gradebook_url(course_root: Path) -> str:
+    """The gradebook's database: CRYOCOURSE_DATABASE_URL, the course's private file, or SQLite.
+
+    A class keeps its PostgreSQL URL (with its password, if any) out of this world-readable
+    file: in the environment, or in .cryocourse/database-url (git-ignored), which must be
+    readable by its owner only (chmod 600). On one machine the default is gradebook.db.
+    """
+    if os.environ.get("CRYOCOURSE_DATABASE_URL"):
+        return os.environ["CRYOCOURSE_DATABASE_URL"]
+    private = course_root / ".cryocourse" / "database-url"
+    if private.is_file():
+        if private.stat().st_mode & 0o077:
+            raise PermissionError(f"{private} holds the gradebook's address and password but "
+                                  f"others may read it: run chmod 600 {private}")
+        return private.read_text(encoding="utf-8").strip()
+    return f"sqlite:///{course_root / 'gradebook.db'}"
+
+
+c.CourseDirectory.db_url = gradebook_url(COURSE_ROOT)
 
 # On one machine, trainees and the instructor share this exchange folder (git-ignored).
-# On a JupyterHub, set it to the shared exchange, e.g. /srv/nbgrader/exchange.
-c.Exchange.root = str(COURSE_ROOT / "exchange")
+# On a class server (bash setup.sh hub) the hub and /etc/profile.d/cryocourse.sh set
+# CRYOCOURSE_EXCHANGE to the shared exchange, /srv/nbgrader/exchange.
+c.Exchange.root = os.environ.get("CRYOCOURSE_EXCHANGE") or str(COURSE_ROOT / "exchange")
 
 # Every released notebook starts with the same header: the disclaimer, the name cell and
 # how to submit (source/header.ipynb, written once).
@@ -61,7 +84,10 @@ c.OverwriteCells.add_missing_cells = True
 
 # Cells whose nbgrader metadata a trainee edited (grade_id, points, flags) or deleted are
 # put back from the gradebook before nbgrader's own checks, so a submission is always graded.
+# First of all, an autograde started outside `cryocourse grade` (the Formgrader's button)
+# stops with a plain message while a cryocourse run grades the same assignment.
 c.Autograde.sanitize_preprocessors = [
+    RefuseWhileGrading,
     ClearOutput,
     RestoreGradeMetadata,
     DeduplicateIds,

@@ -2,6 +2,8 @@
 # One command to set up the course and use it.
 #   bash setup.sh lab    set everything up, then open the course in JupyterLab
 #   bash setup.sh test   set everything up, then run every test (what CI runs)
+#   bash setup.sh hub    a class server: JupyterHub, the course account, the exchange, the
+#                        PostgreSQL gradebook (as root; settings: docs/instructor-guide.md)
 # Needs only Python 3.11 and this repository; system packages (bubblewrap for the grading
 # sandbox, Chromium for the browser tests) are installed with apt-get when missing.
 set -euo pipefail
@@ -30,6 +32,42 @@ install_system_packages() {
   say "Installing system packages: ${missing[*]}"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# configurable-http-proxy (JupyterHub's proxy) from the npm registry, into $1/node_modules.
+install_proxy() {
+  local prefix=$1 version=5.3.0
+  [ -x "$prefix/node_modules/.bin/configurable-http-proxy" ] && return 0
+  install_system_packages npm:npm
+  say "Installing configurable-http-proxy $version from npm"
+  mkdir -p "$prefix"
+  npm install --prefix "$prefix" --no-audit --no-fund --loglevel=error \
+    "configurable-http-proxy@$version" >/dev/null
+}
+
+# Debian's PostgreSQL server (the tests start a private cluster with its initdb).
+install_postgresql() {
+  compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null && return 0
+  install_system_packages initdb:postgresql
+}
+
+# A Python environment made from Debian's /usr/bin/python3.11, which every account may run
+# (trainees' servers and kernels, the course account's grading). $1: folder, $2: what to
+# install into it ('.[hub]' on a class server; '-e .[hub]' for the tests).
+make_class_environment() {
+  local venv=$1 spec=$2
+  [ -x /usr/bin/python3.11 ] || install_system_packages _:python3.11
+  /usr/bin/python3.11 -c 'import ensurepip' 2>/dev/null || install_system_packages _:python3.11-venv
+  local stamp="$venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
+  [ -f "$stamp" ] && return 0
+  say "Installing the class environment in $venv (Debian's Python, readable by every account)"
+  [ -x "$venv/bin/python" ] || /usr/bin/python3.11 -m venv "$venv"
+  "$venv/bin/python" -m pip install -q --upgrade pip
+  # shellcheck disable=SC2086 -- $spec may be '-e .[hub]'
+  "$venv/bin/python" -m pip install -q $spec
+  rm -f "$venv"/.installed-*
+  touch "$stamp"
+  chmod -R a+rX "$venv"
 }
 
 make_environment() {
@@ -69,13 +107,22 @@ case "${1:-}" in
     ;;
   test)
     install_system_packages bwrap:bubblewrap chromium:chromium
+    install_postgresql
     make_environment
+    # For the class-server test (tests/hub): the proxy, and an environment other accounts
+    # may run (like the one setup.sh hub makes in /opt/cryocourse).
+    install_proxy .hub-tools
+    make_class_environment .hub-tools/venv '-e .[hub]'
     say "Running every test"
     exec "$VENV/bin/python" -m pytest -n 2 --dist loadfile --nbval-lax \
       tests source release "${@:2}"
     ;;
+  hub)
+    source deploy/hub/install.sh   # uses the helpers above
+    set_up_hub "${@:2}"
+    ;;
   *)
-    echo "usage: bash setup.sh lab | bash setup.sh test" >&2
+    echo "usage: bash setup.sh lab | bash setup.sh test | bash setup.sh hub" >&2
     exit 2
     ;;
 esac

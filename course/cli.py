@@ -6,6 +6,7 @@
     cryocourse grade 01-physiology         autograde new or changed submissions, in parallel
     cryocourse feedback 01-physiology      generate and release feedback
     cryocourse export                      grades as CSV
+    cryocourse backup                      copy the gradebook (SQLite or PostgreSQL), checked
     cryocourse report 05-screening-cases   class report (HTML page with figures)
     cryocourse demo --students 12 --out demo-class
     cryocourse variant ana 05-screening-cases   a trainee's own clients (--answers: the key)
@@ -23,6 +24,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from course.classroom import database
 from course.classroom.course_folder import (
     CourseError,
     ensure_tools_on_path,
@@ -35,6 +37,8 @@ from course.classroom.course_folder import (
 from course.classroom.gradebook import awaiting_manual
 from course.classroom.parallel_grading import default_workers, grade_assignment
 from course.classroom.submissions import find_submissions, is_up_to_date
+
+WAIT_FOR_OTHER_RUN = 6 * 3600.0  # seconds `grade --wait` waits for another grader's run
 
 
 def _api_step(result: dict, what: str) -> None:
@@ -52,6 +56,7 @@ def cmd_status(root: Path, args: argparse.Namespace) -> int:
         return 0
     print(f"Course {api.coursedir.course_id} in {root}")
     print(f"Exchange: {api.config.Exchange.root}")
+    print(f"Gradebook: {database.describe(api.coursedir.db_url)}")
     print(f"{'assignment':<26}{'released':<10}{'to collect':>11}{'submitted':>10}"
           f"{'graded':>8}{'to grade':>10}{'manual':>8}")
     inbound = Path(api.config.Exchange.root) / api.coursedir.course_id / "inbound"
@@ -136,12 +141,35 @@ def cmd_grade(root: Path, args: argparse.Namespace) -> int:
         raise CourseError(f"No submissions of {assignment} to grade. Run "
                           f"`cryocourse collect {assignment}` first (submissions go to "
                           f"submitted/<trainee>/{assignment}/).")
+    def waiting(holder: str) -> None:
+        print(f"{assignment} is being graded already ({holder}); waiting for that run to "
+              "finish (Ctrl+C stops waiting).", file=sys.stderr, flush=True)
+
     summary = grade_assignment(root, assignment, workers=args.workers, force=args.force,
-                               students=args.student or None, limit=args.limit)
+                               students=args.student or None, limit=args.limit,
+                               wait=WAIT_FOR_OTHER_RUN if args.wait else 0.0, on_wait=waiting)
     print(summary.text())
     if summary.ok:
         print(f"Next: written answers in the Formgrader, then cryocourse feedback {assignment}")
     return 0 if summary.ok else 1
+
+
+def cmd_backup(root: Path, args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    url = make_api(root).coursedir.db_url
+    suffix = ".db" if database.backend(url) == "SQLite" else ".dump"
+    target = Path(args.to).resolve() if args.to else (
+        root / "backups" / f"gradebook-{datetime.now():%Y-%m-%d-%H%M}{suffix}")
+    database.backup(url, target)
+    problem = database.integrity_problem(url)
+    print(f"Gradebook ({database.describe(url)}) backed up to {target} and checked.")
+    if database.backend(url) == "PostgreSQL":
+        print(f"Restore it into an empty database with: pg_restore --dbname=NEW {target}")
+    if problem:
+        print(f"WARNING: the gradebook failed its integrity check: {problem}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def cmd_feedback(root: Path, args: argparse.Namespace) -> int:
@@ -241,7 +269,7 @@ def cmd_variant(root: Path, args: argparse.Namespace) -> int:
 COMMANDS: dict[str, Callable[[Path, argparse.Namespace], int]] = {
     "status": cmd_status, "release": cmd_release, "collect": cmd_collect,
     "grade": cmd_grade, "feedback": cmd_feedback, "export": cmd_export,
-    "report": cmd_report, "demo": cmd_demo, "variant": cmd_variant,
+    "report": cmd_report, "demo": cmd_demo, "variant": cmd_variant, "backup": cmd_backup,
 }
 
 
@@ -280,6 +308,10 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--student", action="append", help="only this trainee (repeatable)")
     grade.add_argument("--limit", type=at_least_one, default=None,
                        help="grade at most this many now; the rest on the next run")
+    grade.add_argument("--wait", action="store_true",
+                       help="if someone else is grading this assignment, wait for them")
+    backup = command("backup", help="copy the gradebook (SQLite or PostgreSQL) and check it")
+    backup.add_argument("--to", help="backup file (default backups/gradebook-DATE-TIME)")
     export = command("export", help="write grades as CSV")
     export.add_argument("--to", default="grades.csv", help="CSV file (default grades.csv)")
     report = command("report", help="class report (HTML) for an assignment")
@@ -314,7 +346,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_demo(course_to_copy(Path(args.course) if args.course else None), args)
         root = find_course_root(Path(args.course) if args.course else None)
         return COMMANDS[args.command](root, args)
-    except CourseError as problem:
+    except (CourseError, database.GradebookError) as problem:
         print(f"cryocourse: {problem}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -87,13 +87,6 @@ def make_api(root: Path, config=None):  # -> NbGraderAPI
     return NbGraderAPI(coursedir=coursedir, config=config)
 
 
-def db_path(root: Path, config=None) -> Path | None:
-    """The gradebook file (None when the gradebook is not SQLite)."""
-    url = (config or load_config(root)).CourseDirectory.db_url
-    return Path(url.removeprefix("sqlite:///").split("?")[0]) if url.startswith(
-        "sqlite:///") else None
-
-
 def known_assignments(root: Path) -> list[str]:
     """Assignments in ``source/``: folders holding at least one notebook."""
     source = root / "source"

@@ -1,4 +1,4 @@
-"""The gradebook around a grading run: hand grades kept, trainees' names, integrity.
+"""The gradebook around a grading run: hand grades kept, trainees' names.
 
 nbgrader's own ``Gradebook`` holds the marks; these functions read and repair what a
 regrade would otherwise lose, and fill in what only the notebooks know (the name cell).
@@ -6,12 +6,11 @@ regrade would otherwise lose, and fill in what only the notebooks know (the name
 
 from __future__ import annotations
 
-import contextlib
-import sqlite3
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from course.classroom.course_folder import SQLITE_BUSY_SECONDS, release_notebooks
+from course.classroom.course_folder import release_notebooks
 from course.classroom.submissions import Submission
 from course.notebook_text import name_in_notebook
 
@@ -43,16 +42,29 @@ def manual_grades(db_url: str, assignment: str, students: Iterable[str]
     return found
 
 
-def restore_manual_grades(db_url: str, assignment: str, before: dict[GradeKey, float],
-                          unchanged: Iterable[str] = ()) -> list[GradeKey]:
-    """Put back manual scores that grading changed; return which ones it had to.
+@dataclass
+class RestoredGrades:
+    """What ``restore_manual_grades`` did: hand grades put back, newer ones left alone."""
 
+    put_back: list[GradeKey] = field(default_factory=list)
+    # a grader changed these while the run was grading: (grade, score before, score now)
+    kept_newer: list[tuple[GradeKey, float, float]] = field(default_factory=list)
+
+
+def restore_manual_grades(db_url: str, assignment: str, before: dict[GradeKey, float],
+                          unchanged: Iterable[str] = ()) -> RestoredGrades:
+    """Put back hand grades that grading cleared; never overwrite a newer one.
+
+    A hand score that is gone after the run is put back. A hand score that is now a
+    different number was given by a grader (in the Formgrader) while the run was grading:
+    it is newer than ``before`` and stays; it is reported as a conflict. Each grade row is
+    read under a row lock (PostgreSQL), so a grader's write cannot slip in between.
     nbgrader asks for a hand grade again whenever it regrades; for the ``unchanged``
     students (same files as when they were graded by hand) the hand grade still stands.
     """
     from nbgrader.api import Gradebook, MissingEntry
 
-    restored: list[GradeKey] = []
+    outcome = RestoredGrades()
     still_graded = set(unchanged)
     changed = False
     with Gradebook(db_url) as gradebook:
@@ -61,16 +73,22 @@ def restore_manual_grades(db_url: str, assignment: str, before: dict[GradeKey, f
                 grade = gradebook.find_grade(cell, notebook, assignment, student)
             except MissingEntry:
                 continue
-            if grade.manual_score != score:
+            gradebook.db.refresh(grade, with_for_update=True)
+            if grade.manual_score is None:
                 grade.manual_score = score
-                restored.append((student, notebook, cell))
+                outcome.put_back.append((student, notebook, cell))
                 changed = True
+            elif grade.manual_score != score:
+                outcome.kept_newer.append(((student, notebook, cell), score,
+                                           grade.manual_score))
             if student in still_graded and grade.needs_manual_grade:
                 grade.needs_manual_grade = False
                 changed = True
         if changed:
             gradebook.db.commit()
-    return restored
+        else:
+            gradebook.db.rollback()  # release the row locks
+    return outcome
 
 
 # --- trainees' names: from the header's name cell into the gradebook ----------------------
@@ -117,12 +135,3 @@ def awaiting_manual(gradebook, assignment: str) -> list[str]:
     except MissingEntry:
         return []
     return sorted(s.student_id for s in submissions if s.needs_manual_grade)
-
-
-def integrity_problem(path: Path | None) -> str | None:
-    """SQLite's own integrity check of the gradebook (None when it is fine)."""
-    if path is None or not path.is_file():
-        return None
-    with contextlib.closing(sqlite3.connect(path, timeout=SQLITE_BUSY_SECONDS)) as db:
-        answer = db.execute("PRAGMA integrity_check").fetchone()[0]
-    return None if answer == "ok" else answer

@@ -12,10 +12,12 @@ trusted marker and the sandbox apply unchanged). What makes it fast:
   so a submission does not wait for its kernel (``SandboxedExecute.prepare_kernels``); the
   first one starts with the worker, and none is prepared after a worker's last submission.
 
-Every submission still runs in a fresh kernel of its own. Gradebook writes go through
-SQLite's own locking with a long busy timeout, and a submission that met a locked database
-is retried. Progress is written to stderr; the ledger (``course.classroom.submissions``)
-lets an interrupted run resume where it stopped.
+Every submission still runs in a fresh kernel of its own. One run grades an assignment at a
+time (``course.classroom.database.grading_lock``: a second run waits or says who grades).
+Gradebook writes go through the database's own locking (SQLite with a long busy timeout),
+and a submission that met a busy database (judged by the driver's exception types) is
+retried. Progress is written to stderr; the ledger (``course.classroom.submissions``) lets
+an interrupted run resume where it stopped.
 """
 
 from __future__ import annotations
@@ -32,9 +34,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from course.classroom import database
 from course.classroom.course_folder import (
     STATE_DIR,
-    db_path,
     ensure_in_gradebook,
     load_config,
     log_problem,
@@ -44,8 +46,7 @@ from course.classroom.course_folder import (
     with_busy_timeout,
 )
 from course.classroom.gradebook import (
-    GradeKey,
-    integrity_problem,
+    RestoredGrades,
     manual_grades,
     record_names,
     restore_manual_grades,
@@ -60,7 +61,7 @@ from course.classroom.submissions import (
 from course.notebook_text import modules_imported_by
 from course.text import did_you_mean
 
-LOCKED_RETRIES = 3
+BUSY_RETRIES = 3
 
 # --- worker processes -------------------------------------------------------------------
 
@@ -85,6 +86,7 @@ def _start_worker(root: str, slots, assignment: str = "") -> None:
     from course.autograde.nbgrader_patches import share_gradebook_engines
 
     share_gradebook_engines()  # this process only: its database is not deleted under it
+    database.count_busy_errors()
     warnings.filterwarnings("ignore", module="nbgrader")
     warnings.filterwarnings("ignore", message=".*not in session.*")
     config = load_config(Path(root))
@@ -138,13 +140,14 @@ def _grade_in_worker(student: str, assignment: str, more_to_come: bool = True) -
     print(f"--- {student} ({assignment}) ---", flush=True)  # grading.log: whose kernel follows
     started = time.monotonic()
     reason = ""
-    for attempt in range(LOCKED_RETRIES):
+    for attempt in range(BUSY_RETRIES):
+        busy_before = database.busy_errors_seen()
         result = _worker_api.autograde(assignment, student, force=True, create=True)
         if result["success"]:
             return GradeResult(student, True, seconds=time.monotonic() - started)
         reason = log_problem(result)
-        if "database is locked" not in reason:
-            break
+        if database.busy_errors_seen() == busy_before:
+            break  # failed for another reason than a busy database: no retry
         time.sleep(0.5 * (attempt + 1))
     return GradeResult(student, False, reason, time.monotonic() - started)
 
@@ -204,7 +207,7 @@ class GradingSummary:
     skipped: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     not_started: list[str] = field(default_factory=list)
-    restored_manual: list[GradeKey] = field(default_factory=list)
+    restored_manual: RestoredGrades = field(default_factory=RestoredGrades)
     seconds: float = 0.0
     workers: int = 0
     interrupted: bool = False
@@ -228,8 +231,13 @@ class GradingSummary:
                      else "run the same command again to continue where it stopped")
             lines.append(f"  {_count(len(self.not_started), 'submission')} not graded yet: "
                          f"{again}.")
-        if self.restored_manual:
-            lines.append(f"  {_count(len(self.restored_manual), 'manual grade')} put back.")
+        if self.restored_manual.put_back:
+            lines.append(f"  {_count(len(self.restored_manual.put_back), 'manual grade')} "
+                         "put back.")
+        for (student, notebook, cell), old, new in self.restored_manual.kept_newer:
+            lines.append(f"  conflict: {student}'s hand grade for {cell} ({notebook}) was "
+                         f"changed from {old:g} to {new:g} in the Formgrader while this run "
+                         f"graded; the newer {new:g} is kept. Check it if that is not right.")
         if self.integrity:
             lines.append(f"  WARNING: the gradebook failed its integrity check: {self.integrity}")
         lines += [f"  note: {note}" for note in self.notes]
@@ -259,11 +267,16 @@ def grade_assignment(
     limit: int | None = None,
     stream: TextIO | None = None,
     on_result: Callable[[GradeResult], None] | None = None,
+    wait: float = 0.0,
+    on_wait: Callable[[str], None] | None = None,
 ) -> GradingSummary:
     """Autograde every new or changed submission of ``assignment`` in parallel.
 
     ``limit`` grades at most that many submissions this run (the rest wait for the next
-    run); ``force`` grades unchanged submissions again. Manual grades are kept.
+    run); ``force`` grades unchanged submissions again. Manual grades are kept, and a hand
+    grade given while the run grades is never overwritten. While another run grades the
+    same assignment, wait up to ``wait`` seconds (``on_wait`` is told who grades), then
+    raise ``database.GradingBusy``.
     """
     started = time.monotonic()
     root = root.resolve()
@@ -284,8 +297,25 @@ def grade_assignment(
         return summary
     api = make_api(root)
     db_url = api.coursedir.db_url
-    ensure_in_gradebook(api, assignment)
+    with database.grading_lock(db_url, api.coursedir.course_id, assignment,
+                               lock_dir=root / STATE_DIR, wait=wait, on_wait=on_wait):
+        os.environ[database.GRADING_RUN_ENV] = assignment  # workers inherit it (the guard)
+        try:
+            _grade_locked(root, api, assignment, candidates, summary, force=force, limit=limit,
+                          stream=stream, on_result=on_result)
+        finally:
+            os.environ.pop(database.GRADING_RUN_ENV, None)
+    summary.seconds = time.monotonic() - started
+    return summary
 
+
+def _grade_locked(root: Path, api, assignment: str, candidates: list[Submission],
+                  summary: GradingSummary, *, force: bool, limit: int | None,
+                  stream: TextIO | None, on_result: Callable[[GradeResult], None] | None
+                  ) -> None:
+    """The grading run proper, under the assignment's grading lock."""
+    db_url = api.coursedir.db_url
+    ensure_in_gradebook(api, assignment)
     todo: list[tuple[Submission, str]] = []
     unchanged: list[str] = []  # graded before from these very files (regraded by --force)
     for submission in candidates:
@@ -316,9 +346,7 @@ def grade_assignment(
         record_names(db_url, root, [s for s, _ in todo if s.student in graded])
     except Exception as problem:  # noqa: BLE001 - names are a courtesy; grades come first
         summary.notes.append(f"trainees' names could not be recorded ({problem})")
-    summary.integrity = integrity_problem(db_path(root, api.config))
-    summary.seconds = time.monotonic() - started
-    return summary
+    summary.integrity = database.integrity_problem(db_url)
 
 
 def _run_pool(root: Path, assignment: str, todo: list[tuple[Submission, str]],

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from nbgrader.api import Gradebook
 
-from course.classroom.gradebook import integrity_problem
+from course.classroom.database import integrity_problem
 from course.demo.class_demo import build_demo
 from tests.nbgrader_harness import tool_env
 
@@ -58,12 +58,12 @@ def test_grading_killed_mid_run_then_restarted_loses_nothing(tmp_path):
     assert run.poll() is None, "grading finished before it could be interrupted"
     os.killpg(run.pid, signal.SIGKILL)
     run.wait(timeout=30)
-    assert integrity_problem(root / "gradebook.db") is None
+    assert integrity_problem(f"sqlite:///{root / 'gradebook.db'}") is None
 
     again = subprocess.run(_grade_command(root), env=tool_env(), capture_output=True, text=True,
                            timeout=600)
     assert again.returncode == 0, again.stdout + again.stderr
-    assert integrity_problem(root / "gradebook.db") is None
+    assert integrity_problem(f"sqlite:///{root / 'gradebook.db'}") is None
     reference = _auto_scores(root, original)
     for number in range(COPIES):
         assert _auto_scores(root, f"copy{number}") == reference, f"copy{number}"

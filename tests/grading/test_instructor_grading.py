@@ -12,7 +12,7 @@ import shutil
 import pytest
 from nbgrader.api import Gradebook
 
-from course.classroom.gradebook import integrity_problem
+from course.classroom.database import integrity_problem
 from course.classroom.parallel_grading import grade_assignment
 from course.cli import main
 from course.demo.class_demo import EXPECTED_FILE, build_demo
@@ -45,7 +45,7 @@ def test_demo_scores_equal_the_synthetic_trainees_expected_scores(demo):
     for student, notebooks in expected.items():
         assert auto_scores(demo.root, student) == pytest.approx(notebooks[ASSIGNMENT]), student
     assert all(summary.ok for summary in demo.summaries)
-    assert integrity_problem(demo.root / "gradebook.db") is None
+    assert integrity_problem(f"sqlite:///{demo.root / 'gradebook.db'}") is None
 
 
 def test_demo_went_through_the_exchange_and_made_feedback_and_report(demo):
@@ -85,7 +85,7 @@ def test_manual_grades_survive_regrading(demo):
         gradebook.db.commit()
     summary = grade_assignment(root, ASSIGNMENT, workers=1, force=True, students=[student])
     assert summary.graded == [student]
-    assert summary.restored_manual == []  # nbgrader itself kept them; the guard had no work
+    assert summary.restored_manual.put_back == []  # nbgrader kept them; the guard had no work
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
         assert gradebook.find_grade("orientation_explain_mole", ASSIGNMENT, ASSIGNMENT,
                                     student).manual_score == 1.5

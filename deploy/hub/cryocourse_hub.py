@@ -1,0 +1,227 @@
+"""The course's JupyterHub logic: settings, LTI roles to nbgrader groups, per-role servers.
+
+Standard library only: the same file is imported by ``deploy/hub/jupyterhub_config.py`` on
+one machine and mounted into the hub pod on Kubernetes (``hub.extraFiles``), so it must not
+need the course package.
+
+nbgrader's convention for one course: trainees are in the hub group ``nbgrader-<course>``,
+graders (instructors, teaching assistants) in ``formgrade-<course>``. The course account (a
+system user that owns the course folder and runs the shared Formgrader) is a hub user in the
+grader group too (nbgrader #1872).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+# LTI 1.3 role vocabulary (IMS LTI 1.3 §A.2). Only context (membership) roles grant course
+# rights: an institution-wide "Instructor" of another course is not a grader of this one.
+LTI_ROLES_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/roles"
+LTI_CONTEXT_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/context"
+_MEMBERSHIP = "http://purl.imsglobal.org/vocab/lis/v2/membership"
+GRADER_ROLES = frozenset({
+    f"{_MEMBERSHIP}#Instructor",
+    f"{_MEMBERSHIP}#Administrator",
+    f"{_MEMBERSHIP}/Instructor#TeachingAssistant",
+    f"{_MEMBERSHIP}/Instructor#Grader",
+})
+TRAINEE_ROLES = frozenset({f"{_MEMBERSHIP}#Learner", f"{_MEMBERSHIP}/Learner#Learner"})
+
+
+
+def trainee_group(course_id: str) -> str:
+    """nbgrader's hub group of a course's trainees."""
+    return f"nbgrader-{course_id}"
+
+
+def grader_group(course_id: str) -> str:
+    """nbgrader's hub group of a course's graders."""
+    return f"formgrade-{course_id}"
+
+
+@dataclass(frozen=True)
+class HubSettings:
+    """Where things are and how people log in; every field is a ``CRYOCOURSE_*`` variable."""
+
+    course_id: str = "cosmetic-cryotherapy"
+    course_dir: Path = Path("/srv/cryocourse/course")
+    course_user: str = "cryocourse"
+    exchange: Path = Path("/srv/nbgrader/exchange")
+    state_dir: Path = Path("/srv/cryocourse/hub")
+    venv: Path = Path("/opt/cryocourse/venv")
+    ip: str = "127.0.0.1"
+    port: int = 8000
+    hub_port: int = 8081
+    proxy_api_port: int = 8001
+    formgrader_port: int = 9999
+    public_url: str = ""
+    auth: str = "pam"  # pam (system accounts), shared (one trial password) or lti
+    shared_password: str = ""
+    admins: tuple[str, ...] = ()
+    roster: Path | None = None
+    hub_db_url: str = ""
+    proxy_command: str = "configurable-http-proxy"
+    lti: dict[str, str] = field(default_factory=dict)
+    singleuser_config: Path = HERE / "jupyter"  # trainee/, grader/ and common/ settings
+
+    @classmethod
+    def from_environ(cls, environ: os._Environ | dict | None = None) -> HubSettings:
+        """Read the settings from ``CRYOCOURSE_*`` variables (unset ones keep the default)."""
+        env = os.environ if environ is None else environ
+        default = cls()
+
+        def get(name: str, fallback):
+            value = env.get(f"CRYOCOURSE_{name}")
+            return fallback if value in (None, "") else value
+
+        return cls(
+            course_id=get("COURSE_ID", default.course_id),
+            course_dir=Path(get("COURSE_DIR", default.course_dir)),
+            course_user=get("COURSE_USER", default.course_user),
+            exchange=Path(get("EXCHANGE", default.exchange)),
+            state_dir=Path(get("HUB_STATE", default.state_dir)),
+            venv=Path(get("VENV", default.venv)),
+            ip=get("HUB_IP", default.ip),
+            port=int(get("HUB_PORT", default.port)),
+            hub_port=int(get("HUB_INTERNAL_PORT", default.hub_port)),
+            proxy_api_port=int(get("PROXY_API_PORT", default.proxy_api_port)),
+            formgrader_port=int(get("FORMGRADER_PORT", default.formgrader_port)),
+            public_url=get("HUB_PUBLIC_URL", ""),
+            auth=get("HUB_AUTH", default.auth).lower(),
+            shared_password=get("SHARED_PASSWORD", ""),
+            admins=tuple(n for n in get("ADMINS", "").replace(",", " ").split() if n),
+            roster=Path(get("ROSTER", "")) if get("ROSTER", "") else None,
+            hub_db_url=get("HUB_DB_URL", ""),
+            proxy_command=get("PROXY_COMMAND", default.proxy_command),
+            lti={key: env[f"CRYOCOURSE_LTI_{key.upper()}"]
+                 for key in ("issuer", "client_id", "authorize_url", "jwks_endpoint",
+                             "username_key")
+                 if env.get(f"CRYOCOURSE_LTI_{key.upper()}")},
+        )
+
+
+def read_roster(path: Path | None) -> dict[str, list[str]]:
+    """The class list: ``trainee NAME`` / ``grader NAME`` lines (``#`` starts a comment)."""
+    roster: dict[str, list[str]] = {"trainee": [], "grader": []}
+    if path is None:
+        return roster
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = raw.split("#", 1)[0].split()
+        if not line:
+            continue
+        if len(line) != 2 or line[0] not in roster:
+            raise ValueError(f"{path}, line {number}: expected 'trainee NAME' or "
+                             f"'grader NAME', found {raw.strip()!r}")
+        roster[line[0]].append(safe_username(line[1]))
+    return roster
+
+
+_UNSAFE = re.compile(r"[^a-z0-9_-]+")
+
+
+def safe_username(name: str) -> str:
+    """A hub name that is also a valid system account name (Debian's adduser rules).
+
+    Names that are already safe stay as they are; others (an e-mail address, an LMS's opaque
+    ``sub``) become their readable part plus a short hash, so two people never share one.
+    """
+    lowered = name.strip().lower()
+    if re.fullmatch(r"[a-z][a-z0-9_-]{0,31}", lowered):
+        return lowered
+    readable = _UNSAFE.sub("-", lowered.split("@", 1)[0]).strip("-_") or "user"
+    if not readable[0].isalpha():
+        readable = f"u{readable}"
+    digest = hashlib.sha256(name.strip().encode()).hexdigest()[:8]
+    return f"{readable[:23]}-{digest}"
+
+
+def groups_for_lti_roles(roles: list[str] | tuple[str, ...], course_id: str) -> list[str]:
+    """The nbgrader groups an LTI 1.3 launch's roles put a user in (empty: no course role)."""
+    granted = set(roles)
+    groups = []
+    if granted & GRADER_ROLES:
+        groups.append(grader_group(course_id))
+    if granted & TRAINEE_ROLES:
+        groups.append(trainee_group(course_id))
+    return groups
+
+
+def make_post_auth_hook(course_id: str):
+    """A ``post_auth_hook`` for LTI 1.3: safe user name and nbgrader groups from the roles.
+
+    A launch with neither a learner nor an instructor role of the course (a guest, a mentor)
+    is refused with a plain message rather than let in with no group.
+    """
+
+    def post_auth_hook(authenticator, handler, authentication: dict) -> dict:
+        claims = authentication.get("auth_state") or {}
+        roles = claims.get(LTI_ROLES_CLAIM) or []
+        groups = groups_for_lti_roles(roles, course_id)
+        if not groups:
+            from tornado import web  # the hub's own dependency
+
+            raise web.HTTPError(403, "This course is open to its trainees and instructors "
+                                     "only: your LMS role in it is neither.")
+        authentication["name"] = safe_username(authentication["name"])
+        authentication["groups"] = groups
+        authentication["admin"] = False
+        return authentication
+
+    return post_auth_hook
+
+
+def singleuser_config_path(settings: HubSettings, groups: set[str]) -> str:
+    """The Jupyter config folders a user's server reads: the role's, then the common one.
+
+    The trainee's hides nbgrader's instructor tools (Formgrader, Create Assignment, the
+    course list) and turns their server extensions off; the grader's keeps the course list,
+    which links to the shared Formgrader service.
+    """
+    role = "grader" if grader_group(settings.course_id) in groups else "trainee"
+    folder = Path(settings.singleuser_config)
+    return f"{folder / role}:{folder / 'common'}"
+
+
+def singleuser_environment(settings: HubSettings, groups: set[str]) -> dict[str, str]:
+    """Environment of a user's server: the exchange, the course and the role's config."""
+    return {
+        "JUPYTER_CONFIG_PATH": singleuser_config_path(settings, groups),
+        "CRYOCOURSE_COURSE_ID": settings.course_id,
+        "CRYOCOURSE_EXCHANGE": str(settings.exchange),
+        "PATH": f"{Path(settings.venv) / 'bin'}:/usr/local/bin:/usr/bin:/bin",
+    }
+
+
+def ensure_system_user(name: str, home_root: Path = Path("/home")) -> None:
+    """Create the system account of a hub user who has none yet, with a private home.
+
+    Used on one machine with LMS log-in, where people arrive from the LMS without an account.
+    """
+    import pwd
+    import subprocess
+
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        subprocess.run(["useradd", "--create-home", "--home-dir", str(home_root / name),
+                        "--shell", "/usr/sbin/nologin", "--user-group", name], check=True)
+        entry = pwd.getpwnam(name)
+    os.chmod(entry.pw_dir, 0o700)  # trainees' home folders are private
+
+
+def make_pre_spawn_hook(settings: HubSettings, create_accounts: bool):
+    """A ``pre_spawn_hook``: the account exists, its home is private, the role's config."""
+
+    def pre_spawn_hook(spawner) -> None:
+        groups = {group.name for group in spawner.user.groups}
+        if create_accounts:
+            ensure_system_user(spawner.user.name)
+        spawner.environment.update(singleuser_environment(settings, groups))
+
+    return pre_spawn_hook

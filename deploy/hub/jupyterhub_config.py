@@ -1,0 +1,125 @@
+"""JupyterHub for a class on one machine (started by ``bash setup.sh hub``).
+
+Every setting is a ``CRYOCOURSE_*`` environment variable (see ``cryocourse_hub.HubSettings``
+and docs/instructor-guide.md, "A class on JupyterHub"); ``setup.sh hub`` writes them to
+/etc/cryocourse/hub.env. Log-in is one of:
+
+- ``pam``: the machine's accounts and passwords (a class without an LMS);
+- ``shared``: one trial password for every listed user (trials and tests only);
+- ``lti``: LMS log-in through LTI 1.3; learners and instructors get their groups from the
+  LMS roles.
+"""
+
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from cryocourse_hub import (  # noqa: E402 -- after the path above
+    HubSettings,
+    grader_group,
+    make_post_auth_hook,
+    make_pre_spawn_hook,
+    read_roster,
+    trainee_group,
+)
+
+c = get_config()  # noqa: F821 -- provided by JupyterHub when it loads this file
+settings = HubSettings.from_environ()
+roster = read_roster(settings.roster)
+
+# --- network: loopback by default; a public URL when a reverse proxy serves the hub --------
+c.JupyterHub.ip = settings.ip
+c.JupyterHub.port = settings.port
+c.JupyterHub.hub_ip = "127.0.0.1"
+c.JupyterHub.hub_port = settings.hub_port
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{settings.proxy_api_port}"
+c.ConfigurableHTTPProxy.command = [settings.proxy_command]
+if settings.public_url:
+    c.JupyterHub.public_url = settings.public_url
+
+# --- the hub's own state (its database, cookie secret), private to root -----------------
+c.JupyterHub.cookie_secret_file = str(settings.state_dir / "jupyterhub_cookie_secret")
+c.JupyterHub.db_url = settings.hub_db_url or f"sqlite:///{settings.state_dir / 'jupyterhub.sqlite'}"
+c.JupyterHub.pid_file = str(settings.state_dir / "jupyterhub.pid")
+
+# --- log-in --------------------------------------------------------------------------------
+course_groups = {
+    trainee_group(settings.course_id): roster["trainee"],
+    grader_group(settings.course_id): [settings.course_user, *roster["grader"]],
+}
+c.Authenticator.admin_users = set(settings.admins)
+c.Authenticator.allowed_users = {settings.course_user, *roster["trainee"], *roster["grader"]}
+c.Authenticator.allow_existing_users = True  # users added through the hub's API may log in
+if settings.auth == "lti":
+    c.JupyterHub.authenticator_class = "ltiauthenticator.lti13.auth.LTI13Authenticator"
+    lti = settings.lti
+    c.LTI13Authenticator.issuer = lti.get("issuer", "")
+    c.LTI13Authenticator.client_id = set(lti.get("client_id", "").split())
+    c.LTI13Authenticator.authorize_url = lti.get("authorize_url", "")
+    c.LTI13Authenticator.jwks_endpoint = lti.get("jwks_endpoint", "")
+    c.LTI13Authenticator.username_key = lti.get("username_key", "email")
+    c.Authenticator.allow_all = True  # the LMS decides who launches; the hook checks the role
+    c.Authenticator.manage_groups = True  # groups come from the LMS roles at every launch
+    c.Authenticator.post_auth_hook = make_post_auth_hook(settings.course_id)
+    course_groups = {grader_group(settings.course_id): [settings.course_user]}
+elif settings.auth == "shared":
+    c.JupyterHub.authenticator_class = "shared-password"
+    c.SharedPasswordAuthenticator.user_password = settings.shared_password
+else:
+    c.JupyterHub.authenticator_class = "pam"
+    c.PAMAuthenticator.open_sessions = False
+
+c.JupyterHub.load_groups = {name: {"users": users} for name, users in course_groups.items()}
+
+# --- trainees' and graders' servers: their own account, private home, JupyterLab ----------
+c.JupyterHub.spawner_class = "localprocess"
+c.Spawner.cmd = [str(settings.venv / "bin" / "jupyterhub-singleuser")]
+c.Spawner.default_url = "/lab"
+c.Spawner.notebook_dir = "~"
+c.Spawner.http_timeout = 60
+c.Spawner.start_timeout = 90
+c.Spawner.pre_spawn_hook = make_pre_spawn_hook(settings, create_accounts=True)
+# A grader's server may reach the Formgrader service (its course list links there). A
+# server's token only gets the scopes its user holds, so trainees' servers never do.
+c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!server",
+                                 f"access:services!service={settings.course_id}"]
+
+# --- the shared Formgrader: a hub service run by the course account ------------------------
+# Graders open it in its own tab: <hub>/services/<course_id>/formgrader (nbgrader #1870:
+# inside JupyterLab's frame it shows a blank page under JupyterHub).
+c.JupyterHub.services = [{
+    "name": settings.course_id,
+    "url": f"http://127.0.0.1:{settings.formgrader_port}",
+    "command": [str(settings.venv / "bin" / "jupyterhub-singleuser"),
+                f"--ServerApp.root_dir={settings.course_dir}",
+                "--ServerApp.default_url=/formgrader"],
+    "user": settings.course_user,
+    "cwd": str(settings.course_dir),
+    "environment": {
+        # JupyterHub gives a managed service about 10 s to answer: the language-server
+        # scan (not needed to grade) is left out of its start-up.
+        "JUPYTER_CONFIG_PATH": str(Path(settings.singleuser_config) / "course"),
+        "PATH": f"{settings.venv / 'bin'}:/usr/local/bin:/usr/bin:/bin",
+        "CRYOCOURSE_EXCHANGE": str(settings.exchange),
+        "CRYOCOURSE_COURSE_ID": settings.course_id,
+    },
+    "oauth_no_confirm": True,
+}]
+# Scripts that manage the class (add trainees, start servers) use this service's token.
+admin_token = os.environ.get("CRYOCOURSE_ADMIN_API_TOKEN", "")
+if admin_token:
+    c.JupyterHub.services.append({"name": "cryocourse-admin", "api_token": admin_token})
+
+c.JupyterHub.load_roles = [
+    {
+        "name": "cryocourse-graders",
+        "description": "Graders of the course use its shared Formgrader.",
+        "scopes": [f"access:services!service={settings.course_id}", "list:services",
+                   "read:services"],
+        "groups": [grader_group(settings.course_id)],
+    },
+]
+if admin_token:
+    c.JupyterHub.load_roles.append({"name": "admin", "services": ["cryocourse-admin"]})
