@@ -58,11 +58,25 @@ from course.classroom.submissions import (
     record_graded,
 )
 from course.notebook_text import modules_imported_by
+from course.plain_files import describe
 from course.text import did_you_mean
 
 LOCKED_RETRIES = 3
 
 # --- worker processes -------------------------------------------------------------------
+
+KEPT_VARIABLES = ("PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "TMPDIR",
+                  "VIRTUAL_ENV", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_PATH",
+                  "JUPYTER_RUNTIME_DIR", "JUPYTER_PLATFORM_DIRS", "XDG_RUNTIME_DIR",
+                  "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def minimal_environment() -> None:
+    """Keep only what grading needs in this process's environment (an allow-list, so tokens
+    and the instructor's own variables are gone even if a file ever revealed it)."""
+    for name in list(os.environ):
+        if name not in KEPT_VARIABLES and not name.startswith("LC_"):
+            del os.environ[name]
 
 _worker_api = None
 
@@ -74,6 +88,7 @@ def _start_worker(root: str, slots, assignment: str = "") -> None:
     The worker keeps a kernel prepared, warmed up with the imports of ``assignment``.
     """
     global _worker_api
+    minimal_environment()  # no tokens or instructor variables in a grading process
     with slots.get_lock():
         slot = slots.value
         slots.value += 1
@@ -203,6 +218,7 @@ class GradingSummary:
     graded: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    refused: dict[str, str] = field(default_factory=dict)  # files not taken, and why
     not_started: list[str] = field(default_factory=list)
     restored_manual: list[GradeKey] = field(default_factory=list)
     seconds: float = 0.0
@@ -223,6 +239,9 @@ class GradingSummary:
                  f"with {workers}."]
         for student, reason in sorted(self.failed.items()):
             lines.append(f"  not graded: {student}: {reason}")
+        for student, files in sorted(self.refused.items()):
+            if student not in self.failed:
+                lines.append(f"  files refused (the rest graded): {student}: {files}")
         if self.not_started:
             again = ("run the same command without --force to grade them" if self.forced
                      else "run the same command again to continue where it stopped")
@@ -289,6 +308,9 @@ def grade_assignment(
     todo: list[tuple[Submission, str]] = []
     unchanged: list[str] = []  # graded before from these very files (regraded by --force)
     for submission in candidates:
+        refused = submission.screen(root)
+        if refused:
+            summary.refused[submission.student] = describe(refused)
         fingerprint = submission.fingerprint()
         if is_up_to_date(root, submission, fingerprint):
             if not force:
