@@ -79,6 +79,7 @@ class PlainCollect(ExchangeCollect):
         except NotPlain as problem:
             refused = [Refusal(".", f"the submission folder is not a plain folder "
                                     f"({problem.strerror})")]
+            os.makedirs(dest, exist_ok=True)  # collected, empty: listed as not graded
         else:
             try:
                 refused = copy_plain_tree(fd, dest, ignore=self.coursedir.ignore)
