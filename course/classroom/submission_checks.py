@@ -43,8 +43,10 @@ def shape_problem(nb: object) -> str | None:
         return f"has {len(cells):,} cells (at most {MAX_CELLS:,} are graded)"
     for number, cell in enumerate(cells, 1):
         source = cell.get("source", "") if isinstance(cell, dict) else ""
-        size = len(source) if isinstance(source, str) else sum(
-            len(line) if isinstance(line, str) else 0 for line in source or [])
+        if isinstance(source, list):
+            size = sum(len(line) for line in source if isinstance(line, str))
+        else:
+            size = len(source) if isinstance(source, str) else 0  # odd types: format check
         if size > MAX_CELL_CHARS:
             return (f"has a cell (number {number}) of {size:,} characters (at most "
                     f"{MAX_CELL_CHARS:,} are graded)")

@@ -108,5 +108,9 @@ def file_problems(root: Path, submission: Submission) -> list[str]:
                 f"(it holds {found}): was the notebook renamed?"]
     problems: list[str] = []
     for release in present:
-        problems += check_submission_file(submission.folder / release.name, release)
+        try:
+            problems += check_submission_file(submission.folder / release.name, release)
+        except Exception as problem:  # noqa: BLE001 - one odd file, never the class's run
+            problems.append(f"{release.name} could not be checked "
+                            f"({type(problem).__name__}): it is not a notebook Jupyter saved.")
     return problems
