@@ -38,17 +38,31 @@ SAFE_SCHEMES = {"http", "https", "mailto"}
 NAME_KEYS = ("first_name", "last_name", "student")
 
 # No script, no plugin, no request anywhere: the page is self-contained.
-FEEDBACK_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
-                "base-uri 'none'; form-action 'none'")
+FEEDBACK_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+                "font-src 'self' data:; base-uri 'none'; form-action 'none'")
+_REMOTE_SCRIPT = re.compile(r"<script[^>]*\bsrc=[^>]*>\s*</script>", re.I)
 _CSP_META = f'<meta http-equiv="Content-Security-Policy" content="{FEEDBACK_CSP}">'
 
 _LINK_TARGET = re.compile(r"(\]\(\s*<?|^\s{0,3}\[[^\]\n]+\]:\s*<?)([^)\s>]*)", re.M)
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):", re.I)
 
 
+def _no_remote_images(tag: str, attribute: str, value: str) -> str | None:
+    """Images only from the page itself (a remote image is a request to elsewhere); data
+    URLs only as images."""
+    image = tag == "img" and attribute == "src"
+    if image and not value.startswith("data:image/"):
+        return None
+    if not image and value.strip().lower().startswith("data:"):
+        return None
+    return value
+
+
 def clean_html(text: str) -> str:
     """HTML with nothing executable left (nh3's defaults: no script, handlers, forms...)."""
-    return nh3.clean(text, url_schemes=SAFE_SCHEMES, link_rel="noopener noreferrer nofollow")
+    return nh3.clean(text, url_schemes=SAFE_SCHEMES | {"data"},
+                     link_rel="noopener noreferrer nofollow",
+                     attribute_filter=_no_remote_images)
 
 
 def _safe_target(target: str) -> bool:
@@ -117,9 +131,11 @@ class InertTraineeContent(Preprocessor):
 
 
 def with_csp(page: str) -> str:
-    """An HTML page with the feedback Content-Security-Policy first in its head."""
+    """An HTML page with the feedback Content-Security-Policy first in its head, and without
+    the template's script tags (MathJax from a CDN), which the policy would refuse anyway."""
     if _CSP_META in page:
         return page
+    page = _REMOTE_SCRIPT.sub("", page)
     head = re.search(r"<head[^>]*>", page, re.I)
     at = head.end() if head else 0
     return f"{page[:at]}\n{_CSP_META}\n{page[at:]}"
