@@ -149,10 +149,11 @@ def modules_imported_by(notebooks: Iterable[Path]) -> list[str]:
 
 
 def plain_name(typed: str) -> str:
-    """A typed name made safe to store: control and formatting characters dropped, spaces
-    squeezed, no leading character a spreadsheet reads as a formula, at most 80 characters."""
-    printable = "".join(" " if c.isspace() else c for c in typed
-                        if c.isspace() or not unicodedata.category(c).startswith("C"))
+    """A typed name made safe to store: control and formatting characters and markup
+    brackets (``<`` ``>``) dropped, spaces squeezed, no leading character a spreadsheet reads
+    as a formula, at most 80 characters. (Pages still escape names: this is a second wall.)"""
+    printable = "".join(" " if c.isspace() else c for c in typed if c not in "<>" and (
+        c.isspace() or not unicodedata.category(c).startswith("C")))
     return " ".join(printable.split()).lstrip("=+-@ ")[:MAX_NAME_LENGTH].strip()
 
 

@@ -22,11 +22,10 @@ from typing import Any
 
 from tornado.web import OutputTransform
 
-# nbgrader's page template: inline event handlers allowed by hash ('unsafe-hashes').
-TEMPLATE_HANDLERS = ("toggle_name(true);", "toggle_name(false);")
 MATHJAX = "https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.7/"
 TRAINEE_CONTENT = re.compile(rb'<div[^>]*id="notebook"', re.I)
 INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc=)([^>]*)>(.*?)</script>", re.I | re.S)
+INLINE_HANDLER = re.compile(rb"""\son[a-z]+\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
 
 
 def _hash(code: bytes) -> str:
@@ -36,13 +35,15 @@ def _hash(code: bytes) -> str:
 def policy_for(page: bytes) -> str:
     """The policy for one Formgrader page: its template's inline scripts, nothing else.
 
-    Only scripts before the trainee's notebook (``<div id="notebook">``) are allowed: the
-    template's own, never one inside the notebook.
+    Only inline scripts and event handlers before the trainee's notebook
+    (``<div id="notebook">``) are allowed, by hash: nbgrader's template's own, never one
+    inside the notebook.
     """
     trusted = page[:match.start()] if (match := TRAINEE_CONTENT.search(page)) else page
     hashes = [_hash(code) for attributes, code in INLINE_SCRIPT.findall(trusted)
               if b"x-mathjax-config" not in attributes]
-    handlers = [_hash(h.encode()) for h in TEMPLATE_HANDLERS]
+    handlers = sorted({_hash(double or single) for double, single
+                       in INLINE_HANDLER.findall(trusted)})
     scripts = " ".join(["'self'", MATHJAX, *hashes, "'unsafe-hashes'", *handlers])
     return ("default-src 'self'; "
             f"script-src {scripts}; "
