@@ -19,9 +19,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import nbformat
 import pytest
-from tests.browser.conftest import Scenario, expect, free_port
 from nbgrader.api import Gradebook
 
+from tests.browser.conftest import Scenario, expect, free_port
 from tests.nbgrader_harness import Course, answer_cell_ids
 
 pytestmark = pytest.mark.browser
