@@ -88,7 +88,6 @@ def _start_worker(root: str, slots, assignment: str = "") -> None:
     The worker keeps a kernel prepared, warmed up with the imports of ``assignment``.
     """
     global _worker_api
-    minimal_environment()  # no tokens or instructor variables in a grading process
     with slots.get_lock():
         slot = slots.value
         slots.value += 1
@@ -110,6 +109,7 @@ def _start_worker(root: str, slots, assignment: str = "") -> None:
         config.SandboxedExecute.warm_up_modules = warm_up
     del slot  # kept for per-worker settings (see the report: sandbox process limits)
     _worker_api = make_api(Path(root), config)
+    minimal_environment()  # configuration read: no tokens or instructor variables from here
     _start_preparing_kernel(Path(root), assignment, config)
 
 
