@@ -147,6 +147,9 @@ def test_formgrader_submission_page_keeps_trainee_content_inert(
     scenario.screenshot("formgrader")
     _assert_inert(scenario, canary, "#notebook-container")
     assert page.locator(".navbar img").count() == 0
+    scenario.goto(f"/formgrader/gradebook/{ORIENTATION}/{ORIENTATION}")  # the class list
+    expect(body).to_contain_text(hostile_class["name"], timeout=30_000)
+    _assert_inert(scenario, canary, "body")
 
 
 def test_feedback_page_keeps_trainee_content_inert(
