@@ -96,8 +96,8 @@ def file_problems(root: Path, submission: Submission) -> list[str]:
     expected = release_notebooks(root, submission.assignment)
     present = [p for p in expected if (submission.folder / p.name).is_file()]
     refused = recorded_refusals(root, submission.assignment, submission.student)
-    names = {p.name for p in present}  # a refusal the instructor has since fixed is past
-    refused_notebooks = [r for r in refused if r.name not in names and (
+    here = {p.name for p in present}  # a refusal the instructor has since fixed is past
+    refused_notebooks = [r for r in refused if r.name not in here and (
         r.name in {p.name for p in expected} or r.name == "." and not present)]
     if refused_notebooks:
         return [f"refused {r.name if r.name != '.' else 'the submission'}: {r.reason}"
