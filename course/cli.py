@@ -161,7 +161,7 @@ def cmd_feedback(root: Path, args: argparse.Namespace) -> int:
               "feedback shows 0 for those answers until you grade them in the Formgrader and "
               "run this command again.", file=sys.stderr)
     generated = api.generate_feedback(assignment, force=True)
-    skipped = {student: "its feedback could not be generated (see the log above)"
+    skipped = {student: "its feedback page could not be made from the autograded notebook"
                for student in _FEEDBACK_FAILED.findall(generated.get("log", ""))}
     if not generated.get("success") and not skipped:
         _api_step(generated, f"Feedback for {assignment}")
