@@ -186,9 +186,13 @@ def lab_server(course_copy: Course, tmp_path_factory: pytest.TempPathFactory
         _stop(process)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """Headless Debian Chromium. Each launch gets a fresh temporary profile (user data dir)."""
+    """Headless Debian Chromium. Each launch gets a fresh temporary profile (user data dir).
+
+    One per test module: Playwright's sync API keeps an event loop running while it is
+    open, and a later test in the same worker process (``asyncio.run`` in tests/sandbox)
+    must not find one."""
     if not CHROMIUM.exists():
         pytest.skip(f"no Chromium at {CHROMIUM}")
     with playwright_api.sync_playwright() as playwright:
