@@ -25,6 +25,16 @@ from nbgrader.preprocessors import (
 from course.autograde import nbgrader_patches
 from course.autograde.execute import SandboxedExecute
 from course.autograde.grading_guard import RefuseWhileGrading
+from course.autograde.inert_content import (
+    InertTraineeContent,
+    add_feedback_csp,
+    safe_markdown2html,
+)
+from course.autograde.plain_copies import (
+    PlainCollect,
+    PlainReleaseFeedback,
+    screen_before_convert,
+)
 from course.autograde.restore_metadata import RestoreGradeMetadata
 from course.autograde.save_grades import SaveAutoGradesAtOnce
 from course.autograde.trusted_scores import ItemPoints, TrustedScores
@@ -64,6 +74,15 @@ c.CourseDirectory.db_url = gradebook_url(COURSE_ROOT)
 # On a class server (bash setup.sh hub) the hub and /etc/profile.d/cryocourse.sh set
 # CRYOCOURSE_EXCHANGE to the shared exchange, /srv/nbgrader/exchange.
 c.Exchange.root = os.environ.get("CRYOCOURSE_EXCHANGE") or str(COURSE_ROOT / "exchange")
+
+# Only plain files travel (course/plain_files.py): collect copies regular files only and
+# never follows a link; before nbgrader copies a submission's (or an autograded folder's)
+# files, links, hard links, devices, FIFOs and oversized files are removed from the
+# instructor's copy and reported; feedback release goes on past a trainee it cannot release.
+c.ExchangeFactory.collect = PlainCollect
+c.ExchangeFactory.release_feedback = PlainReleaseFeedback
+c.Autograde.pre_convert_hook = screen_before_convert
+c.GenerateFeedback.pre_convert_hook = screen_before_convert
 
 # Every released notebook starts with the same header: the disclaimer, the name cell and
 # how to submit (source/header.ipynb, written once).
@@ -117,6 +136,7 @@ c.Autograde.autograde_preprocessors = [
     IgnorePattern,
     ClearMetadataPreprocessor,
     LimitOutput,
+    InertTraineeContent,
     TrustedScores,
     SaveAutoGradesAtOnce,  # nbgrader's SaveAutoGrades, committed once per notebook
     AssignLatePenalties,
@@ -129,3 +149,11 @@ c.Exporter.optimistic_validation = True
 
 # Feedback never shows hidden tests (stock nbgrader shows them).
 c.GenerateFeedback.preprocessors = [ClearHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
+
+# Trainee content is inert wherever it is viewed: every HTML page made from a trainee's
+# notebook (feedback, and the Formgrader, which reads this file too) sanitises HTML and
+# markdown (nh3), drops scripts and raw HTML, escapes names and carries a strict
+# Content-Security-Policy. The autograded notebook itself is sanitised above.
+c.HTMLExporter.preprocessors = [InertTraineeContent]
+c.HTMLExporter.filters = {"markdown2html": safe_markdown2html}
+c.GenerateFeedback.post_convert_hook = add_feedback_csp

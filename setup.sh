@@ -85,6 +85,10 @@ make_environment() {
     rm -f "$VENV"/.installed-*
     touch "$stamp"
   fi
+  # Jupyter servers of this environment load the course's server extension (Formgrader's
+  # Content-Security-Policy); an editable install does not place this file itself.
+  mkdir -p "$VENV/etc/jupyter/jupyter_server_config.d"
+  cp jupyter-config/jupyter_server_config.d/cryocourse.json "$VENV/etc/jupyter/jupyter_server_config.d/"
 }
 
 export PATH="$PWD/$VENV/bin:$PATH"  # nbgrader runs alembic and jupyter from the environment

@@ -120,6 +120,12 @@ class Number:
                 f"`{name}` must be {self.describe()}: decimals use a point, like "
                 f"`{name} = {value[0]}.{value[1]}` (a comma makes two numbers)."
             )
+        if kind is _int and value.bit_length() > 64:  # math.isfinite would overflow
+            raise AnswerFormatError(
+                f"`{name}` is a number with {_len(_str(abs(value)))} digits, far outside the "
+                f"range that makes sense here ({self.minimum:g} to {self.maximum:g} "
+                f"{self.unit}). Check the unit."
+            )
         if kind not in (_int, _float) or not _isfinite(value):  # bool is its own type
             raise AnswerFormatError(
                 f"`{name}` must be {self.describe()}; you gave {_describe(value)}."
@@ -286,24 +292,34 @@ _NUMBER_OPS = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
                ast.Mult: lambda a, b: a * b, ast.Div: lambda a, b: a / b}
 
 
-def plain_value(node: ast.expr, name: str) -> object:
+MAX_VALUE_DEPTH = 64  # nested lists or operations: more is code, not a typed value
+MAX_INT_BITS = 256  # arithmetic on plain numbers never needs more
+
+
+def plain_value(node: ast.expr, name: str, depth: int = 0) -> object:
     """Evaluate an expression that is a plain value (literals and simple arithmetic only)."""
+    if depth > MAX_VALUE_DEPTH:
+        raise NotPlainValue(
+            f"`{name}` is too long a calculation to read: type the value itself, like "
+            f"`{name} = 3`.")
     if isinstance(node, ast.Constant) and _type(node.value) in (_str, _int, _float, _bool):
         return node.value
     if isinstance(node, ast.Constant) and node.value in (None, ...):
         return node.value
     if isinstance(node, (ast.List, ast.Tuple)):
-        return [plain_value(element, name) for element in node.elts]
+        return [plain_value(element, name, depth + 1) for element in node.elts]
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        operand = plain_value(node.operand, name)
+        operand = plain_value(node.operand, name, depth + 1)
         if _type(operand) in (_int, _float):
             return -operand if isinstance(node.op, ast.USub) else operand
     if isinstance(node, ast.BinOp) and _type(node.op) in _NUMBER_OPS:
-        left, right = plain_value(node.left, name), plain_value(node.right, name)
-        if _type(left) in (_int, _float) and _type(right) in (_int, _float):
+        left = plain_value(node.left, name, depth + 1)
+        right = plain_value(node.right, name, depth + 1)
+        if _type(left) in (_int, _float) and _type(right) in (_int, _float) and all(
+                _type(v) is not _int or v.bit_length() <= MAX_INT_BITS for v in (left, right)):
             try:
                 return _NUMBER_OPS[_type(node.op)](left, right)
-            except ZeroDivisionError:
+            except (ZeroDivisionError, OverflowError):
                 pass
     raise NotPlainValue(
         f"`{name}` must be typed as a plain value (a number, True/False, a word in quotes "

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -187,11 +188,28 @@ def cmd_feedback(root: Path, args: argparse.Namespace) -> int:
               f"hand ({', '.join(waiting[:8])}{', ...' if len(waiting) > 8 else ''}); their "
               "feedback shows 0 for those answers until you grade them in the Formgrader and "
               "run this command again.", file=sys.stderr)
-    _api_step(api.generate_feedback(assignment, force=True), f"Feedback for {assignment}")
-    _api_step(api.release_feedback(assignment), f"Releasing feedback for {assignment}")
+    generated = api.generate_feedback(assignment, force=True)
+    skipped = {student: "its feedback page could not be made from the autograded notebook"
+               for student in _FEEDBACK_FAILED.findall(generated.get("log", ""))}
+    if not generated.get("success") and not skipped:
+        _api_step(generated, f"Feedback for {assignment}")
+    released = api.release_feedback(assignment)
+    skipped.update(_NOT_RELEASED.findall(released.get("log", "")))
+    if not released.get("success"):
+        _api_step(released, f"Releasing feedback for {assignment}")
     print(f"Feedback for {assignment} is in feedback/ and released; trainees fetch it in the "
           "Assignments tab. Hidden tests are not shown.")
+    if skipped:
+        print(f"Skipped {len(skipped)} (the others were released):", file=sys.stderr)
+        for student, reason in sorted(skipped.items()):
+            print(f"  not released: {student}: {reason}", file=sys.stderr)
+        return 1
     return 0
+
+
+# What nbgrader's feedback converter and the course's release step log about one trainee.
+_FEEDBACK_FAILED = re.compile(r"error processing assignment '[^']*' for student '([^']*)'")
+_NOT_RELEASED = re.compile(r"Feedback not released for (\S+): (.*)")
 
 
 def cmd_export(root: Path, args: argparse.Namespace) -> int:

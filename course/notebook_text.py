@@ -13,31 +13,63 @@ Imports nothing from nbgrader or Jupyter: it runs in trainees' kernels too.
 from __future__ import annotations
 
 import ast
+import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from course.answers import answers_in_source
+from course.answers import NotPlainValue, answers_in_source
+from course.plain_files import read_plain_file
 
 NAME_VARIABLE = "your_name"  # the header's name cell: your_name = "..."
 MAX_NAME_LENGTH = 80
 UNREADABLE = (SyntaxError, ValueError, RecursionError, MemoryError)
 
 
+def as_python(source: str) -> str:
+    """A cell's text as the kernel runs it: IPython's input transformations applied
+    (common indentation removed, ``%magic`` and ``!shell`` lines turned into calls).
+
+    Idempotent, so text the kernel already transformed (its ``In`` history) reads the same.
+    """
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    try:
+        return TransformerManager().transform_cell(source)
+    except Exception:  # noqa: BLE001 - text IPython cannot transform is read as typed
+        return source
+
+
+def _too_long(source: str, names: Iterable[str]) -> dict[str, object]:
+    """Answers in a cell too long or too deeply nested to read: each named one explained."""
+    found: dict[str, object] = {}
+    for name in names:
+        if re.search(rf"^\s*{re.escape(name)}\s*(:[^=\n]*)?=(?!=)", source, re.M):
+            found[name] = NotPlainValue(
+                f"`{name}` is too long a calculation to read: type the value itself, "
+                f"like `{name} = 3`.")
+    return found
+
+
 def answers_in_cells(sources: Iterable[str], names: Iterable[str]) -> dict[str, object]:
     """The last plain value typed for each of ``names`` across ``sources``, in order.
 
-    A value that is not plain is a ``NotPlainValue`` (so the caller can explain it); names
-    never assigned are absent; cells that do not parse are skipped.
+    Each cell is read as the kernel runs it (``as_python``). A value that is not plain is a
+    ``NotPlainValue`` (so the caller can explain it), and so is an answer in a cell too long
+    or too deeply nested to parse; names never assigned are absent; cells that do not parse
+    are skipped.
     """
     wanted = list(names)
     found: dict[str, object] = {}
     for source in sources:
         if not any(name in source for name in wanted):  # no assignment without the name
             continue
+        python = as_python(source)
         try:
-            found.update(answers_in_source(source, wanted))
+            found.update(answers_in_source(python, wanted))
+        except (RecursionError, MemoryError):
+            found.update(_too_long(python, wanted))
         except UNREADABLE:
             continue
     return found
@@ -73,11 +105,12 @@ def typed_answers(nb: Mapping[str, Any], names: Iterable[str]) -> dict[str, obje
 
 
 def read_notebook(path: Path) -> Mapping[str, Any] | None:
-    """A notebook file as nbformat 4 (None if it cannot be read: any damage at all)."""
+    """A notebook file as nbformat 4 (None if it cannot be read: any damage at all, or not
+    a plain file: a link, a hard link, a device, too large; see ``course.plain_files``)."""
     import nbformat
 
     try:
-        return nbformat.read(path, as_version=4)
+        return nbformat.reads(read_plain_file(path).decode("utf-8"), as_version=4)
     except Exception:  # noqa: BLE001 - a damaged notebook has no text to read
         return None
 
@@ -116,10 +149,11 @@ def modules_imported_by(notebooks: Iterable[Path]) -> list[str]:
 
 
 def plain_name(typed: str) -> str:
-    """A typed name made safe to store: control and formatting characters dropped, spaces
-    squeezed, no leading character a spreadsheet reads as a formula, at most 80 characters."""
-    printable = "".join(" " if c.isspace() else c for c in typed
-                        if c.isspace() or not unicodedata.category(c).startswith("C"))
+    """A typed name made safe to store: control and formatting characters and markup
+    brackets (``<`` ``>``) dropped, spaces squeezed, no leading character a spreadsheet reads
+    as a formula, at most 80 characters. (Pages still escape names: this is a second wall.)"""
+    printable = "".join(" " if c.isspace() else c for c in typed if c not in "<>" and (
+        c.isspace() or not unicodedata.category(c).startswith("C")))
     return " ".join(printable.split()).lstrip("=+-@ ")[:MAX_NAME_LENGTH].strip()
 
 

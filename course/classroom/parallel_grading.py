@@ -59,11 +59,25 @@ from course.classroom.submissions import (
     record_graded,
 )
 from course.notebook_text import modules_imported_by
+from course.plain_files import describe
 from course.text import did_you_mean
 
 BUSY_RETRIES = 3
 
 # --- worker processes -------------------------------------------------------------------
+
+KEPT_VARIABLES = ("PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "TMPDIR",
+                  "VIRTUAL_ENV", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_PATH",
+                  "JUPYTER_RUNTIME_DIR", "JUPYTER_PLATFORM_DIRS", "XDG_RUNTIME_DIR",
+                  "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def minimal_environment() -> None:
+    """Keep only what grading needs in this process's environment (an allow-list, so tokens
+    and the instructor's own variables are gone even if a file ever revealed it)."""
+    for name in list(os.environ):
+        if name not in KEPT_VARIABLES and not name.startswith("LC_"):
+            del os.environ[name]
 
 _worker_api = None
 
@@ -97,6 +111,7 @@ def _start_worker(root: str, slots, assignment: str = "") -> None:
         config.SandboxedExecute.warm_up_modules = warm_up
     del slot  # kept for per-worker settings (see the report: sandbox process limits)
     _worker_api = make_api(Path(root), config)
+    minimal_environment()  # configuration read: no tokens or instructor variables from here
     _start_preparing_kernel(Path(root), assignment, config)
 
 
@@ -206,6 +221,7 @@ class GradingSummary:
     graded: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    refused: dict[str, str] = field(default_factory=dict)  # files not taken, and why
     not_started: list[str] = field(default_factory=list)
     restored_manual: RestoredGrades = field(default_factory=RestoredGrades)
     seconds: float = 0.0
@@ -226,6 +242,9 @@ class GradingSummary:
                  f"with {workers}."]
         for student, reason in sorted(self.failed.items()):
             lines.append(f"  not graded: {student}: {reason}")
+        for student, files in sorted(self.refused.items()):
+            if student not in self.failed:
+                lines.append(f"  files refused (the rest graded): {student}: {files}")
         if self.not_started:
             again = ("run the same command without --force to grade them" if self.forced
                      else "run the same command again to continue where it stopped")
@@ -319,6 +338,9 @@ def _grade_locked(root: Path, api, assignment: str, candidates: list[Submission]
     todo: list[tuple[Submission, str]] = []
     unchanged: list[str] = []  # graded before from these very files (regraded by --force)
     for submission in candidates:
+        refused = submission.screen(root)
+        if refused:
+            summary.refused[submission.student] = describe(refused)
         fingerprint = submission.fingerprint()
         if is_up_to_date(root, submission, fingerprint):
             if not force:

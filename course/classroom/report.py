@@ -37,7 +37,7 @@ from course.classroom.course_folder import make_api, require_assignment
 from course.classroom.submissions import find_submissions
 from course.exercises import all_items
 from course.exercises.screening_cases import CASE_POINTS, case_item_id, client_number
-from course.notebook_text import typed_answers
+from course.notebook_text import read_notebook, typed_answers
 from course.variants import ASSESSMENT, has_variants, marking_as, my_variant
 from course.views.style import OKABE_ITO
 
@@ -210,8 +210,8 @@ def gather(root: Path, assignment: str) -> ClassData:
                                         else float(grade.score))
                 path = root / "autograded" / submission.student_id / assignment / (
                     f"{notebook.name}.ipynb")
-                if path.is_file():
-                    nb = nbformat.read(path, as_version=4)
+                nb = read_notebook(path)  # plain files only; None if missing or damaged
+                if nb is not None:
                     with _variant_of(root, assignment, submission.student_id):
                         _missed_names(nb, [g.name for g in notebook.grades], data)
                         if has_variants(assignment):

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import nbformat
 
+from course.plain_files import NotPlain, read_plain_file
+
 
 def graded_ids(nb: dict) -> set[str]:
     """The nbgrader grade_ids of a notebook given as plain JSON (nbformat 4)."""
@@ -26,6 +28,29 @@ def graded_ids(nb: dict) -> set[str]:
 def cell_ids(nb: dict) -> set[str]:
     """The nbformat cell ids of a notebook given as plain JSON."""
     return {c["id"] for c in nb.get("cells", []) if isinstance(c, dict) and "id" in c}
+
+
+MAX_CELLS = 2_000
+MAX_CELL_CHARS = 1_000_000
+
+
+def shape_problem(nb: object) -> str | None:
+    """What makes a notebook too big or odd to grade in bounded time (None if nothing)."""
+    cells = nb.get("cells") if isinstance(nb, dict) else None
+    if not isinstance(cells, list):
+        return None  # the format checks below say what is wrong
+    if len(cells) > MAX_CELLS:
+        return f"has {len(cells):,} cells (at most {MAX_CELLS:,} are graded)"
+    for number, cell in enumerate(cells, 1):
+        source = cell.get("source", "") if isinstance(cell, dict) else ""
+        if isinstance(source, list):
+            size = sum(len(line) for line in source if isinstance(line, str))
+        else:
+            size = len(source) if isinstance(source, str) else 0  # odd types: format check
+        if size > MAX_CELL_CHARS:
+            return (f"has a cell (number {number}) of {size:,} characters (at most "
+                    f"{MAX_CELL_CHARS:,} are graded)")
+    return None
 
 
 def _expected(assignment: str | Path | nbformat.NotebookNode) -> dict:
@@ -44,11 +69,13 @@ def check_submission_file(
     """
     path = Path(path)
     name = path.name
-    if not path.is_file():
+    try:
+        text = read_plain_file(path).decode("utf-8")
+    except FileNotFoundError:
         return [f"The notebook {name} was not found in the submission: was it renamed or "
                 "not uploaded?"]
-    try:
-        text = path.read_text(encoding="utf-8")
+    except NotPlain as problem:
+        return [f"{problem.strerror}: only plain files are graded."]
     except UnicodeDecodeError:
         return [f"{name} is not a text file, so it is not a notebook."]
     if not text.strip():
@@ -58,6 +85,12 @@ def check_submission_file(
     except json.JSONDecodeError as problem:
         return [f"{name} is damaged (not valid notebook JSON, line {problem.lineno}): it may "
                 "have been edited outside Jupyter or cut short while saving."]
+    except RecursionError:
+        return [f"{name} is not a notebook Jupyter saved: its JSON is nested too deeply "
+                "to read."]
+    shape = shape_problem(nb)
+    if shape:
+        return [f"{name} {shape}."]
     if not isinstance(nb, dict) or "cells" not in nb and "worksheets" not in nb:
         return [f"{name} is not a Jupyter notebook."]
     major = nb.get("nbformat")
@@ -69,6 +102,8 @@ def check_submission_file(
     except nbformat.ValidationError as problem:
         first = str(problem).splitlines()[0]
         return [f"{name} does not follow the notebook format ({first})."]
+    except (RecursionError, MemoryError):
+        return [f"{name} is not a notebook Jupyter saved: it is nested too deeply to check."]
     expected = _expected(assignment)
     want_grades, have_grades = graded_ids(expected), graded_ids(nb)
     want_cells, have_cells = cell_ids(expected), cell_ids(nb)

@@ -15,6 +15,15 @@ from pathlib import Path
 
 from course.classroom.course_folder import STATE_DIR, release_notebooks
 from course.classroom.submission_checks import check_submission_file
+from course.plain_files import (
+    Refusal,
+    folder,
+    plain_entries,
+    read_plain_file,
+    record_refusals,
+    recorded_refusals,
+    screen_folder,
+)
 
 
 @dataclass(frozen=True)
@@ -26,12 +35,26 @@ class Submission:
     folder: Path
 
     def fingerprint(self) -> str:
-        """A hash of every submitted file's name and content."""
+        """A hash of every submitted plain file's name and content (links never followed)."""
         digest = hashlib.sha256()
-        for path in sorted(p for p in self.folder.rglob("*") if p.is_file()):
-            digest.update(str(path.relative_to(self.folder)).encode())
-            digest.update(path.read_bytes())
+        base = self.folder.parent.parent
+        try:
+            with folder(base, self.folder.relative_to(base)) as fd:
+                names, _ = plain_entries(fd)
+        except OSError:
+            return ""
+        for name in names:
+            digest.update(name.encode())
+            digest.update(read_plain_file(self.folder / name, base))
         return digest.hexdigest()
+
+    def screen(self, root: Path) -> list[Refusal]:
+        """Remove what may not travel from this collected copy; everything refused so far."""
+        relative = self.folder.relative_to(root)
+        refused = screen_folder(root, relative)
+        if refused:
+            record_refusals(root, self.assignment, self.student, refused)
+        return recorded_refusals(root, self.assignment, self.student)
 
 
 def find_submissions(root: Path, assignment: str) -> list[Submission]:
@@ -72,6 +95,13 @@ def file_problems(root: Path, submission: Submission) -> list[str]:
     """Reasons the submission cannot be graded at all (damaged files, wrong notebook)."""
     expected = release_notebooks(root, submission.assignment)
     present = [p for p in expected if (submission.folder / p.name).is_file()]
+    refused = recorded_refusals(root, submission.assignment, submission.student)
+    here = {p.name for p in present}  # a refusal the instructor has since fixed is past
+    refused_notebooks = [r for r in refused if r.name not in here and (
+        r.name in {p.name for p in expected} or r.name == "." and not present)]
+    if refused_notebooks:
+        return [f"refused {r.name if r.name != '.' else 'the submission'}: {r.reason}"
+                for r in refused_notebooks]
     if expected and not present:
         names = ", ".join(p.name for p in expected)
         found = ", ".join(p.name for p in submission.folder.glob("*.ipynb")) or "no notebook"
@@ -79,5 +109,9 @@ def file_problems(root: Path, submission: Submission) -> list[str]:
                 f"(it holds {found}): was the notebook renamed?"]
     problems: list[str] = []
     for release in present:
-        problems += check_submission_file(submission.folder / release.name, release)
+        try:
+            problems += check_submission_file(submission.folder / release.name, release)
+        except Exception as problem:  # noqa: BLE001 - one odd file, never the class's run
+            problems.append(f"{release.name} could not be checked "
+                            f"({type(problem).__name__}): it is not a notebook Jupyter saved.")
     return problems
