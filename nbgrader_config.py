@@ -12,6 +12,7 @@ from nbgrader.preprocessors import (
     AssignLatePenalties,
     CheckCellMetadata,
     ClearHiddenTests,
+    ClearMarkScheme,
     ClearOutput,
     DeduplicateIds,
     GetGrades,
@@ -25,6 +26,7 @@ from nbgrader.preprocessors import (
 from course.autograde import nbgrader_patches
 from course.autograde.execute import SandboxedExecute
 from course.autograde.restore_metadata import RestoreGradeMetadata
+from course.autograde.trainee_view import TraineeView
 from course.autograde.trusted_scores import ItemPoints, TrustedScores
 
 c = get_config()  # noqa: F821 -- provided by nbgrader when it loads this file
@@ -47,9 +49,15 @@ c.Exchange.root = str(COURSE_ROOT / "exchange")
 c.IncludeHeaderFooter.header = str(COURSE_ROOT / "source" / "header.ipynb")
 
 # A question's points are declared once, on its item in course/exercises: generating an
-# assignment writes them into its grade cells (and so into the gradebook).
+# assignment writes them into its grade cells (and so into the gradebook). The course's
+# TraineeView runs after hidden tests and mark schemes are cleared and before the final
+# checksums: grade cells and long set-up cells are collapsed, answer cells carry their answer
+# kinds for the answer controls, and Validate names every unanswered marked question
+# (course/autograde/trainee_view.py).
+_stock = GenerateAssignment.class_traits()["preprocessors"].make_dynamic_default()
+_cleared = _stock.index(ClearMarkScheme) + 1
 c.GenerateAssignment.preprocessors = [
-    ItemPoints, *GenerateAssignment.class_traits()["preprocessors"].make_dynamic_default()]
+    ItemPoints, *_stock[:_cleared], TraineeView, *_stock[_cleared:]]
 
 # Answer cells keep the trainee's placeholder line (`max_minutes = ...`) and lose only the
 # reference answer, so nothing in a released notebook is code the trainee has to delete.

@@ -32,6 +32,7 @@ from course.classroom.course_folder import (
 )
 from course.classroom.gradebook import awaiting_manual
 from course.classroom.parallel_grading import default_workers, grade_assignment
+from course.classroom.self_study import kernel_language_info, stamp_language_info
 from course.classroom.submissions import find_submissions, is_up_to_date
 
 
@@ -109,6 +110,12 @@ def cmd_release(root: Path, args: argparse.Namespace) -> int:
                           "already fetched it keep their copy), run: "
                           f"cryocourse release {assignment} --force")
     _api_step(result, f"Releasing {assignment}")
+    # Trainees' kernels run this course's Python: with its language details in the notebook,
+    # JupyterLab does not mark a lesson unsaved the moment it opens.
+    info = kernel_language_info()
+    outbound = Path(api.config.Exchange.root) / api.coursedir.course_id / "outbound"
+    for notebook in (outbound / assignment).rglob("*.ipynb"):
+        stamp_language_info(notebook, info)
     print(f"{assignment} released to {api.config.Exchange.root}. Trainees fetch it in the "
           "Assignments tab of JupyterLab.")
     return 0

@@ -2,7 +2,8 @@
 
 The kernel's ``check()``/``grade()`` and the trusted marker read answers by the same rule:
 ``name = value`` lines parsed with ``ast`` (plain values only, nothing is run), the last
-assignment wins, and a cell that does not parse is skipped (the kernel fails it too). The
+assignment wins, and a cell that does not parse makes the names it assigns unreadable (the
+kernel ran none of it, so the answer before it is not the trainee's latest). The
 kernel applies the rule to the cells in the order they were run, the marker to the answer
 cells in notebook order, which is the order autograding runs them in. So a scratch line
 such as ``peak_flow += 0.1`` changes neither what ``check()`` says nor the mark.
@@ -13,12 +14,14 @@ Imports nothing from nbgrader or Jupyter: it runs in trainees' kernels too.
 from __future__ import annotations
 
 import ast
+import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from course.answers import answers_in_source
+from course.answers import NotPlainValue, answers_in_source
+from course.plain_errors import syntax_error_message
 
 NAME_VARIABLE = "your_name"  # the header's name cell: your_name = "..."
 MAX_NAME_LENGTH = 80
@@ -29,7 +32,7 @@ def answers_in_cells(sources: Iterable[str], names: Iterable[str]) -> dict[str, 
     """The last plain value typed for each of ``names`` across ``sources``, in order.
 
     A value that is not plain is a ``NotPlainValue`` (so the caller can explain it); names
-    never assigned are absent; cells that do not parse are skipped.
+    never assigned are absent; a cell that does not parse makes the names it assigns unreadable.
     """
     wanted = list(names)
     found: dict[str, object] = {}
@@ -38,9 +41,20 @@ def answers_in_cells(sources: Iterable[str], names: Iterable[str]) -> dict[str, 
             continue
         try:
             found.update(answers_in_source(source, wanted))
-        except UNREADABLE:
-            continue
+        except UNREADABLE as error:
+            found.update(unreadable_answers(source, wanted, error))
     return found
+
+
+def unreadable_answers(source: str, names: Iterable[str],
+                       error: BaseException) -> dict[str, NotPlainValue]:
+    """The names a cell Python could not read assigns, each with what went wrong: the kernel
+    ran none of that cell, so an earlier value must not be judged (or marked) instead."""
+    why = (syntax_error_message(error) if isinstance(error, SyntaxError)
+           else "Python could not read it.")
+    return {name: NotPlainValue(f"Your answer cell for `{name}` did not run. {why}")
+            for name in names
+            if re.search(rf"^\s*{re.escape(name)}\s*=(?!=)", source, re.MULTILINE)}
 
 
 def _nbgrader(cell: Mapping[str, Any]) -> Mapping[str, Any]:

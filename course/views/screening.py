@@ -25,6 +25,7 @@ from course.screening import (
     finding_names,
     screen,
 )
+from course.views.checklist import Checklist
 from course.views.evidence import conflict_card
 from course.views.html import Html
 from course.views.knowledge import contraindication_matrix_html, matrix_cell
@@ -93,9 +94,15 @@ def decision_card(decision: Decision) -> Html:
     )
 
 
-def screen_card(intake: Mapping[str, Any], modality: str) -> Html:
-    """Screen ``intake`` for ``modality`` and show the decision card."""
-    return decision_card(screen(intake, modality))
+def screen_card(intake: Mapping[str, Any] | None = None, modality: str | None = None, *,
+                treatment: str | None = None, **form: Any) -> Html:
+    """Screen a client and show the decision card. In a lesson the form is written as plain
+    keywords, ``screen_card(conditions=["rosacea"], treatment="ln2_cryomassage")``; an
+    ``intake`` mapping and ``modality`` work too."""
+    chosen = treatment or modality
+    if chosen is None:
+        raise TypeError("screen_card() needs the treatment, like treatment=\"ln2_cryomassage\"")
+    return decision_card(screen({**(intake or {}), **form}, chosen))
 
 
 # --------------------------------------------------------------------------- lesson tables
@@ -134,14 +141,15 @@ def rule_card(code: str) -> Html:
                 f"<br><small>Sources: {escape(sources_text(rule.sources))}</small></p>")
 
 
-def matrix_summary() -> str:
+def matrix_summary() -> Html:
     """One sentence describing the contraindication matrix, for screen readers."""
     kb = load()
     cells = [matrix_cell(c, m)[0] for c in kb.conditions.values()
              for m in kb.modalities.values()]
     counts = ", ".join(f"{cells.count(o)} {o}" for o in OUTCOMES)
-    return (f"The matrix has {len(kb.conditions)} conditions (rows) and {len(kb.modalities)} "
-            f"modalities (columns); its {len(cells)} cells are: {counts}.")
+    return Html(f"The matrix has {len(kb.conditions)} conditions (rows) and "
+                f"{len(kb.modalities)} modalities (columns); its {len(cells)} cells are: "
+                f"{counts}.")
 
 
 def outcome_words() -> Html:
@@ -243,9 +251,10 @@ class ScreeningWidget:
             value=find_modality(modality).code,
             description="Treatment", style=style, layout=_wide())
         self.site = widgets.Dropdown(description="Site", style=style)
-        self.conditions = widgets.SelectMultiple(
-            options=_options({c: kb.conditions[c].name for c in kb.conditions}),
-            description="Conditions", rows=8, style=style, layout=_wide())
+        self.conditions = Checklist(
+            _options({c: kb.conditions[c].name for c in kb.conditions}),
+            description="Conditions", rows=8, width=WIDE_PX,
+            label_width=style["description_width"])
         self.age = widgets.BoundedIntText(35, min=0, max=110, description="Age (years)",
                                           style=style)
         self.weight_kg = widgets.BoundedIntText(65, min=0, max=250, description="Weight (kg)",
@@ -354,8 +363,8 @@ class PracticeWidget:
         self.vignette = widgets.HTML()
         self.outcome = widgets.ToggleButtons(options=OUTCOMES, value=None,
                                              description="Decision")
-        self.findings = widgets.SelectMultiple(options=_options(finding_names()), rows=10,
-                                               description="Findings", layout=_wide())
+        self.findings = Checklist(_options(finding_names()), description="Findings", rows=10,
+                                  width=WIDE_PX)
         self.check = widgets.Button(description="Check my answer", button_style="primary")
         self.feedback = widgets.HTML()
         self.client: Case = practice(first)
@@ -366,7 +375,7 @@ class PracticeWidget:
         self._show_client()
         self.widget = widgets.VBox([
             widgets.HBox([self.seed, self.new_client]), self.vignette, self.outcome,
-            widgets.Label("Findings: hold Ctrl (Cmd on a Mac) to pick several, or none."),
+            widgets.Label("Findings: tick every one that applies, or none."),
             self.findings, self.check, self.feedback,
         ])
 

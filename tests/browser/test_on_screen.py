@@ -57,12 +57,14 @@ def test_screening_widget_shows_the_decision_and_its_findings(
     notebook.run_all()
     _no_widget_errors(notebook)
     form = notebook.output_of(notebook.code_cell("form = ScreeningWidget()"))
-    conditions = form.locator("select[multiple]").first
-    expect(conditions).to_be_visible()
-    option = conditions.locator("option", has_text=re.compile("Raynaud")).first
-    conditions.select_option(label=option.inner_text().strip())
+    search = form.get_by_placeholder("type to find in the list").first
+    expect(search).to_be_visible()
+    form.get_by_role("checkbox", name=re.compile("^Epilepsy")).check()
+    search.fill("rayn")  # the list narrows to what matches; earlier ticks stay
+    form.get_by_role("checkbox", name=re.compile("Raynaud")).check()
     expect(form).to_contain_text(re.compile(r"\brefuse\b", re.I))
     expect(form).to_contain_text("Raynaud")
+    expect(form).to_contain_text(re.compile(r"Ticked: Epilepsy, Raynaud"))
     scenario.screenshot("decision")
 
 
@@ -110,3 +112,58 @@ def test_feedback_shows_scores_and_never_hidden_tests(
     expect(body).not_to_contain_text("BEGIN HIDDEN TESTS")
     expect(body).not_to_contain_text('grade("orientation')
     scenario.screenshot("feedback")
+
+
+def _inside_window(scenario: Scenario, *parts) -> None:
+    """Every part is fully inside the 1400x900 window at once."""
+    for part in parts:
+        box = part.bounding_box()
+        assert box is not None, part
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 1400, (part, box)
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 900, (part, box)
+
+
+def test_simulator_at_a_3_s_hold_shows_controls_chart_and_verdict_together(
+        scenario: Scenario, open_notebook) -> None:
+    """Lesson 01 question 5 (issue 17, points 7 and 8): the still applicator held 3 s. The
+    controls, the chart and the verdict are on screen together in a 1400x900 window."""
+    notebook: Notebook = open_notebook(PHYSIOLOGY)
+    notebook.run_all()
+    widget = notebook.output_of(notebook.code_cell("simulator = SimulatorWidget()"))
+    presets = widget.locator("select").first
+    still = presets.locator("option", has_text="held still").first
+    presets.select_option(label=still.inner_text().strip())
+    expect(widget).to_contain_text("during 5 s of cold", timeout=30_000)
+    readout = widget.locator(".widget-readout").nth(1)  # exposure time (s)
+    readout.dblclick()
+    scenario.page.keyboard.press("Control+A")
+    scenario.page.keyboard.type("3")
+    scenario.page.keyboard.press("Enter")
+    expect(widget).to_contain_text("during 3 s of cold", timeout=30_000)
+    image = widget.locator("img").first
+    image.scroll_into_view_if_needed()
+    verdict = widget.locator(".widget-html").first
+    _inside_window(scenario, presets, readout, verdict, image)
+    size = image.evaluate("img => [img.naturalWidth, img.clientWidth]")
+    assert size[0] == size[1], f"the chart is stretched: {size}"
+    scenario.window_shot("simulator-3s")
+
+
+def test_contraindication_matrix_fits_the_window_and_every_column_can_be_read(
+        scenario: Scenario, open_notebook) -> None:
+    """Lesson 04 (issue 17, point 7): the matrix scrolls inside a box that fits the window,
+    its header row staying in view; the last column is reached inside the box."""
+    notebook: Notebook = open_notebook(CONTRAINDICATIONS)
+    notebook.run_all()
+    box = notebook.panel.locator(".cryo-matrix-box")
+    box.scroll_into_view_if_needed()
+    _inside_window(scenario, box)
+    scenario.window_shot("matrix")
+    box.evaluate("el => { el.scrollLeft = el.scrollWidth; el.scrollTop = el.scrollHeight; }")
+    last_column = box.locator("tr").first.locator("th").last
+    _inside_window(scenario, last_column)
+    inner = box.bounding_box()
+    head = last_column.bounding_box()
+    assert head["x"] + head["width"] <= inner["x"] + inner["width"] + 1
+    assert head["y"] >= inner["y"] - 1, "the header row scrolled away"
+    scenario.window_shot("matrix-last-column")
