@@ -11,7 +11,6 @@ from course.answers import (
     Number,
     Wrong,
     YesNo,
-    answers_in_cell,
     answers_in_source,
 )
 from course.grading import check, grade, hint
@@ -180,8 +179,12 @@ def test_a_word_without_quotes_is_explained_as_such(source, expected):
 
 
 def test_a_cell_python_cannot_read_is_judged_not_an_earlier_value():
-    found = answers_in_cell('decision = "defer\n', ["decision", "other"])
+    from course.notebook_text import answers_in_cells
+
+    found = answers_in_cells(['decision = "proceed"', 'decision = "defer\n'],
+                             ["decision", "other"])
     assert set(found) == {"decision"}
     assert "did not run" in str(found["decision"])
     assert "Python could not read" in str(found["decision"])
-    assert answers_in_cell("x = (", ["decision"]) == {}
+    assert answers_in_cells(['decision = "proceed"', "x = ("], ["decision"]) == {
+        "decision": "proceed"}
