@@ -26,6 +26,7 @@ from nbgrader.preprocessors import (
 from course.autograde import nbgrader_patches
 from course.autograde.execute import SandboxedExecute
 from course.autograde.restore_metadata import RestoreGradeMetadata
+from course.autograde.teaching_feedback import TeachingFeedback
 from course.autograde.trainee_view import TraineeView
 from course.autograde.trusted_scores import ItemPoints, TrustedScores
 
@@ -107,5 +108,9 @@ c.Autograde.autograde_preprocessors = [
 # pipeline (14 checks per graded notebook); check it once, after the last step.
 c.Exporter.optimistic_validation = True
 
-# Feedback never shows hidden tests (stock nbgrader shows them).
-c.GenerateFeedback.preprocessors = [ClearHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
+# Feedback never shows hidden tests (stock nbgrader shows them), and explains each mark in
+# plain words: what was right, what was missing or wrong, the course's answer.
+c.GenerateFeedback.preprocessors = [
+    ClearHiddenTests, TeachingFeedback, GetGrades, CSSHTMLHeaderPreprocessor]
+# For an assessment that is reused, keep the course's answers out of its feedback, e.g.
+# c.TeachingFeedback.hide_reference_for = ["05-screening-cases"]
