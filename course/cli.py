@@ -160,10 +160,16 @@ def cmd_feedback(root: Path, args: argparse.Namespace) -> int:
     with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
         waiting = awaiting_manual(gradebook, assignment)
     if waiting:
+        who = f"{', '.join(waiting[:8])}{', ...' if len(waiting) > 8 else ''}"
+        if not args.allow_ungraded:
+            raise CourseError(
+                f"{len(waiting)} submissions still have written answers to grade by hand "
+                f"({who}): their feedback would show 0 for those answers. Grade them in the "
+                "Formgrader (Manage Submissions), then run this again; or release now with "
+                f"`cryocourse feedback {assignment} --allow-ungraded`.")
         print(f"Warning: {len(waiting)} submissions still have written answers to grade by "
-              f"hand ({', '.join(waiting[:8])}{', ...' if len(waiting) > 8 else ''}); their "
-              "feedback shows 0 for those answers until you grade them in the Formgrader and "
-              "run this command again.", file=sys.stderr)
+              f"hand ({who}); their feedback shows 0 for those answers until you grade them "
+              "in the Formgrader and run this command again.", file=sys.stderr)
     _api_step(api.generate_feedback(assignment, force=True), f"Feedback for {assignment}")
     _api_step(api.release_feedback(assignment), f"Releasing feedback for {assignment}")
     print(f"Feedback for {assignment} is in feedback/ and released; trainees fetch it in the "
@@ -236,9 +242,11 @@ def parser() -> argparse.ArgumentParser:
     release = command("release", help="generate and release an assignment")
     release.add_argument("assignment")
     release.add_argument("--force", action="store_true", help="replace an earlier release")
-    for name, text in (("collect", "collect submissions"),
-                       ("feedback", "generate and release feedback")):
-        command(name, help=text).add_argument("assignment")
+    command("collect", help="collect submissions").add_argument("assignment")
+    feedback = command("feedback", help="generate and release feedback")
+    feedback.add_argument("assignment")
+    feedback.add_argument("--allow-ungraded", action="store_true",
+                          help="release even while written answers wait for a hand grade")
     grade = command("grade", help="autograde new or changed submissions in parallel")
     grade.add_argument("assignment")
     grade.add_argument("--workers", type=at_least_one, default=None,

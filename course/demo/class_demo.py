@@ -30,7 +30,13 @@ from course.classroom.course_folder import (
     require_assignment,
 )
 from course.classroom.parallel_grading import GradingSummary, grade_assignment
-from course.demo.synthetic_trainees import Trainee, expected_points, filled_notebook, make_class
+from course.demo.synthetic_trainees import (
+    Trainee,
+    expected_points,
+    filled_notebook,
+    make_class,
+    model_answers_of,
+)
 
 DEMO_MARKER = ".cryocourse-demo"
 EXPECTED_FILE = "demo-expected.json"
@@ -159,7 +165,9 @@ def build_demo(
             demo.expected[assignment][trainee.student_id] = {}
             for release in releases:
                 nb = nbformat.read(release, as_version=4)
-                nbformat.write(filled_notebook(nb, trainee), folder / release.name)
+                source = nbformat.read(root / "source" / assignment / release.name, 4)
+                written = model_answers_of(source)  # varied written answers per question
+                nbformat.write(filled_notebook(nb, trainee, written), folder / release.name)
                 demo.expected[assignment][trainee.student_id][release.stem] = (
                     expected_points(nb, trainee))
             submit_through_exchange(api, trainee, assignment, work)

@@ -64,3 +64,15 @@ def test_a_reused_assessment_hides_the_course_answers(course):
     finally:
         config.write_text(original)
     assert "✘ Not right." in page and "The course's answer" not in page
+
+
+def test_cryocourse_feedback_waits_for_the_written_answers_unless_told(course, capsys):
+    """Written answers not yet graded by hand: `cryocourse feedback` refuses, saying what to
+    do; `--allow-ungraded` releases anyway."""
+    from course.cli import main
+
+    assert main(["--course", str(course.root), "feedback", LESSON]) == 2
+    said = capsys.readouterr().err
+    assert "written answers to grade by hand" in said and "--allow-ungraded" in said
+    assert main(["--course", str(course.root), "feedback", LESSON, "--allow-ungraded"]) == 0
+    assert (course.root / "feedback" / "ben" / LESSON / f"{LESSON}.html").is_file()
