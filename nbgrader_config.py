@@ -25,6 +25,7 @@ from nbgrader.preprocessors import (
 
 from course.autograde import nbgrader_patches
 from course.autograde.execute import SandboxedExecute
+from course.autograde.mark_scheme import MarkSchemeBesideAnswers
 from course.autograde.restore_metadata import RestoreGradeMetadata
 from course.autograde.teaching_feedback import TeachingFeedback
 from course.autograde.trainee_view import TraineeView
@@ -99,6 +100,7 @@ c.Autograde.autograde_preprocessors = [
     ClearMetadataPreprocessor,
     LimitOutput,
     TrustedScores,
+    MarkSchemeBesideAnswers,  # the Formgrader shows it under each written answer
     SaveAutoGrades,
     AssignLatePenalties,
     CheckCellMetadata,

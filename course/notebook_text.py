@@ -148,3 +148,31 @@ def name_in_notebook(path: Path) -> str:
         if isinstance(typed, str) and (name := plain_name(typed)):
             return name
     return ""
+
+
+def question_labels(nb: Mapping[str, Any]) -> dict[str, str]:
+    """Grade id -> the question's name as a trainee sees it ("Question 4", "Case 3").
+
+    A grade cell's first comment line names it ("# Case 3: decision and findings ...");
+    a written answer takes the heading above it ("### Question 4 (2 points, ...)").
+    """
+    labels: dict[str, str] = {}
+    heading = ""
+    for cell in nb.get("cells", []):
+        source = cell.get("source", "")
+        if not isinstance(source, str):
+            continue
+        meta = _nbgrader(cell)
+        if cell.get("cell_type") == "markdown":
+            first = source.lstrip().splitlines()[0] if source.strip() else ""
+            if first.startswith("#"):
+                heading = first.lstrip("#").split("(")[0].strip()
+            if meta.get("grade") and heading:
+                labels[meta.get("grade_id", "")] = heading
+        elif meta.get("grade"):
+            comment = next((line for line in source.splitlines()
+                            if line.startswith("#") and not line.startswith("###")), "")
+            label = comment.lstrip("# ").split(":")[0].strip()
+            if label:
+                labels[meta.get("grade_id", "")] = label
+    return labels

@@ -21,6 +21,7 @@ from nbgrader.utils import is_grade
 from traitlets import Bool, List, Unicode
 
 from course.answers import NOT_ATTEMPTED, Item, NotPlainValue, Score, Status
+from course.autograde.mark_scheme import is_mark_scheme
 from course.autograde.trusted_scores import score_notebook_item
 from course.exercises import all_items
 from course.notebook_text import typed_answers
@@ -89,6 +90,8 @@ class TeachingFeedback(NbGraderPreprocessor):
         assignment = resources.get("nbgrader", {}).get("assignment", "")
         show = self.show_reference and assignment not in self.hide_reference_for
         items = all_items()
+        if not show:  # the written answers' model answers and mark schemes go too
+            nb.cells = [cell for cell in nb.cells if not is_mark_scheme(cell)]
         for cell in nb.cells:
             if cell.cell_type != "code" or not is_grade(cell):
                 continue

@@ -98,7 +98,20 @@ def test_formgrader_lists_the_class_and_opens_a_submission_for_manual_grading(
     expect(body).to_contain_text("Question 4 (2 points, marked by your instructor)")
     expect(page.locator("input.score").last).to_be_visible()
     expect(page.get_by_text("Full credit").last).to_be_visible()
+    # the mark scheme is right under the written answer (course/autograde/mark_scheme.py)
+    expect(body).to_contain_text("Mark scheme (for the grader")
+    expect(body).to_contain_text("Model answer.")
     scenario.screenshot("manual-grading")
+    # the written answer marked by hand: 1 of 2 points, saved by the Formgrader
+    score = page.locator("input.score").last
+    score.fill("1")
+    score.press("Tab")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and graded_class.scores(
+            ORIENTATION, "ada", f"{ORIENTATION}.ipynb").get("orientation_explain_mole") != 1:
+        time.sleep(0.5)
+    assert graded_class.scores(ORIENTATION, "ada", f"{ORIENTATION}.ipynb")[
+        "orientation_explain_mole"] == 1
 
 
 def test_feedback_shows_scores_and_never_hidden_tests(
@@ -111,7 +124,24 @@ def test_feedback_shows_scores_and_never_hidden_tests(
     expect(body).to_contain_text(re.compile(r"Score:\s*1(\.0)?\s*/\s*1(\.0)?"))
     expect(body).not_to_contain_text("BEGIN HIDDEN TESTS")
     expect(body).not_to_contain_text('grade("orientation')
+    # each mark explained in plain words (course/autograde/teaching_feedback.py)
+    expect(body).to_contain_text("Question 1: the decision for a client with a cold sore.")
+    expect(body).to_contain_text("Right: full marks.")
     scenario.screenshot("feedback")
+
+
+def test_feedback_of_a_blank_lesson_explains_each_missing_mark_and_is_accessible(
+        scenario: Scenario, graded_class: Course) -> None:
+    """Ben handed in a blank lesson: his page says, per question, that it was not answered
+    and what the course's answer is; the page passes the accessibility audit."""
+    page = scenario.page
+    scenario.goto(f"/files/feedback/ben/{ORIENTATION}/{ORIENTATION}.html")
+    body = page.locator("body")
+    expect(body).to_contain_text("Not answered.", timeout=30_000)
+    expect(body).to_contain_text("The course's answer:")
+    expect(body).to_contain_text('decision = "defer"')
+    violations = scenario.accessibility_violations()
+    assert not violations, "\n".join(violations)
 
 
 def _inside_window(scenario: Scenario, *parts) -> None:

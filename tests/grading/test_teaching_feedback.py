@@ -76,3 +76,20 @@ def test_cryocourse_feedback_waits_for_the_written_answers_unless_told(course, c
     assert "written answers to grade by hand" in said and "--allow-ungraded" in said
     assert main(["--course", str(course.root), "feedback", LESSON, "--allow-ungraded"]) == 0
     assert (course.root / "feedback" / "ben" / LESSON / f"{LESSON}.html").is_file()
+
+
+def test_the_mark_scheme_follows_each_written_answer_in_the_graded_notebook(course):
+    """What the Formgrader shows: the trainee's written answer, then the model answer and the
+    mark scheme of that question (from the source notebook)."""
+    import nbformat
+
+    from course.autograde.mark_scheme import MARK_SCHEME_TAG
+
+    graded = nbformat.read(course.root / "autograded" / "ben" / LESSON / NOTEBOOK, 4)
+    written = [i for i, c in enumerate(graded.cells)
+               if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("solution")]
+    assert written
+    for index in written:
+        scheme = graded.cells[index + 1]
+        assert MARK_SCHEME_TAG in scheme.metadata.get("tags", [])
+        assert "**Model answer.**" in scheme.source and "**Mark scheme" in scheme.source
