@@ -27,7 +27,7 @@ from course.autograde import nbgrader_patches
 from course.autograde.execute import SandboxedExecute
 from course.autograde.mark_scheme import MarkSchemeBesideAnswers
 from course.autograde.restore_metadata import RestoreGradeMetadata
-from course.autograde.teaching_feedback import TeachingFeedback
+from course.autograde.teaching_feedback import FeedbackStyle, TeachingFeedback
 from course.autograde.trainee_view import TraineeView
 from course.autograde.trusted_scores import ItemPoints, TrustedScores
 
@@ -113,6 +113,6 @@ c.Exporter.optimistic_validation = True
 # Feedback never shows hidden tests (stock nbgrader shows them), and explains each mark in
 # plain words: what was right, what was missing or wrong, the course's answer.
 c.GenerateFeedback.preprocessors = [
-    ClearHiddenTests, TeachingFeedback, GetGrades, CSSHTMLHeaderPreprocessor]
+    ClearHiddenTests, TeachingFeedback, GetGrades, CSSHTMLHeaderPreprocessor, FeedbackStyle]
 # For an assessment that is reused, keep the course's answers out of its feedback, e.g.
 # c.TeachingFeedback.hide_reference_for = ["05-screening-cases"]

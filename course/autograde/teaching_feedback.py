@@ -104,3 +104,22 @@ class TeachingFeedback(NbGraderPreprocessor):
                                     points, show)
             cell.outputs = [new_output("display_data", data={"text/html": html})]
         return nb, resources
+
+
+# Links that read as links (underlined, dark enough on white) and the explanations' text.
+FEEDBACK_CSS = """
+a, a:visited { color: #0b4f94 !important; text-decoration: underline; }
+.panel-primary > .panel-heading a { color: #ffffff !important; }
+caption { color: #3d3d3d; }
+.highlight .c, .highlight .c1, .highlight .cm { color: #3f5f3f !important; }
+.cryo-feedback { font-size: 15px; line-height: 1.5; }
+.cryo-feedback code { color: #1f1f1f; background: #f2f2f2; }
+"""
+
+
+class FeedbackStyle(NbGraderPreprocessor):
+    """Add the course's CSS to the feedback page's inlined styles (after nbconvert's own)."""
+
+    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
+        resources.setdefault("inlining", {}).setdefault("css", []).append(FEEDBACK_CSS)
+        return nb, resources
