@@ -64,13 +64,18 @@ def _show_plainly(shell: Any, etype: type, value: BaseException, tb: Any,
     return stb
 
 
-def install() -> bool:
-    """Use the plain messages in the running IPython; False outside IPython."""
+def running_shell() -> Any:
+    """The running IPython shell (a notebook's kernel), or None outside IPython."""
     try:
         from IPython import get_ipython
     except ImportError:
-        return False
-    shell = get_ipython()
+        return None
+    return get_ipython()
+
+
+def install() -> bool:
+    """Use the plain messages in the running IPython; False outside IPython."""
+    shell = running_shell()
     if shell is None:
         return False
     shell.set_custom_exc((NameError, SyntaxError, PlainError), _show_plainly)

@@ -42,11 +42,9 @@ def figure_html(figure: Any) -> str:
 def show_figures_with_alt_text() -> bool:
     """In a notebook, show matplotlib Figures through :func:`figure_html` (JupyterLab's own
     PNG output has no alt text); False outside IPython."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return False
-    shell = get_ipython()
+    from course.plain_errors import running_shell
+
+    shell = running_shell()
     if shell is None:
         return False
     from matplotlib.figure import Figure
