@@ -89,7 +89,8 @@ class AnswerControls extends Widget {
     const model = this.cell.model.sharedModel;
     model.setSource(withAnswer(model.getSource(), name, value));
     this.status.textContent = `Written in the cell: ${name} = ${literal(value)}`;
-    void CodeCell.execute(this.cell, this.panel.sessionContext);
+    // A newer pick cancels this run: its rejection is expected, not an error.
+    CodeCell.execute(this.cell, this.panel.sessionContext).catch(() => undefined);
   }
 
   dispose(): void {

@@ -205,9 +205,13 @@ def lab_server(course_copy: Course, tmp_path_factory: pytest.TempPathFactory
         stop_lab(server)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """Headless Debian Chromium. Each launch gets a fresh temporary profile (user data dir)."""
+    """Headless Debian Chromium. Each launch gets a fresh temporary profile (user data dir).
+
+    Per test module: Playwright's sync API keeps an event loop running while it is open, and
+    a later test in the same worker that calls asyncio.run() (the sandbox tests) would fail.
+    """
     if not CHROMIUM.exists():
         pytest.skip(f"no Chromium at {CHROMIUM}")
     with playwright_api.sync_playwright() as playwright:

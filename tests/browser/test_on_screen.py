@@ -33,7 +33,7 @@ def test_simulator_widget_renders_and_a_control_changes_the_plot(
     _no_widget_errors(notebook)
     widget = notebook.output_of(notebook.code_cell("simulator = SimulatorWidget()"))
     image = widget.locator("img").first
-    expect(image).to_be_visible()
+    expect(image).to_be_visible(timeout=30_000)
     presets = widget.locator("select").first
     moving = presets.locator("option", has_text=re.compile("moving", re.I)).first
     presets.select_option(label=moving.inner_text().strip())
