@@ -13,6 +13,7 @@ from nbgrader.preprocessors import (
     AssignLatePenalties,
     CheckCellMetadata,
     ClearHiddenTests,
+    ClearMarkScheme,
     ClearOutput,
     DeduplicateIds,
     GetGrades,
@@ -30,6 +31,7 @@ from course.autograde.inert_content import (
     add_feedback_csp,
     safe_markdown2html,
 )
+from course.autograde.mark_scheme import MarkSchemeBesideAnswers
 from course.autograde.plain_copies import (
     PlainCollect,
     PlainReleaseFeedback,
@@ -37,6 +39,8 @@ from course.autograde.plain_copies import (
 )
 from course.autograde.restore_metadata import RestoreGradeMetadata
 from course.autograde.save_grades import SaveAutoGradesAtOnce
+from course.autograde.teaching_feedback import FeedbackStyle, TeachingFeedback
+from course.autograde.trainee_view import TraineeView
 from course.autograde.trusted_scores import ItemPoints, TrustedScores
 
 c = get_config()  # noqa: F821 -- provided by nbgrader when it loads this file
@@ -89,9 +93,15 @@ c.GenerateFeedback.pre_convert_hook = screen_before_convert
 c.IncludeHeaderFooter.header = str(COURSE_ROOT / "source" / "header.ipynb")
 
 # A question's points are declared once, on its item in course/exercises: generating an
-# assignment writes them into its grade cells (and so into the gradebook).
+# assignment writes them into its grade cells (and so into the gradebook). The course's
+# TraineeView runs after hidden tests and mark schemes are cleared and before the final
+# checksums: grade cells and long set-up cells are collapsed, answer cells carry their answer
+# kinds for the answer controls, and Validate names every unanswered marked question
+# (course/autograde/trainee_view.py).
+_stock = GenerateAssignment.class_traits()["preprocessors"].make_dynamic_default()
+_cleared = _stock.index(ClearMarkScheme) + 1
 c.GenerateAssignment.preprocessors = [
-    ItemPoints, *GenerateAssignment.class_traits()["preprocessors"].make_dynamic_default()]
+    ItemPoints, *_stock[:_cleared], TraineeView, *_stock[_cleared:]]
 
 # Answer cells keep the trainee's placeholder line (`max_minutes = ...`) and lose only the
 # reference answer, so nothing in a released notebook is code the trainee has to delete.
@@ -138,6 +148,7 @@ c.Autograde.autograde_preprocessors = [
     LimitOutput,
     InertTraineeContent,
     TrustedScores,
+    MarkSchemeBesideAnswers,  # the Formgrader shows it under each written answer
     SaveAutoGradesAtOnce,  # nbgrader's SaveAutoGrades, committed once per notebook
     AssignLatePenalties,
     CheckCellMetadata,
@@ -147,8 +158,12 @@ c.Autograde.autograde_preprocessors = [
 # pipeline (14 checks per graded notebook); check it once, after the last step.
 c.Exporter.optimistic_validation = True
 
-# Feedback never shows hidden tests (stock nbgrader shows them).
-c.GenerateFeedback.preprocessors = [ClearHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
+# Feedback never shows hidden tests (stock nbgrader shows them), and explains each mark in
+# plain words: what was right, what was missing or wrong, the course's answer.
+c.GenerateFeedback.preprocessors = [
+    ClearHiddenTests, TeachingFeedback, GetGrades, CSSHTMLHeaderPreprocessor, FeedbackStyle]
+# For an assessment that is reused, keep the course's answers out of its feedback, e.g.
+# c.TeachingFeedback.hide_reference_for = ["05-screening-cases"]
 
 # Trainee content is inert wherever it is viewed: every HTML page made from a trainee's
 # notebook (feedback, and the Formgrader, which reads this file too) sanitises HTML and

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # One command to set up the course and use it.
-#   bash setup.sh lab    set everything up, then open the course in JupyterLab
-#   bash setup.sh test   set everything up, then run every test (what CI runs)
-#   bash setup.sh hub    a class server: JupyterHub, the course account, the exchange, the
-#                        PostgreSQL gradebook (as root; settings: docs/instructor-guide.md)
+#   bash setup.sh lab          set everything up, then open the lessons in JupyterLab (trainee)
+#   bash setup.sh test         set everything up, then run every test (what CI runs)
+#   bash setup.sh instructor   JupyterLab on the whole course folder, with the Formgrader
+#   bash setup.sh hub          a class server: JupyterHub, the course account, the exchange,
+#                              the PostgreSQL gradebook (as root; docs/instructor-guide.md)
 # Needs only Python 3.11 and this repository; system packages (bubblewrap for the grading
 # sandbox, Chromium for the browser tests) are installed with apt-get when missing.
 set -euo pipefail
@@ -89,30 +90,51 @@ make_environment() {
   # Content-Security-Policy); an editable install does not place this file itself.
   mkdir -p "$VENV/etc/jupyter/jupyter_server_config.d"
   cp jupyter-config/jupyter_server_config.d/cryocourse.json "$VENV/etc/jupyter/jupyter_server_config.d/"
+  # The course's JupyterLab extension (answer controls), built from answer-controls/ and
+  # committed in course/labextension/: linked where JupyterLab finds installed extensions,
+  # next to nbgrader's (as `jupyter labextension develop` does).
+  mkdir -p "$VENV/share/jupyter/labextensions"
+  ln -sfn "$PWD/course/labextension" "$VENV/share/jupyter/labextensions/cryocourse-answers"
 }
 
 export PATH="$PWD/$VENV/bin:$PATH"  # nbgrader runs alembic and jupyter from the environment
+
+serve() {  # serve FOLDER START_PAGE: JupyterLab on 127.0.0.1:$PORT (default 8888)
+  local port=${PORT:-8888} extra=()
+  [ "$(id -u)" -eq 0 ] && extra+=(--allow-root)   # JupyterLab refuses root without it
+  [ -n "${NO_BROWSER:-}" ] && extra+=(--no-browser)
+  say "Opening the course at http://127.0.0.1:$port/lab (the full link with its token follows)"
+  exec "$VENV/bin/jupyter" lab --ip=127.0.0.1 --port="$port" "${extra[@]}" \
+    --ServerApp.root_dir="$1" --LabApp.default_url="$2"
+}
 
 case "${1:-}" in
   lab)
     install_system_packages bwrap:bubblewrap || say "Grading will need bubblewrap; lessons work without it."
     make_environment
-    # Trainees work in their own copy (git-ignored), never in the committed release/ folder.
-    # New lessons are added to it; notebooks already there (the trainee's answers) are kept.
+    # A trainee's JupyterLab: it serves my-work/ (their own copy of the lessons, git-ignored;
+    # new lessons are added, answers already there are kept) with trainee-config/: the
+    # Assignments tab lists the lessons as downloaded in my-work/, so Submit hands in the
+    # notebook the trainee worked in; the instructor's Formgrader and authoring tools and the
+    # course's source/ (model answers) are out of sight.
     mkdir -p my-work exchange   # exchange/: where nbgrader releases and collects (git-ignored)
-    cp -rn release/. my-work/
-    port=${PORT:-8888}
-    extra=()
-    [ "$(id -u)" -eq 0 ] && extra+=(--allow-root)   # JupyterLab refuses root without it
-    [ -n "${NO_BROWSER:-}" ] && extra+=(--no-browser)
-    say "Opening the course at http://127.0.0.1:$port/lab (the full link with its token follows)"
-    exec "$VENV/bin/jupyter" lab --ip=127.0.0.1 --port="$port" "${extra[@]}" \
-      --ServerApp.root_dir="$PWD" --LabApp.default_url=/lab/tree/my-work/00-orientation/00-orientation.ipynb
+    "$VENV/bin/python" -m course.classroom.self_study --course "$PWD"
+    export JUPYTER_CONFIG_PATH="$PWD/trainee-config${JUPYTER_CONFIG_PATH:+:$JUPYTER_CONFIG_PATH}"
+    serve "$PWD/my-work" /lab/tree/00-orientation/00-orientation.ipynb
+    ;;
+  instructor)
+    install_system_packages bwrap:bubblewrap || say "Grading will need bubblewrap."
+    make_environment
+    mkdir -p exchange
+    serve "$PWD" /lab
     ;;
   test)
-    install_system_packages bwrap:bubblewrap chromium:chromium
+    install_system_packages bwrap:bubblewrap chromium:chromium npm:npm
     install_postgresql
     make_environment
+    # axe-core (accessibility audit in the browser tests), from the npm registry
+    [ -f tests/browser/node_modules/axe-core/axe.min.js ] || \
+      npm ci --prefix tests/browser --no-audit --no-fund --silent
     # For the class-server test (tests/hub): the proxy, and an environment other accounts
     # may run (like the one setup.sh hub makes in /opt/cryocourse).
     install_proxy .hub-tools
@@ -126,7 +148,7 @@ case "${1:-}" in
     set_up_hub "${@:2}"
     ;;
   *)
-    echo "usage: bash setup.sh lab | bash setup.sh test | bash setup.sh hub" >&2
+    echo "usage: bash setup.sh lab | test | instructor | hub" >&2
     exit 2
     ;;
 esac

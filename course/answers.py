@@ -83,6 +83,10 @@ class Choice:
     def describe(self) -> str:
         return "one of: " + ", ".join(self.options)
 
+    def spec(self) -> dict[str, object]:
+        """What an answer control needs to offer this kind (JSON; see ``answer_spec``)."""
+        return {"kind": "choice", "options": _list(self.options)}
+
     def normalise(self, name: str, value: object) -> str:
         text = _plain_text(name, value, self.options[0])
         lookup = {_fold(o): o for o in self.options}
@@ -108,6 +112,10 @@ class Number:
     def describe(self) -> str:
         kind = "a whole number" if self.whole else "a number"
         return f"{kind} of {self.unit}"
+
+    def spec(self) -> dict[str, object]:
+        return {"kind": "number", "unit": self.unit, "min": self.minimum, "max": self.maximum,
+                "whole": self.whole}
 
     def normalise(self, name: str, value: object) -> float:
         kind = _type(value)
@@ -151,6 +159,9 @@ class YesNo:
     def describe(self) -> str:
         return "True or False"
 
+    def spec(self) -> dict[str, object]:
+        return {"kind": "yesno"}
+
     def normalise(self, name: str, value: object) -> bool:
         if _type(value) is _bool:
             return value
@@ -188,9 +199,25 @@ class Names:
     allow_empty: bool = True
 
     def describe(self) -> str:
-        return f"a list of {self.label} names in quotes, like [\"epilepsy\", \"rosacea\"]"
+        none = " (or [] for none)" if self.allow_empty else ""
+        return f"a list of {self.label} names in quotes, like [\"epilepsy\", \"rosacea\"]{none}"
+
+    def spec(self) -> dict[str, object]:
+        """Each code once, with its plain name (the first spelling that is not the code)."""
+        labels: dict[str, str] = {}
+        for spelling, code in self.vocabulary().items():
+            if code not in labels or (labels[code] == code and spelling != code):
+                labels[code] = spelling
+        options = _sorted(labels.items(), key=lambda pair: pair[1].lower())
+        return {"kind": "names", "label": self.label, "allow_empty": self.allow_empty,
+                "options": [[code, label] for code, label in options]}
 
     def normalise(self, name: str, value: object) -> tuple[str, ...]:
+        # "No findings" is understood however it is written: None, "none", ["none"], [].
+        if value is None or (_type(value) is _str and _fold(value) in NONE_WORDS):
+            value = []
+        if _type(value) in (_list, _tuple):
+            value = [v for v in value if not (_type(v) is _str and _fold(v) in NONE_WORDS)]
         if _type(value) is _str:
             words = [w.strip() for w in value.split(",") if w.strip()]
             example = ", ".join(f'"{w}"' for w in words) if words else '"epilepsy", "rosacea"'
@@ -203,7 +230,9 @@ class Names:
         codes = {code for _, code in _looked_up(name, value, self.vocabulary(), self.label,
                                                 "this course knows")}
         if not codes and not self.allow_empty:
-            raise AnswerFormatError(f"`{name}` must name at least one {self.label}.")
+            raise AnswerFormatError(
+                f"`{name}` must name at least one {self.label}, like [\"epilepsy\"]."
+            )
         return _tuple(_sorted(codes))
 
 
@@ -278,6 +307,21 @@ def ordered_steps(name: str, critical: Callable[[], Iterable[str]],
 
 Kind = Choice | Number | YesNo | Names | Steps
 
+# What trainees write for "no findings" in a list answer (compared after normalise_name).
+NONE_WORDS = frozenset({"none", "nothing", "no", "nil", "no findings", "no conditions", "n/a",
+                        "na", "-", ""})
+
+
+def answer_spec(item: Item) -> dict[str, object] | None:
+    """An item's answers as data for the answer controls (written into released notebooks'
+    answer cells at generate time, so kinds and choices are never typed twice). None when a
+    kind has no control (ordered steps: lesson 07 gives them a step picker widget of its own,
+    and the cell is typed into as usual)."""
+    if not all(hasattr(kind, "spec") for kind in item.answers.values()):
+        return None
+    return {"item": item.id,
+            "answers": [{"name": name, **kind.spec()} for name, kind in item.answers.items()]}
+
 
 def normalise(kind: Kind, name: str, value: object) -> object:
     """Normalise one answer; ``...`` (not attempted) is passed through unchanged."""
@@ -321,10 +365,23 @@ def plain_value(node: ast.expr, name: str, depth: int = 0) -> object:
                 return _NUMBER_OPS[_type(node.op)](left, right)
             except (ZeroDivisionError, OverflowError):
                 pass
+    if isinstance(node, ast.Name):
+        raise NotPlainValue(bare_word_message(name, node.id))
     raise NotPlainValue(
         f"`{name}` must be typed as a plain value (a number, True/False, a word in quotes "
         "or a list of words), not worked out with code."
     )
+
+
+def bare_word_message(name: str, word: str) -> str:
+    """What to do about ``name = word`` (a word without quotes), in plain words."""
+    if word.lower() in ("true", "false"):
+        return (f"`{name} = {word}`: True and False start with a capital letter and have no "
+                f"quotes: `{name} = {word.title()}`.")
+    if word.lower() in ("none", "nothing"):
+        return (f"`{name} = {word}`: for no answer in a list write an empty list, "
+                f"`{name} = []`; for a word answer put it in quotes, `{name} = \"{word}\"`.")
+    return f"`{name} = {word}`: words go in quotes: `{name} = \"{word}\"`."
 
 
 def answers_in_source(source: str, names: Iterable[str]) -> dict[str, object]:

@@ -37,6 +37,7 @@ from course.classroom.course_folder import (
 )
 from course.classroom.gradebook import awaiting_manual
 from course.classroom.parallel_grading import default_workers, grade_assignment
+from course.classroom.self_study import kernel_language_info, stamp_language_info
 from course.classroom.submissions import find_submissions, is_up_to_date
 
 WAIT_FOR_OTHER_RUN = 6 * 3600.0  # seconds `grade --wait` waits for another grader's run
@@ -117,6 +118,12 @@ def cmd_release(root: Path, args: argparse.Namespace) -> int:
                           "already fetched it keep their copy), run: "
                           f"cryocourse release {assignment} --force")
     _api_step(result, f"Releasing {assignment}")
+    # Trainees' kernels run this course's Python: with its language details in the notebook,
+    # JupyterLab does not mark a lesson unsaved the moment it opens.
+    info = kernel_language_info()
+    outbound = Path(api.config.Exchange.root) / api.coursedir.course_id / "outbound"
+    for notebook in (outbound / assignment).rglob("*.ipynb"):
+        stamp_language_info(notebook, info)
     print(f"{assignment} released to {api.config.Exchange.root}. Trainees fetch it in the "
           "Assignments tab of JupyterLab.")
     return 0
@@ -184,10 +191,16 @@ def cmd_feedback(root: Path, args: argparse.Namespace) -> int:
     with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
         waiting = awaiting_manual(gradebook, assignment)
     if waiting:
+        who = f"{', '.join(waiting[:8])}{', ...' if len(waiting) > 8 else ''}"
+        if not args.allow_ungraded:
+            raise CourseError(
+                f"{len(waiting)} submissions still have written answers to grade by hand "
+                f"({who}): their feedback would show 0 for those answers. Grade them in the "
+                "Formgrader (Manage Submissions), then run this again; or release now with "
+                f"`cryocourse feedback {assignment} --allow-ungraded`.")
         print(f"Warning: {len(waiting)} submissions still have written answers to grade by "
-              f"hand ({', '.join(waiting[:8])}{', ...' if len(waiting) > 8 else ''}); their "
-              "feedback shows 0 for those answers until you grade them in the Formgrader and "
-              "run this command again.", file=sys.stderr)
+              f"hand ({who}); their feedback shows 0 for those answers until you grade them "
+              "in the Formgrader and run this command again.", file=sys.stderr)
     generated = api.generate_feedback(assignment, force=True)
     skipped = {student: "its feedback page could not be made from the autograded notebook"
                for student in _FEEDBACK_FAILED.findall(generated.get("log", ""))}
@@ -315,9 +328,11 @@ def parser() -> argparse.ArgumentParser:
     release = command("release", help="generate and release an assignment")
     release.add_argument("assignment")
     release.add_argument("--force", action="store_true", help="replace an earlier release")
-    for name, text in (("collect", "collect submissions"),
-                       ("feedback", "generate and release feedback")):
-        command(name, help=text).add_argument("assignment")
+    command("collect", help="collect submissions").add_argument("assignment")
+    feedback = command("feedback", help="generate and release feedback")
+    feedback.add_argument("assignment")
+    feedback.add_argument("--allow-ungraded", action="store_true",
+                          help="release even while written answers wait for a hand grade")
     grade = command("grade", help="autograde new or changed submissions in parallel")
     grade.add_argument("assignment")
     grade.add_argument("--workers", type=at_least_one, default=None,

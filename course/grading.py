@@ -8,6 +8,7 @@ Both read the answers with ``course.notebook_text``, by the same rule.
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -16,11 +17,13 @@ from course.answers import (
     AnswerFormatError,
     Answers,
     Item,
+    NotPlainValue,
     Score,
     Status,
 )
 from course.exercises import item as find_item
 from course.notebook_text import answers_in_cells
+from course.plain_errors import PlainError
 from course.plain_errors import install as install_plain_errors
 
 _hints_shown: defaultdict[str, int] = defaultdict(int)
@@ -66,6 +69,9 @@ def _kernel_answers(item: Item) -> dict[str, object]:
     typed = answers_in_cells(history, item.answers)
     found: dict[str, object] = {}
     for name in item.answers:
+        if isinstance(typed.get(name), NotPlainValue):  # the latest answer failed to run
+            found[name] = typed[name]
+            continue
         if name not in namespace:
             raise AnswerFormatError(
                 f"`{name}` is not defined yet: run the answer cell above first (Shift+Enter)."
@@ -101,13 +107,36 @@ def check(item_id: str, **answers: object) -> CheckResult:
 
 
 def hint(item_id: str) -> CheckResult:
-    """Show the next hint for a question (one more each time it is run)."""
+    """Show the next hint for a question (one more each time it is run, then from the first
+    again, so a Run All that showed hint 1 never leaves the cell stuck on the last one)."""
     item = find_item(item_id)
     if not item.hints:
         return CheckResult("hint", "No hints for this question: reread the lesson above.")
-    shown = min(_hints_shown[item_id], len(item.hints) - 1)
+    count = len(item.hints)
+    shown = _hints_shown[item_id] % count
     _hints_shown[item_id] = shown + 1
-    return CheckResult("hint", f"Hint {shown + 1} of {len(item.hints)}: {item.hints[shown]}")
+    if count == 1:
+        more = ""
+    elif shown + 1 < count:
+        more = f" (Run this cell again for hint {shown + 2}.)"
+    else:
+        more = " (That was the last hint: running this cell again starts from hint 1.)"
+    return CheckResult("hint", f"Hint {shown + 1} of {count}: {item.hints[shown]}{more}")
+
+
+class NotReadyToSubmit(PlainError):
+    """A marked question that validation finds unanswered or unreadable."""
+
+
+def ready_to_submit(item_id: str) -> None:
+    """Released grade cells' line: nothing, except while nbgrader validates the notebook (the
+    Validate button), where an unanswered or unreadable marked question fails with what to do.
+    Whether the answer is right is never said (as in the check cells)."""
+    if os.environ.get("NBGRADER_EXECUTION") != "validate":
+        return
+    _item, score = _score(item_id, {})
+    if score.status in (Status.NOT_ATTEMPTED, Status.MALFORMED):
+        raise NotReadyToSubmit(score.message or "Not answered yet.")
 
 
 def grade(item_id: str, **answers: object) -> float:
@@ -118,4 +147,4 @@ def grade(item_id: str, **answers: object) -> float:
     return round(score.fraction * item.points, 4)
 
 
-__all__ = ["NOT_ATTEMPTED", "CheckResult", "check", "grade", "hint"]
+__all__ = ["NOT_ATTEMPTED", "CheckResult", "check", "grade", "hint", "ready_to_submit"]

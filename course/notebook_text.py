@@ -2,7 +2,8 @@
 
 The kernel's ``check()``/``grade()`` and the trusted marker read answers by the same rule:
 ``name = value`` lines parsed with ``ast`` (plain values only, nothing is run), the last
-assignment wins, and a cell that does not parse is skipped (the kernel fails it too). The
+assignment wins, and a cell that does not parse makes the names it assigns unreadable (the
+kernel ran none of it, so the answer before it is not the trainee's latest). The
 kernel applies the rule to the cells in the order they were run, the marker to the answer
 cells in notebook order, which is the order autograding runs them in. So a scratch line
 such as ``peak_flow += 0.1`` changes neither what ``check()`` says nor the mark.
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from course.answers import NotPlainValue, answers_in_source
+from course.plain_errors import syntax_error_message
 from course.plain_files import read_plain_file
 
 NAME_VARIABLE = "your_name"  # the header's name cell: your_name = "..."
@@ -57,8 +59,8 @@ def answers_in_cells(sources: Iterable[str], names: Iterable[str]) -> dict[str, 
 
     Each cell is read as the kernel runs it (``as_python``). A value that is not plain is a
     ``NotPlainValue`` (so the caller can explain it), and so is an answer in a cell too long
-    or too deeply nested to parse; names never assigned are absent; cells that do not parse
-    are skipped.
+    or too deeply nested to parse; names never assigned are absent; a cell that does not
+    parse makes the names it assigns unreadable.
     """
     wanted = list(names)
     found: dict[str, object] = {}
@@ -70,9 +72,20 @@ def answers_in_cells(sources: Iterable[str], names: Iterable[str]) -> dict[str, 
             found.update(answers_in_source(python, wanted))
         except (RecursionError, MemoryError):
             found.update(_too_long(python, wanted))
-        except UNREADABLE:
-            continue
+        except UNREADABLE as error:
+            found.update(unreadable_answers(python, wanted, error))
     return found
+
+
+def unreadable_answers(source: str, names: Iterable[str],
+                       error: BaseException) -> dict[str, NotPlainValue]:
+    """The names a cell Python could not read assigns, each with what went wrong: the kernel
+    ran none of that cell, so an earlier value must not be judged (or marked) instead."""
+    why = (syntax_error_message(error) if isinstance(error, SyntaxError)
+           else "Python could not read it.")
+    return {name: NotPlainValue(f"Your answer cell for `{name}` did not run. {why}")
+            for name in names
+            if re.search(rf"^\s*{re.escape(name)}\s*=(?!=)", source, re.MULTILINE)}
 
 
 def _nbgrader(cell: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -168,3 +181,31 @@ def name_in_notebook(path: Path) -> str:
         if isinstance(typed, str) and (name := plain_name(typed)):
             return name
     return ""
+
+
+def question_labels(nb: Mapping[str, Any]) -> dict[str, str]:
+    """Grade id -> the question's name as a trainee sees it ("Question 4", "Case 3").
+
+    A grade cell's first comment line names it ("# Case 3: decision and findings ...");
+    a written answer takes the heading above it ("### Question 4 (2 points, ...)").
+    """
+    labels: dict[str, str] = {}
+    heading = ""
+    for cell in nb.get("cells", []):
+        source = cell.get("source", "")
+        if not isinstance(source, str):
+            continue
+        meta = _nbgrader(cell)
+        if cell.get("cell_type") == "markdown":
+            first = source.lstrip().splitlines()[0] if source.strip() else ""
+            if first.startswith("#"):
+                heading = first.lstrip("#").split("(")[0].strip()
+            if meta.get("grade") and heading:
+                labels[meta.get("grade_id", "")] = heading
+        elif meta.get("grade"):
+            comment = next((line for line in source.splitlines()
+                            if line.startswith("#") and not line.startswith("###")), "")
+            label = comment.lstrip("# ").split(":")[0].strip()
+            if label:
+                labels[meta.get("grade_id", "")] = label
+    return labels

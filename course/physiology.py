@@ -340,7 +340,7 @@ PRESETS: dict[str, Preset] = {
         Exposure(agent_temp_c=-160.0, h_w_m2k=6.0, duration_s=120.0),
         "Cryosauna, nitrogen gas to the neck, 2 min",
         "cryosauna",
-        "S1 (001_6f82df9865416c89.txt: gas −170 °C, 1–3 min); Bouzigon et al. 2016; "
+        "S1 (gas −170 °C, 1–3 min); Bouzigon et al. 2016; "
         "2 min because the course's limit at −135 °C or colder is 2 min (Selfe et al. 2014)",
         illustrative=True,
     ),
@@ -354,7 +354,7 @@ PRESETS: dict[str, Preset] = {
         ),
         "LN2 cryomassage, applicator kept moving, 5 min",
         "ln2_cryomassage",
-        "S1, S2 (001_6f82df9865416c89.txt, 002_d3e0ea1042f40b8d.txt: 2–7 min); "
+        "S1, S2 (2–7 min); "
         "Andrews, Am Fam Physician 2004 (−196 °C); h illustrative",
         illustrative=True,
         moving_contact=LN2_TOUCHES,

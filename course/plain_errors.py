@@ -16,6 +16,10 @@ from typing import Any
 SETUP_NAMES = frozenset({"check", "hint", "grade"})
 
 
+class PlainError(Exception):
+    """An error the course raises with a message for the trainee: shown alone, no traceback."""
+
+
 def name_error_message(name: str, line: str = "") -> str:
     """What to do about an unknown name (met on ``line``), in plain words."""
     if name in SETUP_NAMES:
@@ -23,6 +27,9 @@ def name_error_message(name: str, line: str = "") -> str:
                 "first (click it, then Shift + Enter).")
     if name.lower() in ("true", "false"):
         return f"True and False start with a capital letter and have no quotes: `{name.title()}`."
+    if name.lower() in ("none", "nothing"):
+        return ("For 'none' in a list answer, write an empty list: `[]` (for example "
+                "`findings = []`). For a word answer, put the word in quotes.")
     assigned = re.match(rf"\s*([A-Za-z_]\w*)\s*=\s*{re.escape(name)}\s*$", line)
     example = f'{assigned.group(1)} = "{name}"' if assigned else f'"{name}"'
     return (f"Python does not know `{name}`. If it is a word answer, put it in quotes: "
@@ -44,25 +51,32 @@ def syntax_error_message(error: SyntaxError) -> str:
 
 def _show_plainly(shell: Any, etype: type, value: BaseException, tb: Any,
                   tb_offset: int | None = None) -> list[str]:
-    if isinstance(value, SyntaxError):
+    if isinstance(value, PlainError):
+        message = str(value)
+    elif isinstance(value, SyntaxError):
         message = syntax_error_message(value)
     else:
         frames = [frame.line for frame in traceback.extract_tb(tb) if frame.line]
         message = name_error_message(getattr(value, "name", None) or str(value),
                                      frames[-1] if frames else "")
-    stb = [f"{etype.__name__}: {message}"]
+    stb = [message if isinstance(value, PlainError) else f"{etype.__name__}: {message}"]
     shell._showtraceback(etype, value, stb)
     return stb
 
 
-def install() -> bool:
-    """Use the plain messages in the running IPython; False outside IPython."""
+def running_shell() -> Any:
+    """The running IPython shell (a notebook's kernel), or None outside IPython."""
     try:
         from IPython import get_ipython
     except ImportError:
-        return False
-    shell = get_ipython()
+        return None
+    return get_ipython()
+
+
+def install() -> bool:
+    """Use the plain messages in the running IPython; False outside IPython."""
+    shell = running_shell()
     if shell is None:
         return False
-    shell.set_custom_exc((NameError, SyntaxError), _show_plainly)
+    shell.set_custom_exc((NameError, SyntaxError, PlainError), _show_plainly)
     return True

@@ -48,7 +48,7 @@ class TimeLimit:
 
     modality: str
     kind: str  # SESSION, AREA, SPOT, COLD_CHAMBER or OTHER
-    scope: str  # plain words: "per session", "per area", "per spot", "at or below -135 C"
+    scope: str  # plain words: "per session", "per area", "per spot", "at or below -135 °C"
     max_s: float
     text: str
     basis_kind: str  # "seed", "published", "model"

@@ -37,7 +37,7 @@ from course.classroom.course_folder import make_api, require_assignment
 from course.classroom.submissions import find_submissions
 from course.exercises import all_items
 from course.exercises.screening_cases import CASE_POINTS, case_item_id, client_number
-from course.notebook_text import read_notebook, typed_answers
+from course.notebook_text import question_labels, read_notebook, typed_answers
 from course.variants import ASSESSMENT, has_variants, marking_as, my_variant
 from course.views.style import OKABE_ITO
 
@@ -53,6 +53,7 @@ class ItemStats:
     grade_id: str
     max_points: float
     scores: list[float]
+    label: str = ""  # as trainees see it: "Question 4", "Case 3" (the id when unknown)
     difficulty: float = float("nan")  # share of graded submissions with full marks
     upper_lower: float = float("nan")
     point_biserial: float = float("nan")
@@ -219,7 +220,11 @@ def gather(root: Path, assignment: str) -> ClassData:
                         else:  # per question; with variants each trainee's case differs
                             _decision_parts(nb, [g.name for g in notebook.grades], data)
     totals = np.array(data.totals)
+    labels: dict[str, str] = {}
+    for release in sorted((root / "release" / assignment).glob("*.ipynb")):
+        labels.update(question_labels(nbformat.read(release, as_version=4)))
     for stats in per_item.values():
+        stats.label = labels.get(stats.grade_id, stats.grade_id)
         _item_statistics(stats, totals)
     data.items = per_item
     data.not_graded = sorted({s.student for s in find_submissions(root, assignment)}
@@ -365,9 +370,10 @@ def item_figure(data: ClassData) -> Figure:
     axes = figure.add_subplot()
     colours = [OKABE_ITO["vermillion"] if _weak_discrimination(s) else OKABE_ITO["bluish_green"]
                for s in stats]
-    axes.barh([s.grade_id for s in stats], [100 * s.difficulty for s in stats], color=colours)
+    axes.barh([s.label or s.grade_id for s in stats], [100 * s.difficulty for s in stats],
+              color=colours)
     axes.set_xlabel("trainees with full marks (%)")
-    axes.set_ylabel("question (grade cell)")
+    axes.set_ylabel("question")
     axes.set_xlim(0, 100)
     axes.set_title("Difficulty (vermillion: low discrimination, check the question)")
     return figure
@@ -419,9 +425,10 @@ def item_summary(data: ClassData) -> str:
     if not graded:
         return "No graded questions."
     lowest = min(s.difficulty for s in graded)
-    hardest = [s.grade_id for s in graded if s.difficulty == lowest]
-    reversed_ = [s.grade_id for s in graded if _reversed_discrimination(s)]
-    weak = [s.grade_id for s in graded if _weak_discrimination(s) and s.grade_id not in reversed_]
+    hardest = [s.label or s.grade_id for s in graded if s.difficulty == lowest]
+    reversed_ = [s.label or s.grade_id for s in graded if _reversed_discrimination(s)]
+    weak = [s.label or s.grade_id for s in graded
+            if _weak_discrimination(s) and (s.label or s.grade_id) not in reversed_]
     text = (f"Hardest question{'s' if len(hardest) > 1 else ''}: {', '.join(hardest)} "
             f"({100 * lowest:.0f} % full marks). ")
     if reversed_:
@@ -437,7 +444,7 @@ def item_summary(data: ClassData) -> str:
         group = max(1, math.ceil(UPPER_LOWER_SHARE * len(data.totals)))
         text += (f" With {len(data.totals)} submissions these indices are rough (each 27 % "
                  f"group is {group} trainee{'s' if group > 1 else ''}).")
-    waiting = [s.grade_id for s in data.items.values() if not s.graded]
+    waiting = [s.label or s.grade_id for s in data.items.values() if not s.graded]
     if waiting:
         text += (f" Not counted until you grade them by hand: {', '.join(waiting)}.")
     return text
@@ -462,7 +469,7 @@ def _table(data: ClassData) -> str:
             f" (of {stats.graded} graded)" if stats.graded < len(stats.scores) else "")
 
     rows = "".join(
-        f"<tr><td>{html.escape(s.grade_id)}</td><td>{s.max_points:g}</td>"
+        f"<tr><td>{html.escape(s.label or s.grade_id)}</td><td>{s.max_points:g}</td>"
         f"<td>{full_marks(s)}</td><td>{_number(s.upper_lower)}</td>"
         f"<td>{_number(s.point_biserial)}</td></tr>"
         for s in sorted(data.items.values(), key=lambda s: s.grade_id))

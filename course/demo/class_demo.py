@@ -31,7 +31,13 @@ from course.classroom.course_folder import (
     require_assignment,
 )
 from course.classroom.parallel_grading import GradingSummary, grade_assignment
-from course.demo.synthetic_trainees import Trainee, expected_points, filled_notebook, make_class
+from course.demo.synthetic_trainees import (
+    Trainee,
+    expected_points,
+    filled_notebook,
+    make_class,
+    model_answers_of,
+)
 from course.variants import has_variants
 
 DEMO_MARKER = ".cryocourse-demo"
@@ -162,7 +168,9 @@ def build_demo(
             key = key_for(root, trainee.student_id) if has_variants(assignment) else None
             for release in releases:
                 nb = nbformat.read(release, as_version=4)
-                nbformat.write(filled_notebook(nb, trainee, key), folder / release.name)
+                source = nbformat.read(root / "source" / assignment / release.name, 4)
+                written = model_answers_of(source)  # varied written answers per question
+                nbformat.write(filled_notebook(nb, trainee, key, written), folder / release.name)
                 demo.expected[assignment][trainee.student_id][release.stem] = (
                     expected_points(nb, trainee, key))
             submit_through_exchange(api, trainee, assignment, work)

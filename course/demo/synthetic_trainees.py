@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import random
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -27,12 +28,28 @@ PROFILES: dict[str, float] = {"strong": 0.9, "average": 0.65, "weak": 0.35}
 PROFILE_CYCLE = ("average", "strong", "weak", "average")
 NAMES = ("ana", "ben", "chloe", "dara", "emil", "fatima", "gosia", "hugo", "ines", "jonas",
          "kira", "liam", "maya", "nils", "olga", "pavel", "quinn", "rosa", "sami", "tara")
-WRITTEN = {
-    "strong": "I won't treat that mole and nobody should freeze it before a doctor has seen "
-              "it: a mole that changes needs a dermatologist. Please book with them first.",
-    "average": "I can't freeze the mole. A dermatologist should look at it first.",
-    "weak": "I would freeze it carefully and watch it.",
-}
+# Written answers, per question, from its model answer in the source notebook (so an
+# instructor can practise the mark scheme): strong = the whole model answer, average = its
+# first two sentences, weak = a vague line that misses the point.
+WEAK_WRITTEN = ("I think it is fine as long as the client agrees; I would go ahead carefully "
+                "and see how the skin reacts.")
+
+
+def model_answer(source: str) -> str:
+    """The model answer of a source written-answer cell (the text after **Model answer.**,
+    before the mark scheme, without its quotation marks)."""
+    text = source.split("**Model answer.**", 1)[-1].split("**Mark scheme", 1)[0]
+    return " ".join(text.split()).strip().strip('"“”').strip()
+
+
+def written_answer(model: str, profile: str) -> str:
+    """What a trainee of ``profile`` writes for a question whose model answer is ``model``."""
+    if profile == "strong" and model:
+        return model
+    sentences = re.split(r"(?<=[.!?])\s+", model)
+    if profile == "average" and len(sentences) > 1:
+        return " ".join(sentences[:2])
+    return WEAK_WRITTEN
 
 
 @dataclass(frozen=True)
@@ -123,14 +140,18 @@ def literal_source(values: Mapping[str, object]) -> str:
 
 
 def filled_notebook(release: nbformat.NotebookNode, trainee: Trainee,
-                    variant_key: str | None = None) -> nbformat.NotebookNode:
+                    variant_key: str | None = None,
+                    model_answers: Mapping[str, str] | None = None) -> nbformat.NotebookNode:
     """The release notebook as ``trainee`` would submit it (an assessment with variants:
-    answered on the clients of ``variant_key``, the trainee's own)."""
+    answered on the clients of ``variant_key``, the trainee's own). ``model_answers`` (grade
+    id -> model answer, from the source notebook) make the written answers; without them the
+    trainee writes the weak line."""
     with as_trainee(variant_key):
-        return _filled(release, trainee)
+        return _filled(release, trainee, model_answers or {})
 
 
-def _filled(release: nbformat.NotebookNode, trainee: Trainee) -> nbformat.NotebookNode:
+def _filled(release: nbformat.NotebookNode, trainee: Trainee,
+            model_answers: Mapping[str, str]) -> nbformat.NotebookNode:
     nb = copy.deepcopy(release)
     items = all_items()
     for cell in nb.cells:
@@ -143,7 +164,8 @@ def _filled(release: nbformat.NotebookNode, trainee: Trainee) -> nbformat.Notebo
             if answer.values is not None:
                 cell.source = literal_source(answer.values)
         elif cell.cell_type == "markdown":
-            cell.source = WRITTEN[trainee.profile]
+            model = model_answers.get(meta.get("grade_id", ""), "")
+            cell.source = written_answer(model, trainee.profile)
     for cell in nb.cells:  # the header's name cell
         if cell.cell_type == "code" and cell.source.strip() == 'your_name = ""':
             cell.source = f"your_name = {trainee.display_name!r}"
@@ -156,3 +178,8 @@ def expected_points(release: nbformat.NotebookNode, trainee: Trainee,
     with as_trainee(variant_key):
         return {item.id: round(trainee.answer(item).fraction * item.points, 4)
                 for item in grade_cell_items(release)}
+def model_answers_of(source: nbformat.NotebookNode) -> dict[str, str]:
+    """Grade id -> model answer of every written-answer cell of a source notebook."""
+    return {cell.metadata["nbgrader"]["grade_id"]: model_answer(cell.source)
+            for cell in source.cells
+            if cell.cell_type == "markdown" and cell.metadata.get("nbgrader", {}).get("solution")}

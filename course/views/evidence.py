@@ -24,7 +24,7 @@ from course.knowledge import (
     load,
     sources_text,
 )
-from course.views.html import Html
+from course.views.html import Html, show_figures_with_alt_text
 from course.views.html import table as _table
 from course.views.style import OKABE_ITO
 
@@ -49,6 +49,8 @@ KIND_LABELS = {"normal": "normal: expected, tell the client and record it",
 
 
 # --------------------------------------------------------------------------- aftercare
+
+show_figures_with_alt_text()  # figures carry alt text in the lesson
 
 
 def aftercare_table(knowledge: Knowledge | None = None) -> Html:
@@ -199,6 +201,7 @@ def evidence_chart(knowledge: Knowledge | None = None) -> Figure:
     ax.set(xlabel="number of claims from the salon articles (count)",
            ylabel="evidence level", title="What the evidence says about the seeds' claims")
     ax.set_xlim(0, max(counts.values()) + 1)
+    figure.set_label(evidence_chart_summary(knowledge))  # its alt text in a notebook
     return figure
 
 

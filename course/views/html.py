@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import io
 from collections.abc import Iterable
 from html import escape
+from typing import Any
 
 
 class Html(str):
@@ -21,3 +24,30 @@ def table(header: Iterable[str], rows: Iterable[Iterable[str]], caption: str = "
         + "</tr>" for row in rows)
     caption_html = f"<caption>{escape(caption)}</caption>" if caption else ""
     return Html(f"<table>{caption_html}<tr>{head}</tr>{body}</table>")
+
+
+def figure_html(figure: Any) -> str:
+    """A matplotlib Figure as an ``<img>`` whose alt text is the figure's label (each course
+    figure is labelled with its one-sentence summary), for screen readers."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(figure)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    alt = escape(figure.get_label() or "Chart (described in the text below)", quote=True)
+    return f'<img src="data:image/png;base64,{data}" alt="{alt}">'
+
+
+def show_figures_with_alt_text() -> bool:
+    """In a notebook, show matplotlib Figures through :func:`figure_html` (JupyterLab's own
+    PNG output has no alt text); False outside IPython."""
+    from course.plain_errors import running_shell
+
+    shell = running_shell()
+    if shell is None:
+        return False
+    from matplotlib.figure import Figure
+
+    shell.display_formatter.formatters["text/html"].for_type(Figure, figure_html)
+    return True

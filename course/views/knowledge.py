@@ -83,12 +83,21 @@ def condition_label(condition: Condition) -> str:
     return f"{condition.name} (local, usually: {where})"
 
 
+MATRIX_BOX = "max-height:560px;max-width:100%;overflow:auto;border:1px solid #8c8c8c"
+_STICKY = "position:sticky;background:#f5f5f5;z-index:1"
+MATRIX_HEAD = f"{_STICKY};top:0;padding:4px;text-align:center;vertical-align:bottom"
+MATRIX_CORNER = f"{_STICKY};top:0;left:0;z-index:2;padding:4px;text-align:left"
+MATRIX_ROW_HEAD = f"{_STICKY};left:0;padding:2px 6px;text-align:left;font-weight:normal"
+MATRIX_CELL = "padding:2px 6px;text-align:center"
+
+
 def contraindication_matrix_html(knowledge: Knowledge | None = None) -> str:
     """Conditions x modalities, each cell coloured and labelled with its category."""
     kb = knowledge or load()
     modalities = list(kb.modalities.values())
-    header = "<tr><th>Condition</th>" + "".join(
-        f"<th>{escape(m.name)}{PHYSICIAN_MARK if m.performer == 'physician' else ''}</th>"
+    header = f"<tr><th style='{MATRIX_CORNER}'>Condition</th>" + "".join(
+        f"<th style='{MATRIX_HEAD}'>{escape(m.name)}"
+        f"{PHYSICIAN_MARK if m.performer == 'physician' else ''}</th>"
         for m in modalities) + "</tr>"
     rows = []
     marked = False
@@ -99,11 +108,17 @@ def contraindication_matrix_html(knowledge: Knowledge | None = None) -> str:
             marked = marked or other_sites
             cells.append(
                 f'<td style="background:{CATEGORY_COLOURS[outcome]};'
-                f'color:{CATEGORY_TEXT_COLOURS[outcome]}">{escape(outcome)}'
+                f'color:{CATEGORY_TEXT_COLOURS[outcome]};{MATRIX_CELL}">{escape(outcome)}'
                 f'{OTHER_SITES_MARK if other_sites else ""}</td>'
             )
-        rows.append(f"<tr><td>{escape(condition_label(condition))}</td>{''.join(cells)}</tr>")
-    table = f'<table class="cryo-matrix">{header}{"".join(rows)}</table>'
+        rows.append(f"<tr><th scope='row' style='{MATRIX_ROW_HEAD}'>"
+                    f"{escape(condition_label(condition))}</th>{''.join(cells)}</tr>")
+    # The table scrolls inside a box that fits the window, its header row and condition
+    # column staying in view, so every column can be reached without leaving the rows.
+    table = (f'<div class="cryo-matrix-box" style="{MATRIX_BOX}" tabindex="0" role="region" '
+             f'aria-label="Contraindication matrix (scrolls)"><table class="cryo-matrix" '
+             f'style="border-collapse:separate;border-spacing:0;font-size:0.9em">'
+             f'{header}{"".join(rows)}</table></div>')
     note = f'<p class="cryo-legend">{escape(OTHER_SITES_NOTE)}</p>' if marked else ""
     if any(m.performer == "physician" for m in modalities):
         note += f'<p class="cryo-legend">{escape(PHYSICIAN_NOTE)}</p>'

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 
 from course.knowledge import Knowledge, Modality, UnknownNameError, find, load, sources_text
 from course.text import duration_text
-from course.views.html import Html
+from course.views.html import Html, show_figures_with_alt_text
 from course.views.style import OKABE_ITO
 
 PERFORMER_COLOURS = {"cosmetologist": OKABE_ITO["bluish_green"],
@@ -32,6 +32,8 @@ NOT_STATED = "not stated in the sources"
 
 
 # --------------------------------------------------------------------------- text helpers
+
+show_figures_with_alt_text()  # figures carry alt text in the lesson
 
 
 def celsius_text(value: float) -> str:
@@ -255,6 +257,7 @@ def modality_chart(knowledge: Knowledge | None = None) -> Figure:
         names = ", ".join(m.code for m in missing)
         ax.text(0.01, 0.02, f"Not placed (agent temperature not in the sources): {names}",
                 transform=ax.transAxes, fontsize=7, va="bottom")
+    figure.set_label(modality_chart_summary(knowledge))  # its alt text in a notebook
     return figure
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass
+from html import escape
 
 import ipywidgets as widgets
 import PIL.Image
@@ -54,8 +55,12 @@ FLOW_COLOUR = OKABE_ITO["vermillion"]
 COLD_PERIOD_COLOUR = OKABE_ITO["sky_blue"]
 PHASE_NAMES = ("cooling", "rebound", "recovery")
 TOP_C = 38.0
-PNG_DPI = 72
-FIGURE_SIZE_IN = (8.0, 6.0)
+CONTROLS_WIDTH = "390px"
+# Drawn at the size it is shown (620 x 460 px, never stretched): 8-point labels are 11 px.
+PNG_DPI = 100
+FIGURE_SIZE_IN = (6.2, 4.6)
+LABEL_PT = 8
+PHASE_LABEL_GAP = 0.16  # phase words closer than this share of the time axis would overlap
 
 
 def _band_lines() -> list[tuple[float, str, str, str, bool]]:
@@ -86,6 +91,8 @@ class ResponseArtists:
     flow: Line2D
     cold_periods: tuple[Rectangle, Rectangle]
     phase_labels: dict[str, Text]
+    band_labels: tuple[Text, Text] = ()  # numbness, nerve slowing
+    freezing_label: Text | None = None
 
     def update(self, response: Response) -> None:
         """Show ``response`` by changing the existing artists (no new figure, no new lines)."""
@@ -103,13 +110,40 @@ class ResponseArtists:
         self.ax_temp.set_ylim(bottom, TOP_C)
         top_flow = max(2.5, math.ceil(float(response.perfusion_rel.max()) * 1.15 * 2) / 2)
         self.ax_flow.set_ylim(0.0, top_flow)
+        spans = {}
         for name, label in self.phase_labels.items():
             times = t_min[response.phase == name]
             label.set_visible(times.size > 0)
             if times.size:
+                spans[name] = times[-1] - times[0]
                 middle = 0.5 * (times[0] + times[-1])
                 middle = min(max(middle, 0.07 * right), 0.93 * right)  # keep the word inside
                 label.set_position((middle, top_flow * 0.93))
+        self._separate_phase_labels(spans, right)
+        self._separate_band_labels(bottom)
+
+    def _separate_phase_labels(self, spans: dict[str, float], right: float) -> None:
+        """A phase too short to hold its word (a 3 s hold on a 10 min axis) loses the word
+        rather than printing it over its neighbour's (the shading still shows the cold)."""
+        shown = sorted((label.get_position()[0], name) for name, label in
+                       self.phase_labels.items() if label.get_visible())
+        for (x_left, left), (x_right, right_name) in zip(shown, shown[1:], strict=False):
+            if x_right - x_left < PHASE_LABEL_GAP * right:
+                shorter = left if spans[left] <= spans[right_name] else right_name
+                self.phase_labels[shorter].set_visible(False)
+
+    def _separate_band_labels(self, bottom: float) -> None:
+        """On an axis down to liquid-nitrogen temperatures the 13.6, 10 and 0 °C lines are a
+        few pixels apart: their labels then become one label above the numbness line."""
+        if len(self.band_labels) != 2:
+            return
+        numbness, nerves = self.band_labels
+        px_per_degree = self.ax_temp.bbox.height / (TOP_C - bottom)
+        label_px = LABEL_PT * self.ax_temp.figure.dpi / 72
+        crowded = (NERVE_SLOWING_C - FREEZING_C) * px_per_degree < 2.4 * label_px
+        nerves.set_visible(not crowded)
+        numbness.set_text(f"{NUMBNESS_C:g} °C numbness" + (
+            f" (dashed), {NERVE_SLOWING_C:g} °C nerve slowing (dotted)" if crowded else ""))
 
     def artists(self) -> list:
         """Every artist that changes with the response."""
@@ -126,7 +160,7 @@ def make_axes(figure: Figure | None = None) -> tuple[Figure, Axes, Axes]:
     """A figure with a temperature axis above a blood-flow axis sharing time (fixed layout)."""
     figure = figure if figure is not None else Figure(figsize=FIGURE_SIZE_IN, dpi=PNG_DPI)
     ax_temp, ax_flow = figure.subplots(2, 1, sharex=True, height_ratios=(3, 2))
-    figure.subplots_adjust(left=0.1, right=0.98, top=0.94, bottom=0.09, hspace=0.1)
+    figure.subplots_adjust(left=0.12, right=0.98, top=0.93, bottom=0.11, hspace=0.12)
     return figure, ax_temp, ax_flow
 
 
@@ -136,14 +170,14 @@ def plot_response(ax_temp: Axes, ax_flow: Axes, response: Response) -> ResponseA
     ax_temp.axhspan(LESION_DESTRUCTION_C, FREEZING_C, color=OKABE_ITO["orange"], alpha=0.18, lw=0)
     ax_temp.axhspan(-300.0, LESION_DESTRUCTION_C, color=FLOW_COLOUR, alpha=0.22, lw=0)
     ax_temp.axhline(FREEZING_C, color=OKABE_ITO["black"], lw=1.0)
-    ax_temp.text(
+    freezing = ax_temp.text(
         0.99,
         FREEZING_C - 1.0,
         "below 0 °C: freezing risk",
         transform=on_right,
         ha="right",
         va="top",
-        fontsize=8,
+        fontsize=LABEL_PT,
     )
     ax_temp.text(
         0.99,
@@ -152,20 +186,21 @@ def plot_response(ax_temp: Axes, ax_flow: Axes, response: Response) -> ResponseA
         transform=on_right,
         ha="right",
         va="top",
-        fontsize=8,
+        fontsize=LABEL_PT,
     )
+    band_labels = []
     for temp, label, colour, style, above in _band_lines():
         ax_temp.axhline(temp, color=colour, ls=style, lw=1.2)
-        ax_temp.text(
+        band_labels.append(ax_temp.text(
             0.99,
             temp + 0.6 if above else temp - 0.6,
             label,
             transform=on_right,
             ha="right",
             va="bottom" if above else "top",
-            fontsize=8,
+            fontsize=LABEL_PT,
             color=colour,
-        )
+        ))
     cold_temp = ax_temp.axvspan(0.0, 1.0, color=COLD_PERIOD_COLOUR, alpha=0.2, lw=0)
     cold_flow = ax_flow.axvspan(0.0, 1.0, color=COLD_PERIOD_COLOUR, alpha=0.2, lw=0)
     (temperature,) = ax_temp.plot(
@@ -181,7 +216,7 @@ def plot_response(ax_temp: Axes, ax_flow: Axes, response: Response) -> ResponseA
         1.03,
         "resting flow",
         transform=blended_transform_factory(ax_flow.transAxes, ax_flow.transData),
-        fontsize=8,
+        fontsize=LABEL_PT,
         va="bottom",
     )
     (flow,) = ax_flow.plot([], [], color=FLOW_COLOUR, lw=2.0, label="skin blood flow")
@@ -192,7 +227,8 @@ def plot_response(ax_temp: Axes, ax_flow: Axes, response: Response) -> ResponseA
         name: ax_flow.text(0.0, 0.0, name, ha="center", va="top", fontsize=9, fontweight="bold")
         for name in PHASE_NAMES
     }
-    drawn = ResponseArtists(ax_temp, ax_flow, temperature, flow, (cold_temp, cold_flow), labels)
+    drawn = ResponseArtists(ax_temp, ax_flow, temperature, flow, (cold_temp, cold_flow), labels,
+                            tuple(band_labels), freezing)
     drawn.update(response)
     return drawn
 
@@ -330,7 +366,7 @@ class SimulatorWidget:
             value=preset_name,
             description="Preset",
             style={"description_width": "initial"},
-            layout=widgets.Layout(width="420px"),
+            layout=widgets.Layout(width="380px"),
         )
         self.agent_temp = widgets.FloatSlider(
             min=-196.0,
@@ -338,7 +374,8 @@ class SimulatorWidget:
             step=1.0,
             description="Agent (°C)",
             continuous_update=False,
-            style={"description_width": "initial"},
+            style={"description_width": "130px"},
+            layout=widgets.Layout(width="380px"),
         )
         self.exposure_time = widgets.FloatSlider(
             min=1.0,
@@ -346,18 +383,31 @@ class SimulatorWidget:
             step=1.0,
             description="Exposure time (s)",
             continuous_update=False,
-            style={"description_width": "initial"},
+            style={"description_width": "130px"},
+            layout=widgets.Layout(width="380px"),
         )
-        self.movement = widgets.ToggleButtons(options=["moving", "still"], description="Applicator")
-        self.site = widgets.ToggleButtons(options=["face", "body"], description="Site")
+        buttons = {"button_width": "110px", "description_width": "130px"}
+        self.movement = widgets.ToggleButtons(options=["moving", "still"], description="Applicator",
+                                              style=buttons)
+        self.site = widgets.ToggleButtons(options=["face", "body"], description="Site",
+                                          style=buttons)
         self.controls = widgets.VBox(
-            [self.preset, self.agent_temp, self.exposure_time, self.movement, self.site]
+            [self.preset, self.agent_temp, self.exposure_time, self.movement, self.site],
+            layout=widgets.Layout(width=CONTROLS_WIDTH, min_width=CONTROLS_WIDTH,
+                                  margin="0 12px 0 0"),
         )
-        self.image = widgets.Image(format="png")
-        self.verdict = widgets.HTML()
-        self.summary = widgets.Label()
         self.figure, ax_temp, ax_flow = make_axes()
-        self.widget = widgets.VBox([self.controls, self.image, self.verdict, self.summary])
+        width, height = (round(v * PNG_DPI) for v in FIGURE_SIZE_IN)
+        # Shown at its own pixel size, so it is never stretched and blurred.
+        self.image = widgets.Image(format="png", layout=widgets.Layout(
+            width=f"{width}px", height=f"{height}px", min_width=f"{width}px"))
+        self.verdict = widgets.HTML(layout=widgets.Layout(width=f"{width}px"))
+        self.summary = widgets.HTML(layout=widgets.Layout(width=f"{width}px"))
+        # Controls beside the chart, the verdict above it: everything in one 1400x900 window.
+        self.widget = widgets.HBox(
+            [self.controls, widgets.VBox([self.verdict, self.image, self.summary])],
+            layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"),
+        )
         self._holding = True
         self._show_preset(chosen)
         self.response = simulate(self.exposure(), observe_s)
@@ -430,7 +480,7 @@ class SimulatorWidget:
             f"<b>{verdict(response, response.exposure)}</b><br>"
             f"<small>Source: {chosen.source}.{note}</small>"
         )
-        self.summary.value = summary(response)
+        self.summary.value = f"<small>{escape(summary(response))}</small>"
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)

@@ -33,6 +33,7 @@ from course.screening import (
     screen,
 )
 from course.variants import practice_client
+from course.views.checklist import Checklist
 from course.views.evidence import conflict_card
 from course.views.html import Html
 from course.views.knowledge import contraindication_matrix_html, matrix_cell
@@ -137,9 +138,15 @@ def decision_card(decision: Decision) -> Html:
     )
 
 
-def screen_card(intake: Mapping[str, Any], modality: str) -> Html:
-    """Screen ``intake`` for ``modality`` and show the decision card."""
-    return decision_card(screen(intake, modality))
+def screen_card(intake: Mapping[str, Any] | None = None, modality: str | None = None, *,
+                treatment: str | None = None, **form: Any) -> Html:
+    """Screen a client and show the decision card. In a lesson the form is written as plain
+    keywords, ``screen_card(conditions=["rosacea"], treatment="ln2_cryomassage")``; an
+    ``intake`` mapping and ``modality`` work too."""
+    chosen = treatment or modality
+    if chosen is None:
+        raise TypeError("screen_card() needs the treatment, like treatment=\"ln2_cryomassage\"")
+    return decision_card(screen({**(intake or {}), **form}, chosen))
 
 
 # --------------------------------------------------------------------------- lesson tables
@@ -197,15 +204,15 @@ def rule_card(code: str) -> Html:
                 f"<br><small>Sources: {escape(sources_text(rule.sources))}</small></p>")
 
 
-def matrix_summary() -> str:
+def matrix_summary() -> Html:
     """One sentence describing the contraindication matrix, for screen readers."""
     kb = load()
     cells = [matrix_cell(c, m)[0] for c in kb.conditions.values()
              for m in kb.modalities.values()]
     counts = ", ".join(f"{cells.count(o)} {o}" for o in TREATMENTS)
-    return (f"The matrix has {len(kb.conditions)} conditions (rows) and {len(kb.modalities)} "
-            f"modalities (columns); each of its {len(cells)} cells is the treatment today: "
-            f"{counts}.")
+    return Html(f"The matrix has {len(kb.conditions)} conditions (rows) and "
+                f"{len(kb.modalities)} modalities (columns); each of its {len(cells)} cells is "
+                f"the treatment today: {counts}.")
 
 
 def outcome_words() -> Html:
@@ -321,9 +328,10 @@ class ScreeningWidget:
             value=find_modality(modality).code,
             description="Treatment", style=style, layout=_wide())
         self.site = widgets.Dropdown(description="Site", style=style)
-        self.conditions = widgets.SelectMultiple(
-            options=_options({c: kb.conditions[c].name for c in kb.conditions}),
-            description="Conditions", rows=8, style=style, layout=_wide())
+        self.conditions = Checklist(
+            _options({c: kb.conditions[c].name for c in kb.conditions}),
+            description="Conditions", rows=8, width=WIDE_PX,
+            label_width=style["description_width"])
         self.where = widgets.Dropdown(
             options=[("at the treated site", ""),
                      *((site.replace("_", " "), site) for site in kb.sites)],
@@ -451,8 +459,8 @@ class PracticeWidget:
         self.referral = widgets.Dropdown(
             options=[(w.name, code) for code, w in kb.referrals.items()],
             value=NO_REFERRAL, description="Referral", layout=_wide())
-        self.findings = widgets.SelectMultiple(options=_options(finding_names()), rows=10,
-                                               description="Findings", layout=_wide())
+        self.findings = Checklist(_options(finding_names()), description="Findings", rows=10,
+                                  width=WIDE_PX)
         self.check = widgets.Button(description="Check my answer", button_style="primary")
         self.feedback = widgets.HTML()
         self.client: Case = practice_client(first)
@@ -466,7 +474,7 @@ class PracticeWidget:
             widgets.Label("1. Treatment today:"), self.treatment,
             widgets.Label("2. Referral (nobody, or who the client should see):"),
             self.referral,
-            widgets.Label("Findings: hold Ctrl (Cmd on a Mac) to pick several, or none."),
+            widgets.Label("Findings: tick every one that applies, or none."),
             self.findings, self.check, self.feedback,
         ])
 

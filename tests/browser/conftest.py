@@ -41,6 +41,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run",
                  "--disable-quic"]
 SCREENSHOTS = REPO / "screenshots"
+# axe-core, from the npm registry (tests/browser/package.json; setup.sh test installs it).
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+SERIOUS = ("serious", "critical")
 SERVER_START_TIMEOUT = 60.0
 KERNEL_TIMEOUT_MS = 90_000
 UI_TIMEOUT_MS = 30_000
@@ -81,6 +84,7 @@ class LabServer:
     token: str
     process: subprocess.Popen
     log: Path
+    root_dir: Path  # the folder JupyterLab serves (paths in URLs are relative to it)
 
     def url(self, path: str) -> str:
         """The URL of a server path, with the token (``path`` starts with ``/``)."""
@@ -147,11 +151,10 @@ def course_copy(tmp_path_factory: pytest.TempPathFactory) -> Course:
     return course
 
 
-@pytest.fixture(scope="session")
-def lab_server(course_copy: Course, tmp_path_factory: pytest.TempPathFactory
-               ) -> Iterator[LabServer]:
-    """A real JupyterLab on a free localhost port with a token, stopped at the end."""
-    home = tmp_path_factory.mktemp("jupyter-home")
+def start_lab(course: Course, home: Path, root_dir: Path,
+              extra_env: dict[str, str] | None = None) -> LabServer:
+    """Start a real JupyterLab serving ``root_dir`` on a free port, with fresh Jupyter state
+    under ``home``; waits until it answers (stop it with :func:`stop_lab`)."""
     config_dir = home / "config"
     (config_dir / "labconfig").mkdir(parents=True)
     # The announcements plugin asks to fetch news from the internet on first start.
@@ -167,7 +170,7 @@ def lab_server(course_copy: Course, tmp_path_factory: pytest.TempPathFactory
         "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
         "IPYTHONDIR": str(home / "ipython"),
         "MPLBACKEND": "Agg",
-    }
+    } | (extra_env or {})
     token = os.urandom(16).hex()
     port = free_port()
     log = home / "server.log"
@@ -175,15 +178,31 @@ def lab_server(course_copy: Course, tmp_path_factory: pytest.TempPathFactory
         process = subprocess.Popen(
             [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
              f"--port={port}", "--ip=127.0.0.1", f"--ServerApp.token={token}",
-             f"--ServerApp.root_dir={course_copy.root}", "--ServerApp.port_retries=0"],
-            cwd=course_copy.root, env=env, stdout=log_file, stderr=subprocess.STDOUT,
+             f"--ServerApp.root_dir={root_dir}", "--ServerApp.port_retries=0"],
+            cwd=course.root, env=env, stdout=log_file, stderr=subprocess.STDOUT,
             start_new_session=True)
-    server = LabServer(course_copy, port, token, process, log)
+    server = LabServer(course, port, token, process, log, root_dir)
     try:
         _wait_for_status(server)
+    except BaseException:
+        _stop(process)
+        raise
+    return server
+
+
+def stop_lab(server: LabServer) -> None:
+    _stop(server.process)
+
+
+@pytest.fixture(scope="session")
+def lab_server(course_copy: Course, tmp_path_factory: pytest.TempPathFactory
+               ) -> Iterator[LabServer]:
+    """A real JupyterLab on a free localhost port with a token, stopped at the end."""
+    server = start_lab(course_copy, tmp_path_factory.mktemp("jupyter-home"), course_copy.root)
+    try:
         yield server
     finally:
-        _stop(process)
+        stop_lab(server)
 
 
 @pytest.fixture(scope="module")
@@ -236,14 +255,39 @@ class Scenario:
         self.page.screenshot(path=str(path), full_page=True)
         return path
 
+    def window_shot(self, step: str) -> Path:
+        """Save what the 1400x900 window shows now (JupyterLab scrolls inside the page, so
+        this is what a trainee sees) as screenshots/<scenario>-<step>.png."""
+        SCREENSHOTS.mkdir(exist_ok=True)
+        path = SCREENSHOTS / f"{self.name}-{step}.png"
+        self.page.screenshot(path=str(path))
+        return path
+
+    def accessibility_violations(self, *within: str) -> list[str]:
+        """axe-core's serious and critical violations inside the elements matched by the CSS
+        selectors ``within`` (default: the whole page), one line each: rule, impact, help
+        and the first offending elements."""
+        assert AXE.is_file(), f"axe-core is missing: run `npm ci --prefix {AXE.parents[2]}`"
+        if not self.page.evaluate("() => typeof window.axe !== 'undefined'"):
+            self.page.add_script_tag(path=str(AXE))
+        result = self.page.evaluate(
+            """async (within) => {
+                const context = within.length ? {include: within.map(s => [s])} : document;
+                const found = await axe.run(context, {resultTypes: ['violations']});
+                return found.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                    nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
+            }""", list(within))
+        return [f"{v['id']} ({v['impact']}): {v['help']} at {v['nodes']}" for v in result
+                if v["impact"] in SERIOUS]
+
     def goto(self, path: str) -> None:
         self.page.goto(self.server.url(path), wait_until="domcontentloaded")
 
 
-@pytest.fixture
-def scenario(browser: Browser, lab_server: LabServer, request: pytest.FixtureRequest
-             ) -> Iterator[Scenario]:
-    """A fresh browser context and page; fails the test on unexpected console errors."""
+def scenario_on(browser: Browser, server: LabServer, request: pytest.FixtureRequest
+                ) -> Iterator[Scenario]:
+    """A fresh browser context and page on ``server``; fails on unexpected console errors
+    (the body of a scenario fixture: ``yield from scenario_on(...)``)."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     context.set_default_timeout(UI_TIMEOUT_MS)
     page = context.new_page()
@@ -254,7 +298,7 @@ def scenario(browser: Browser, lab_server: LabServer, request: pytest.FixtureReq
     # Screenshots of an earlier run (a stale "-failed.png") would mislead the person reading.
     for old_shot in SCREENSHOTS.glob(f"{name}-*.png"):
         old_shot.unlink()
-    current = Scenario(page, lab_server, name, console)
+    current = Scenario(page, server, name, console)
     yield current
     outcome = getattr(request.node, "rep_call", None)
     try:
@@ -262,6 +306,13 @@ def scenario(browser: Browser, lab_server: LabServer, request: pytest.FixtureReq
     finally:
         context.close()
     assert not console.errors, "browser console errors:\n" + "\n".join(console.errors)
+
+
+@pytest.fixture
+def scenario(browser: Browser, lab_server: LabServer, request: pytest.FixtureRequest
+             ) -> Iterator[Scenario]:
+    """A fresh browser context and page; fails the test on unexpected console errors."""
+    yield from scenario_on(browser, lab_server, request)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -283,8 +334,8 @@ class Notebook:
 
     @classmethod
     def open(cls, scenario: Scenario, path: str) -> Notebook:
-        """Open ``path`` (relative to the course root) in JupyterLab and wait for the kernel."""
-        if not (scenario.server.course.root / path).exists():
+        """Open ``path`` (relative to the served folder) in JupyterLab and wait for the kernel."""
+        if not (scenario.server.root_dir / path).exists():
             pytest.skip(f"{path} does not exist yet")
         scenario.goto(f"/lab/tree/{path}")
         notebook = cls(scenario, path)
@@ -306,7 +357,9 @@ class Notebook:
         The locator is pinned to the cell's position, so it still finds the cell after the
         test has typed something else into it.
         """
-        sources = self.code_cells.locator(".cm-content").all_inner_texts()
+        # One entry per code cell (a collapsed cell has no editor: its entry is empty).
+        sources = self.code_cells.evaluate_all(
+            "cells => cells.map(c => c.querySelector('.cm-content')?.innerText ?? '')")
         matches = [index for index, source in enumerate(sources) if containing in source]
         assert len(matches) == 1, (f"{len(matches)} code cells of {self.path} contain "
                                    f"{containing!r}")
@@ -329,10 +382,10 @@ class Notebook:
         self.page.locator(".lm-Menu-item:visible .lm-Menu-itemLabel",
                           has_text=re.compile(f"^{re.escape(item)}$")).click()
 
-    def run_all(self) -> None:
+    def run_all(self, timeout_ms: int = KERNEL_TIMEOUT_MS) -> None:
         """Run > Run All Cells, then wait until every code cell has run."""
         self.menu("Run", "Run All Cells")
-        self.wait_until_all_ran()
+        self.wait_until_all_ran(timeout_ms)
 
     def wait_until_all_ran(self, timeout_ms: int = KERNEL_TIMEOUT_MS) -> None:
         """Every code cell shows an execution count; an error output fails with its text."""

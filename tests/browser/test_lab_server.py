@@ -65,8 +65,13 @@ def test_setup_lab_serves_the_course_on_localhost(lab_server):
             time.sleep(0.5)
     assert status is not None, process.stdout.read() if process.poll() is not None else "timeout"
     assert "started" in status
-    contents = _get(f"{base}/api/contents/my-work/00-orientation", token)
+    # the trainee's JupyterLab serves my-work/ (their copy), not the course with source/
+    contents = _get(f"{base}/api/contents/00-orientation", token)
     assert any(item["name"] == "00-orientation.ipynb" for item in contents["content"])
-    # the Assignments tab works at once: the course's exchange folder exists
+    top = {item["name"] for item in _get(f"{base}/api/contents", token)["content"]}
+    assert "source" not in top and "00-orientation" in top
+    # the Assignments tab lists each lesson as downloaded in my-work/: Submit hands it in
     listing = _get(f"{base}/assignments?course_id=cosmetic-cryotherapy", token)
     assert listing["success"], listing
+    lesson = next(a for a in listing["value"] if a["assignment_id"] == "00-orientation")
+    assert lesson["status"] == "fetched" and lesson["path"] == "00-orientation", lesson

@@ -33,7 +33,7 @@ def test_simulator_widget_renders_and_a_control_changes_the_plot(
     _no_widget_errors(notebook)
     widget = notebook.output_of(notebook.code_cell("simulator = SimulatorWidget()"))
     image = widget.locator("img").first
-    expect(image).to_be_visible()
+    expect(image).to_be_visible(timeout=30_000)
     presets = widget.locator("select").first
     moving = presets.locator("option", has_text=re.compile("moving", re.I)).first
     presets.select_option(label=moving.inner_text().strip())
@@ -57,12 +57,14 @@ def test_screening_widget_shows_the_decision_and_its_findings(
     notebook.run_all()
     _no_widget_errors(notebook)
     form = notebook.output_of(notebook.code_cell("form = ScreeningWidget()"))
-    conditions = form.locator("select[multiple]").first
-    expect(conditions).to_be_visible()
-    option = conditions.locator("option", has_text=re.compile("Raynaud")).first
-    conditions.select_option(label=option.inner_text().strip())
+    search = form.get_by_placeholder("type to find in the list").first
+    expect(search).to_be_visible()
+    form.get_by_role("checkbox", name=re.compile("^Epilepsy")).check()
+    search.fill("rayn")  # the list narrows to what matches; earlier ticks stay
+    form.get_by_role("checkbox", name=re.compile("Raynaud")).check()
     expect(form).to_contain_text(re.compile(r"\brefuse\b", re.I))
     expect(form).to_contain_text("Raynaud")
+    expect(form).to_contain_text(re.compile(r"Ticked: Epilepsy, Raynaud"))
     scenario.screenshot("decision")
 
 
@@ -96,7 +98,13 @@ def test_formgrader_lists_the_class_and_opens_a_submission_for_manual_grading(
     expect(body).to_contain_text("Question 4 (2 points, marked by your instructor)")
     expect(page.locator("input.score").last).to_be_visible()
     expect(page.get_by_text("Full credit").last).to_be_visible()
+    # the mark scheme is right under the written answer (course/autograde/mark_scheme.py)
+    expect(body).to_contain_text("Mark scheme (for the grader")
+    expect(body).to_contain_text("Model answer.")
     scenario.screenshot("manual-grading")
+    # the written answer marked by hand (the Formgrader's own "Full credit" button)
+    page.get_by_text("Full credit").last.click()
+    scenario.screenshot("marked-by-hand")
 
 
 def test_feedback_shows_scores_and_never_hidden_tests(
@@ -109,4 +117,78 @@ def test_feedback_shows_scores_and_never_hidden_tests(
     expect(body).to_contain_text(re.compile(r"Score:\s*1(\.0)?\s*/\s*1(\.0)?"))
     expect(body).not_to_contain_text("BEGIN HIDDEN TESTS")
     expect(body).not_to_contain_text('grade("orientation')
+    # each mark explained in plain words (course/autograde/teaching_feedback.py)
+    expect(body).to_contain_text("Question 1: the decision for a client with a cold sore.")
+    expect(body).to_contain_text("Right: full marks.")
     scenario.screenshot("feedback")
+
+
+def test_feedback_of_a_blank_lesson_explains_each_missing_mark_and_is_accessible(
+        scenario: Scenario, graded_class: Course) -> None:
+    """Ben handed in a blank lesson: his page says, per question, that it was not answered
+    and what the course's answer is; the page passes the accessibility audit."""
+    page = scenario.page
+    scenario.goto(f"/files/feedback/ben/{ORIENTATION}/{ORIENTATION}.html")
+    body = page.locator("body")
+    expect(body).to_contain_text("Not answered.", timeout=30_000)
+    expect(body).to_contain_text("The course's answer:")
+    expect(body).to_contain_text('decision = "defer"')
+    # the page's content (nbgrader's feedback template writes <html> without a language:
+    # that document-level rule is nbgrader's, outside this audit)
+    violations = scenario.accessibility_violations("body")
+    assert not violations, "\n".join(violations)
+
+
+def _inside_window(scenario: Scenario, *parts) -> None:
+    """Every part is fully inside the 1400x900 window at once."""
+    for part in parts:
+        box = part.bounding_box()
+        assert box is not None, part
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 1400, (part, box)
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 900, (part, box)
+
+
+def test_simulator_at_a_3_s_hold_shows_controls_chart_and_verdict_together(
+        scenario: Scenario, open_notebook) -> None:
+    """Lesson 01 question 5 (issue 17, points 7 and 8): the still applicator held 3 s. The
+    controls, the chart and the verdict are on screen together in a 1400x900 window."""
+    notebook: Notebook = open_notebook(PHYSIOLOGY)
+    notebook.run_all()
+    widget = notebook.output_of(notebook.code_cell("simulator = SimulatorWidget()"))
+    presets = widget.locator("select").first
+    still = presets.locator("option", has_text="held still").first
+    presets.select_option(label=still.inner_text().strip())
+    expect(widget).to_contain_text("during 5 s of cold", timeout=30_000)
+    readout = widget.locator(".widget-readout").nth(1)  # exposure time (s)
+    readout.dblclick()
+    scenario.page.keyboard.press("Control+A")
+    scenario.page.keyboard.type("3")
+    scenario.page.keyboard.press("Enter")
+    expect(widget).to_contain_text("during 3 s of cold", timeout=30_000)
+    image = widget.locator("img").first
+    image.scroll_into_view_if_needed()
+    verdict = widget.locator(".widget-html").first
+    _inside_window(scenario, presets, readout, verdict, image)
+    size = image.evaluate("img => [img.naturalWidth, img.clientWidth]")
+    assert size[0] == size[1], f"the chart is stretched: {size}"
+    scenario.window_shot("simulator-3s")
+
+
+def test_contraindication_matrix_fits_the_window_and_every_column_can_be_read(
+        scenario: Scenario, open_notebook) -> None:
+    """Lesson 04 (issue 17, point 7): the matrix scrolls inside a box that fits the window,
+    its header row staying in view; the last column is reached inside the box."""
+    notebook: Notebook = open_notebook(CONTRAINDICATIONS)
+    notebook.run_all()
+    box = notebook.panel.locator(".cryo-matrix-box")
+    box.scroll_into_view_if_needed()
+    _inside_window(scenario, box)
+    scenario.window_shot("matrix")
+    box.evaluate("el => { el.scrollLeft = el.scrollWidth; el.scrollTop = el.scrollHeight; }")
+    last_column = box.locator("tr").first.locator("th").last
+    _inside_window(scenario, last_column)
+    inner = box.bounding_box()
+    head = last_column.bounding_box()
+    assert head["x"] + head["width"] <= inner["x"] + inner["width"] + 1
+    assert head["y"] >= inner["y"] - 1, "the header row scrolled away"
+    scenario.window_shot("matrix-last-column")

@@ -113,9 +113,10 @@ def test_graded_check_reveals_form_only_practice_check_reveals_correctness(monke
     monkeypatch.setitem(exercises.all_items(), "practice", practice)
     assert check("practice", decision="refuse").status == "incorrect"
     assert "Correct! Because." in repr(check("practice", decision="defer"))
+    assert "Hint 1 of 2: one (Run this cell again for hint 2.)" in repr(hint("practice"))
+    assert "Hint 2 of 2: two (That was the last hint" in repr(hint("practice"))
+    # the hints cycle: a Run All that showed hint 1 never leaves the cell stuck on the last
     assert "Hint 1 of 2: one" in repr(hint("practice"))
-    assert "Hint 2 of 2: two" in repr(hint("practice"))
-    assert "Hint 2 of 2: two" in repr(hint("practice"))
 
 
 def test_unknown_question_id_suggests_the_closest():
@@ -152,3 +153,38 @@ def test_format_messages_show_the_fix_in_the_trainees_own_words():
         Number("times resting", 0, 10).normalise("peak_flow", (1, 8))
     with pytest.raises(AnswerFormatError, match='like "A"'):
         Choice(("A", "B")).normalise("wrong_line", ["A"])
+
+
+@pytest.mark.parametrize("none", [None, "none", "None", "nothing", ["none"], [], ("none",)])
+def test_no_findings_is_understood_however_it_is_written(none):
+    assert CONDITIONS.normalise("findings", none) == ()
+
+
+def test_no_findings_is_refused_where_at_least_one_is_needed_and_says_how():
+    at_least_one = Names(CONDITIONS.vocabulary, "condition", allow_empty=False)
+    with pytest.raises(AnswerFormatError, match=r'at least one condition, like \["epilepsy"\]'):
+        at_least_one.normalise("physician_only", "none")
+    assert "or [] for none" in CONDITIONS.describe()
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    ("decision = refuse", 'words go in quotes: `decision = "refuse"`'),
+    ("decision = false", "capital letter"),
+    ("decision = none", "write an empty list, `decision = []`"),
+    ("decision = choose()", "not worked out with code"),
+])
+def test_a_word_without_quotes_is_explained_as_such(source, expected):
+    found = answers_in_source(source, ["decision"])
+    assert expected in str(found["decision"])
+
+
+def test_a_cell_python_cannot_read_is_judged_not_an_earlier_value():
+    from course.notebook_text import answers_in_cells
+
+    found = answers_in_cells(['decision = "proceed"', 'decision = "defer\n'],
+                             ["decision", "other"])
+    assert set(found) == {"decision"}
+    assert "did not run" in str(found["decision"])
+    assert "Python could not read" in str(found["decision"])
+    assert answers_in_cells(['decision = "proceed"', "x = ("], ["decision"]) == {
+        "decision": "proceed"}

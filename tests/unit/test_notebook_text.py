@@ -78,3 +78,23 @@ def test_the_name_cell_is_read_from_the_text(tmp_path) -> None:
     path = tmp_path / "n.ipynb"
     nbformat.write(nb, path)
     assert name_in_notebook(path) == "Ana Lopes"
+
+
+def test_questions_are_named_as_trainees_see_them():
+    """The class report names questions "Case 3" and "Question 4", not grade ids."""
+    import nbformat
+
+    from course.notebook_text import question_labels
+    from tests.nbgrader_harness import REPO
+
+    cases = question_labels(nbformat.read(
+        REPO / "release/05-screening-cases/05-screening-cases.ipynb", as_version=4))
+    assert cases["cases_c01_cryomassage"] == "Case 1"
+    assert len([label for label in cases.values() if label.split()[-1].isdigit()]) == 14
+    assert all(label.startswith("Case ") for label in cases.values())
+    lesson = question_labels(nbformat.read(
+        REPO / "release/00-orientation/00-orientation.ipynb", as_version=4))
+    assert lesson == {"orientation_decision_herpes": "Question 1",
+                      "orientation_scope_wart_removal": "Question 2",
+                      "orientation_observation_minutes": "Question 3",
+                      "orientation_explain_mole": "Question 4"}

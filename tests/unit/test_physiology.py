@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from course import physiology
+from course.knowledge import load
 from course.physiology import (
     FREEZING_C,
     LESION_DESTRUCTION_C,
@@ -67,7 +68,10 @@ def test_presets_are_complete_and_sourced():
     assert PRESETS["ln2_applicator_moving"].modality == "ln2_cryomassage"
     assert PRESETS["ln2_applicator_moving"].illustrative
     assert PRESETS["ln2_applicator_moving"].exposure.contact == Touches(0.3, 15.0)
-    assert "001_6f82df9865416c89.txt" in PRESETS["ln2_applicator_moving"].source
+    # seeds are named by their short label (a title, not a file name); the label is the seed's
+    assert "S1, S2" in PRESETS["ln2_applicator_moving"].source
+    assert "_6f82df9865416c89" not in PRESETS["ln2_applicator_moving"].source
+    assert load().sources["001_6f82df9865416c89.txt"].short == "S1"
 
 
 def test_unknown_preset_suggests_a_name():

@@ -104,7 +104,7 @@ def test_widget_starts_from_the_preset(simulator):
     assert simulator.movement.disabled  # a chamber cannot be "moved"
     assert bytes(simulator.image.value).startswith(PNG_SIGNATURE)
     assert "Never numb" in simulator.verdict.value
-    assert simulator.summary.value.startswith("Chart:")
+    assert simulator.summary.value.startswith("<small>Chart:")
     for control in (simulator.agent_temp, simulator.exposure_time):
         assert control.continuous_update is False
     assert len(simulator.controls.children) == 5
@@ -167,3 +167,32 @@ def test_threshold_labels_never_touch(preset):
     for index, (label, box) in enumerate(boxes):
         for other_label, other in boxes[index + 1:]:
             assert not box.overlaps(other), f"{label!r} overlaps {other_label!r} ({preset})"
+
+
+def _overlaps(texts) -> list[tuple[str, str]]:
+    """Pairs of visible texts whose drawn boxes overlap."""
+    shown = [t for t in texts if t.get_visible() and t.get_text()]
+    boxes = [t.get_window_extent() for t in shown]
+    return [(shown[i].get_text(), shown[j].get_text())
+            for i in range(len(shown)) for j in range(i + 1, len(shown))
+            if boxes[i].overlaps(boxes[j])]
+
+
+@pytest.mark.parametrize("hold_s", [1, 2, 3, 5, 10])
+def test_short_holds_of_question_5_draw_no_label_over_another(hold_s):
+    """Lesson 01 question 5: a still applicator held 1-10 s on a 10-minute axis. The phase
+    words and the band labels never print over each other (issue 17, point 8)."""
+    simulator = SimulatorWidget("ln2_applicator_static")
+    simulator.exposure_time.value = hold_s
+    simulator.figure.canvas.draw()
+    assert _overlaps(simulator.artists.phase_labels.values()) == []
+    assert _overlaps(simulator.artists.ax_temp.texts) == []
+    assert simulator.image.layout.width == "620px"  # shown at its own size, not stretched
+
+
+@pytest.mark.parametrize("name", sorted(PRESETS))
+def test_no_preset_draws_a_label_over_another(name):
+    simulator = SimulatorWidget(name)
+    simulator.figure.canvas.draw()
+    assert _overlaps(simulator.artists.ax_temp.texts) == []
+    assert _overlaps(simulator.artists.phase_labels.values()) == []

@@ -1,0 +1,224 @@
+/**
+ * One answer control per answer variable, built from the answer's kind as the course
+ * declares it (cell metadata ``cryocourse`` written when the lesson was generated):
+ * choice -> buttons, yesno -> Yes/No, number -> a number box with its unit, names -> a
+ * searchable checklist. Native form elements, so keyboards and screen readers work.
+ */
+
+import { Value } from './literals';
+
+export interface AnswerSpec {
+  name: string;
+  kind: 'choice' | 'yesno' | 'number' | 'names';
+  options?: Array<string | [string, string]>;
+  unit?: string;
+  min?: number;
+  max?: number;
+  whole?: boolean;
+  label?: string;
+  allow_empty?: boolean;
+}
+
+export interface Control {
+  node: HTMLElement;
+  /** Show a value typed in the cell (no change event is sent). */
+  show(value: Value | undefined): void;
+}
+
+type Pick = (value: Value) => void;
+
+let counter = 0;
+
+function uid(prefix: string): string {
+  counter += 1;
+  return `cryo-${prefix}-${counter}`;
+}
+
+/** "case01_findings" -> "case01 findings" (what the question calls it). */
+export function spoken(name: string): string {
+  return name.replace(/_/g, ' ');
+}
+
+function element<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  className = '',
+  text = ''
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  if (className) {
+    node.className = className;
+  }
+  if (text) {
+    node.textContent = text;
+  }
+  return node;
+}
+
+function fieldset(spec: AnswerSpec, hint: string): [HTMLFieldSetElement, HTMLElement] {
+  const set = element('fieldset', 'cryo-answer');
+  const legend = element('legend', 'cryo-answer-legend');
+  legend.append(element('span', '', 'Your answer: '), element('code', '', spoken(spec.name)));
+  if (hint) {
+    legend.append(element('span', 'cryo-answer-hint', ` (${hint})`));
+  }
+  set.append(legend);
+  const body = element('div', 'cryo-answer-body');
+  set.append(body);
+  return [set, body];
+}
+
+function radios(
+  spec: AnswerSpec,
+  hint: string,
+  options: Array<[Value, string]>,
+  pick: Pick
+): Control {
+  const [set, body] = fieldset(spec, hint);
+  const group = uid(spec.name);
+  const inputs = options.map(([value, text]) => {
+    const label = element('label', 'cryo-choice');
+    const input = element('input');
+    input.type = 'radio';
+    input.name = group;
+    input.value = String(value);
+    input.addEventListener('change', () => {
+      if (input.checked) {
+        pick(value);
+      }
+    });
+    label.append(input, element('span', '', text));
+    body.append(label);
+    return { input, value };
+  });
+  return {
+    node: set,
+    show(value) {
+      for (const option of inputs) {
+        option.input.checked = value !== undefined && value === option.value;
+      }
+    }
+  };
+}
+
+function numberBox(spec: AnswerSpec, pick: Pick): Control {
+  const [set, body] = fieldset(spec, spec.whole ? 'a whole number' : 'a number');
+  const label = element('label', 'cryo-number');
+  const input = element('input');
+  input.type = 'number';
+  input.inputMode = spec.whole ? 'numeric' : 'decimal';
+  input.step = spec.whole ? '1' : 'any';
+  if (spec.min !== undefined) {
+    input.min = String(spec.min);
+  }
+  if (spec.max !== undefined) {
+    input.max = String(spec.max);
+  }
+  input.setAttribute('aria-label', `${spoken(spec.name)} in ${spec.unit ?? ''}`);
+  label.append(input, element('span', 'cryo-unit', spec.unit ?? ''));
+  body.append(label);
+  input.addEventListener('change', () => {
+    const text = input.value.trim();
+    if (text === '') {
+      pick(null);
+    } else if (!Number.isNaN(Number(text))) {
+      pick(Number(text));
+    }
+  });
+  return {
+    node: set,
+    show(value) {
+      input.value = typeof value === 'number' ? String(value) : '';
+    }
+  };
+}
+
+function checklist(spec: AnswerSpec, pick: Pick): Control {
+  const what = spec.label ?? 'name';
+  const [set, body] = fieldset(spec, `tick every ${what} that applies`);
+  const search = element('input', 'cryo-search');
+  search.type = 'search';
+  search.placeholder = `type to find a ${what}`;
+  search.setAttribute('aria-label', `Find a ${what} in the list`);
+  const list = element('div', 'cryo-checklist');
+  list.setAttribute('role', 'group');
+  list.setAttribute('aria-label', `${spoken(spec.name)}: ${what}s`);
+  const boxes: Array<{ code: string; input: HTMLInputElement; row: HTMLElement; text: string }> =
+    [];
+  let none: HTMLInputElement | undefined;
+  const current = (): string[] => boxes.filter(box => box.input.checked).map(box => box.code);
+  if (spec.allow_empty) {
+    const row = element('label', 'cryo-check cryo-check-none');
+    none = element('input');
+    none.type = 'checkbox';
+    row.append(none, element('span', '', `none: no ${what} applies`));
+    list.append(row);
+    none.addEventListener('change', () => {
+      if (none!.checked) {
+        boxes.forEach(box => (box.input.checked = false));
+        pick([]);
+      } else {
+        pick(current().length ? current() : null);
+      }
+    });
+  }
+  for (const option of spec.options ?? []) {
+    const [code, text] = Array.isArray(option) ? option : [option, option];
+    const row = element('label', 'cryo-check');
+    const input = element('input');
+    input.type = 'checkbox';
+    input.value = code;
+    row.append(input, element('span', '', text));
+    list.append(row);
+    boxes.push({ code, input, row, text: `${text} ${code}`.toLowerCase() });
+    input.addEventListener('change', () => {
+      if (none) {
+        none.checked = false;
+      }
+      const ticked = current();
+      pick(ticked.length ? ticked : null);
+    });
+  }
+  search.addEventListener('input', () => {
+    const needle = search.value.trim().toLowerCase();
+    for (const box of boxes) {
+      box.row.style.display = !needle || box.text.includes(needle) ? '' : 'none';
+    }
+  });
+  body.append(search, list);
+  return {
+    node: set,
+    show(value) {
+      const ticked = Array.isArray(value) ? value : [];
+      for (const box of boxes) {
+        box.input.checked = ticked.includes(box.code);
+      }
+      if (none) {
+        none.checked = Array.isArray(value) && value.length === 0;
+      }
+    }
+  };
+}
+
+/** The control for one answer; ``pick`` receives each value the trainee picks. */
+export function control(spec: AnswerSpec, pick: Pick): Control {
+  switch (spec.kind) {
+    case 'choice':
+      return radios(
+        spec,
+        'pick one',
+        (spec.options ?? []).map(option =>
+          Array.isArray(option) ? [option[0], option[1]] : [option, option]
+        ),
+        pick
+      );
+    case 'yesno':
+      return radios(spec, 'yes or no', [
+        [true, 'Yes (True)'],
+        [false, 'No (False)']
+      ], pick);
+    case 'number':
+      return numberBox(spec, pick);
+    case 'names':
+      return checklist(spec, pick);
+  }
+}

@@ -1,0 +1,125 @@
+"""Feedback that teaches (``nbgrader generate_feedback``): each marked question explained.
+
+Stock feedback shows a grade cell's raw output (``1.0``, or an error named ``Incorrect``).
+This preprocessor, in the feedback pipeline after the hidden tests are cleared, replaces
+each autograded cell's output with plain sentences, in a trainee's words: the points, what
+was right and what was missing or wrong (the marker's own notes), the trainee's answer as
+typed, and the course's answer with its reason. Marks are recomputed by the trusted marker
+from the answers' text, so the page says exactly what the gradebook holds. Everything a
+trainee typed is escaped. ``show_reference = False`` (or the assignment in
+``hide_reference_for``) leaves the course's answers out, for an assessment that is reused.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from nbformat import NotebookNode
+from nbformat.v4 import new_output
+from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.utils import is_grade
+from traitlets import Bool, List, Unicode
+
+from course.answers import NOT_ATTEMPTED, Item, NotPlainValue, Score, Status
+from course.autograde.mark_scheme import is_mark_scheme
+from course.autograde.trusted_scores import score_notebook_item
+from course.exercises import all_items
+from course.notebook_text import typed_answers
+
+VERDICTS = {
+    Status.CORRECT: ("✔", "Right: full marks."),
+    Status.PARTLY_CORRECT: ("◐", "Partly right."),
+    Status.INCORRECT: ("✘", "Not right."),
+    Status.NOT_ATTEMPTED: ("○", "Not answered."),
+    Status.MALFORMED: ("✘", "Your answer could not be read."),
+}
+
+
+def _typed_line(name: str, value: object) -> str:
+    if value is NOT_ATTEMPTED or value is None:
+        return f"{name} = ... (not answered)"
+    if isinstance(value, NotPlainValue):
+        return f"{name}: could not be read"
+    if isinstance(value, str):
+        return f'{name} = "{value}"'
+    if isinstance(value, bool | int | float):
+        return f"{name} = {value}"
+    if isinstance(value, list | tuple):
+        return f"{name} = [" + ", ".join(f'"{v}"' for v in value) + "]"
+    return f"{name}: could not be read"
+
+
+def question_title(cell: NotebookNode) -> str:
+    """The grade cell's first comment line ("Question 1: the decision for ...")."""
+    for line in cell.source.splitlines():
+        if line.startswith("#") and not line.startswith("###"):
+            return line.lstrip("# ").strip()
+    return "This question"
+
+
+def explanation_html(item: Item, score: Score, typed: dict[str, object], title: str,
+                     points: float, show_reference: bool) -> str:
+    """The plain-language explanation of one mark (HTML, every typed text escaped)."""
+    mark, verdict = VERDICTS.get(score.status, ("", ""))
+    earned = round(min(1.0, score.fraction) * points, 4)
+    parts = [f"<p><b>{escape(title)}</b>: {earned:g} of {points:g} "
+             f"point{'s' if points != 1 else ''}.</p>",
+             f"<p>{mark} {escape(verdict)}"
+             + (f" {escape(score.message)}" if score.message else "") + "</p>"]
+    answered = "<br>".join(escape(_typed_line(n, typed.get(n, NOT_ATTEMPTED)))
+                           for n in item.answers)
+    parts.append(f"<p>Your answer:<br><code>{answered}</code></p>")
+    if show_reference and score.status != Status.CORRECT:
+        expected = item.expected()
+        reference = "<br>".join(escape(_typed_line(n, expected[n])) for n in item.answers)
+        why = f" {escape(item.explanation)}" if item.explanation else ""
+        parts.append(f"<p>The course's answer:<br><code>{reference}</code>{why}</p>")
+    return f'<div class="cryo-feedback">{"".join(parts)}</div>'
+
+
+class TeachingFeedback(NbGraderPreprocessor):
+    """Replace each autograded cell's output with an explanation of its mark."""
+
+    show_reference = Bool(True, help="Show the course's answer for questions not fully "
+                                     "right.").tag(config=True)
+    hide_reference_for = List(Unicode(), help="Assignments whose feedback never shows the "
+                                              "course's answers (reused assessments)."
+                              ).tag(config=True)
+
+    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
+        assignment = resources.get("nbgrader", {}).get("assignment", "")
+        show = self.show_reference and assignment not in self.hide_reference_for
+        items = all_items()
+        if not show:  # the written answers' model answers and mark schemes go too
+            nb.cells = [cell for cell in nb.cells if not is_mark_scheme(cell)]
+        for cell in nb.cells:
+            if cell.cell_type != "code" or not is_grade(cell):
+                continue
+            item = items.get(cell.metadata["nbgrader"].get("grade_id", ""))
+            if item is None:
+                continue
+            points = float(cell.metadata["nbgrader"].get("points", item.points))
+            html = explanation_html(item, score_notebook_item(nb, item),
+                                    typed_answers(nb, item.answers), question_title(cell),
+                                    points, show)
+            cell.outputs = [new_output("display_data", data={"text/html": html})]
+        return nb, resources
+
+
+# Links that read as links (underlined, dark enough on white) and the explanations' text.
+FEEDBACK_CSS = """
+a, a:visited { color: #0b4f94 !important; text-decoration: underline; }
+.panel-primary > .panel-heading a { color: #ffffff !important; }
+caption { color: #3d3d3d; }
+.highlight .c, .highlight .c1, .highlight .cm { color: #3f5f3f !important; }
+.cryo-feedback { font-size: 15px; line-height: 1.5; }
+.cryo-feedback code { color: #1f1f1f; background: #f2f2f2; }
+"""
+
+
+class FeedbackStyle(NbGraderPreprocessor):
+    """Add the course's CSS to the feedback page's inlined styles (after nbconvert's own)."""
+
+    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
+        resources.setdefault("inlining", {}).setdefault("css", []).append(FEEDBACK_CSS)
+        return nb, resources

@@ -1,0 +1,119 @@
+"""The course's JupyterLab extension (answer-controls/): answer cells as buttons, lists and
+boxes. Picking writes the plain Python line into the cell and runs it; typing in the cell
+moves the control; everything works from the keyboard and has a name for screen readers."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.conftest import Notebook, Scenario, expect
+
+pytestmark = pytest.mark.browser
+
+ORIENTATION = "release/00-orientation/00-orientation.ipynb"
+CONTRAINDICATIONS = "release/04-contraindications/04-contraindications.ipynb"
+CASES = "release/05-screening-cases/05-screening-cases.ipynb"
+
+
+def _controls(notebook: Notebook, variable: str):
+    """The answer cell that sets ``variable`` and its control group."""
+    cell = notebook.code_cell(f"{variable} = ")
+    return cell, cell.locator(".cryo-answers")
+
+
+def _source(cell) -> str:
+    return cell.locator(".cm-content").inner_text()
+
+
+def test_orientation_answers_picked_with_buttons_boxes_and_a_checklist(
+        scenario: Scenario, open_notebook) -> None:
+    """Lesson 00: a decision by button, a number with its unit, a checklist of modalities,
+    Yes/No, and a written answer in a text box; each writes the plain line into the cell."""
+    notebook: Notebook = open_notebook(ORIENTATION)
+    page = scenario.page
+    notebook.run_all()  # the set-up cell loads check(); the controls need nothing
+    cell, controls = _controls(notebook, "decision")
+    expect(controls).to_have_attribute("aria-label", "Your answer")
+    controls.get_by_role("radio", name="defer").check()
+    expect(cell.locator(".cm-content")).to_have_text('decision = "defer"')
+    expect(controls.locator(".cryo-status")).to_contain_text('decision = "defer"')
+    notebook.wait_for_idle_kernel()
+    scenario.screenshot("decision")
+
+    cell, controls = _controls(notebook, "observation_minutes")
+    box = controls.get_by_role("spinbutton", name=re.compile("observation minutes in minutes"))
+    box.fill("30")
+    box.press("Enter")
+    expect(cell.locator(".cm-content")).to_have_text("observation_minutes = 30")
+
+    cell, controls = _controls(notebook, "physician_only")
+    search = controls.get_by_role("searchbox", name=re.compile("Find a modality"))
+    search.fill("destr")
+    controls.get_by_role("checkbox", name=re.compile("Cryodestruction")).check()
+    search.fill("")
+    controls.get_by_role("checkbox", name=re.compile("^Cryoelectrophoresis")).check()
+    expect(cell.locator(".cm-content")).to_have_text(
+        'physician_only = ["cryodestruction", "cryoelectrophoresis"]')
+
+    cell, controls = _controls(notebook, "is_medical_advice")
+    controls.get_by_role("radio", name="No (False)").check()
+    expect(cell.locator(".cm-content")).to_have_text("is_medical_advice = False")
+
+    # typing in the cell moves the control
+    cell, controls = _controls(notebook, "who_may_remove_wart")
+    notebook.type_into(cell, 'who_may_remove_wart = "physician"')
+    expect(controls.get_by_role("radio", name="physician")).to_be_checked()
+
+    written = page.get_by_role("textbox", name=re.compile("Your written answer"))
+    written.click()
+    page.keyboard.type("I will not freeze it. A changing mole needs a doctor first.")
+    expect(written).to_have_value(re.compile("needs a doctor first"))
+    scenario.screenshot("answered")
+
+    notebook.wait_for_idle_kernel()
+    check = notebook.code_cell('check("orientation_decision_herpes")')
+    check.click()
+    notebook.run_cell_and_advance()
+    expect(notebook.output_of(check)).to_contain_text("right form")
+
+
+def test_a_choice_is_made_with_the_keyboard_alone(scenario: Scenario, open_notebook) -> None:
+    """Tab to the buttons, arrow keys to move, the pick is written (no mouse)."""
+    notebook: Notebook = open_notebook(ORIENTATION)
+    cell, controls = _controls(notebook, "decision")
+    first = controls.get_by_role("radio", name="refuse")
+    first.focus()
+    scenario.page.keyboard.press("Space")
+    expect(cell.locator(".cm-content")).to_have_text('decision = "refuse"')
+    scenario.page.keyboard.press("ArrowRight")
+    expect(cell.locator(".cm-content")).to_have_text('decision = "refer"')
+    expect(controls.get_by_role("radio", name="refer")).to_be_focused()
+
+
+def test_contraindications_checklist_answer(scenario: Scenario, open_notebook) -> None:
+    """Lesson 04: a list of conditions ticked in a searchable checklist."""
+    notebook: Notebook = open_notebook(CONTRAINDICATIONS)
+    cell, controls = _controls(notebook, "refuse_in_chamber")
+    controls.get_by_role("searchbox").fill("rayn")
+    controls.get_by_role("checkbox", name=re.compile("Raynaud")).check()
+    expect(cell.locator(".cm-content")).to_have_text(re.compile(
+        r'refuse_in_chamber = \["raynauds"\]'))
+    scenario.screenshot("checklist")
+
+
+def test_assessment_case_answered_with_decision_and_no_findings(
+        scenario: Scenario, open_notebook) -> None:
+    """Lesson 05: a case's decision by button and "none" for its findings (an empty list)."""
+    notebook: Notebook = open_notebook(CASES)
+    cell, controls = _controls(notebook, "case01_outcome")
+    controls.get_by_role("radio", name="proceed").check()
+    controls.get_by_role("checkbox", name=re.compile("^none")).check()
+    expect(cell.locator(".cm-content")).to_have_text(
+        re.compile(r'case01_outcome = "proceed"\s*case01_findings = \[\]'))
+    controls.get_by_role("checkbox", name=re.compile("^Epilepsy")).check()
+    expect(cell.locator(".cm-content")).to_have_text(
+        re.compile(r'case01_findings = \["epilepsy"\]'))
+    expect(controls.get_by_role("checkbox", name=re.compile("^none"))).not_to_be_checked()
+    scenario.screenshot("case")
