@@ -67,12 +67,16 @@ def _kernel_answers(item: Item) -> dict[str, object]:
     namespace = shell.user_ns
     history = [source for source in namespace.get("In", []) if isinstance(source, str)]
     typed = answers_in_cells(history, item.answers)
-    found: dict[str, object] = {}
+    # An answer line that failed to run is what to report: a later line of the same cell
+    # (``referral`` after a failed ``treatment``) never ran, and is not the trainee's mistake.
+    found: dict[str, object] = {name: typed[name] for name in item.answers
+                                if isinstance(typed.get(name), NotPlainValue)}
     for name in item.answers:
-        if isinstance(typed.get(name), NotPlainValue):  # the latest answer failed to run
-            found[name] = typed[name]
+        if name in found:
             continue
         if name not in namespace:
+            if found:
+                continue
             raise AnswerFormatError(
                 f"`{name}` is not defined yet: run the answer cell above first (Shift+Enter)."
             )

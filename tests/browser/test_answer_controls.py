@@ -34,19 +34,21 @@ def test_orientation_answers_picked_with_buttons_boxes_and_a_checklist(
     notebook: Notebook = open_notebook(ORIENTATION)
     page = scenario.page
     notebook.run_all()  # the set-up cell loads check(); the controls need nothing
-    cell, controls = _controls(notebook, "decision")
+    cell, controls = _controls(notebook, "treatment")
     expect(controls).to_have_attribute("aria-label", "Your answer")
     controls.get_by_role("radio", name="defer").check()
-    expect(cell.locator(".cm-content")).to_have_text('decision = "defer"')
-    expect(controls.locator(".cryo-status")).to_contain_text('decision = "defer"')
+    expect(cell.locator(".cm-content")).to_have_text(re.compile('treatment = "defer"'))
+    expect(controls.locator(".cryo-status")).to_contain_text('treatment = "defer"')
+    controls.get_by_role("radio", name="none", exact=True).check()
+    expect(cell.locator(".cm-content")).to_have_text(re.compile('referral = "none"'))
     notebook.wait_for_idle_kernel()
     scenario.screenshot("decision")
 
-    cell, controls = _controls(notebook, "observation_minutes")
-    box = controls.get_by_role("spinbutton", name=re.compile("observation minutes in minutes"))
-    box.fill("30")
+    cell, controls = _controls(notebook, "more_minutes")
+    box = controls.get_by_role("spinbutton", name=re.compile("more minutes in minutes"))
+    box.fill("15")
     box.press("Enter")
-    expect(cell.locator(".cm-content")).to_have_text("observation_minutes = 30")
+    expect(cell.locator(".cm-content")).to_have_text("more_minutes = 15")
 
     cell, controls = _controls(notebook, "physician_only")
     search = controls.get_by_role("searchbox", name=re.compile("Find a modality"))
@@ -82,14 +84,14 @@ def test_orientation_answers_picked_with_buttons_boxes_and_a_checklist(
 def test_a_choice_is_made_with_the_keyboard_alone(scenario: Scenario, open_notebook) -> None:
     """Tab to the buttons, arrow keys to move, the pick is written (no mouse)."""
     notebook: Notebook = open_notebook(ORIENTATION)
-    cell, controls = _controls(notebook, "decision")
+    cell, controls = _controls(notebook, "treatment")
     first = controls.get_by_role("radio", name="refuse")
     first.focus()
     scenario.page.keyboard.press("Space")
-    expect(cell.locator(".cm-content")).to_have_text('decision = "refuse"')
+    expect(cell.locator(".cm-content")).to_have_text(re.compile('treatment = "refuse"'))
     scenario.page.keyboard.press("ArrowRight")
-    expect(cell.locator(".cm-content")).to_have_text('decision = "refer"')
-    expect(controls.get_by_role("radio", name="refer")).to_be_focused()
+    expect(cell.locator(".cm-content")).to_have_text(re.compile('treatment = "clearance"'))
+    expect(controls.get_by_role("radio", name="clearance")).to_be_focused()
 
 
 def test_contraindications_checklist_answer(scenario: Scenario, open_notebook) -> None:
@@ -107,11 +109,11 @@ def test_assessment_case_answered_with_decision_and_no_findings(
         scenario: Scenario, open_notebook) -> None:
     """Lesson 05: a case's decision by button and "none" for its findings (an empty list)."""
     notebook: Notebook = open_notebook(CASES)
-    cell, controls = _controls(notebook, "case01_outcome")
+    cell, controls = _controls(notebook, "case01_treatment")
     controls.get_by_role("radio", name="proceed").check()
     controls.get_by_role("checkbox", name=re.compile("^none")).check()
     expect(cell.locator(".cm-content")).to_have_text(
-        re.compile(r'case01_outcome = "proceed"\s*case01_findings = \[\]'))
+        re.compile(r'case01_treatment = "proceed"[\s\S]*case01_findings = \[\]'))
     controls.get_by_role("checkbox", name=re.compile("^Epilepsy")).check()
     expect(cell.locator(".cm-content")).to_have_text(
         re.compile(r'case01_findings = \["epilepsy"\]'))

@@ -100,7 +100,7 @@ def term(tmp_path_factory: pytest.TempPathFactory) -> dict:
             written.manual_score = 1.5
             gradebook.db.commit()
         regrade = main(["--course", str(root), "grade", ASSIGNMENT, "--force", "--workers", "2"])
-        feedback = main(["--course", str(root), "feedback", ASSIGNMENT])
+        feedback = main(["--course", str(root), "feedback", ASSIGNMENT, "--allow-ungraded"])
     finally:
         if previous is None:
             os.environ.pop("CRYOCOURSE_TEST_TOKEN", None)
@@ -207,7 +207,7 @@ def test_feedback_release_goes_on_and_names_who_was_skipped(term, capsys) -> Non
     released = list((root / "exchange" / "cosmetic-cryotherapy" / "feedback").glob("*.html"))
     graded = [p for p in (root / "autograded").glob(f"*/{ASSIGNMENT}/{NOTEBOOK}")]
     assert len(released) == len(graded) - 1  # everyone graded but no_secret
-    assert main(["--course", str(root), "feedback", ASSIGNMENT]) == 1
+    assert main(["--course", str(root), "feedback", ASSIGNMENT, "--allow-ungraded"]) == 1
     err = capsys.readouterr().err
     assert "not released: no_secret:" in err and "Traceback" not in err
     page = (root / "feedback" / "ana" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()

@@ -19,7 +19,8 @@ def course(tmp_path_factory: pytest.TempPathFactory) -> Course:
     course.generate(LESSON)
     release = course.release_notebook(LESSON, NOTEBOOK)
     course.submit("ada", LESSON, NOTEBOOK, reference_submission(course, LESSON, NOTEBOOK))
-    wrong = with_answers(release, {"orientation_decision_herpes": {"decision": "proceed"},
+    wrong = with_answers(release, {"orientation_decision_herpes": {"treatment": "proceed",
+                                                                   "referral": "gp"},
                                    "orientation_scope_wart_removal":
                                        {"who_may_remove_wart": "<b>me</b>"}})
     course.submit("ben", LESSON, NOTEBOOK, wrong)
@@ -39,10 +40,11 @@ def _feedback(course: Course, student: str) -> str:
 
 def test_a_wrong_answer_is_explained_with_the_course_answer(course):
     page = _feedback(course, "ben")
-    assert "Question 1: the decision for a client with a cold sore. : 0 of 1 point." in page
+    assert ("Question 1: both parts of the decision for a client with a cold sore. : "
+            "0 of 1 point.") in page
     assert "✘ Not right." in page
-    assert 'Your answer: decision = "proceed"' in page
-    assert "The course's answer: decision = \"defer\"" in page
+    assert 'treatment = "proceed"' in page
+    assert "The course's answer: treatment = \"defer\"" in page
     assert "Not answered." in page  # question 3 left blank
     assert 'who_may_remove_wart = "<b>me</b>"' in page  # shown as text, not as markup
     assert "BEGIN HIDDEN TESTS" not in page and "grade(" not in page

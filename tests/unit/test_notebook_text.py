@@ -89,7 +89,7 @@ def test_questions_are_named_as_trainees_see_them():
 
     cases = question_labels(nbformat.read(
         REPO / "release/05-screening-cases/05-screening-cases.ipynb", as_version=4))
-    assert cases["cases_c01_cryomassage"] == "Case 1"
+    assert cases["cases_client01"] == "Case 1"
     assert len([label for label in cases.values() if label.split()[-1].isdigit()]) == 14
     assert all(label.startswith("Case ") for label in cases.values())
     lesson = question_labels(nbformat.read(

@@ -60,14 +60,14 @@ def checked(client, code: str) -> str:
 
 
 @pytest.mark.parametrize(("code", "expected"), [
-    ("decision = refuse", 'words go in quotes: `decision = \"refuse\"`'),
-    ("decision = false", "capital letter"),
-    ('decision = "defer', "did not run"),
+    ("treatment = refuse", 'words go in quotes: `treatment = \"refuse\"`'),
+    ("treatment = false", "capital letter"),
+    ('treatment = "defer', "did not run"),
 ])
 def test_the_check_after_a_failed_answer_cell_speaks_of_that_cell(kernel, code, expected):
     """After a NameError or a syntax error the check judges the failed line, in plain words,
     never an earlier value nor "worked out with code"."""
-    shown(kernel, 'decision = "proceed"')
+    shown(kernel, 'treatment = "proceed"')
     text = checked(kernel, code)
     assert expected.replace("\\", "") in text.replace("\\", "")
     assert "worked out with code" not in text and "right form" not in text
@@ -75,7 +75,7 @@ def test_the_check_after_a_failed_answer_cell_speaks_of_that_cell(kernel, code, 
 
 def test_ready_to_submit_is_silent_except_while_validating(kernel):
     status, _text = shown(kernel, 'from course.grading import ready_to_submit\n'
-                                  'decision = ...\nready_to_submit("orientation_decision_herpes")')
+                                  'treatment = ...\nready_to_submit("orientation_decision_herpes")')
     assert status == "ok"
     status, text = shown(kernel, 'import os; os.environ["NBGRADER_EXECUTION"] = "validate"\n'
                                  'ready_to_submit("orientation_decision_herpes")')
