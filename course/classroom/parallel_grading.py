@@ -74,9 +74,12 @@ KEPT_VARIABLES = ("PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "
 
 def minimal_environment() -> None:
     """Keep only what grading needs in this process's environment (an allow-list, so tokens
-    and the instructor's own variables are gone even if a file ever revealed it)."""
+    and the instructor's own variables are gone even if a file ever revealed it). The mark
+    of this run's grading lock stays (no secret: the assignment's name), so the workers'
+    nbgrader runs are not refused as a second run (RefuseWhileGrading)."""
+    kept = {*KEPT_VARIABLES, database.GRADING_RUN_ENV}
     for name in list(os.environ):
-        if name not in KEPT_VARIABLES and not name.startswith("LC_"):
+        if name not in kept and not name.startswith("LC_"):
             del os.environ[name]
 
 _worker_api = None
