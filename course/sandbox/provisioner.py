@@ -208,8 +208,9 @@ class BubblewrapProvisioner(LocalProvisioner):
         if not ok and not self.allow_unsandboxed:
             raise SandboxUnavailable(
                 "The grading sandbox cannot start, so trainee code was not run. "
-                f"Reason: {reason}. To grade anyway on a throwaway machine, pass "
-                "--unsafe-no-sandbox (see docs/threat-model.md)."
+                f"Reason: {reason}. To grade anyway on a throwaway machine, set "
+                "c.BubblewrapProvisioner.allow_unsandboxed = True in that machine's "
+                "nbgrader_config.py (see docs/threat-model.md)."
             )
         self.sandboxed = ok
         self.conn_dir = tempfile.mkdtemp(prefix="cryocourse-kernel-")

@@ -243,3 +243,19 @@ def test_the_values_pass_the_charts_own_schema():
     merged = _deep_merge(yaml.safe_load((chart / "values.yaml").read_text()),
                          with_set_files(values()))
     jsonschema.validate(merged, schema)
+
+
+def test_each_trainee_server_gets_its_own_variant_key_and_never_the_salt(monkeypatch, tmp_path):
+    from course.autograde.variant_keys import course_salt, key_for
+    from course.variants import KEY_VARIABLE
+
+    salt = course_salt(tmp_path)  # made by the course account at set-up (install.sh)
+    config = hub_config(monkeypatch, COURSE_DIR=str(tmp_path))
+    environment = config.Spawner.environment.get_value({})  # what the hub's Spawner gets
+    keys = {name: environment[KEY_VARIABLE](SimpleNamespace(user=SimpleNamespace(name=name)))
+            for name in ("ana", "ben")}
+    assert keys == {name: key_for(tmp_path, name) for name in ("ana", "ben")}
+    assert keys["ana"] != keys["ben"]
+    assert all(salt not in key for key in keys.values())
+    assert not any(salt in str(value) for value in environment.values()
+                   if not callable(value))
