@@ -21,6 +21,7 @@ from nbgrader.api import Gradebook
 
 from course.cli import main
 from course.demo.class_demo import copy_course
+from course.exercises import all_items
 from course.sandbox.provisioner import sandbox_status
 from tests.nbgrader_harness import (
     REPO,
@@ -50,7 +51,8 @@ def _answers_rewritten(nb, rewrite) -> nbformat.NotebookNode:
 
 def _with_number_answer(nb, text: str) -> nbformat.NotebookNode:
     changed = copy.deepcopy(nb)
-    answer_cell_ids(changed)[f"{NUMBER_ITEM}_answer"].source = f"observation_minutes = {text}"
+    (variable,) = all_items()[NUMBER_ITEM].answers  # the question's one answer variable
+    answer_cell_ids(changed)[f"{NUMBER_ITEM}_answer"].source = f"{variable} = {text}"
     return changed
 
 
