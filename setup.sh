@@ -65,6 +65,9 @@ make_class_environment() {
   "$venv/bin/python" -m pip install -q --upgrade pip
   # shellcheck disable=SC2086 -- $spec may be '-e .[hub]'
   "$venv/bin/python" -m pip install -q $spec
+  # Formgrader's Content-Security-Policy (the course's server extension), as in .venv
+  mkdir -p "$venv/etc/jupyter/jupyter_server_config.d"
+  cp jupyter-config/jupyter_server_config.d/cryocourse.json "$venv/etc/jupyter/jupyter_server_config.d/"
   rm -f "$venv"/.installed-*
   touch "$stamp"
   chmod -R a+rX "$venv"
