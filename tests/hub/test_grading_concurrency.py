@@ -4,24 +4,33 @@
    to its old value at the end of the run (2 became 1). Now a newer hand grade is kept and
    reported; only a hand grade the run cleared is put back.
 2. Two graders grading the same assignment at once broke each other's run. Now one run at a
-   time grades an assignment: the second says who is grading (or waits with ``--wait``),
-   and the Formgrader's autograde refuses while a run grades.
+   time grades an assignment: the second says who is grading (or waits with ``--wait``).
+   The Formgrader's *Autograde* button (nbgrader's real ``NbGraderAPI.autograde``, in a
+   long-lived process of its own like the Formgrader's server) takes part: it refuses,
+   changing nothing, while a run grades, and it holds the lock while it grades, so
+   ``cryocourse grade`` says who is grading or waits, and nothing is lost; after a failing
+   autograde the lock is free again in the same process.
 """
 
 from __future__ import annotations
 
+import json
+import shutil
 import subprocess
 import sys
 import textwrap
+import time
 
+import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
 from course.classroom import database
+from course.classroom.course_folder import STATE_DIR
 from course.classroom.gradebook import restore_manual_grades
 from course.classroom.parallel_grading import grade_assignment
 from course.cli import main
-from tests.nbgrader_harness import Course, reference_submission
+from tests.nbgrader_harness import REPO, Course, reference_submission, tool_env
 
 ASSIGNMENT = "00-orientation"
 NOTEBOOK = f"{ASSIGNMENT}.ipynb"
@@ -93,6 +102,9 @@ def test_a_hand_grade_given_during_a_run_is_kept_and_reported(course):
 
 
 def test_a_second_grading_run_says_who_is_grading(course, capsys):
+    assert grade_assignment(course.root, ASSIGNMENT, workers=1).ok
+    graded = course.root / "autograded" / "ana" / ASSIGNMENT / NOTEBOOK
+    before = graded.read_bytes()
     holder = _hold_grading_lock(course)
     try:
         with pytest.raises(database.GradingBusy):
@@ -101,16 +113,140 @@ def test_a_second_grading_run_says_who_is_grading(course, capsys):
         err = capsys.readouterr().err
         assert status == 2 and f"pid {holder.pid}" in err and "--wait" in err, err
         assert "Traceback" not in err
-        # nbgrader's own autograde (the Formgrader's button) waits its turn too.
+        # nbgrader's own autograde (the Formgrader's button) waits its turn too, and stops
+        # before a forced autograde would remove the old autograded notebook.
         plain = course.nbgrader("autograde", ASSIGNMENT, "--force", check=False)
-        assert "being graded already" in plain.stdout + plain.stderr
+        assert plain.returncode == 1
+        assert "being graded right now" in plain.stdout + plain.stderr
+        assert f"pid {holder.pid}" in plain.stdout + plain.stderr
     finally:
         holder.kill()
         holder.wait()
-    # nbgrader removes a --force autograde's old output before any step of ours can run; the
-    # next run sees the autograded notebook is missing and grades the submission again.
+    assert graded.read_bytes() == before  # nothing lost
     summary = grade_assignment(course.root, ASSIGNMENT, workers=1)
-    assert summary.ok and summary.graded == ["ana"], summary.text()
+    assert summary.ok and summary.skipped == ["ana"], summary.text()
+
+
+# --- the Formgrader's Autograde button holds the lock while it grades ----------------------
+
+# A stand-in for the Formgrader's server: one long-lived process and one NbGraderAPI with the
+# course's configuration, calling nbgrader's real NbGraderAPI.autograde(assignment, student)
+# (force and create, as the button's handler does) for each line read from stdin.
+BUTTON = textwrap.dedent("""
+    import json, sys
+    from pathlib import Path
+    from course.classroom.course_folder import make_api
+    api = make_api(Path(sys.argv[1]))
+    print("ready", flush=True)
+    for line in sys.stdin:
+        result = api.autograde(sys.argv[2], line.strip())
+        print(json.dumps({"success": result["success"], "log": result.get("log", "")}),
+              flush=True)
+""")
+SLOW_SECONDS = 8
+
+
+def _holder(course: Course) -> str | None:
+    return database.grading_lock_holder(_url(course), COURSE_ID, ASSIGNMENT,
+                                        lock_dir=course.root / STATE_DIR)
+
+
+def _lock_is_free(course: Course, wait: float = 0.0) -> bool:
+    try:
+        with database.grading_lock(_url(course), COURSE_ID, ASSIGNMENT,
+                                   lock_dir=course.root / STATE_DIR, wait=wait):
+            return True
+    except database.GradingBusy:
+        return False
+
+
+def _press(button: subprocess.Popen, student: str) -> None:
+    button.stdin.write(student + "\n")
+    button.stdin.flush()
+
+
+def _result(button: subprocess.Popen) -> dict:
+    line = button.stdout.readline()
+    assert line, "the Formgrader stand-in stopped"
+    return json.loads(line)
+
+
+def _wait_until_held(course: Course, button: subprocess.Popen) -> str:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        holder = _holder(course)
+        if holder:
+            return holder
+        assert button.poll() is None, "the Formgrader stand-in stopped"
+        time.sleep(0.1)
+    raise AssertionError("the button's autograde never took the grading lock")
+
+
+def _grades_of(course: Course, student: str) -> dict[str, float | None]:
+    with Gradebook(_url(course)) as book:
+        notebook = book.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, student)
+        return {grade.name: grade.auto_score for grade in notebook.grades}
+
+
+def test_the_autograde_button_holds_the_lock_and_the_cli_waits_for_it(course, capsys):
+    reference = reference_submission(course, ASSIGNMENT, NOTEBOOK)
+    slow = nbformat.v4.new_code_cell(f"import time\ntime.sleep({SLOW_SECONDS})")
+    reference.cells.insert(len(reference.cells) // 2, slow)  # a slow trainee's notebook
+    course.submit("ben", ASSIGNMENT, NOTEBOOK, reference)
+    broken = course.root / "submitted" / "carl" / ASSIGNMENT
+    broken.mkdir(parents=True)
+    (broken / NOTEBOOK).write_text("{ not a notebook")
+    button = subprocess.Popen([sys.executable, "-c", BUTTON, str(course.root), ASSIGNMENT],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                              cwd=REPO, env=tool_env())
+    try:
+        assert button.stdout.readline().strip() == "ready"
+        _press(button, "ben")
+        holder = _wait_until_held(course, button)
+        assert f"autograde of ben, pid {button.pid}" in holder, holder
+        # A grader's `cryocourse grade` says who is grading and changes nothing ...
+        status = main(["--course", str(course.root), "grade", ASSIGNMENT, "--force"])
+        err = capsys.readouterr().err
+        assert status == 2 and f"autograde of ben, pid {button.pid}" in err, err
+        # ... or, with --wait, waits for the button and then grades.
+        began = time.monotonic()
+        status = main(["--course", str(course.root), "grade", ASSIGNMENT, "--wait",
+                       "--student", "ana", "--force", "--workers", "1"])
+        waited = time.monotonic() - began
+        err = capsys.readouterr().err
+        assert status == 0, err
+        assert "waiting for that run" in err and f"pid {button.pid}" in err, err
+        pressed = _result(button)
+        assert pressed["success"], pressed["log"]
+        assert waited > 1.0
+        # Nothing lost: the button's autograde of ben and the run's of ana are both there.
+        for student in ("ben", "ana"):
+            assert (course.root / "autograded" / student / ASSIGNMENT / NOTEBOOK).is_file()
+            scores = _grades_of(course, student)
+            assert any(score is not None for score in scores.values()), (student, scores)
+        assert _grades_of(course, "ben") == _grades_of(course, "ana")
+        # The lock is free again while the Formgrader's process runs on ...
+        assert _holder(course) is None and _lock_is_free(course)
+        # ... and after a failing autograde too.
+        _press(button, "carl")
+        failed = _result(button)
+        assert not failed["success"]
+        assert _holder(course) is None and _lock_is_free(course)
+        # A crash of the Formgrader's process in the middle of an autograde frees it as well.
+        _press(button, "ben")
+        _wait_until_held(course, button)
+        button.kill()
+        button.wait(timeout=30)
+        assert _lock_is_free(course, wait=30)  # PostgreSQL notices the lost connection
+    finally:
+        if button.poll() is None:
+            button.kill()
+            button.wait(timeout=30)
+        for student in ("ben", "carl"):  # the module's other tests grade ana alone
+            for step in ("submitted", "autograded"):
+                shutil.rmtree(course.root / step / student, ignore_errors=True)
+            (course.root / STATE_DIR / "graded" / ASSIGNMENT / f"{student}.json").unlink(
+                missing_ok=True)
 
 
 def test_status_names_the_gradebook(course, capsys):
