@@ -58,8 +58,8 @@ class GradingLockExporter(NotebookExporter):
     takes the lock of every assignment the run grades (see the module's docstring).
     """
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         coursedir = getattr(self.parent, "coursedir", None)
         if coursedir is not None:
             hold_for_run(self.parent, coursedir)
@@ -94,7 +94,7 @@ def hold_for_run(converter: Any, coursedir: Any) -> None:
         for assignment in assignments:  # sorted: two runs never wait for each other in turn
             held.enter_context(grading_lock(
                 coursedir.db_url, coursedir.course_id, assignment,
-                lock_dir=Path(coursedir.root) / STATE_DIR, activity=activity))
+                lock_dir=Path(coursedir.root).resolve() / STATE_DIR, activity=activity))
     except GradingBusy as busy:
         held.close()
         message = (f"Not graded: {busy.assignment} is being graded right now ({busy.holder}). "

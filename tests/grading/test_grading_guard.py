@@ -31,7 +31,7 @@ class TinyCourse:
     """One assignment ``a1`` with one notebook ``x``; autograde only copies it (no kernels)."""
 
     def __init__(self, root: Path) -> None:
-        self.root = root
+        self.root = root.resolve()
         self.url = f"sqlite:///{root / 'gradebook.db'}"
         self.lock_dir = root / ".cryocourse"
         self.seen_during_run: list[str | None] = []
@@ -46,7 +46,12 @@ class TinyCourse:
         config.Autograde.exporter_class = GradingLockExporter
         config.Autograde.sanitize_preprocessors = []
         config.Autograde.autograde_preprocessors = []
-        config.Autograde.pre_convert_hook = self._during_run
+        seen = self.seen_during_run
+
+        def during_run(**_: object) -> None:  # nbgrader's pre-convert hook (a function:
+            seen.append(self.holder())          # traitlets' Config deep-copies a method)
+
+        config.Autograde.pre_convert_hook = during_run
         # Like the Formgrader: one API and one course directory for every button press.
         self.api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
 
@@ -54,9 +59,6 @@ class TinyCourse:
         folder = self.root / step / (student or "") / "a1"
         folder.mkdir(parents=True, exist_ok=True)
         return folder / "x.ipynb"
-
-    def _during_run(self, **_: object) -> None:  # nbgrader's pre-convert hook
-        self.seen_during_run.append(self.holder())
 
     def submit(self, student: str, text: str | None = None) -> None:
         path = self._path("submitted", student)
