@@ -5,21 +5,25 @@
    reported; only a hand grade the run cleared is put back.
 2. Two graders grading the same assignment at once broke each other's run. Now one run at a
    time grades an assignment: the second says who is grading (or waits with ``--wait``).
-   The Formgrader's *Autograde* button (nbgrader's real ``NbGraderAPI.autograde``, in a
-   long-lived process of its own like the Formgrader's server) takes part: it refuses,
-   changing nothing, while a run grades, and it holds the lock while it grades, so
-   ``cryocourse grade`` says who is grading or waits, and nothing is lost; after a failing
-   autograde the lock is free again in the same process.
+   The Formgrader's *Autograde* button (its real endpoint, in a real JupyterLab serving the
+   course) takes part: it refuses, changing nothing, while a run grades, and it holds the
+   lock while it grades, so ``cryocourse grade`` says who is grading or waits, and nothing
+   is lost; after a failing autograde the lock is free again in the same server, and a
+   server killed in the middle leaves no lock behind.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
 import time
+import urllib.request
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import nbformat
 import pytest
@@ -30,7 +34,7 @@ from course.classroom.course_folder import STATE_DIR
 from course.classroom.gradebook import restore_manual_grades
 from course.classroom.parallel_grading import grade_assignment
 from course.cli import main
-from tests.nbgrader_harness import REPO, Course, reference_submission, tool_env
+from tests.nbgrader_harness import Course, reference_submission
 
 ASSIGNMENT = "00-orientation"
 NOTEBOOK = f"{ASSIGNMENT}.ipynb"
@@ -129,21 +133,33 @@ def test_a_second_grading_run_says_who_is_grading(course, capsys):
 
 # --- the Formgrader's Autograde button holds the lock while it grades ----------------------
 
-# A stand-in for the Formgrader's server: one long-lived process and one NbGraderAPI with the
-# course's configuration, calling nbgrader's real NbGraderAPI.autograde(assignment, student)
-# (force and create, as the button's handler does) for each line read from stdin.
-BUTTON = textwrap.dedent("""
-    import json, sys
-    from pathlib import Path
-    from course.classroom.course_folder import make_api
-    api = make_api(Path(sys.argv[1]).resolve())
-    print("ready", flush=True)
-    for line in sys.stdin:
-        result = api.autograde(sys.argv[2], line.strip())
-        print("RESULT", json.dumps({"success": result["success"],
-                                    "log": result.get("log", "")}), flush=True)
-""")
 SLOW_SECONDS = 8
+
+
+@pytest.fixture
+def formgrader(course, tmp_path):
+    """A real JupyterLab with nbgrader's Formgrader serving the course (the browser tests'
+    server, skipped where they are), stopped after the test."""
+    from tests.browser.conftest import start_lab, stop_lab
+
+    server = start_lab(course, tmp_path / "home", course.root)
+    try:
+        yield server
+    finally:
+        stop_lab(server)
+
+
+def _press_autograde(server, student: str) -> Future:
+    """Click *Autograde* for ``student``: the Formgrader's own endpoint, answered when done."""
+    request = urllib.request.Request(
+        server.url(f"/formgrader/api/submission/{ASSIGNMENT}/{student}/autograde"), data=b"",
+        method="POST", headers={"Authorization": f"token {server.token}"})
+
+    def press() -> dict:
+        with urllib.request.urlopen(request, timeout=300) as answer:
+            return json.loads(answer.read())
+
+    return ThreadPoolExecutor(1).submit(press)
 
 
 def _holder(course: Course) -> str | None:
@@ -160,26 +176,13 @@ def _lock_is_free(course: Course, wait: float = 0.0) -> bool:
         return False
 
 
-def _press(button: subprocess.Popen, student: str) -> None:
-    button.stdin.write(student + "\n")
-    button.stdin.flush()
-
-
-def _result(button: subprocess.Popen) -> dict:
-    while True:  # nbgrader's own chatter may come first
-        line = button.stdout.readline()
-        assert line, "the Formgrader stand-in stopped"
-        if line.startswith("RESULT "):
-            return json.loads(line.removeprefix("RESULT "))
-
-
-def _wait_until_held(course: Course, button: subprocess.Popen) -> str:
+def _wait_until_held(course: Course, pressed: Future) -> str:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         holder = _holder(course)
         if holder:
             return holder
-        assert button.poll() is None, "the Formgrader stand-in stopped"
+        assert not pressed.done(), pressed.result()
         time.sleep(0.1)
     raise AssertionError("the button's autograde never took the grading lock")
 
@@ -190,7 +193,8 @@ def _grades_of(course: Course, student: str) -> dict[str, float | None]:
         return {grade.name: grade.auto_score for grade in notebook.grades}
 
 
-def test_the_autograde_button_holds_the_lock_and_the_cli_waits_for_it(course, capsys):
+def test_the_autograde_button_holds_the_lock_and_the_cli_waits_for_it(course, formgrader,
+                                                                      capsys):
     reference = reference_submission(course, ASSIGNMENT, NOTEBOOK)
     slow = nbformat.v4.new_code_cell(f"import time\ntime.sleep({SLOW_SECONDS})")
     reference.cells.insert(len(reference.cells) // 2, slow)  # a slow trainee's notebook
@@ -198,18 +202,15 @@ def test_the_autograde_button_holds_the_lock_and_the_cli_waits_for_it(course, ca
     broken = course.root / "submitted" / "carl" / ASSIGNMENT
     broken.mkdir(parents=True)
     (broken / NOTEBOOK).write_text("{ not a notebook")
-    button = subprocess.Popen([sys.executable, "-c", BUTTON, str(course.root), ASSIGNMENT],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                              cwd=REPO, env=tool_env())
+    server = formgrader.process.pid
     try:
-        assert button.stdout.readline().strip().endswith("ready")
-        _press(button, "ben")
-        holder = _wait_until_held(course, button)
-        assert f"autograde of ben, pid {button.pid}" in holder, holder
+        pressed = _press_autograde(formgrader, "ben")
+        holder = _wait_until_held(course, pressed)
+        assert f"autograde of ben, pid {server}" in holder, holder
         # A grader's `cryocourse grade` says who is grading and changes nothing ...
         status = main(["--course", str(course.root), "grade", ASSIGNMENT, "--force"])
         err = capsys.readouterr().err
-        assert status == 2 and f"autograde of ben, pid {button.pid}" in err, err
+        assert status == 2 and f"autograde of ben, pid {server}" in err, err
         # ... or, with --wait, waits for the button and then grades.
         began = time.monotonic()
         status = main(["--course", str(course.root), "grade", ASSIGNMENT, "--wait",
@@ -217,9 +218,8 @@ def test_the_autograde_button_holds_the_lock_and_the_cli_waits_for_it(course, ca
         waited = time.monotonic() - began
         err = capsys.readouterr().err
         assert status == 0, err
-        assert "waiting for that run" in err and f"pid {button.pid}" in err, err
-        pressed = _result(button)
-        assert pressed["success"], pressed["log"]
+        assert "waiting for that run" in err and f"pid {server}" in err, err
+        assert pressed.result(timeout=300)["success"], pressed.result()
         assert waited > 1.0
         # Nothing lost: the button's autograde of ben and the run's of ana are both there.
         for student in ("ben", "ana"):
@@ -227,42 +227,20 @@ def test_the_autograde_button_holds_the_lock_and_the_cli_waits_for_it(course, ca
             scores = _grades_of(course, student)
             assert any(score is not None for score in scores.values()), (student, scores)
         assert _grades_of(course, "ben") == _grades_of(course, "ana")
-        # The lock is free again while the Formgrader's process runs on ...
+        # The lock is free again while the Formgrader runs on ...
         assert _holder(course) is None and _lock_is_free(course)
         # ... and after a failing autograde too.
-        _press(button, "carl")
-        failed = _result(button)
-        assert not failed["success"]
+        failed = _press_autograde(formgrader, "carl").result(timeout=300)
+        assert not failed["success"], failed
         assert _holder(course) is None and _lock_is_free(course)
-        # A crash of the Formgrader's process in the middle of an autograde frees it as well.
-        _press(button, "ben")
-        _wait_until_held(course, button)
-        button.kill()
-        button.wait(timeout=30)
+        # A Formgrader killed in the middle of an autograde leaves no lock behind.
+        _wait_until_held(course, _press_autograde(formgrader, "ben"))
+        os.killpg(os.getpgid(server), signal.SIGKILL)
+        formgrader.process.wait(timeout=30)
         assert _lock_is_free(course, wait=30)  # PostgreSQL notices the lost connection
     finally:
-        if button.poll() is None:
-            button.kill()
-            button.wait(timeout=30)
         for student in ("ben", "carl"):  # the module's other tests grade ana alone
             for step in ("submitted", "autograded"):
                 shutil.rmtree(course.root / step / student, ignore_errors=True)
             (course.root / STATE_DIR / "graded" / ASSIGNMENT / f"{student}.json").unlink(
                 missing_ok=True)
-
-
-def test_status_names_the_gradebook(course, capsys):
-    assert main(["--course", str(course.root), "status"]) == 0
-    out = capsys.readouterr().out
-    line = next(ln for ln in out.splitlines() if ln.startswith("Gradebook: "))
-    url = _url(course)
-    assert database.backend(url) in line
-    if database.backend(url) == "PostgreSQL":
-        assert url.split(":")[2].split("@")[0] not in line and "***" in line
-
-
-def test_backup_command_copies_and_checks(course, tmp_path, capsys):
-    target = tmp_path / "gradebook.backup"
-    assert main(["--course", str(course.root), "backup", "--to", str(target)]) == 0
-    assert target.stat().st_size > 0 and target.stat().st_mode & 0o777 == 0o600
-    assert "checked" in capsys.readouterr().out
