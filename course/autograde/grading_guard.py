@@ -9,8 +9,8 @@ before it has changed anything. A ``cryocourse grade`` run's own workers carry
 ``CRYOCOURSE_GRADING_RUN`` and take no lock: their run holds it.
 
 With nbgrader's public extension points only (nbgrader 0.9.6 is pinned; what is relied on is
-proved by tests/hub/test_grading_concurrency.py on both databases, and checked in
-tests/grading/test_nbgrader_patches.py):
+checked fast by tests/grading/test_grading_guard.py, and with the real Formgrader and course
+on both databases by tests/hub/test_grading_concurrency.py):
 
 * **Taken** by the converter's exporter (``c.Autograde.exporter_class``), which nbgrader's
   ``BaseConverter.start`` makes before ``convert_notebooks``: before a forced autograde
