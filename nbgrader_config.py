@@ -25,7 +25,7 @@ from nbgrader.preprocessors import (
 
 from course.autograde import nbgrader_patches
 from course.autograde.execute import SandboxedExecute
-from course.autograde.grading_guard import RefuseWhileGrading
+from course.autograde.grading_guard import GradingLockExporter
 from course.autograde.inert_content import (
     InertTraineeContent,
     add_feedback_csp,
@@ -111,12 +111,17 @@ c.ClearSolutions.text_stub = "Write your answer here, in plain sentences."
 # A submission that deleted a test cell scores 0 for it instead of waiting for a manual grade.
 c.OverwriteCells.add_missing_cells = True
 
+# One run grades an assignment at a time. Every autograde (the Formgrader's Autograde
+# button, `nbgrader autograde`) holds the assignment's grading lock, as `cryocourse grade`
+# does, from before it touches a file until it is over, failed or not: meanwhile
+# `cryocourse grade` says who is grading (or waits), and an autograde started while another
+# run holds the lock stops with a plain message, having changed nothing
+# (course/autograde/grading_guard.py).
+c.Autograde.exporter_class = GradingLockExporter
+
 # Cells whose nbgrader metadata a trainee edited (grade_id, points, flags) or deleted are
 # put back from the gradebook before nbgrader's own checks, so a submission is always graded.
-# First of all, an autograde started outside `cryocourse grade` (the Formgrader's button)
-# stops with a plain message while a cryocourse run grades the same assignment.
 c.Autograde.sanitize_preprocessors = [
-    RefuseWhileGrading,
     ClearOutput,
     RestoreGradeMetadata,
     DeduplicateIds,

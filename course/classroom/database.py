@@ -9,7 +9,8 @@ PostgreSQL (the URL from ``CRYOCOURSE_DATABASE_URL`` or the course's private fil
   ``pg_dump -Fc`` (checked by reading it back with ``pg_restore --list``) and PostgreSQL's
   catalogue and table checks;
 * ``grading_lock``: one grading run per assignment at a time (a PostgreSQL advisory lock, or
-  an exclusive file lock beside a SQLite gradebook); a second run waits or says who grades;
+  an exclusive file lock beside a SQLite gradebook); a second run waits or says who grades
+  (``grading_lock_holder`` tells without taking it);
 * ``is_busy``: whether an exception is the database being busy (lock timeout, deadlock,
   SQLITE_BUSY), judged by the driver's exception types and codes, never by message text.
 """
@@ -179,14 +180,19 @@ def _sqlite_integrity(path: Path) -> str | None:
 # --- one grading run per assignment -------------------------------------------------------
 
 # Set while a cryocourse grading run holds the assignment's lock; its workers inherit it, so
-# the Formgrader-button guard (course.autograde.grading_guard) lets them through.
+# their nbgrader autogrades do not try to take the lock their own run holds
+# (course.autograde.grading_guard).
 GRADING_RUN_ENV = "CRYOCOURSE_GRADING_RUN"
+POSTGRES_NAME_LIMIT = 63  # PostgreSQL keeps this much of a connection's application_name
 
 
-def who_am_i() -> str:
-    """'ana on host, pid 123, since 14:02' for lock holders."""
-    return (f"{getpass.getuser()} on {socket.gethostname()}, pid {os.getpid()}, since "
-            f"{datetime.now():%H:%M}")
+def who_am_i(activity: str = "cryocourse grade") -> str:
+    """'cryocourse grade, pid 123, ana@host, since 14:02': what a lock holder tells others.
+
+    The process id comes early: PostgreSQL keeps only the first 63 characters.
+    """
+    return (f"{activity}, pid {os.getpid()}, {getpass.getuser()}@{socket.gethostname()}, "
+            f"since {datetime.now():%H:%M}")
 
 
 def _lock_key(course_id: str, assignment: str) -> int:
@@ -195,27 +201,77 @@ def _lock_key(course_id: str, assignment: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
+def _lock_file(lock_dir: Path, assignment: str) -> Path:
+    return lock_dir / f"grading-{assignment}.lock"
+
+
 @contextlib.contextmanager
 def grading_lock(url: str, course_id: str, assignment: str, *, lock_dir: Path,
-                 wait: float = 0.0, on_wait: Callable[[str], None] | None = None
-                 ) -> Iterator[None]:
+                 wait: float = 0.0, on_wait: Callable[[str], None] | None = None,
+                 activity: str = "cryocourse grade") -> Iterator[None]:
     """Hold the assignment's grading lock for the ``with`` block.
 
     ``wait`` seconds to wait for another run (0: fail at once with ``GradingBusy`` naming who
-    grades); ``on_wait`` is told who holds it, once, when waiting starts. The lock goes with
-    the process: a killed run never leaves it behind.
+    grades); ``on_wait`` is told who holds it, once, when waiting starts. ``activity`` is how
+    others are told what holds it ("cryocourse grade", an autograde of one trainee). The lock
+    goes with the process: a killed run never leaves it behind.
     """
     lock = (_postgres_lock if backend(url) == "PostgreSQL" else _file_lock)
-    with lock(url, course_id, assignment, lock_dir, wait, on_wait):
+    with lock(url, course_id, assignment, lock_dir, wait, on_wait, who_am_i(activity)):
         yield
 
 
+def grading_lock_holder(url: str, course_id: str, assignment: str, *, lock_dir: Path
+                        ) -> str | None:
+    """Who holds the assignment's grading lock now (None: nobody), without taking it."""
+    if backend(url) == "PostgreSQL":
+        from sqlalchemy import create_engine
+
+        engine = create_engine(url, poolclass=_null_pool())
+        try:
+            with engine.connect() as connection:
+                return _postgres_holder(connection, _lock_key(course_id, assignment))
+        finally:
+            engine.dispose()
+    try:
+        recorded = json.loads(_lock_file(lock_dir, assignment).read_text(encoding="utf-8")
+                              or "{}")
+    except (OSError, ValueError):
+        return None
+    alive = recorded.get("host") != socket.gethostname() or _process_exists(
+        recorded.get("pid", 0))
+    return recorded.get("holder") if alive else None  # a killed holder's note is stale
+
+
+def _process_exists(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, someone else's
+        return True
+    return True
+
+
+def _postgres_holder(connection, key: int) -> str | None:
+    from sqlalchemy import text
+
+    return connection.execute(text(
+        "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a "
+        "USING (pid) WHERE l.locktype = 'advisory' AND l.granted AND "
+        "l.classid = CAST(:hi AS oid) AND l.objid = CAST(:lo AS oid) AND "
+        "l.objsubid = 1"),
+        {"hi": (key >> 32) & 0xFFFFFFFF, "lo": key & 0xFFFFFFFF}).scalar()
+
+
 @contextlib.contextmanager
-def _postgres_lock(url, course_id, assignment, lock_dir, wait, on_wait) -> Iterator[None]:
+def _postgres_lock(url, course_id, assignment, lock_dir, wait, on_wait, me) -> Iterator[None]:
     from sqlalchemy import create_engine, text
 
-    me = f"cryocourse grade {assignment}: {who_am_i()}"[:63]
-    engine = create_engine(url, connect_args={"application_name": me}, poolclass=_null_pool())
+    engine = create_engine(url, connect_args={"application_name": me[:POSTGRES_NAME_LIMIT]},
+                           poolclass=_null_pool())
     key = _lock_key(course_id, assignment)
     try:
         with engine.connect() as connection:
@@ -223,14 +279,7 @@ def _postgres_lock(url, course_id, assignment, lock_dir, wait, on_wait) -> Itera
             deadline, told = time.monotonic() + wait, False
             while not connection.execute(text("SELECT pg_try_advisory_lock(:k)"),
                                          {"k": key}).scalar():
-                holder = connection.execute(text(
-                    "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a "
-                    "USING (pid) WHERE l.locktype = 'advisory' AND l.granted AND "
-                    "l.classid = CAST(:hi AS oid) AND l.objid = CAST(:lo AS oid) AND "
-                    "l.objsubid = 1"),
-                    {"hi": (key >> 32) & 0xFFFFFFFF, "lo": key & 0xFFFFFFFF}
-                ).scalar() or "another grader"
-                holder = holder.removeprefix(f"cryocourse grade {assignment}: ")
+                holder = _postgres_holder(connection, key) or "another grader"
                 if time.monotonic() >= deadline:
                     raise GradingBusy(assignment, holder)
                 if on_wait and not told:
@@ -252,12 +301,11 @@ def _null_pool():
 
 
 @contextlib.contextmanager
-def _file_lock(url, course_id, assignment, lock_dir, wait, on_wait) -> Iterator[None]:
+def _file_lock(url, course_id, assignment, lock_dir, wait, on_wait, me) -> Iterator[None]:
     import fcntl
 
     lock_dir.mkdir(parents=True, exist_ok=True)
-    path = lock_dir / f"grading-{assignment}.lock"
-    with open(path, "a+", encoding="utf-8") as handle:
+    with open(_lock_file(lock_dir, assignment), "a+", encoding="utf-8") as handle:
         deadline, told = time.monotonic() + wait, False
         while True:
             try:
@@ -278,7 +326,8 @@ def _file_lock(url, course_id, assignment, lock_dir, wait, on_wait) -> Iterator[
         try:
             handle.seek(0)
             handle.truncate()
-            handle.write(json.dumps({"holder": who_am_i()}))
+            handle.write(json.dumps({"holder": me, "pid": os.getpid(),
+                                     "host": socket.gethostname()}))
             handle.flush()
             yield
         finally:

@@ -76,7 +76,7 @@ def minimal_environment() -> None:
     """Keep only what grading needs in this process's environment (an allow-list, so tokens
     and the instructor's own variables are gone even if a file ever revealed it). The mark
     of this run's grading lock stays (no secret: the assignment's name), so the workers'
-    nbgrader runs are not refused as a second run (RefuseWhileGrading)."""
+    nbgrader runs do not try to take the lock their run holds (course.autograde.grading_guard)."""
     kept = {*KEPT_VARIABLES, database.GRADING_RUN_ENV}
     for name in list(os.environ):
         if name not in kept and not name.startswith("LC_"):

@@ -13,6 +13,7 @@ grader group too (nbgrader #1872).
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 import re
 from dataclasses import dataclass, field
@@ -33,6 +34,8 @@ GRADER_ROLES = frozenset({
 })
 TRAINEE_ROLES = frozenset({f"{_MEMBERSHIP}#Learner", f"{_MEMBERSHIP}/Learner#Learner"})
 
+# A trainee's variant key (course/variants.py): the variable their server reads it from.
+VARIANT_KEY_VARIABLE = "CRYOCOURSE_VARIANT_KEY"
 
 
 def trainee_group(course_id: str) -> str:
@@ -69,6 +72,10 @@ class HubSettings:
     proxy_command: str = "configurable-http-proxy"
     lti: dict[str, str] = field(default_factory=dict)
     singleuser_config: Path = HERE / "jupyter"  # trainee/, grader/ and common/ settings
+    # The course's variant salt, readable by the hub only (on Kubernetes: a Secret mounted
+    # into the hub pod). None: the hub gives no variant keys (one machine: the course
+    # package's hub_environment does).
+    variant_salt_file: Path | None = None
 
     @classmethod
     def from_environ(cls, environ: os._Environ | dict | None = None) -> HubSettings:
@@ -99,6 +106,8 @@ class HubSettings:
             roster=Path(get("ROSTER", "")) if get("ROSTER", "") else None,
             hub_db_url=get("HUB_DB_URL", ""),
             proxy_command=get("PROXY_COMMAND", default.proxy_command),
+            variant_salt_file=(Path(get("VARIANT_SALT_FILE", "")) if get("VARIANT_SALT_FILE", "")
+                               else None),
             lti={key: env[f"CRYOCOURSE_LTI_{key.upper()}"]
                  for key in ("issuer", "client_id", "authorize_url", "jwks_endpoint",
                              "username_key")
@@ -196,6 +205,38 @@ def singleuser_environment(settings: HubSettings, groups: set[str]) -> dict[str,
         "CRYOCOURSE_EXCHANGE": str(settings.exchange),
         "PATH": f"{Path(settings.venv) / 'bin'}:/usr/local/bin:/usr/bin:/bin",
     }
+
+
+def variant_key(salt: str, user: str) -> str:
+    """A user's variant key under the course's salt: "id:hmac" (no salt in it).
+
+    The same as ``course.variants.trainee_key`` (the hub pod has no course package; a test
+    checks that the two agree), so the grader, which computes the key from the submitter's
+    id and the course folder's salt, draws the same clients as the trainee's server.
+    """
+    digest = hmac.new(salt.encode(), user.encode(), hashlib.sha256).hexdigest()[:32]
+    return f"{user}:{digest}"
+
+
+def variant_key_environment(settings: HubSettings, user: str) -> dict[str, str]:
+    """The user's own variant key for their server's environment: the key, never the salt.
+
+    Read from ``settings.variant_salt_file`` at every spawn (a new salt needs no hub restart);
+    an unreadable or empty salt stops the spawn with a plain message rather than let a
+    trainee see clients the grader will not mark against.
+    """
+    if settings.variant_salt_file is None:
+        return {}
+    path = Path(settings.variant_salt_file)
+    try:
+        salt = path.read_text(encoding="utf-8").strip()
+    except OSError as problem:
+        raise RuntimeError(f"The course's variant salt cannot be read from {path} "
+                           f"({problem.strerror}): see the instructor guide, "
+                           "'On Kubernetes'.") from None
+    if not salt:
+        raise RuntimeError(f"The course's variant salt in {path} is empty.")
+    return {VARIANT_KEY_VARIABLE: variant_key(salt, user)}
 
 
 def ensure_system_user(name: str, home_root: Path = Path("/home")) -> None:

@@ -4,20 +4,33 @@
    to its old value at the end of the run (2 became 1). Now a newer hand grade is kept and
    reported; only a hand grade the run cleared is put back.
 2. Two graders grading the same assignment at once broke each other's run. Now one run at a
-   time grades an assignment: the second says who is grading (or waits with ``--wait``),
-   and the Formgrader's autograde refuses while a run grades.
+   time grades an assignment: the second says who is grading (or waits with ``--wait``).
+   The Formgrader's *Autograde* button (its real endpoint, in a real JupyterLab serving the
+   course) takes part: it refuses, changing nothing, while a run grades, and it holds the
+   lock while it grades, so ``cryocourse grade`` says who is grading or waits, and nothing
+   is lost; after a failing autograde the lock is free again in the same server, and a
+   server killed in the middle leaves no lock behind.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import signal
 import subprocess
 import sys
 import textwrap
+import time
+import urllib.request
+from concurrent.futures import Future, ThreadPoolExecutor
 
+import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
 from course.classroom import database
+from course.classroom.course_folder import STATE_DIR
 from course.classroom.gradebook import restore_manual_grades
 from course.classroom.parallel_grading import grade_assignment
 from course.cli import main
@@ -93,6 +106,9 @@ def test_a_hand_grade_given_during_a_run_is_kept_and_reported(course):
 
 
 def test_a_second_grading_run_says_who_is_grading(course, capsys):
+    assert grade_assignment(course.root, ASSIGNMENT, workers=1).ok
+    graded = course.root / "autograded" / "ana" / ASSIGNMENT / NOTEBOOK
+    before = graded.read_bytes()
     holder = _hold_grading_lock(course)
     try:
         with pytest.raises(database.GradingBusy):
@@ -101,30 +117,130 @@ def test_a_second_grading_run_says_who_is_grading(course, capsys):
         err = capsys.readouterr().err
         assert status == 2 and f"pid {holder.pid}" in err and "--wait" in err, err
         assert "Traceback" not in err
-        # nbgrader's own autograde (the Formgrader's button) waits its turn too.
+        # nbgrader's own autograde (the Formgrader's button) waits its turn too, and stops
+        # before a forced autograde would remove the old autograded notebook.
         plain = course.nbgrader("autograde", ASSIGNMENT, "--force", check=False)
-        assert "being graded already" in plain.stdout + plain.stderr
+        assert plain.returncode == 1
+        assert "being graded right now" in plain.stdout + plain.stderr
+        assert f"pid {holder.pid}" in plain.stdout + plain.stderr
     finally:
         holder.kill()
         holder.wait()
-    # nbgrader removes a --force autograde's old output before any step of ours can run; the
-    # next run sees the autograded notebook is missing and grades the submission again.
+    assert graded.read_bytes() == before  # nothing lost
     summary = grade_assignment(course.root, ASSIGNMENT, workers=1)
-    assert summary.ok and summary.graded == ["ana"], summary.text()
+    assert summary.ok and summary.skipped == ["ana"], summary.text()
 
 
-def test_status_names_the_gradebook(course, capsys):
-    assert main(["--course", str(course.root), "status"]) == 0
-    out = capsys.readouterr().out
-    line = next(ln for ln in out.splitlines() if ln.startswith("Gradebook: "))
-    url = _url(course)
-    assert database.backend(url) in line
-    if database.backend(url) == "PostgreSQL":
-        assert url.split(":")[2].split("@")[0] not in line and "***" in line
+# --- the Formgrader's Autograde button holds the lock while it grades ----------------------
+
+SLOW_SECONDS = 8
 
 
-def test_backup_command_copies_and_checks(course, tmp_path, capsys):
-    target = tmp_path / "gradebook.backup"
-    assert main(["--course", str(course.root), "backup", "--to", str(target)]) == 0
-    assert target.stat().st_size > 0 and target.stat().st_mode & 0o777 == 0o600
-    assert "checked" in capsys.readouterr().out
+@pytest.fixture
+def formgrader(course, tmp_path):
+    """A real JupyterLab with nbgrader's Formgrader serving the course (the browser tests'
+    server, skipped where they are), stopped after the test."""
+    from tests.browser.conftest import start_lab, stop_lab
+
+    server = start_lab(course, tmp_path / "home", course.root)
+    try:
+        yield server
+    finally:
+        stop_lab(server)
+
+
+def _press_autograde(server, student: str) -> Future:
+    """Click *Autograde* for ``student``: the Formgrader's own endpoint, answered when done."""
+    request = urllib.request.Request(
+        server.url(f"/formgrader/api/submission/{ASSIGNMENT}/{student}/autograde"), data=b"",
+        method="POST", headers={"Authorization": f"token {server.token}"})
+
+    def press() -> dict:
+        with urllib.request.urlopen(request, timeout=300) as answer:
+            return json.loads(answer.read())
+
+    return ThreadPoolExecutor(1).submit(press)
+
+
+def _holder(course: Course) -> str | None:
+    return database.grading_lock_holder(_url(course), COURSE_ID, ASSIGNMENT,
+                                        lock_dir=course.root / STATE_DIR)
+
+
+def _lock_is_free(course: Course, wait: float = 0.0) -> bool:
+    try:
+        with database.grading_lock(_url(course), COURSE_ID, ASSIGNMENT,
+                                   lock_dir=course.root / STATE_DIR, wait=wait):
+            return True
+    except database.GradingBusy:
+        return False
+
+
+def _wait_until_held(course: Course, pressed: Future) -> str:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        holder = _holder(course)
+        if holder:
+            return holder
+        assert not pressed.done(), pressed.result()
+        time.sleep(0.1)
+    raise AssertionError("the button's autograde never took the grading lock")
+
+
+def _grades_of(course: Course, student: str) -> dict[str, float | None]:
+    with Gradebook(_url(course)) as book:
+        notebook = book.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, student)
+        return {grade.name: grade.auto_score for grade in notebook.grades}
+
+
+def test_the_autograde_button_holds_the_lock_and_the_cli_waits_for_it(course, formgrader,
+                                                                      capsys):
+    reference = reference_submission(course, ASSIGNMENT, NOTEBOOK)
+    slow = nbformat.v4.new_code_cell(f"import time\ntime.sleep({SLOW_SECONDS})")
+    reference.cells.insert(len(reference.cells) // 2, slow)  # a slow trainee's notebook
+    course.submit("ben", ASSIGNMENT, NOTEBOOK, reference)
+    broken = course.root / "submitted" / "carl" / ASSIGNMENT
+    broken.mkdir(parents=True)
+    (broken / NOTEBOOK).write_text("{ not a notebook")
+    server = formgrader.process.pid
+    try:
+        pressed = _press_autograde(formgrader, "ben")
+        holder = _wait_until_held(course, pressed)
+        assert f"autograde of ben, pid {server}" in holder, holder
+        # A grader's `cryocourse grade` says who is grading and changes nothing ...
+        status = main(["--course", str(course.root), "grade", ASSIGNMENT, "--force"])
+        err = capsys.readouterr().err
+        assert status == 2 and f"autograde of ben, pid {server}" in err, err
+        # ... or, with --wait, waits for the button and then grades.
+        began = time.monotonic()
+        status = main(["--course", str(course.root), "grade", ASSIGNMENT, "--wait",
+                       "--student", "ana", "--force", "--workers", "1"])
+        waited = time.monotonic() - began
+        err = capsys.readouterr().err
+        assert status == 0, err
+        assert "waiting for that run" in err and f"pid {server}" in err, err
+        assert pressed.result(timeout=300)["success"], pressed.result()
+        assert waited > 1.0
+        # Nothing lost: the button's autograde of ben and the run's of ana are both there.
+        for student in ("ben", "ana"):
+            assert (course.root / "autograded" / student / ASSIGNMENT / NOTEBOOK).is_file()
+            scores = _grades_of(course, student)
+            assert any(score is not None for score in scores.values()), (student, scores)
+        assert _grades_of(course, "ben") == _grades_of(course, "ana")
+        # The lock is free again while the Formgrader runs on ...
+        assert _holder(course) is None and _lock_is_free(course)
+        # ... and after a failing autograde too.
+        failed = _press_autograde(formgrader, "carl").result(timeout=300)
+        assert not failed["success"], failed
+        assert _holder(course) is None and _lock_is_free(course)
+        # A Formgrader killed in the middle of an autograde leaves no lock behind.
+        _wait_until_held(course, _press_autograde(formgrader, "ben"))
+        os.killpg(os.getpgid(server), signal.SIGKILL)
+        formgrader.process.wait(timeout=30)
+        assert _lock_is_free(course, wait=30)  # PostgreSQL notices the lost connection
+    finally:
+        for student in ("ben", "carl"):  # the module's other tests grade ana alone
+            for step in ("submitted", "autograded"):
+                shutil.rmtree(course.root / step / student, ignore_errors=True)
+            (course.root / STATE_DIR / "graded" / ASSIGNMENT / f"{student}.json").unlink(
+                missing_ok=True)

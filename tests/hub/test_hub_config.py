@@ -196,16 +196,30 @@ def test_every_hub_config_key_is_a_trait_of_the_pinned_packages():
     assert unknown_keys(values()["hub"]["config"]) == []
 
 
-def test_the_extra_config_runs_and_installs_the_hook(monkeypatch):
+def kubernetes_hub_config(monkeypatch, salt_file: Path) -> Config:
+    """The values file's hub.extraConfig run as the hub runs it, the salt at ``salt_file``."""
     monkeypatch.setenv("CRYOCOURSE_HUB_FILES", str(HUB))
+    monkeypatch.setenv("CRYOCOURSE_VARIANT_SALT_FILE", str(salt_file))
     config = Config()
     for snippet in values()["hub"]["extraConfig"].values():
         exec(compile(snippet, "extraConfig", "exec"), {"c": config})  # noqa: S102
+    return config
+
+
+def _spawner(name: str, group: str) -> SimpleNamespace:
+    return SimpleNamespace(environment={}, user=SimpleNamespace(
+        name=name, groups=[SimpleNamespace(name=group)]))
+
+
+def test_the_extra_config_runs_and_installs_the_hook(monkeypatch, tmp_path):
+    from course.autograde.variant_keys import course_salt
+
+    course_salt(tmp_path)
+    config = kubernetes_hub_config(monkeypatch, tmp_path / ".variant-salt")
     assert unknown_keys(config) == []
     launch = config.Authenticator.post_auth_hook(None, None, _launch(f"{ROLE}#Learner"))
     assert launch["groups"] == ["nbgrader-cosmetic-cryotherapy"]
-    spawner = SimpleNamespace(environment={}, user=SimpleNamespace(
-        groups=[SimpleNamespace(name="nbgrader-cosmetic-cryotherapy")]))
+    spawner = _spawner("ana", "nbgrader-cosmetic-cryotherapy")
     config.KubeSpawner.pre_spawn_hook(spawner)
     assert spawner.environment["JUPYTER_CONFIG_PATH"] == (
         "/etc/cryocourse/jupyter/trainee:/etc/cryocourse/jupyter/common")
@@ -259,3 +273,49 @@ def test_each_trainee_server_gets_its_own_variant_key_and_never_the_salt(monkeyp
     assert all(salt not in key for key in keys.values())
     assert not any(salt in str(value) for value in environment.values()
                    if not callable(value))
+
+
+def test_on_kubernetes_each_server_gets_its_own_variant_key_and_never_the_salt(
+        monkeypatch, tmp_path):
+    from course.autograde.variant_keys import course_salt, key_for
+    from course.variants import KEY_VARIABLE
+
+    assert hubconf.VARIANT_KEY_VARIABLE == KEY_VARIABLE
+    salt = course_salt(tmp_path)  # the course folder's salt, which the grader marks with
+    config = kubernetes_hub_config(monkeypatch, tmp_path / ".variant-salt")
+    environments = {}
+    for name, group in (("ana", "nbgrader-cosmetic-cryotherapy"),
+                        ("ben", "nbgrader-cosmetic-cryotherapy"),
+                        ("gia", "formgrade-cosmetic-cryotherapy")):
+        spawner = _spawner(name, group)
+        config.KubeSpawner.pre_spawn_hook(spawner)
+        environments[name] = spawner.environment
+    keys = {name: env[KEY_VARIABLE] for name, env in environments.items()}
+    # The same key the grader computes from the submitter's id and the course's salt.
+    assert keys == {name: key_for(tmp_path, name) for name in keys}
+    assert len(set(keys.values())) == len(keys)
+    assert not any(salt in str(value) for env in environments.values() for value in env.values())
+    # The salt reaches the hub from a Secret mounted into the hub pod only, at the path the
+    # hub reads by default; no user pod mounts that Secret or gets it in its environment.
+    doc = values()
+    secret_volumes = {volume["name"] for volume in doc["hub"]["extraVolumes"]
+                      if volume.get("secret", {}).get("secretName") == "cryocourse-variant-salt"}
+    mounts = [mount["mountPath"] for mount in doc["hub"]["extraVolumeMounts"]
+              if mount["name"] in secret_volumes]
+    snippet = "\n".join(doc["hub"]["extraConfig"].values())
+    assert any(f'"{folder}/variant-salt"' in snippet for folder in mounts), mounts
+    assert "cryocourse-variant-salt" not in yaml.safe_dump(doc["singleuser"])
+
+
+def test_the_hub_pods_key_is_the_course_packages_key():
+    from course.variants import trainee_key
+
+    for salt, name in (("s" * 64, "ana"), ("0f" * 32, "ana-lopes-1a2b3c4d"), ("x", "Ø")):
+        assert hubconf.variant_key(salt, name) == trainee_key(salt, name)
+
+
+def test_a_missing_salt_stops_the_spawn_with_a_plain_message(tmp_path):
+    settings = hubconf.HubSettings(variant_salt_file=tmp_path / "absent")
+    with pytest.raises(RuntimeError, match="variant salt cannot be read"):
+        hubconf.variant_key_environment(settings, "ana")
+    assert hubconf.variant_key_environment(hubconf.HubSettings(), "ana") == {}
