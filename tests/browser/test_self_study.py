@@ -367,7 +367,9 @@ def test_answer_submit_grade_by_hand_in_formgrader_and_read_the_feedback(
     assert "Formgrader" in refused.stderr, refused.stderr
     assert not _released_feedback(course), "feedback released with the written answer ungraded"
 
-    page = instructor.page
+    page = instructor.page  # Formgrader -> Manual Grading -> the lesson -> the submission
+    instructor.goto("/formgrader/manage_assignments")
+    expect(page.locator("body")).to_contain_text(LESSON, timeout=30_000)
     instructor.goto(f"/formgrader/gradebook/{LESSON}/{LESSON}")
     page.locator("a", has_text=re.compile(r"Submission #|Lopes")).first.click()
     answer = page.locator(".nbgrader_cell", has_text="dermatologist")
@@ -395,8 +397,10 @@ def test_answer_submit_grade_by_hand_in_formgrader_and_read_the_feedback(
     total = sum(scores.values()) + HAND_SCORE
     expect(body).to_contain_text(re.compile(rf"(?<![\d.]){total:g}(?![\d.])"))
     expect(body).not_to_contain_text("BEGIN HIDDEN TESTS")
+    trainee.window_shot("feedback")
     _explains_each_mark(frame, questions, scores, answers, key)
-    trainee.screenshot("feedback")
+    frame.get_by_text(COMMENT).scroll_into_view_if_needed()
+    trainee.window_shot("feedback-hand-mark")
 
 
 # Each lesson answered with one choice deliberately wrong, so its feedback must explain a
@@ -440,4 +444,6 @@ def test_lesson_answered_with_controls_is_marked_and_its_feedback_explains_each_
 
     frame = _open_feedback(trainee, lesson)
     _explains_each_mark(frame, questions, scores, answers, key)
-    trainee.screenshot("feedback")
+    frame.locator(".cryo-feedback").nth(
+        [q.item.id for q in questions].index(item_id)).scroll_into_view_if_needed()
+    trainee.window_shot("feedback-lost-mark")
