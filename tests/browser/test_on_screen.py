@@ -109,16 +109,20 @@ def test_formgrader_lists_the_class_and_opens_a_submission_for_manual_grading(
     page.get_by_text("Full credit").last.click()
     expect(page.locator(f"input.score#{WRITTEN_ANSWER}")).to_have_value("2")
     scenario.screenshot("marked-by-hand")
-    assert _manual_score(graded_class, "ada", WRITTEN_ANSWER) == 2.0
+    opened = re.search(r"/submissions/([0-9a-f]+)", page.url)
+    assert opened, page.url
+    assert _manual_score(graded_class, opened.group(1), WRITTEN_ANSWER) == 2.0
 
 
-def _manual_score(course: Course, student: str, cell: str, wait_s: float = 30.0
+def _manual_score(course: Course, submission: str, cell: str, wait_s: float = 30.0
                   ) -> float | None:
-    """The hand score of a written answer, polled until the Formgrader's save arrives."""
+    """The hand score of a written answer in the submitted notebook with the Formgrader's
+    id ``submission``, polled until the Formgrader's save arrives."""
     deadline = time.monotonic() + wait_s
     while True:
         with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}") as gradebook:
-            score = gradebook.find_grade(cell, ORIENTATION, ORIENTATION, student).manual_score
+            notebook = gradebook.find_submission_notebook_by_id(submission)
+            score = next(g.manual_score for g in notebook.grades if g.name == cell)
         if score is not None or time.monotonic() > deadline:
             return score
         time.sleep(0.5)
