@@ -122,6 +122,12 @@ case "${1:-}" in
     # course's source/ (model answers) are out of sight.
     mkdir -p my-work exchange   # exchange/: where nbgrader releases and collects (git-ignored)
     "$VENV/bin/python" -m course.classroom.self_study --course "$PWD"
+    # Assessment 05 gives each trainee their own clients: this account's key (unless the
+    # instructor gave one), the one the grader computes for this account's submissions.
+    if [ -z "${CRYOCOURSE_VARIANT_KEY:-}" ] && [ ! -s "$HOME/.cryocourse/variant-key" ]; then
+      CRYOCOURSE_VARIANT_KEY="$("$VENV/bin/python" -m course.classroom.self_study --course "$PWD" --variant-key)"
+      export CRYOCOURSE_VARIANT_KEY
+    fi
     export JUPYTER_CONFIG_PATH="$PWD/trainee-config${JUPYTER_CONFIG_PATH:+:$JUPYTER_CONFIG_PATH}"
     serve "$PWD/my-work" /lab/tree/00-orientation/00-orientation.ipynb
     ;;

@@ -310,15 +310,16 @@ PRESETS: dict[str, Preset] = {
         Exposure(agent_temp_c=0.0, h_w_m2k=55.0, duration_s=600.0),
         "Ice pack, 10 min (reference)",
         None,
-        "Bugaj, Phys Ther 1975; Chesterton et al., Arch Phys Med Rehabil 2002 (h 50–60)",
+        "Bugaj, Phys Ther 1975; Chesterton et al., Arch Phys Med Rehabil 2002 "
+        "(heat transfer 50–60 W/m²K)",
         illustrative=False,
     ),
     "cold_air": Preset(
         Exposure(agent_temp_c=-30.0, h_w_m2k=10.0, duration_s=180.0),
         "Local cold air, −30 °C, 3 min",
         "cold_air_local",
-        "Radecka et al., IJERPH 2021;18:5326 (h calibrated to the 6.8 °C drop; air temperature "
-        "at the skin assumed)",
+        "Radecka et al., IJERPH 2021;18:5326 (heat transfer calibrated to the 6.8 °C drop; "
+        "air temperature at the skin assumed)",
         illustrative=True,
     ),
     "nitrogen_vapour": Preset(
@@ -326,14 +327,15 @@ PRESETS: dict[str, Preset] = {
         "Local nitrogen vapour, 3 min",
         "nitrogen_vapour_local",
         "Radecka et al., IJERPH 2021;18:5326 (vapour temperature at the skin calibrated to the "
-        "10.1 °C drop, same nozzle h as cold air); S3, S4",
+        "10.1 °C drop, same nozzle heat transfer as cold air); S3, S4",
         illustrative=True,
     ),
     "whole_body_chamber": Preset(
         Exposure(agent_temp_c=-110.0, h_w_m2k=6.0, duration_s=180.0),
         "Whole-body chamber, −110 °C, 3 min",
         "cryosauna",
-        "Costello et al., PLoS One 2012;7:e48190 (h calibrated); IIR informatory note (3 min)",
+        "Costello et al., PLoS One 2012;7:e48190 (heat transfer calibrated); "
+        "IIR informatory note (3 min)",
         illustrative=False,
     ),
     "cryosauna": Preset(
@@ -355,7 +357,7 @@ PRESETS: dict[str, Preset] = {
         "LN2 cryomassage, applicator kept moving, 5 min",
         "ln2_cryomassage",
         "S1, S2 (2–7 min); "
-        "Andrews, Am Fam Physician 2004 (−196 °C); h illustrative",
+        "Andrews, Am Fam Physician 2004 (−196 °C); heat transfer illustrative",
         illustrative=True,
         moving_contact=LN2_TOUCHES,
     ),

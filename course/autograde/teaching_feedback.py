@@ -6,7 +6,8 @@ each autograded cell's output with plain sentences, in a trainee's words: the po
 was right and what was missing or wrong (the marker's own notes), the trainee's answer as
 typed, and the course's answer with its reason. Marks are recomputed by the trusted marker
 from the answers' text, so the page says exactly what the gradebook holds. Everything a
-trainee typed is escaped. ``show_reference = False`` (or the assignment in
+trainee typed is escaped. Assessment 05 is explained against the submitter's own clients,
+exactly as it was marked. ``show_reference = False`` (or the assignment in
 ``hide_reference_for``) leaves the course's answers out, for an assessment that is reused.
 """
 
@@ -22,7 +23,7 @@ from traitlets import Bool, List, Unicode
 
 from course.answers import NOT_ATTEMPTED, Item, NotPlainValue, Score, Status
 from course.autograde.mark_scheme import is_mark_scheme
-from course.autograde.trusted_scores import score_notebook_item
+from course.autograde.trusted_scores import score_notebook_item, submitter_variant
 from course.exercises import all_items
 from course.notebook_text import typed_answers
 
@@ -89,9 +90,16 @@ class TeachingFeedback(NbGraderPreprocessor):
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         assignment = resources.get("nbgrader", {}).get("assignment", "")
         show = self.show_reference and assignment not in self.hide_reference_for
-        items = all_items()
         if not show:  # the written answers' model answers and mark schemes go too
             nb.cells = [cell for cell in nb.cells if not is_mark_scheme(cell)]
+        # assessment 05: explained against the trainee's own clients, as it was marked
+        with submitter_variant(self.config, resources):
+            self._explain(nb, show)
+        return nb, resources
+
+    @staticmethod
+    def _explain(nb: NotebookNode, show: bool) -> None:
+        items = all_items()
         for cell in nb.cells:
             if cell.cell_type != "code" or not is_grade(cell):
                 continue
@@ -103,7 +111,6 @@ class TeachingFeedback(NbGraderPreprocessor):
                                     typed_answers(nb, item.answers), question_title(cell),
                                     points, show)
             cell.outputs = [new_output("display_data", data={"text/html": html})]
-        return nb, resources
 
 
 # Links that read as links (underlined, dark enough on white) and the explanations' text.

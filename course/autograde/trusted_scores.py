@@ -18,6 +18,9 @@ against the submitter's own clients: the key comes from the student id nbgrader 
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any
+
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
@@ -29,6 +32,17 @@ from course.autograde.variant_keys import course_root, key_for
 from course.exercises import all_items
 from course.notebook_text import typed_answers
 from course.variants import has_variants, marking_as
+
+
+def submitter_variant(config: Any, resources: dict | None) -> AbstractContextManager:
+    """Within this block, items are marked against the submitter's own clients (an
+    assignment with per-trainee variants; the key comes from the student id nbgrader is
+    converting and the course's salt); for any other assignment nothing changes."""
+    about = (resources or {}).get("nbgrader", {})
+    assignment, student = about.get("assignment", ""), about.get("student", "")
+    if has_variants(assignment) and student:
+        return marking_as(key_for(course_root(config), student))
+    return nullcontext()
 
 
 def score_notebook_item(nb: NotebookNode, item: Item) -> Score:
@@ -87,13 +101,9 @@ class TrustedScores(NbGraderPreprocessor):
     """Overwrite every grade cell's output with the trusted mark of its item."""
 
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
-        about = (resources or {}).get("nbgrader", {})
-        assignment, student = about.get("assignment", ""), about.get("student", "")
-        if has_variants(assignment) and student:
-            # Each client's reference comes from the submitter's own variant.
-            with marking_as(key_for(course_root(self.config), student)):
-                return self._mark(nb, resources)
-        return self._mark(nb, resources)
+        # Each client's reference comes from the submitter's own variant.
+        with submitter_variant(self.config, resources):
+            return self._mark(nb, resources)
 
     def _mark(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         items = all_items()

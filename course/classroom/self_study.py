@@ -10,7 +10,16 @@ fresh fetch into another folder would hand in a blank copy). This module prepare
 * every lesson is released into the course's exchange (nbgrader's own release step), so the
   tab lists it;
 * the copies carry the kernel's ``language_info``, so a lesson does not open marked unsaved
-  (JupyterLab writes the kernel's language details into a notebook that lacks them).
+  (JupyterLab writes the kernel's language details into a notebook that lacks them);
+* ``--variant-key`` prints the trainee's variant key (assessment 05's own clients), the one
+  the grader computes for their submissions (nbgrader names a submission by the account's
+  user name): setup.sh gives it to the trainee's JupyterLab, so the clients the trainee
+  screens are the clients that are marked.
+
+Feedback reaches the trainee the way it does in a class: the instructor's steps
+(``cryocourse collect``, ``grade``, written answers in the Formgrader, ``cryocourse
+feedback``) release it into the exchange, and *Fetch Feedback* in the Assignments tab puts
+it in ``my-work/<lesson>/feedback/``.
 """
 
 from __future__ import annotations
@@ -104,10 +113,25 @@ def prepare(root: Path) -> tuple[list[str], list[str]]:
     return added, release_lessons(root, info)
 
 
+def self_study_key(root: Path) -> str:
+    """The variant key of this machine's trainee: the key the grader computes for the
+    submissions of this account (nbgrader's student id is the account's user name)."""
+    from nbgrader.utils import get_username
+
+    from course.autograde.variant_keys import key_for
+
+    return key_for(root, get_username())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--course", type=Path, default=Path.cwd(), help="the course folder")
+    parser.add_argument("--variant-key", action="store_true",
+                        help="only print this trainee's variant key (assessment 05's clients)")
     args = parser.parse_args(argv)
+    if args.variant_key:
+        print(self_study_key(args.course.resolve()))
+        return 0
     added, released = prepare(args.course.resolve())
     if added:
         print(f"New lessons in {MY_WORK}/: {', '.join(added)}")

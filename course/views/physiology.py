@@ -151,8 +151,11 @@ class ResponseArtists:
 
 
 def _axis_end_min(last_min: float) -> float:
-    """Round the time axis up (whole minutes, 5-minute steps past 10) so it changes rarely."""
-    step = 5.0 if last_min > 10.0 else 1.0
+    """Round the time axis up (whole minutes, 5-minute steps past 11) so it changes rarely.
+
+    A hold of seconds followed by the 10 minutes watched ends just past 10 min: its axis
+    ends at 11 min, not 15 (a third of the chart would be empty)."""
+    step = 5.0 if last_min > 11.0 else 1.0
     return max(step, math.ceil(last_min / step - 1e-9) * step)
 
 

@@ -9,6 +9,7 @@ for a person to look at, and fails on browser console errors.
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import re
@@ -289,19 +290,20 @@ class Scenario:
         self.page.goto(self.server.url(path), wait_until="domcontentloaded")
 
 
-def scenario_on(browser: Browser, server: LabServer, request: pytest.FixtureRequest
-                ) -> Iterator[Scenario]:
+def scenario_on(browser: Browser, server: LabServer, request: pytest.FixtureRequest,
+                role: str = "") -> Iterator[Scenario]:
     """A fresh browser context and page on ``server``; fails on unexpected console errors
-    (the body of a scenario fixture: ``yield from scenario_on(...)``)."""
+    (the body of a scenario fixture: ``yield from scenario_on(...)``). ``role`` tells two
+    people's pages in one test apart (their screenshots are named ``<test>-<role>-...``)."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     context.set_default_timeout(UI_TIMEOUT_MS)
     page = context.new_page()
     console = ConsoleLog()
     page.on("console", console.on_console)
     page.on("pageerror", lambda error: console.record(f"uncaught: {error}"))
-    name = request.node.name.removeprefix("test_")
+    name = request.node.name.removeprefix("test_") + (f"-{role}" if role else "")
     # Screenshots of an earlier run (a stale "-failed.png") would mislead the person reading.
-    for old_shot in SCREENSHOTS.glob(f"{name}-*.png"):
+    for old_shot in SCREENSHOTS.glob(f"{glob.escape(name)}-*.png"):
         old_shot.unlink()
     current = Scenario(page, server, name, console)
     yield current

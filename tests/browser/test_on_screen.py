@@ -7,6 +7,7 @@ import re
 import time
 
 import pytest
+from nbgrader.api import Gradebook
 
 from tests.browser.conftest import Notebook, Scenario, expect
 from tests.nbgrader_harness import Course, reference_submission
@@ -16,6 +17,7 @@ pytestmark = pytest.mark.browser
 PHYSIOLOGY = "release/01-physiology/01-physiology.ipynb"
 CONTRAINDICATIONS = "release/04-contraindications/04-contraindications.ipynb"
 ORIENTATION = "00-orientation"
+WRITTEN_ANSWER = "orientation_explain_mole"  # lesson 00's written answer (2 points, by hand)
 WIDGET_ERROR = "Error displaying widget"
 
 
@@ -102,9 +104,28 @@ def test_formgrader_lists_the_class_and_opens_a_submission_for_manual_grading(
     expect(body).to_contain_text("Mark scheme (for the grader")
     expect(body).to_contain_text("Model answer.")
     scenario.screenshot("manual-grading")
-    # the written answer marked by hand (the Formgrader's own "Full credit" button)
+    # the written answer marked by hand (the Formgrader's own "Full credit" button): the
+    # gradebook holds the hand mark (test_self_study.py types a score and a comment)
     page.get_by_text("Full credit").last.click()
+    expect(page.locator(f"input.score#{WRITTEN_ANSWER}")).to_have_value("2")
     scenario.screenshot("marked-by-hand")
+    opened = re.search(r"/submissions/([0-9a-f]+)", page.url)
+    assert opened, page.url
+    assert _manual_score(graded_class, opened.group(1), WRITTEN_ANSWER) == 2.0
+
+
+def _manual_score(course: Course, submission: str, cell: str, wait_s: float = 30.0
+                  ) -> float | None:
+    """The hand score of a written answer in the submitted notebook with the Formgrader's
+    id ``submission``, polled until the Formgrader's save arrives."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}") as gradebook:
+            notebook = gradebook.find_submission_notebook_by_id(submission)
+            score = next(g.manual_score for g in notebook.grades if g.name == cell)
+        if score is not None or time.monotonic() > deadline:
+            return score
+        time.sleep(0.5)
 
 
 def test_feedback_shows_scores_and_never_hidden_tests(

@@ -188,6 +188,8 @@ def test_short_holds_of_question_5_draw_no_label_over_another(hold_s):
     assert _overlaps(simulator.artists.phase_labels.values()) == []
     assert _overlaps(simulator.artists.ax_temp.texts) == []
     assert simulator.image.layout.width == "620px"  # shown at its own size, not stretched
+    # the 10 minutes watched fill the time axis (not a 15-minute axis a third empty)
+    assert simulator.artists.ax_temp.get_xlim()[1] == 11.0
 
 
 @pytest.mark.parametrize("name", sorted(PRESETS))
