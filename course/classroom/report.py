@@ -166,7 +166,8 @@ def decision_parts_table(data: ClassData) -> str:
     rows = []
     for item_id, tally in sorted(data.decision_parts.items()):
         item = items[item_id]
-        cells = [f"<td>{html.escape(item_id)}</td>"]
+        stats = data.items.get(item_id)
+        cells = [f"<td>{html.escape(stats.label if stats and stats.label else item_id)}</td>"]
         for part in DECISION_PARTS:
             name = next(n for n in item.answers if n.endswith(f"_{part}"))
             accepted = {str(normalise(item.answers[name], name, item.expected()[name]))}
@@ -481,6 +482,11 @@ def _number(value: float) -> str:
     return "–" if math.isnan(value) else f"{value:.2f}"
 
 
+# What each figure shows, for readers who cannot see it (its summary is the text beside it).
+FIGURE_ALT = {"scores": "Chart: the class's score distribution.",
+              "questions": "Chart: the share of trainees with full marks, per question.",
+              "missed": "Chart: the names most often left out of list answers."}
+
 STYLE = ("body{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}"
          "section{display:flex;gap:2em;align-items:flex-start;margin:1.5em 0}"
          "section img{max-width:60%}table{border-collapse:collapse}"
@@ -506,7 +512,7 @@ def build_report(root: Path, assignment: str, out: Path | None = None) -> Path:
         if png:
             (out / f"{name}.png").write_bytes(png)
             encoded = base64.b64encode(png).decode()
-            image = f'<img alt="{name}" src="data:image/png;base64,{encoded}">'
+            image = f'<img alt="{FIGURE_ALT[name]}" src="data:image/png;base64,{encoded}">'
         else:
             image = ""
         parts.append(f"<section>{image}<p>{text}</p></section>")
@@ -539,9 +545,9 @@ def build_report(root: Path, assignment: str, out: Path | None = None) -> Path:
     else:
         parts.append("<h2>Awaiting manual grading</h2><p>None: every written answer is "
                      "graded.</p>")
-    page = (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(assignment)}"
-            f" class report</title><style>{STYLE}</style></head><body>{''.join(parts)}"
-            "</body></html>")
+    page = (f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+            f"<title>{html.escape(assignment)} class report</title><style>{STYLE}</style>"
+            f"</head><body><main>{''.join(parts)}</main></body></html>")
     report = out / "report.html"
     report.write_text(page, encoding="utf-8")
     return report
