@@ -38,6 +38,7 @@ from course.autograde.page_templates import (
     FORMGRADE_FILE,
     FORMGRADE_TEMPLATE,
     TEMPLATE_BASEDIRS,
+    AwaitingMarks,
     QuestionTitles,
 )
 from course.autograde.plain_copies import (
@@ -169,7 +170,8 @@ c.Exporter.optimistic_validation = True
 # Feedback never shows hidden tests (stock nbgrader shows them), and explains each mark in
 # plain words: what was right, what was missing or wrong, the course's answer.
 c.GenerateFeedback.preprocessors = [
-    ClearHiddenTests, TeachingFeedback, GetGrades, CSSHTMLHeaderPreprocessor, FeedbackStyle]
+    ClearHiddenTests, TeachingFeedback, GetGrades, AwaitingMarks, CSSHTMLHeaderPreprocessor,
+    FeedbackStyle]
 # For an assessment that is reused, keep the course's answers out of its feedback, e.g.
 # c.TeachingFeedback.hide_reference_for = ["05-screening-cases"]
 

@@ -16,7 +16,9 @@ fails if nbgrader's templates stop having the blocks they override):
 They are selected in nbgrader_config.py through nbconvert's public configuration
 (``HTMLExporter.template_name``/``template_file``/``extra_template_basedirs``; the feedback's
 under ``GenerateFeedback.HTMLExporter``, which only GenerateFeedback's exporter reads).
-``QuestionTitles``, one of ``HTMLExporter.preprocessors``, gives both templates the titles.
+``QuestionTitles``, one of ``HTMLExporter.preprocessors``, gives both templates the titles;
+``AwaitingMarks`` (in the feedback's pipeline, after nbgrader's GetGrades) tells the feedback
+page which written answers the instructor has not marked yet ("not marked yet", not "0 of 2").
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from pathlib import Path
 import nbgrader
 from nbconvert.preprocessors import Preprocessor
 from nbformat import NotebookNode
+from nbgrader.api import Gradebook
+from nbgrader.preprocessors import NbGraderPreprocessor
 
 from course.notebook_text import lesson_title, question_titles
 
@@ -53,4 +57,22 @@ class QuestionTitles(Preprocessor):
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         resources["course_titles"] = {"lesson": lesson_title(nb),
                                       "questions": question_titles(nb)}
+        return nb, resources
+
+
+class AwaitingMarks(NbGraderPreprocessor):
+    """Flag each grade cell the gradebook still has waiting for a manual grade
+    (``metadata.nbgrader.awaiting_marks``) and the page (``resources.awaiting_marks``)."""
+
+    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
+        info = resources["nbgrader"]
+        with Gradebook(info["db_url"]) as gradebook:
+            notebook = gradebook.find_submission_notebook(
+                info["notebook"], info["assignment"], info["student"])
+            waiting = {grade.name for grade in notebook.grades if grade.needs_manual_grade}
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("grade") and meta.get("grade_id") in waiting:
+                meta["awaiting_marks"] = True
+        resources["awaiting_marks"] = bool(waiting)
         return nb, resources

@@ -82,12 +82,14 @@ def test_feedback_page_reads_in_a_trainees_words(course):
     page, text = _page(course, "ben")
     assert re.search(r"<html lang=\"en\">", page)
     assert "<title>Feedback: 00 · Orientation: how this course works</title>" in page
-    assert "Your score: 1 of 5 points" in text
+    # the written answer waits for the instructor: not a 0
+    assert ("Your score so far: 1 of 5 points (your instructor has not marked every answer "
+            "yet)") in text
     # the summary and each marked question: its title, its points in words
     assert "Your marks, question by question" in text
     assert "Question 2: who may remove a wart with cold 1 of 1 point" in text
     assert "Question 3: how much longer the client stays 0 of 1 point" in text
-    assert "Your answer to Question 4 0 of 2 points" in text
+    assert "Your answer to Question 4 not marked yet" in text
     assert "Your answer" in text
     for jargon in ("Student's answer", "Grade cell", "Score:", "Test cell", "(Top)",
                    "orientation_decision_herpes", "1.0 / 1.0"):
@@ -103,12 +105,35 @@ def test_feedback_page_reads_in_a_trainees_words(course):
 @pytest.mark.nbgrader
 def test_full_marks_page_lists_every_question_with_its_points(course):
     _, text = _page(course, "ada")
-    assert "Your score: 3 of 5 points" in text  # the written answer waits for the instructor
+    assert "Your score so far: 3 of 5 points" in text
     for title in ("Question 1: both parts of the decision for a client with a cold sore",
                   "Question 2: who may remove a wart with cold",
                   "Question 3: how much longer the client stays"):
         assert text.count(f"{title} 1 of 1 point") == 2, title  # summary and question
 
+
+
+@pytest.mark.nbgrader
+def test_a_written_answer_marked_by_hand_shows_its_points(course):
+    """Once the instructor has marked the written answer, the page gives its points and the
+    score is no longer "so far" (the grade is put back afterwards for the other tests)."""
+    from nbgrader.api import Gradebook
+
+    def mark(score: float | None) -> None:
+        with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}") as gradebook:
+            grade = gradebook.find_grade("orientation_explain_mole", LESSON, LESSON, "ada")
+            grade.manual_score, grade.needs_manual_grade = score, score is None
+            gradebook.db.commit()
+        course.nbgrader("generate_feedback", LESSON, "--force", "--student", "ada")
+
+    mark(1.5)
+    try:
+        _, text = _page(course, "ada")
+    finally:
+        mark(None)
+    assert "Your score: 4.5 of 5 points" in text and "so far" not in text
+    assert "Your answer to Question 4 1.5 of 2 points" in text
+    assert "not marked yet" not in text
 
 @pytest.mark.nbgrader
 def test_formgrader_page_names_each_question_as_trainees_see_it(course):
