@@ -35,15 +35,16 @@ def _blocks(path: Path) -> set[str]:
 def test_nbgrader_templates_still_have_the_blocks_the_course_overrides():
     """nbgrader is pinned (0.9.6): if a new version renames these blocks, the course's pages
     would silently fall back to nbgrader's wording ("Grade cell", "Student's answer")."""
-    import nbconvert
     import nbgrader
+    from jupyter_core.paths import jupyter_path
 
     assert nbgrader.__version__ == "0.9.6", "re-check the course's templates against it"
     feedback = _blocks(NBGRADER_TEMPLATES / "feedback" / "index.html.j2")
     assert set(FEEDBACK_BLOCKS) <= feedback, set(FEEDBACK_BLOCKS) - feedback
     formgrade = _blocks(NBGRADER_TEMPLATES / "formgrade" / "index.html.j2")
     assert set(FORMGRADE_BLOCKS) <= formgrade, set(FORMGRADE_BLOCKS) - formgrade
-    share = Path(nbconvert.__file__).parents[3] / "share" / "jupyter" / "nbconvert" / "templates"
+    share = next(Path(d) for d in jupyter_path("nbconvert", "templates")
+                 if (Path(d) / "base" / "null.j2").is_file())
     base = _blocks(share / "base" / "null.j2") | _blocks(share / "classic" / "base.html.j2")
     assert set(FEEDBACK_BASE_BLOCKS) <= base, set(FEEDBACK_BASE_BLOCKS) - base
     templates = REPO / "course" / "autograde" / "templates"
@@ -67,12 +68,16 @@ def course(tmp_path_factory: pytest.TempPathFactory) -> Course:
     return course
 
 
-def _page(course: Course, student: str) -> tuple[str, str]:
-    """The feedback page's HTML and its text as a reader sees it."""
+def _soup(page: str):
     from bs4 import BeautifulSoup
 
+    return BeautifulSoup(page, "html.parser")
+
+
+def _page(course: Course, student: str) -> tuple[str, str]:
+    """The feedback page's HTML and its text as a reader sees it."""
     page = (course.root / "feedback" / student / LESSON / f"{LESSON}.html").read_text()
-    return page, " ".join(BeautifulSoup(page, "html.parser").get_text(" ").split())
+    return page, " ".join(_soup(page).get_text(" ").split())
 
 
 @pytest.mark.nbgrader
@@ -82,18 +87,19 @@ def test_feedback_page_reads_in_a_trainees_words(course):
     page, text = _page(course, "ben")
     assert re.search(r"<html lang=\"en\">", page)
     assert "<title>Feedback: 00 · Orientation: how this course works</title>" in page
-    # the written answer waits for the instructor: not a 0
-    assert ("Your score so far: 1 of 5 points (your instructor has not marked every answer "
-            "yet)") in text
+    assert "Your score: 1 of 5 points" in text
     # the summary and each marked question: its title, its points in words
     assert "Your marks, question by question" in text
     assert "Question 2: who may remove a wart with cold 1 of 1 point" in text
     assert "Question 3: how much longer the client stays 0 of 1 point" in text
-    assert "Your answer to Question 4 not marked yet" in text
+    assert "Your answer to Question 4 0 of 2 points" in text  # left blank
+    assert "Comment: No response." in text  # nbgrader's, where it was
     assert "Your answer" in text
     for jargon in ("Student's answer", "Grade cell", "Score:", "Test cell", "(Top)",
-                   "orientation_decision_herpes", "1.0 / 1.0"):
+                   "1.0 / 1.0"):
         assert jargon not in text, jargon
+    headings = [h.get_text(" ", strip=True) for h in _soup(page).select(".cryo-heading")]
+    assert len(headings) == 9 and not [h for h in headings if "_" in h]  # no grade ids
     assert not re.search(r"\b(In|Out)\s*\[\s*\d*\s*\]:", text)  # no prompts
     assert '<a href="#orientation_scope_wart_removal">' in page  # the summary links down
     # kept: hidden tests never shown, the no-script policy (and no script left to refuse)
@@ -105,7 +111,10 @@ def test_feedback_page_reads_in_a_trainees_words(course):
 @pytest.mark.nbgrader
 def test_full_marks_page_lists_every_question_with_its_points(course):
     _, text = _page(course, "ada")
-    assert "Your score so far: 3 of 5 points" in text
+    # the written answer waits for the instructor: not a 0
+    assert ("Your score so far: 3 of 5 points (your instructor has not marked every "
+            "answer yet)") in text
+    assert "Your answer to Question 4 not marked yet" in text
     for title in ("Question 1: both parts of the decision for a client with a cold sore",
                   "Question 2: who may remove a wart with cold",
                   "Question 3: how much longer the client stays"):
