@@ -227,7 +227,9 @@ def gather(root: Path, assignment: str) -> ClassData:
     for stats in per_item.values():
         stats.label = labels.get(stats.grade_id, stats.grade_id)
         _item_statistics(stats, totals)
-    data.items = per_item
+    order = {grade_id: index for index, grade_id in enumerate(labels)}  # as in the lesson
+    data.items = dict(sorted(per_item.items(),
+                             key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
     data.not_graded = sorted({s.student for s in find_submissions(root, assignment)}
                              - set(data.students))
     return data
@@ -473,7 +475,7 @@ def _table(data: ClassData) -> str:
         f"<tr><td>{html.escape(s.label or s.grade_id)}</td><td>{s.max_points:g}</td>"
         f"<td>{full_marks(s)}</td><td>{_number(s.upper_lower)}</td>"
         f"<td>{_number(s.point_biserial)}</td></tr>"
-        for s in sorted(data.items.values(), key=lambda s: s.grade_id))
+        for s in data.items.values())  # in the order trainees meet them
     return ("<table><tr><th>question</th><th>points</th><th>full marks</th>"
             "<th>upper-lower 27 %</th><th>point-biserial</th></tr>" + rows + "</table>")
 
