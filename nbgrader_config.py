@@ -32,6 +32,15 @@ from course.autograde.inert_content import (
     safe_markdown2html,
 )
 from course.autograde.mark_scheme import MarkSchemeBesideAnswers
+from course.autograde.page_templates import (
+    FEEDBACK_FILE,
+    FEEDBACK_TEMPLATE,
+    FORMGRADE_FILE,
+    FORMGRADE_TEMPLATE,
+    TEMPLATE_BASEDIRS,
+    AwaitingMarks,
+    QuestionTitles,
+)
 from course.autograde.plain_copies import (
     PlainCollect,
     PlainReleaseFeedback,
@@ -166,7 +175,8 @@ c.Exporter.optimistic_validation = True
 # Feedback never shows hidden tests (stock nbgrader shows them), and explains each mark in
 # plain words: what was right, what was missing or wrong, the course's answer.
 c.GenerateFeedback.preprocessors = [
-    ClearHiddenTests, TeachingFeedback, GetGrades, CSSHTMLHeaderPreprocessor, FeedbackStyle]
+    ClearHiddenTests, TeachingFeedback, GetGrades, AwaitingMarks, CSSHTMLHeaderPreprocessor,
+    FeedbackStyle]
 # For an assessment that is reused, keep the course's answers out of its feedback, e.g.
 # c.TeachingFeedback.hide_reference_for = ["05-screening-cases"]
 
@@ -174,6 +184,19 @@ c.GenerateFeedback.preprocessors = [
 # notebook (feedback, and the Formgrader, which reads this file too) sanitises HTML and
 # markdown (nh3), drops scripts and raw HTML, escapes names and carries a strict
 # Content-Security-Policy. The autograded notebook itself is sanitised above.
-c.HTMLExporter.preprocessors = [InertTraineeContent]
+c.HTMLExporter.preprocessors = [InertTraineeContent, QuestionTitles]
 c.HTMLExporter.filters = {"markdown2html": safe_markdown2html}
 c.GenerateFeedback.post_convert_hook = add_feedback_csp
+
+# Pages name questions as trainees see them (course/autograde/page_templates.py): the course's
+# templates extend nbgrader's. The Formgrader's submission page (the only other HTMLExporter
+# that reads this file) adds each question's title above nbgrader's score box; the trainee's
+# feedback page (config under GenerateFeedback, read by its exporter only) is in a trainee's
+# words: "Your answer", "Question 2: ...: 1 of 1 point", no In/Out prompts, no script.
+c.HTMLExporter.extra_template_basedirs = TEMPLATE_BASEDIRS
+c.HTMLExporter.template_name = FORMGRADE_TEMPLATE
+c.HTMLExporter.template_file = FORMGRADE_FILE
+c.GenerateFeedback.HTMLExporter.template_name = FEEDBACK_TEMPLATE
+c.GenerateFeedback.HTMLExporter.template_file = FEEDBACK_FILE
+c.GenerateFeedback.HTMLExporter.exclude_input_prompt = True
+c.GenerateFeedback.HTMLExporter.exclude_output_prompt = True

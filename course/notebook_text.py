@@ -183,13 +183,14 @@ def name_in_notebook(path: Path) -> str:
     return ""
 
 
-def question_labels(nb: Mapping[str, Any]) -> dict[str, str]:
-    """Grade id -> the question's name as a trainee sees it ("Question 4", "Case 3").
+def question_titles(nb: Mapping[str, Any]) -> dict[str, str]:
+    """Grade id -> the question's title as a trainee reads it.
 
-    A grade cell's first comment line names it ("# Case 3: decision and findings ...");
-    a written answer takes the heading above it ("### Question 4 (2 points, ...)").
+    A grade cell's first comment line titles it ("# Question 2: who may remove a wart with
+    cold." gives "Question 2: who may remove a wart with cold"); a written answer takes the
+    heading above it, without its points ("### Question 4 (2 points, ...)": "Question 4").
     """
-    labels: dict[str, str] = {}
+    titles: dict[str, str] = {}
     heading = ""
     for cell in nb.get("cells", []):
         source = cell.get("source", "")
@@ -201,11 +202,29 @@ def question_labels(nb: Mapping[str, Any]) -> dict[str, str]:
             if first.startswith("#"):
                 heading = first.lstrip("#").split("(")[0].strip()
             if meta.get("grade") and heading:
-                labels[meta.get("grade_id", "")] = heading
+                titles[meta.get("grade_id", "")] = heading
         elif meta.get("grade"):
             comment = next((line for line in source.splitlines()
                             if line.startswith("#") and not line.startswith("###")), "")
-            label = comment.lstrip("# ").split(":")[0].strip()
-            if label:
-                labels[meta.get("grade_id", "")] = label
-    return labels
+            title = comment.lstrip("# ").strip().rstrip(".").strip()
+            if title:
+                titles[meta.get("grade_id", "")] = title
+    return titles
+
+
+def question_labels(nb: Mapping[str, Any]) -> dict[str, str]:
+    """Grade id -> the question's short name as a trainee sees it ("Question 4", "Case 3"):
+    its title (``question_titles``) up to the first colon."""
+    return {grade_id: title.split(":")[0].strip()
+            for grade_id, title in question_titles(nb).items()}
+
+
+def lesson_title(nb: Mapping[str, Any]) -> str:
+    """The notebook's first top-level heading ("00 · Orientation: ..."), or "" if none."""
+    for cell in nb.get("cells", []):
+        source = cell.get("source", "")
+        if cell.get("cell_type") == "markdown" and isinstance(source, str):
+            for line in source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return ""

@@ -166,7 +166,8 @@ def decision_parts_table(data: ClassData) -> str:
     rows = []
     for item_id, tally in sorted(data.decision_parts.items()):
         item = items[item_id]
-        cells = [f"<td>{html.escape(item_id)}</td>"]
+        stats = data.items.get(item_id)
+        cells = [f"<td>{html.escape(stats.label if stats and stats.label else item_id)}</td>"]
         for part in DECISION_PARTS:
             name = next(n for n in item.answers if n.endswith(f"_{part}"))
             accepted = {str(normalise(item.answers[name], name, item.expected()[name]))}
@@ -226,7 +227,9 @@ def gather(root: Path, assignment: str) -> ClassData:
     for stats in per_item.values():
         stats.label = labels.get(stats.grade_id, stats.grade_id)
         _item_statistics(stats, totals)
-    data.items = per_item
+    order = {grade_id: index for index, grade_id in enumerate(labels)}  # as in the lesson
+    data.items = dict(sorted(per_item.items(),
+                             key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
     data.not_graded = sorted({s.student for s in find_submissions(root, assignment)}
                              - set(data.students))
     return data
@@ -472,7 +475,7 @@ def _table(data: ClassData) -> str:
         f"<tr><td>{html.escape(s.label or s.grade_id)}</td><td>{s.max_points:g}</td>"
         f"<td>{full_marks(s)}</td><td>{_number(s.upper_lower)}</td>"
         f"<td>{_number(s.point_biserial)}</td></tr>"
-        for s in sorted(data.items.values(), key=lambda s: s.grade_id))
+        for s in data.items.values())  # in the order trainees meet them
     return ("<table><tr><th>question</th><th>points</th><th>full marks</th>"
             "<th>upper-lower 27 %</th><th>point-biserial</th></tr>" + rows + "</table>")
 
@@ -480,6 +483,11 @@ def _table(data: ClassData) -> str:
 def _number(value: float) -> str:
     return "–" if math.isnan(value) else f"{value:.2f}"
 
+
+# What each figure shows, for readers who cannot see it (its summary is the text beside it).
+FIGURE_ALT = {"scores": "Chart: the class's score distribution.",
+              "questions": "Chart: the share of trainees with full marks, per question.",
+              "missed": "Chart: the names most often left out of list answers."}
 
 STYLE = ("body{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}"
          "section{display:flex;gap:2em;align-items:flex-start;margin:1.5em 0}"
@@ -506,7 +514,7 @@ def build_report(root: Path, assignment: str, out: Path | None = None) -> Path:
         if png:
             (out / f"{name}.png").write_bytes(png)
             encoded = base64.b64encode(png).decode()
-            image = f'<img alt="{name}" src="data:image/png;base64,{encoded}">'
+            image = f'<img alt="{FIGURE_ALT[name]}" src="data:image/png;base64,{encoded}">'
         else:
             image = ""
         parts.append(f"<section>{image}<p>{text}</p></section>")
@@ -539,9 +547,9 @@ def build_report(root: Path, assignment: str, out: Path | None = None) -> Path:
     else:
         parts.append("<h2>Awaiting manual grading</h2><p>None: every written answer is "
                      "graded.</p>")
-    page = (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(assignment)}"
-            f" class report</title><style>{STYLE}</style></head><body>{''.join(parts)}"
-            "</body></html>")
+    page = (f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+            f"<title>{html.escape(assignment)} class report</title><style>{STYLE}</style>"
+            f"</head><body><main>{''.join(parts)}</main></body></html>")
     report = out / "report.html"
     report.write_text(page, encoding="utf-8")
     return report

@@ -52,11 +52,6 @@ UI_TIMEOUT_MS = 30_000
 # Console errors that are not the course's and not the product's fault. Each entry is a
 # pattern and why it may be ignored; anything else logged as an error fails the test.
 IGNORED_CONSOLE_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"Executing inline script violates the following Content Security Policy "
-                r"directive 'default-src 'none''"),
-     "the feedback page's policy (course/autograde/inert_content.py) allows no script at all, "
-     "by design; nbgrader's feedback template carries an inline script the page does not "
-     "need, and the browser reports blocking it"),
     (re.compile(r"favicon", re.I),
      "the browser asks for /favicon.ico on plain pages (feedback HTML, formgrader); a missing "
      "icon is not a course defect"),

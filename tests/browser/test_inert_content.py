@@ -164,7 +164,7 @@ def test_feedback_page_keeps_trainee_content_inert(
     page = scenario.page
     scenario.goto(f"/files/feedback/{STUDENT}/{ORIENTATION}/{ORIENTATION}.html")
     body = page.locator("body")
-    expect(body).to_contain_text("Score", timeout=30_000)
+    expect(body).to_contain_text("Your score so far: 0 of 5 points", timeout=30_000)
     expect(body).to_contain_text("outputs written")
     expect(body).to_contain_text("My answer <img src=x onerror=")
     meta = page.locator("meta[http-equiv='Content-Security-Policy']")

@@ -98,6 +98,11 @@ def test_formgrader_lists_the_class_and_opens_a_submission_for_manual_grading(
     body = page.locator("body")
     expect(body).to_contain_text("Student's answer", timeout=30_000)
     expect(body).to_contain_text("Question 4 (2 points, marked by your instructor)")
+    # each marked cell named as trainees see it (course/autograde/page_templates.py)
+    expect(body).to_contain_text("Question 4 (the trainee's written answer)")
+    expect(body).to_contain_text(
+        "Question 1: both parts of the decision for a client with a cold sore (marked "
+        "automatically)")
     expect(page.locator("input.score").last).to_be_visible()
     expect(page.get_by_text("Full credit").last).to_be_visible()
     # the mark scheme is right under the written answer (course/autograde/mark_scheme.py)
@@ -130,12 +135,24 @@ def _manual_score(course: Course, submission: str, cell: str, wait_s: float = 30
 
 def test_feedback_shows_scores_and_never_hidden_tests(
         scenario: Scenario, graded_class: Course) -> None:
-    """The trainee's feedback page: a score per question, no hidden test text."""
+    """The trainee's feedback page: a score per question in words, under the question's
+    title, no hidden test text, no nbgrader jargon."""
     page = scenario.page
     scenario.goto(f"/files/feedback/ada/{ORIENTATION}/{ORIENTATION}.html")
     body = page.locator("body")
-    expect(body).to_contain_text("Score", timeout=30_000)
-    expect(body).to_contain_text(re.compile(r"Score:\s*1(\.0)?\s*/\s*1(\.0)?"))
+    expect(body).to_contain_text(re.compile(r"Your score( so far)?: 3 of 5 points"),
+                             timeout=30_000)
+    marks = page.locator(".cryo-marks li")
+    expect(marks).to_have_count(4)
+    expect(marks.nth(1)).to_contain_text("Question 2: who may remove a wart with cold")
+    expect(marks.nth(1)).to_contain_text("1 of 1 point")
+    heading = page.locator("section.cryo-mark .cryo-heading").nth(1)
+    expect(heading).to_contain_text("Question 2: who may remove a wart with cold")
+    expect(heading).to_contain_text("1 of 1 point")
+    expect(page).to_have_title("Feedback: 00 · Orientation: how this course works")
+    for jargon in ("Student's answer", "Grade cell", "Score:", "Test cell"):
+        expect(body).not_to_contain_text(jargon)
+    expect(body).not_to_contain_text(re.compile(r"\b(In|Out)\s*\[\s*\d*\s*\]:"))
     expect(body).not_to_contain_text("BEGIN HIDDEN TESTS")
     expect(body).not_to_contain_text('grade("orientation')
     # each mark explained in plain words (course/autograde/teaching_feedback.py)
@@ -155,9 +172,11 @@ def test_feedback_of_a_blank_lesson_explains_each_missing_mark_and_is_accessible
     expect(body).to_contain_text("Not answered.", timeout=30_000)
     expect(body).to_contain_text("The course's answer:")
     expect(body).to_contain_text('treatment = "defer"')
-    # the page's content (nbgrader's feedback template writes <html> without a language:
-    # that document-level rule is nbgrader's, outside this audit). The page's policy allows
-    # no script, and the audit is one: it reads the same page without the policy's tag.
+    expect(body).to_contain_text(re.compile(r"Your score( so far)?: 0 of 5 points"))
+    scenario.screenshot("feedback")
+    # The whole page, document rules included (language, title, landmarks). The page's
+    # policy allows no script, and the audit is one: it reads the same page without the
+    # policy's tag.
     from course.autograde.inert_content import _CSP_META
 
     html = (graded_class.root / "feedback" / "ben" / ORIENTATION /
@@ -165,7 +184,26 @@ def test_feedback_of_a_blank_lesson_explains_each_missing_mark_and_is_accessible
     assert _CSP_META in html
     page.goto("about:blank")
     page.set_content(html.replace(_CSP_META, ""))
-    violations = scenario.accessibility_violations("body")
+    violations = scenario.accessibility_violations()
+    assert not violations, "\n".join(violations)
+
+
+def test_class_report_names_questions_as_trainees_see_them_and_is_accessible(
+        scenario: Scenario, graded_class: Course) -> None:
+    """`cryocourse report` writes the class report; opened in the browser (it needs no
+    server), it names questions as trainees see them and passes the accessibility audit."""
+    from course.cli import main
+
+    assert main(["--course", str(graded_class.root), "report", ORIENTATION]) == 0
+    report = graded_class.root / "reports" / ORIENTATION / "report.html"
+    page = scenario.page
+    page.goto(report.as_uri(), wait_until="load")
+    body = page.locator("body")
+    expect(page.locator("h1")).to_contain_text(f"Class report: {ORIENTATION}")
+    expect(body).to_contain_text("Question 2")
+    expect(body).not_to_contain_text("orientation_scope_wart_removal")
+    scenario.screenshot("report")
+    violations = scenario.accessibility_violations()
     assert not violations, "\n".join(violations)
 
 

@@ -10,6 +10,7 @@ and feedback never shows a hidden test.
 from __future__ import annotations
 
 import json
+import re
 
 import nbformat
 import pytest
@@ -137,7 +138,7 @@ def test_feedback_shows_scores_but_never_hidden_tests(graded):
         html = page.read_text(encoding="utf-8")
         assert "BEGIN HIDDEN TESTS" not in html
         assert "grade(&quot;" not in html and 'grade("' not in html
-        assert "Score:" in html
+        assert "Your score" in html and re.search(r"[\d.]+ of [\d.]+ points?<", html)
 
 
 def test_validate_output_is_read_not_its_exit_code(graded):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import nbformat
 
-from course.classroom.report import ClassData, _decision_parts, decision_parts_table
+from course.classroom.report import ClassData, ItemStats, _decision_parts, decision_parts_table
 from course.variants import marking_as
 from tests.nbgrader_harness import variant_key_with
 
@@ -39,6 +39,11 @@ def test_report_counts_treatment_and_referral_separately() -> None:
     # client's own alternatives are applied by score_screening when marking)
     assert "2 of 5: defer" in table and "refuse (2)" in table
     assert "3 of 5: gp" in table and "none (2)" in table
+    assert f"<td>{ITEM}</td>" in table  # no label known: the id
+    data.items[ITEM] = ItemStats(ITEM, 4.0, [], label=f"Case {NUMBER}")
+    with marking_as(KEY):
+        table = decision_parts_table(data)
+    assert f"<td>Case {NUMBER}</td>" in table and ITEM not in table  # as trainees see it
 
 
 def test_questions_that_are_not_screening_decisions_are_left_out() -> None:
