@@ -60,17 +60,23 @@ make_class_environment() {
   [ -x /usr/bin/python3.11 ] || install_system_packages _:python3.11
   /usr/bin/python3.11 -c 'import ensurepip' 2>/dev/null || install_system_packages _:python3.11-venv
   local stamp="$venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
-  [ -f "$stamp" ] && return 0
-  say "Installing the class environment in $venv (Debian's Python, readable by every account)"
-  [ -x "$venv/bin/python" ] || /usr/bin/python3.11 -m venv "$venv"
-  "$venv/bin/python" -m pip install -q --upgrade pip
-  # shellcheck disable=SC2086 -- $spec may be '-e .[hub]'
-  "$venv/bin/python" -m pip install -q $spec
+  if [ ! -f "$stamp" ]; then
+    say "Installing the class environment in $venv (Debian's Python, readable by every account)"
+    [ -x "$venv/bin/python" ] || /usr/bin/python3.11 -m venv "$venv"
+    "$venv/bin/python" -m pip install -q --upgrade pip
+    # shellcheck disable=SC2086 -- $spec may be '-e .[hub]'
+    "$venv/bin/python" -m pip install -q $spec
+    rm -f "$venv"/.installed-*
+    touch "$stamp"
+  fi
   # Formgrader's Content-Security-Policy (the course's server extension), as in .venv
   mkdir -p "$venv/etc/jupyter/jupyter_server_config.d"
   cp jupyter-config/jupyter_server_config.d/cryocourse.json "$venv/etc/jupyter/jupyter_server_config.d/"
-  rm -f "$venv"/.installed-*
-  touch "$stamp"
+  # The answer controls (the course's JupyterLab extension), copied, not linked: trainees'
+  # servers run this environment and may not read the folder it was installed from.
+  mkdir -p "$venv/share/jupyter/labextensions"
+  rm -rf "$venv/share/jupyter/labextensions/cryocourse-answers"
+  cp -r course/labextension "$venv/share/jupyter/labextensions/cryocourse-answers"
   chmod -R a+rX "$venv"
 }
 

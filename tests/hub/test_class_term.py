@@ -37,6 +37,8 @@ from tests.hub.postgres_harness import running_postgres
 REPO = Path(__file__).resolve().parents[2]
 COURSE_ID = "cosmetic-cryotherapy"
 ASSIGNMENT = "00-orientation"
+ANSWER_CONTROLS = json.loads(
+    (REPO / "course" / "labextension" / "package.json").read_text())["name"]
 NOTEBOOK = f"{ASSIGNMENT}.ipynb"
 
 pytestmark = pytest.mark.hub
@@ -196,6 +198,10 @@ def test_a_whole_term_on_the_class_server(class_server):
     lab_page = hub.request("GET", f"/user/{ana}/lab", hub.token_for(ana)).body.decode()
     hidden = set(_page_config(lab_page)["disabledExtensions"])
     assert {"@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment"} <= hidden
+    # ... and answer with the course's controls (its JupyterLab extension, in the class's
+    # environment).
+    loaded = {extension["name"] for extension in _page_config(lab_page)["federated_extensions"]}
+    assert ANSWER_CONTROLS in loaded, loaded
     assert hub.request("GET", f"/user/{ana}/formgrader", hub.token_for(ana)).status == 404
     assert hub.request("GET", f"/user/{ana}/formgraders", hub.token_for(ana)).status == 404
     # A grader's course list links to the shared Formgrader service.
