@@ -18,6 +18,9 @@ against the submitter's own clients: the key comes from the student id nbgrader 
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any
+
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
@@ -29,6 +32,17 @@ from course.autograde.variant_keys import course_root, key_for
 from course.exercises import all_items
 from course.notebook_text import typed_answers
 from course.variants import has_variants, marking_as
+
+
+def marking_context(config: Any, resources: dict | None) -> AbstractContextManager[None]:
+    """The variant in force while one submission is marked or explained: for an assignment
+    with per-trainee variants, the submitter's own (the key comes from the student id
+    nbgrader works on and the course's salt, never from the notebook); else none."""
+    about = (resources or {}).get("nbgrader", {})
+    assignment, student = about.get("assignment", ""), about.get("student", "")
+    if has_variants(assignment) and student:
+        return marking_as(key_for(course_root(config), student))
+    return nullcontext()
 
 
 def score_notebook_item(nb: NotebookNode, item: Item) -> Score:
@@ -49,7 +63,7 @@ def graded_output(score: Score, max_points: float) -> NotebookNode:
 
 def graded_outputs(score: Score, max_points: float) -> list[NotebookNode]:
     """The grade cell's outputs: the mark, then (when it earned points) the marking notes,
-    which the feedback shows (a screening case: what was right and the client's reference).
+    (what was right, what was wrong or missing: the Formgrader shows them under the mark).
     nbgrader reads the mark from the first result; printed text never changes it."""
     outputs = [graded_output(score, max_points)]
     if score.fraction > 0 and score.message:
@@ -87,13 +101,9 @@ class TrustedScores(NbGraderPreprocessor):
     """Overwrite every grade cell's output with the trusted mark of its item."""
 
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
-        about = (resources or {}).get("nbgrader", {})
-        assignment, student = about.get("assignment", ""), about.get("student", "")
-        if has_variants(assignment) and student:
-            # Each client's reference comes from the submitter's own variant.
-            with marking_as(key_for(course_root(self.config), student)):
-                return self._mark(nb, resources)
-        return self._mark(nb, resources)
+        # Each client's reference comes from the submitter's own variant.
+        with marking_context(self.config, resources):
+            return self._mark(nb, resources)
 
     def _mark(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         items = all_items()
