@@ -16,7 +16,11 @@ from nbclient import NotebookClient
 
 from course.autograde.variant_keys import key_for
 from course.classroom.report import build_report
-from course.exercises.screening_cases import CASE_POINTS, variant_reference
+from course.exercises.screening_cases import (
+    CASE_POINTS,
+    reference_explanation,
+    variant_reference,
+)
 from course.variants import ASSESSMENT, KEY_VARIABLE, draw
 from tests.nbgrader_harness import Course, with_answers
 
@@ -91,8 +95,9 @@ def test_feedback_explains_each_client_and_the_report_reads_templates(graded):
     page = next((graded.root / "feedback" / "ben" / ASSESSMENT).glob("*.html"))
     text = html.unescape(page.read_text(encoding="utf-8"))
     clients = draw(ASSESSMENT, key_for(graded.root, "ben")).clients
-    for client in clients:
+    for client in clients:  # ben's own clients, each with its reasons (not anyone else's)
         assert f"This client: {client.case.treatment} today" in text
+        assert f"Why: {reference_explanation(client.case)}" in text
     assert "BEGIN HIDDEN TESTS" not in text
     report = build_report(graded.root, ASSESSMENT).read_text(encoding="utf-8")
     assert "Case templates" in report and "Mean score by blueprint slot" in report
