@@ -33,6 +33,12 @@ def refused_in_chamber() -> list[str]:
             if find_condition(code).treatment_for(CHAMBER) == "refuse"]
 
 
+def _cold_urticaria_reason() -> str:
+    allergy = find_condition("cold_urticaria")
+    same = "" if allergy.overrides else " The same for every modality."
+    return decision_reason(allergy, CRYOMASSAGE) + same
+
+
 def _refuse_list_reason() -> str:
     refused = refused_in_chamber()
     names = "; ".join(find_condition(code).name for code in refused)
@@ -75,8 +81,7 @@ ITEMS = (
         graded=False,
         hints=("Find cold urticaria in the categories table or the matrix.",
                "It is the same for every modality: the skin reacts to the cold itself."),
-        explanation="Cold urticaria is an allergy to cold: any cold treatment can set off "
-        "hives or a severe reaction, so it is refused for every modality.",
+        explanation=_cold_urticaria_reason,
     ),
     Item(
         id="contra_practice_wet_skin",
