@@ -170,6 +170,39 @@ class YesNo:
         raise AnswerFormatError(f"`{name}` must be True or False (no quotes).")
 
 
+def plain_labels(vocabulary: Mapping[str, str]) -> dict[str, str]:
+    """Each code once, with its plain name: the first spelling that is not the code itself
+    (the code when it has no other spelling). ``vocabulary`` maps spellings to codes."""
+    labels: dict[str, str] = {}
+    for spelling, code in vocabulary.items():
+        if code not in labels or (labels[code] == code and spelling != code):
+            labels[code] = spelling
+    return labels
+
+
+def picked_notes(chosen: Iterable[str], wanted: Iterable[str], labels: Mapping[str, str],
+                 noun: str) -> tuple[str, ...]:
+    """What was right and what was wrong in a list answer, in plain words.
+
+    The right and the wrong picks are named (they are the trainee's own words); what is
+    missing is only counted: naming it would give the course's answer, which the feedback
+    shows only where the assignment allows it.
+    """
+    picked, expected = _list(chosen), _list(wanted)
+    right = [labels.get(code, code) for code in picked if code in expected]
+    wrong = [labels.get(code, code) for code in picked if code not in expected]
+    missing = _len([code for code in expected if code not in picked])
+    notes = []
+    if right:
+        notes.append("Right: " + "; ".join(right) + ".")
+    if wrong:
+        notes.append("Should not be there: " + "; ".join(wrong) + ".")
+    if missing:
+        more = " more" if right else ""
+        notes.append(f"Missing: {missing}{more} {noun}{'s' if missing != 1 else ''}.")
+    return _tuple(notes)
+
+
 def _looked_up(name: str, value: list | tuple, vocabulary: Mapping[str, str], label: str,
                known: str) -> list[tuple[str, str]]:
     """(text, code) for each entry of an exact list or tuple, in order; an unknown name gets
@@ -202,13 +235,13 @@ class Names:
         none = " (or [] for none)" if self.allow_empty else ""
         return f"a list of {self.label} names in quotes, like [\"epilepsy\", \"rosacea\"]{none}"
 
+    def labels(self) -> dict[str, str]:
+        """Each code's plain name (what the checklist shows and the marking notes say)."""
+        return plain_labels(self.vocabulary())
+
     def spec(self) -> dict[str, object]:
         """Each code once, with its plain name (the first spelling that is not the code)."""
-        labels: dict[str, str] = {}
-        for spelling, code in self.vocabulary().items():
-            if code not in labels or (labels[code] == code and spelling != code):
-                labels[code] = spelling
-        options = _sorted(labels.items(), key=lambda pair: pair[1].lower())
+        options = _sorted(self.labels().items(), key=lambda pair: pair[1].lower())
         return {"kind": "names", "label": self.label, "allow_empty": self.allow_empty,
                 "options": [[code, label] for code, label in options]}
 
@@ -249,6 +282,10 @@ class Steps:
     def describe(self) -> str:
         return f"a list of {self.label}s in quotes, in the order you do them"
 
+    def labels(self) -> dict[str, str]:
+        """Each step's plain name (for the marking notes)."""
+        return plain_labels(self.vocabulary())
+
     def normalise(self, name: str, value: object) -> tuple[str, ...]:
         if _type(value) not in (_list, _tuple):
             raise AnswerFormatError(
@@ -268,13 +305,15 @@ class Steps:
 
 
 def ordered_steps(name: str, critical: Callable[[], Iterable[str]],
-                  never: Callable[[], Mapping[str, str]]) -> Scorer:
+                  never: Callable[[], Mapping[str, str]],
+                  labels: Callable[[], Mapping[str, str]] = dict) -> Scorer:
     """Partial credit for steps in order.
 
     Half the credit for naming the right steps ((right - wrong) / expected, never below 0);
     half for the order of the ``critical`` steps: each pair of them that comes in the right
     order earns an equal share (a missing critical step loses its pairs). A step in ``never``
-    (code -> why) earns nothing at all: it is dangerous whatever else is right.
+    (code -> why) earns nothing at all: it is dangerous whatever else is right. The notes
+    name the steps (``labels``: code -> plain name) that were right and wrong.
     """
 
     def scorer(given: Answers, expected: Answers) -> Score:
@@ -296,11 +335,32 @@ def ordered_steps(name: str, critical: Callable[[], Iterable[str]],
             return Score(1.0, "correct")
         notes = []
         if right < _len(wanted) or extra:
-            notes.append(f"{right} of {_len(wanted)} steps named, {extra} that do not belong.")
+            notes.append(f"Steps: {right} of {_len(wanted)} named, {extra} that do not belong.")
+            notes.extend(picked_notes(chosen, wanted, labels(), "step"))
         if _len(kept) < _len(pairs):
-            notes.append(f"{_len(kept)} of {_len(pairs)} pairs of critical steps in the right "
-                         "order.")
+            notes.append(f"Order: {_len(kept)} of {_len(pairs)} pairs of critical steps in the "
+                         "right order.")
+        else:
+            notes.append("Order: the critical steps are in the right order.")
         return Score(fraction, "partly correct" if fraction > 0 else "incorrect", tuple(notes))
+
+    return scorer
+
+
+def partial_list(name: str, labels: Callable[[], Mapping[str, str]], noun: str) -> Scorer:
+    """Partial credit for a list of names: (right - wrong) / expected, never below 0 (when
+    nothing is expected, only an empty list is right). The notes name the right and the
+    wrong picks and count the missing ones (``labels``: code -> plain name)."""
+
+    def scorer(given: Answers, expected: Answers) -> Score:
+        chosen, wanted = _list(given[name]), _list(expected[name])  # type: ignore[call-overload]
+        right = _len([code for code in chosen if code in wanted])
+        wrong = _len(chosen) - right
+        fraction = max(0.0, (right - wrong) / _len(wanted)) if wanted else float(not chosen)
+        if fraction == 1:
+            return Score(1.0, Status.CORRECT)
+        status = Status.PARTLY_CORRECT if fraction > 0 else Status.INCORRECT
+        return Score(fraction, status, picked_notes(chosen, wanted, labels(), noun))
 
     return scorer
 
@@ -469,8 +529,10 @@ class Item:
     """One question: its answer variables, expected answer, points, hints and explanation.
 
     ``expected`` is a function so that the answer is read from the knowledge base when
-    it is needed, never copied into the question. ``graded`` items reveal only whether
-    an answer is well formed; practice items reveal correctness with the explanation.
+    it is needed, never copied into the question; ``explanation`` (the reason for the
+    course's answer, in plain words; ``reason()`` reads it) may be a function for the same
+    reason. ``graded`` items reveal only whether an answer is well formed (their reason is
+    shown in the feedback, after marking); practice items reveal correctness with the reason.
     ``wrong`` lists known-wrong answers and ``accepted`` the declared alternative answers,
     each with the fraction it must earn (tests prove both with real nbgrader).
     """
@@ -481,10 +543,15 @@ class Item:
     points: float = 1.0
     graded: bool = True
     hints: tuple[str, ...] = ()
-    explanation: str = ""
+    explanation: str | Callable[[], str] = ""
     scorer: Scorer | None = None
     wrong: tuple[Wrong, ...] = ()
     accepted: tuple[AcceptedAnswer, ...] = ()
+
+    def reason(self) -> str:
+        """Why the course's answer is right, in plain words (read from the data when asked)."""
+        text = self.explanation() if callable(self.explanation) else self.explanation
+        return " ".join(text.split())
 
     def normalised(self, raw: Answers) -> dict[str, object]:
         """Normalise every answer (raises AnswerFormatError naming the first bad one)."""
@@ -528,9 +595,17 @@ def all_or_nothing(kinds: Mapping[str, Kind]) -> Scorer:
         fraction = _len(right) / _len(kinds)
         if fraction == 1:
             return Score(1.0, Status.CORRECT)
-        wrong = ", ".join(f"`{n}`" for n in kinds if n not in right)
+        wrong = [n for n in kinds if n not in right]
         status = Status.PARTLY_CORRECT if right else Status.INCORRECT
-        return Score(fraction, status, (f"Not correct: {wrong}.",))
+        notes = [f"Right: {', '.join(f'`{n}`' for n in right)}."] if right else []
+        notes.append(f"Not correct: {', '.join(f'`{n}`' for n in wrong)}.")
+        for n in wrong:  # a list: which of its names were right, which wrong
+            kind = kinds[n]
+            if isinstance(kind, Names):
+                details = picked_notes(given[n], expected[n],  # type: ignore[arg-type]
+                                       kind.labels(), kind.label)
+                notes.append(f"In `{n}`: " + " ".join(details))
+        return Score(fraction, status, tuple(notes))
 
     return scorer
 

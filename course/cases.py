@@ -383,8 +383,9 @@ def _part_text(item: Case, part: str, given: str, credit: float) -> str:
     if declared:
         return f"{label}: '{given}' is accepted ({credit:.0%} of this part): {declared[0].reason}"
     if credit:
-        return f"{label}: another doctor than the best one ({credit:.0%} of this part)."
-    return f"{label}: not the reference answer."
+        return (f"{label}: '{given}' is another doctor than the best one ({credit:.0%} of "
+                "this part).")
+    return f"{label}: '{given}' is not right."
 
 
 def _explain(item: Case, treatment: str, referral: str, correct: tuple[str, ...],
@@ -394,11 +395,13 @@ def _explain(item: Case, treatment: str, referral: str, correct: tuple[str, ...]
     lines = [_part_text(item, "treatment", treatment, item.credit("treatment", treatment)),
              _part_text(item, "referral", referral, _referral_credit(item, referral))]
     if correct:
-        lines.append("Found: " + ", ".join(names[c] for c in correct) + ".")
+        lines.append("Findings right: " + "; ".join(names[c] for c in correct) + ".")
     if wrong:
-        lines.append("Not a finding for this client: " + ", ".join(names[c] for c in wrong) + ".")
+        lines.append("Not a finding for this client: " + "; ".join(names[c] for c in wrong) + ".")
     if missed:
-        lines.append(f"Missed {len(missed)} finding(s).")
+        lines.append(f"Findings missed: {len(missed)}.")
+    if not (correct or wrong or missed):
+        lines.append("Findings: right.")
     if missed_critical:
         lines.append("A must-not-miss finding was missed: the case scores 0.")
     return " ".join(lines)

@@ -105,7 +105,7 @@ def check(item_id: str, **answers: object) -> CheckResult:
             f"Your answer is in the right form ({kinds}). It will be marked after you submit.",
         )
     if score.status == Status.CORRECT:
-        return CheckResult("correct", f"Correct! {item.explanation}".strip())
+        return CheckResult("correct", f"Correct! {item.reason()}".strip())
     more = " Run the hint cell for a hint." if item.hints else ""
     return CheckResult(score.status, f"{score.message}{more}")
 

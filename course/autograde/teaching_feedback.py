@@ -4,11 +4,12 @@ Stock feedback shows a grade cell's raw output (``1.0``, or an error named ``Inc
 This preprocessor, in the feedback pipeline after the hidden tests are cleared, replaces
 each autograded cell's output with plain sentences, in a trainee's words: the points, what
 was right and what was missing or wrong (the marker's own notes), the trainee's answer as
-typed, and the course's answer with its reason. Marks are recomputed by the trusted marker
-from the answers' text, so the page says exactly what the gradebook holds. Everything a
-trainee typed is escaped. Assessment 05 is explained against the submitter's own clients,
-exactly as it was marked. ``show_reference = False`` (or the assignment in
-``hide_reference_for``) leaves the course's answers out, for an assessment that is reused.
+typed, and the course's answer with its reason (the reason also under a right answer). Marks
+are recomputed by the trusted marker from the answers' text (for an assignment with
+per-trainee variants, against the submitter's own clients), so the page says exactly what
+the gradebook holds. Everything a trainee typed is escaped. ``show_reference = False`` (or
+the assignment in ``hide_reference_for``) leaves the course's answers and their reasons out,
+for an assessment that is reused.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from traitlets import Bool, List, Unicode
 
 from course.answers import NOT_ATTEMPTED, Item, NotPlainValue, Score, Status
 from course.autograde.mark_scheme import is_mark_scheme
-from course.autograde.trusted_scores import score_notebook_item, submitter_variant
+from course.autograde.trusted_scores import marking_context, score_notebook_item
 from course.exercises import all_items
 from course.notebook_text import typed_answers
 
@@ -70,11 +71,14 @@ def explanation_html(item: Item, score: Score, typed: dict[str, object], title: 
     answered = "<br>".join(escape(_typed_line(n, typed.get(n, NOT_ATTEMPTED)))
                            for n in item.answers)
     parts.append(f"<p>Your answer:<br><code>{answered}</code></p>")
-    if show_reference and score.status != Status.CORRECT:
-        expected = item.expected()
-        reference = "<br>".join(escape(_typed_line(n, expected[n])) for n in item.answers)
-        why = f" {escape(item.explanation)}" if item.explanation else ""
-        parts.append(f"<p>The course's answer:<br><code>{reference}</code>{why}</p>")
+    if show_reference:
+        reason = item.reason()
+        if score.status != Status.CORRECT:
+            expected = item.expected()
+            reference = "<br>".join(escape(_typed_line(n, expected[n])) for n in item.answers)
+            parts.append(f"<p>The course's answer:<br><code>{reference}</code></p>")
+        if reason:
+            parts.append(f"<p>Why: {escape(reason)}</p>")
     return f'<div class="cryo-feedback">{"".join(parts)}</div>'
 
 
@@ -90,27 +94,23 @@ class TeachingFeedback(NbGraderPreprocessor):
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         assignment = resources.get("nbgrader", {}).get("assignment", "")
         show = self.show_reference and assignment not in self.hide_reference_for
+        items = all_items()
         if not show:  # the written answers' model answers and mark schemes go too
             nb.cells = [cell for cell in nb.cells if not is_mark_scheme(cell)]
-        # assessment 05: explained against the trainee's own clients, as it was marked
-        with submitter_variant(self.config, resources):
-            self._explain(nb, show)
+        # A per-trainee variant: explained against the submitter's own clients, as marked.
+        with marking_context(self.config, resources):
+            for cell in nb.cells:
+                if cell.cell_type != "code" or not is_grade(cell):
+                    continue
+                item = items.get(cell.metadata["nbgrader"].get("grade_id", ""))
+                if item is None:
+                    continue
+                points = float(cell.metadata["nbgrader"].get("points", item.points))
+                html = explanation_html(item, score_notebook_item(nb, item),
+                                        typed_answers(nb, item.answers), question_title(cell),
+                                        points, show)
+                cell.outputs = [new_output("display_data", data={"text/html": html})]
         return nb, resources
-
-    @staticmethod
-    def _explain(nb: NotebookNode, show: bool) -> None:
-        items = all_items()
-        for cell in nb.cells:
-            if cell.cell_type != "code" or not is_grade(cell):
-                continue
-            item = items.get(cell.metadata["nbgrader"].get("grade_id", ""))
-            if item is None:
-                continue
-            points = float(cell.metadata["nbgrader"].get("points", item.points))
-            html = explanation_html(item, score_notebook_item(nb, item),
-                                    typed_answers(nb, item.answers), question_title(cell),
-                                    points, show)
-            cell.outputs = [new_output("display_data", data={"text/html": html})]
 
 
 # Links that read as links (underlined, dark enough on white) and the explanations' text.

@@ -34,10 +34,10 @@ from course.notebook_text import typed_answers
 from course.variants import has_variants, marking_as
 
 
-def submitter_variant(config: Any, resources: dict | None) -> AbstractContextManager:
-    """Within this block, items are marked against the submitter's own clients (an
-    assignment with per-trainee variants; the key comes from the student id nbgrader is
-    converting and the course's salt); for any other assignment nothing changes."""
+def marking_context(config: Any, resources: dict | None) -> AbstractContextManager[None]:
+    """The variant in force while one submission is marked or explained: for an assignment
+    with per-trainee variants, the submitter's own (the key comes from the student id
+    nbgrader works on and the course's salt, never from the notebook); else none."""
     about = (resources or {}).get("nbgrader", {})
     assignment, student = about.get("assignment", ""), about.get("student", "")
     if has_variants(assignment) and student:
@@ -63,7 +63,7 @@ def graded_output(score: Score, max_points: float) -> NotebookNode:
 
 def graded_outputs(score: Score, max_points: float) -> list[NotebookNode]:
     """The grade cell's outputs: the mark, then (when it earned points) the marking notes,
-    which the feedback shows (a screening case: what was right and the client's reference).
+    (what was right, what was wrong or missing: the Formgrader shows them under the mark).
     nbgrader reads the mark from the first result; printed text never changes it."""
     outputs = [graded_output(score, max_points)]
     if score.fraction > 0 and score.message:
@@ -102,7 +102,7 @@ class TrustedScores(NbGraderPreprocessor):
 
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         # Each client's reference comes from the submitter's own variant.
-        with submitter_variant(self.config, resources):
+        with marking_context(self.config, resources):
             return self._mark(nb, resources)
 
     def _mark(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:

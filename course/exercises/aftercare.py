@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from course.answers import AcceptedAnswer, Choice, Item, Wrong
 from course.exercises import TREATMENT
+from course.exercises.reasons import decision_reason, first_sentence
 from course.knowledge import (
     EVIDENCE_LEVELS,
     SIDE_EFFECT_KINDS,
@@ -27,6 +28,32 @@ def _level(name: str) -> str:
     return find_claim(name).evidence_level
 
 
+SUMMER_MODIFY = AcceptedAnswer(
+    {"decision": "modify"}, 0.5,
+    "Starting with strict sun protection follows S1 (sunscreen is enough); the course takes "
+    "S2's stricter rule for facial nitrogen work before the sun: wait.")
+MIGRAINE_WEAK = AcceptedAnswer(
+    {"migraine_study": "weak", "fat_reduction": "supported", "depression": "weak"}, 5 / 6,
+    "'weak' for the 2013 study earns half of that answer: there is a study, but it tested a "
+    "frozen neck wrap, so it does not support localized cryotherapy at all.")
+
+
+def _reaction_reason(label: str, name: str) -> str:
+    effect = find_side_effect(name)
+    return f"{label}: '{effect.kind}'. {first_sentence(effect.action)}"
+
+
+def _claim_reason(label: str, name: str) -> str:
+    claim = find_claim(name)
+    return f"{label}: '{claim.evidence_level}'. {claim.evidence}"
+
+
+def _summer_reason() -> str:
+    rule = find_rule("summer_sun_planned")
+    return (f"{decision_reason(rule, 'ln2_cryomassage')} 'modify' earns half: "
+            f"{SUMMER_MODIFY.reason}")
+
+
 ITEMS = (
     Item(
         id="aftercare_practice_peeling",
@@ -35,8 +62,7 @@ ITEMS = (
         points=0,
         graded=False,
         hints=("Find light peeling in the side-effects table.",),
-        explanation="Light peeling is expected in the days after; a moisturiser eases it. "
-        "Record it.",
+        explanation=lambda: _reaction_reason("Light peeling", "light_peeling"),
     ),
     Item(
         id="aftercare_practice_claim_cellulite",
@@ -46,8 +72,8 @@ ITEMS = (
         graded=False,
         hints=("Use the claims sorter on 'The cryosauna tightens skin and reduces cellulite'.",
                "Is there any published study that supports it, even a weak one?"),
-        explanation="Reviews find insufficient evidence that whole-body cryotherapy improves "
-        "skin: the claim is unsupported, so a trainee never promises it.",
+        explanation=lambda: (_claim_reason("Tightening and less cellulite", "wbc_skin_benefits")
+                             + " Never promise it to a client."),
     ),
     Item(
         id="aftercare_reactions",
@@ -56,6 +82,10 @@ ITEMS = (
         expected=lambda: {"redness_next_day": _kind("redness"), "blister": _kind("blister"),
                           "numb_after_a_day": _kind("lasting numbness")},
         points=3,
+        explanation=lambda: " ".join((
+            _reaction_reason("Redness the next day", "redness"),
+            _reaction_reason("A blister", "blister"),
+            _reaction_reason("Numbness that lasts after the skin has warmed", "lasting numbness"))),
         wrong=(Wrong({"redness_next_day": "normal", "blister": "normal",
                       "numb_after_a_day": "stop_and_report"}, 2 / 3),
                Wrong({"redness_next_day": "normal", "blister": "normal",
@@ -67,11 +97,9 @@ ITEMS = (
         expected=lambda: {"decision":
                           find_rule("summer_sun_planned").treatment_for("ln2_cryomassage")},
         points=1,
+        explanation=_summer_reason,
         wrong=(Wrong({"decision": "proceed"}), Wrong({"decision": "refuse"})),
-        accepted=(AcceptedAnswer(
-            {"decision": "modify"}, 0.5,
-            "Starting with strict sun protection follows S1 (sunscreen is enough); the course "
-            "takes S2's stricter rule for facial nitrogen work before the sun: wait."),),
+        accepted=(SUMMER_MODIFY,),
     ),
     Item(
         id="aftercare_claims_slogans",
@@ -79,6 +107,9 @@ ITEMS = (
         expected=lambda: {"absolutely_safe": _level("absolutely_safe"),
                           "boosts_collagen": _level("collagen_stimulation")},
         points=2,
+        explanation=lambda: " ".join((
+            _claim_reason("'No risk and no pain'", "absolutely_safe"),
+            _claim_reason("'Builds new collagen'", "collagen_stimulation"))),
         wrong=(Wrong({"absolutely_safe": "marketing", "boosts_collagen": "supported"}, 0.5),
                Wrong({"absolutely_safe": "supported", "boosts_collagen": "weak"})),
     ),
@@ -90,14 +121,14 @@ ITEMS = (
                           "fat_reduction": _level("cryolipolysis_fat_reduction"),
                           "depression": _level("depression_relief")},
         points=3,
+        explanation=lambda: " ".join((
+            _claim_reason("The migraine study", "migraine_2013_study"), MIGRAINE_WEAK.reason,
+            _claim_reason("Fat reduction", "cryolipolysis_fat_reduction"),
+            _claim_reason("Depression", "depression_relief"))),
         wrong=(Wrong({"migraine_study": "supported", "fat_reduction": "supported",
                       "depression": "weak"}, 2 / 3),
                Wrong({"migraine_study": "supported", "fat_reduction": "marketing",
                       "depression": "supported"})),
-        accepted=(AcceptedAnswer(
-            {"migraine_study": "weak", "fat_reduction": "supported", "depression": "weak"},
-            5 / 6,
-            "'weak' for the 2013 study earns half of that answer: there is a study, but it "
-            "tested a frozen neck wrap, so it does not support localized cryotherapy at all."),),
+        accepted=(MIGRAINE_WEAK,),
     ),
 )

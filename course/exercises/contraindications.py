@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import functools
 
-from course.answers import Answers, Item, Names, Score, Scorer, Wrong
+from course.answers import Item, Names, Wrong, partial_list, plain_labels
 from course.cases import Alternative, Case, case_from_intake
+from course.exercises.reasons import decision_reason
 from course.exercises.screening_cases import TREATMENT, screening_item
 from course.knowledge import find_condition, load, spellings
 
@@ -32,19 +33,21 @@ def refused_in_chamber() -> list[str]:
             if find_condition(code).treatment_for(CHAMBER) == "refuse"]
 
 
-def partial_names(variable: str) -> Scorer:
-    """Scorer for one list of names: (right - wrong) / expected, never below 0."""
+def _cold_urticaria_reason() -> str:
+    allergy = find_condition("cold_urticaria")
+    same = "" if allergy.overrides else " The same for every modality."
+    return decision_reason(allergy, CRYOMASSAGE) + same
 
-    def scorer(given: Answers, expected: Answers) -> Score:
-        chosen, wanted = set(given[variable]), set(expected[variable])
-        right, wrong = len(chosen & wanted), len(chosen - wanted)
-        fraction = max(0.0, (right - wrong) / len(wanted)) if wanted else float(not chosen)
-        if fraction == 1:
-            return Score(1.0, "correct")
-        notes = (f"{right} of {len(wanted)} right, {wrong} that should not be there.",)
-        return Score(fraction, "partly correct" if fraction > 0 else "incorrect", notes)
 
-    return scorer
+def _refuse_list_reason() -> str:
+    refused = refused_in_chamber()
+    names = "; ".join(find_condition(code).name for code in refused)
+    others = "; ".join(
+        f"{find_condition(code).name} ('{find_condition(code).treatment_for(CHAMBER)}')"
+        for code in CHAMBER_SHORTLIST if code not in refused)
+    return (f"The matrix says refuse for the cryosauna for: {names}. In the chamber the whole "
+            f"body is in the cold (and, for claustrophobia, shut in a cabin). The others on the "
+            f"list are not refused there: {others}.")
 
 
 # Fair alternatives for the two screening questions, with their credit for one part.
@@ -78,8 +81,7 @@ ITEMS = (
         graded=False,
         hints=("Find cold urticaria in the categories table or the matrix.",
                "It is the same for every modality: the skin reacts to the cold itself."),
-        explanation="Cold urticaria is an allergy to cold: any cold treatment can set off "
-        "hives or a severe reaction, so it is refused for every modality.",
+        explanation=_cold_urticaria_reason,
     ),
     Item(
         id="contra_practice_wet_skin",
@@ -101,6 +103,8 @@ ITEMS = (
         expected=lambda: {
             "migraine_decision": find_condition("migraine").treatment_for(CRYOMASSAGE)},
         points=1,
+        explanation=lambda: decision_reason(find_condition("migraine"), CRYOMASSAGE,
+                                            conflict=True),
         wrong=(Wrong({"migraine_decision": "proceed"}), Wrong({"migraine_decision": "modify"})),
     ),
     Item(
@@ -110,6 +114,8 @@ ITEMS = (
             "rosacea_flare_decision": find_condition("rosacea_flare").treatment_for(CRYOMASSAGE)
         },
         points=1,
+        explanation=lambda: decision_reason(find_condition("rosacea_flare"), CRYOMASSAGE,
+                                            conflict=True),
         wrong=(Wrong({"rosacea_flare_decision": "proceed"}),
                Wrong({"rosacea_flare_decision": "clearance"})),
     ),
@@ -118,7 +124,9 @@ ITEMS = (
         answers={"refuse_in_chamber": Names(condition_spellings, "condition")},
         expected=lambda: {"refuse_in_chamber": refused_in_chamber()},
         points=2,
-        scorer=partial_names("refuse_in_chamber"),
+        explanation=_refuse_list_reason,
+        scorer=partial_list("refuse_in_chamber", lambda: plain_labels(condition_spellings()),
+                            "condition"),
         wrong=(
             # a typical slip: forgetting claustrophobia (4 of 5 right)
             Wrong({"refuse_in_chamber": ["epilepsy", "raynauds", "heart_disease", "pregnancy"]},

@@ -43,6 +43,41 @@ def _liquid_nitrogen_modalities() -> list[str]:
             if m.agent == "liquid nitrogen" and m.agent_temp_c is not None]
 
 
+def _agent_reason() -> str:
+    found = [find_modality(code) for code in _liquid_nitrogen_modalities()]
+    names = " and ".join(m.name for m in found)
+    temp = found[0].agent_temp_c[0] if found and found[0].agent_temp_c else None
+    at = f", at {temp:g} °C" if temp is not None else ""
+    return (f"{names} touch the skin with liquid nitrogen itself{at}; the others use vapour, "
+            "cold air or a cooled plate. What makes cryomassage cosmetic is the moving swab: "
+            "nitrogen held on a lesion destroys it, which is a physician's work.")
+
+
+def _scope_reason(name: str) -> str:
+    """Who performs a modality and on what basis (the course's minimum; local law decides)."""
+    found = find_modality(name)
+    return f"{found.name}: a {found.performer}'s work. {found.performer_basis}"
+
+
+def _match_reason(name: str, contrast: str = "") -> str:
+    """What the modality is, from its own description (and one it is easily confused with);
+    for a physician's procedure, on what basis."""
+    found = find_modality(name)
+    text = f"This is {found.name.lower()}: {found.delivery}"
+    if contrast:
+        other = find_modality(contrast)
+        text += f" ({other.name} is different: {other.delivery[0].lower()}{other.delivery[1:]})"
+    if found.performer != "cosmetologist":
+        text += f" {found.performer_basis}"
+    return text
+
+
+def _evidence_reason(name: str) -> str:
+    found = find_modality(name)
+    result = found.expected_result[0].lower() + found.expected_result[1:]
+    return f"{found.name}: '{found.evidence_level}', for its result: {result}"
+
+
 ITEMS = (
     Item(
         id="modalities_practice_liquid_nitrogen",
@@ -54,9 +89,7 @@ ITEMS = (
             "Open each card in the explorer and read the 'Cold agent' row.",
             "Vapour, cold air and cooled gas do not count: only liquid nitrogen itself.",
         ),
-        explanation="Both touch the skin with liquid nitrogen at its boiling point. "
-        "What makes cryomassage cosmetic is the moving swab; a probe or spray held on a "
-        "lesion destroys it, which is a physician's work.",
+        explanation=_agent_reason,
     ),
     Item(
         id="modalities_practice_electrophoresis_scope",
@@ -67,14 +100,14 @@ ITEMS = (
         graded=False,
         hints=("Look at the 'Who may perform it' row of the cryoelectrophoresis card.",
                "What does the current carry into the skin?"),
-        explanation="Cryoelectrophoresis delivers a drug, and delivering drugs is medical "
-        "work: the course refers the client to a physician.",
+        explanation=lambda: _scope_reason("cryoelectrophoresis"),
     ),
     Item(
         id="modalities_match_vacuum_applicator",
         answers={"vacuum_applicator": modality_choice()},
         expected=lambda: {"vacuum_applicator": _code("cryolipolysis")},
         points=1,
+        explanation=lambda: _match_reason("cryolipolysis"),
         wrong=(Wrong({"vacuum_applicator": "cryosauna"}),
                Wrong({"vacuum_applicator": "cryo_facial"})),
     ),
@@ -83,6 +116,7 @@ ITEMS = (
         answers={"swab_on_massage_lines": modality_choice()},
         expected=lambda: {"swab_on_massage_lines": _code("ln2_cryomassage")},
         points=1,
+        explanation=lambda: _match_reason("ln2_cryomassage", "cryodestruction"),
         wrong=(Wrong({"swab_on_massage_lines": "cryodestruction"}),
                Wrong({"swab_on_massage_lines": "cryo_facial"})),
     ),
@@ -91,6 +125,7 @@ ITEMS = (
         answers={"drug_with_current": modality_choice()},
         expected=lambda: {"drug_with_current": _code("cryoelectrophoresis")},
         points=1,
+        explanation=lambda: _match_reason("cryoelectrophoresis"),
         wrong=(Wrong({"drug_with_current": "cryolipolysis"}),
                Wrong({"drug_with_current": "nitrogen_vapour_local"})),
     ),
@@ -100,6 +135,8 @@ ITEMS = (
         expected=lambda: {"fat_freezing_belly": _performer("cryolipolysis"),
                           "cryosauna_session": _performer("cryosauna")},
         points=2,
+        explanation=lambda: (f"{_scope_reason('cryolipolysis')} {_scope_reason('cryosauna')} "
+                             "The course's rule is the minimum: local law may be stricter."),
         wrong=(Wrong({"fat_freezing_belly": "physician", "cryosauna_session": "physician"}, 0.5),
                Wrong({"fat_freezing_belly": "cosmetologist",
                       "cryosauna_session": "physician"})),
@@ -110,6 +147,8 @@ ITEMS = (
         expected=lambda: {"cryo_facial": _evidence("cryo_facial"),
                           "cryolipolysis": _evidence("cryolipolysis")},
         points=2,
+        explanation=lambda: (f"{_evidence_reason('cryo_facial')} "
+                             f"{_evidence_reason('cryolipolysis')}"),
         wrong=(Wrong({"cryo_facial": "supported", "cryolipolysis": "supported"}, 0.5),
                Wrong({"cryo_facial": "marketing", "cryolipolysis": "weak"})),
     ),

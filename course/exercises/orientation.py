@@ -5,6 +5,7 @@ from __future__ import annotations
 from course.answers import Choice, Item, Names, Number, Wrong, YesNo
 from course.exercises import REFERRAL, TREATMENT
 from course.exercises.modalities import modality_spellings
+from course.exercises.reasons import cited, decision_reason
 from course.knowledge import find_condition, load
 
 # Question 3: the client has already waited this long after her cryomassage.
@@ -18,6 +19,29 @@ def _more_minutes() -> int:
 
 def _physician_only() -> tuple[str, ...]:
     return tuple(m.code for m in load().modalities.values() if m.performer == "physician")
+
+
+def _physician_only_reason() -> str:
+    names = ", ".join(load().modalities[code].name for code in _physician_only())
+    return (f"{names}: these destroy tissue on purpose, deliver a drug or need a prescription "
+            "device, so they are a physician's work, not a cosmetologist's. The course's rule "
+            "is the minimum: local law may be stricter.")
+
+
+def _wart_reason() -> str:
+    removal = load().modalities["cryodestruction"]
+    return (f"Freezing off a wart is {removal.name.lower()}: it destroys tissue on purpose, so "
+            f"it is a {removal.performer}'s work, never a cosmetologist's. "
+            f"{removal.performer_basis} Refer the client; local law may be stricter still.")
+
+
+def _observation_reason() -> str:
+    massage = load().modalities["ln2_cryomassage"]
+    rule = load().aftercare["observe_30_min"]
+    return (f"After a {massage.name.split(' (')[0].lower()} the client stays "
+            f"{massage.observation_minutes} minutes so you can watch for a reaction"
+            f"{cited(rule.sources)}, however well she feels. She has waited "
+            f"{WAITED_MINUTES}, so {_more_minutes()} more.")
 
 
 ITEMS = (
@@ -42,8 +66,7 @@ ITEMS = (
             "Anything that destroys tissue on purpose, delivers a drug or needs a prescription "
             "device is medicine.",
         ),
-        explanation="These procedures destroy tissue, deliver drugs or need a prescription "
-        "device: a physician decides on them and performs or orders them.",
+        explanation=_physician_only_reason,
     ),
     Item(
         id="orientation_decision_herpes",
@@ -53,6 +76,8 @@ ITEMS = (
             "referral": find_condition("herpes").referral,
         },
         points=1,
+        explanation=lambda: decision_reason(find_condition("herpes"), "ln2_cryomassage",
+                                            referral=True),
         wrong=(Wrong({"treatment": "refuse", "referral": "none"}, 0.5),
                Wrong({"treatment": "proceed", "referral": "gp"}, 0.0)),
     ),
@@ -64,6 +89,7 @@ ITEMS = (
         )},
         expected=lambda: {"who_may_remove_wart": load().modalities["cryodestruction"].performer},
         points=1,
+        explanation=_wart_reason,
         wrong=(Wrong({"who_may_remove_wart": "cosmetologist"}),),
     ),
     Item(
@@ -71,6 +97,7 @@ ITEMS = (
         answers={"more_minutes": Number("minutes", 0, 240, whole=True)},
         expected=lambda: {"more_minutes": _more_minutes()},
         points=1,
+        explanation=_observation_reason,
         wrong=(Wrong({"more_minutes": 0}), Wrong({"more_minutes": 30})),
     ),
 )

@@ -14,6 +14,7 @@ from dataclasses import replace
 from functools import cache
 
 from course.answers import Choice, Item, Number, Wrong, YesNo
+from course.exercises.reasons import first_sentence
 from course.knowledge import (
     EVIDENCE_LEVELS,
     SIDE_EFFECT_KINDS,
@@ -98,6 +99,72 @@ def per_spot_seconds() -> float:
                 if limit.scope == "per spot")
 
 
+# --- the reasons, in plain words, with the model's own numbers ----------------------------
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:g}"
+
+
+def _phase_reason() -> str:
+    cold = preset(REBOUND_PRESET).exposure.duration_s
+    phase = preset_run(REBOUND_PRESET).phase_at(PRACTICE_PHASE_MINUTES * 60)
+    return (f"The cold lasted {_minutes(cold)} minutes. At {PRACTICE_PHASE_MINUTES} minutes it "
+            f"is over and the skin is in the {phase} phase, when "
+            f"{PHASE_MEANINGS[phase].split(': ', 1)[-1]}. That is why the skin looks pink "
+            "afterwards.")
+
+
+def _rebound_reason() -> str:
+    redness = find_side_effect("redness")
+    return (f"After a brief cold the small vessels open wider than before: in the chamber run "
+            f"blood flow climbs to about {_peak_flow():g} times resting ({flow_after_brief_cold()}"
+            f"), the rebound that makes the skin pink and warm. That pink is "
+            f"'{redness.kind}': {first_sentence(redness.action)}")
+
+
+def _numbness_reason() -> str:
+    run = preset_run(LONG_COLD_PRESET)
+    held = preset(LONG_COLD_PRESET).exposure.duration_s
+    numb = ("goes numb after about "
+            f"{_minutes(round(run.seconds_to_numbness / 60) * 60)} minutes, before the pack "
+            f"comes off at {_minutes(held)}" if run.seconds_to_numbness is not None
+            else "never goes numb in this run")
+    return (f"In the ice-pack run the skin {numb}: from then on the client feels nothing while "
+            "the cold goes on. Feeling nothing is not a sign that all is well, so a treatment "
+            "ends by the clock (its time limit), never by how it feels.")
+
+
+def _longer_cold_reason() -> str:
+    short = preset(REBOUND_PRESET).exposure
+    longer = replace(short, duration_s=float(LONGER_CHAMBER_S))
+    peak_short = preset_run(REBOUND_PRESET).peak_hyperaemia or 0
+    peak_long = simulate(longer).peak_hyperaemia or 0
+    answer = "Yes" if longer_cold_bigger_rebound() else "No"
+    return (f"{answer}: a longer cold keeps the vessels narrow for longer, and the rebound after "
+            f"it is no stronger (in the simulator the flow peaks at about {peak_long:.1f} times "
+            f"resting after {_minutes(LONGER_CHAMBER_S)} minutes, {peak_short:.1f} after "
+            f"{_minutes(short.duration_s)}). More minutes only add risk of a cold injury.")
+
+
+def _applicator_reason() -> str:
+    still, moving = preset_run(STILL_PRESET), preset_run(MOVING_PRESET)
+    return (f"Held still, nitrogen keeps drawing heat from one spot: the skin surface falls to "
+            f"about {still.min_surface_c:.0f} °C and freezes. Kept moving, each spot is touched "
+            f"only briefly and warms between touches, so the surface stays above 0 °C (lowest "
+            f"about {moving.min_surface_c:.0f} °C in the moving run).")
+
+
+def _hold_reason() -> str:
+    limit = next(limit for limit in find_modality("ln2_cryomassage").limits
+                 if limit.scope == "per spot")
+    held = held_still(S1_HOLD_S)
+    verdict = "freezes" if freezes(held) else "stays above 0 °C"
+    return (f"Held still for {S1_HOLD_S} seconds the skin surface drops to about "
+            f"{held.min_surface_c:.0f} °C: it {verdict}, so S1's 'briefly holding it on problem "
+            f"areas' is not safe. The course's rule: {first_sentence(limit.text)}")
+
+
 def _peak_flow() -> float:
     peak = preset_run(REBOUND_PRESET).peak_hyperaemia
     if peak is None:
@@ -150,9 +217,7 @@ ITEMS = (
             "The shaded band is the cold. After it, is the blood-flow curve above or below the "
             "dashed 'resting flow' line?",
         ),
-        explanation="The cold lasted 3 minutes. At 5 minutes it is over and blood flow is above "
-        "resting: the vessels have opened wider than before. That is the rebound (reactive "
-        "hyperaemia), and it is why the skin looks pink afterwards.",
+        explanation=_phase_reason,
     ),
     Item(
         id="physiology_peak_flow_chamber",
@@ -160,6 +225,7 @@ ITEMS = (
         expected=lambda: {"flow_after_cold": flow_after_brief_cold(),
                           "pink_skin_after_chamber": find_side_effect("redness").kind},
         points=1,
+        explanation=_rebound_reason,
         wrong=(Wrong({"flow_after_cold": "above resting",
                       "pink_skin_after_chamber": "stop_and_report"}, 0.5),
                Wrong({"flow_after_cold": "below resting",
@@ -171,6 +237,7 @@ ITEMS = (
         expected=lambda: {"still_feels_cold_at_the_end": feels_cold_until_the_end(),
                           "stop_by": "the clock"},
         points=1,
+        explanation=_numbness_reason,
         wrong=(Wrong({"still_feels_cold_at_the_end": True, "stop_by": "how it feels"}, 0.0),
                Wrong({"still_feels_cold_at_the_end": False, "stop_by": "how it feels"}, 0.5)),
     ),
@@ -179,6 +246,7 @@ ITEMS = (
         answers={"longer_cold_bigger_rebound": YesNo()},
         expected=lambda: {"longer_cold_bigger_rebound": longer_cold_bigger_rebound()},
         points=1,
+        explanation=_longer_cold_reason,
         wrong=(Wrong({"longer_cold_bigger_rebound": True}),),
     ),
     Item(
@@ -189,6 +257,7 @@ ITEMS = (
             "moving_goes_below_zero": freezes(preset_run(MOVING_PRESET)),
         },
         points=2,
+        explanation=_applicator_reason,
         wrong=(
             Wrong({"freezes_the_skin": "moving", "moving_goes_below_zero": False}, 0.5),
             Wrong({"freezes_the_skin": "moving", "moving_goes_below_zero": True}, 0.0),
@@ -201,6 +270,7 @@ ITEMS = (
         expected=lambda: {"s1_hold_is_safe": not freezes(held_still(S1_HOLD_S)),
                           "seconds_per_spot": per_spot_seconds()},
         points=2,
+        explanation=_hold_reason,
         wrong=(Wrong({"s1_hold_is_safe": True, "seconds_per_spot": 5}, 0.0),
                Wrong({"s1_hold_is_safe": False, "seconds_per_spot": 3}, 0.5)),
     ),

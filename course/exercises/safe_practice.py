@@ -21,12 +21,21 @@ from course.answers import (
     Wrong,
     YesNo,
     ordered_steps,
+    partial_list,
+    plain_labels,
 )
-from course.exercises.contraindications import partial_names
+from course.exercises.reasons import cited, first_sentence, names_of
 from course.knowledge import spellings
 from course.oxygen import Release, Room, simulate_room
 from course.records import SessionRecord, missing_fields
-from course.safe_practice import find_emergency, rules_about, safe_practice, step_spellings
+from course.safe_practice import (
+    find_emergency,
+    find_rule,
+    oxygen_effect,
+    rules_about,
+    safe_practice,
+    step_spellings,
+)
 from course.timing import LogEvent
 
 
@@ -46,6 +55,9 @@ class Listed(Names):
 SPILL_ROOM = Room(volume_m3=30.0, air_changes_per_hour=0.0)
 SPILL = (Release(litres=10.0, start_min=0.0, duration_min=5.0),)
 """A 10-litre flask tips over in a closed 30 m³ treatment room; all of it evaporates."""
+# 0.65 either side: the hand calculations by displacement (16.0-16.1 %) and by dilution
+# (17.0 %) are fair answers too
+SPILL_PERCENT = Number("percent", 0, 100, tolerance=0.65)
 
 
 def spill_lowest_percent() -> float:
@@ -147,18 +159,73 @@ def _never_steps() -> dict[str, str]:
             for code, step in safe_practice().steps.items() if step.never}
 
 
+def steps_reason(emergency: str, offered: Iterable[str] = ()) -> str:
+    """The steps of an emergency in order, and why each dangerous step ``offered`` by the
+    question must never be done."""
+    steps = safe_practice().steps
+    order = "; then ".join(steps[code].name for code in find_emergency(emergency).steps)
+    never = "".join(f" Never {steps[code].name}: {first_sentence(steps[code].why_never)}"
+                    for code in offered if steps[code].never)
+    return f"In order: {order}.{never}"
+
+
 def steps_item(item_id: str, emergency: str, name: str, points: float,
-               wrong: tuple[Wrong, ...] = (), **practice: object) -> Item:
-    """A question: put the steps of one emergency from the knowledge base in order."""
+               wrong: tuple[Wrong, ...] = (), offered: tuple[str, ...] = (),
+               **practice: object) -> Item:
+    """A question: put the steps of one emergency from the knowledge base in order (its
+    reason: the steps in order, and why the dangerous ones ``offered`` are never done)."""
+    kind = Steps(step_spellings, "step")
     return Item(
         id=item_id,
-        answers={name: Steps(step_spellings, "step")},
+        answers={name: kind},
         expected=lambda: {name: list(find_emergency(emergency).steps)},
         points=points,
-        scorer=ordered_steps(name, lambda: find_emergency(emergency).critical, _never_steps),
+        scorer=ordered_steps(name, lambda: find_emergency(emergency).critical, _never_steps,
+                             kind.labels),
         wrong=wrong,
+        explanation=lambda: steps_reason(emergency, offered),
         **practice,  # type: ignore[arg-type]
     )
+
+
+def _spill_reason() -> str:
+    oxygen = safe_practice().oxygen
+    litres = sum(release.litres for release in SPILL)
+    lowest = spill_lowest_percent()
+    low, high = lowest - SPILL_PERCENT.tolerance, lowest + SPILL_PERCENT.tolerance
+    return (f"{litres:g} litres of liquid become about {litres * oxygen.expansion_ratio / 1000:.0f}"
+            f" m³ of gas in a closed {SPILL_ROOM.volume_m3:g} m³ room: the oxygen falls to about "
+            f"{lowest:.1f} % (hand calculations from {low:.1f} to {high:.1f} % are right too). "
+            f"That is below the {oxygen.deficiency_percent:g} % alarm level, so nobody stays: "
+            f"{oxygen_effect(lowest)}")
+
+
+def _s1_reason() -> str:
+    claim = safe_practice().seed_claims["s1_no_infection_risk"]
+    return f"{claim.verdict.rstrip('.')}{cited(claim.sources)}."
+
+
+def _rule_names(codes: Iterable[str]) -> str:
+    return names_of(plain_labels(rule_spellings()), codes)
+
+
+def _faults_reason() -> str:
+    kept = [code for code in FAULT_CHOICES if code not in STORY_FAULTS]
+    return (f"Mia breaks: {_rule_names(STORY_FAULTS)}. She keeps: {_rule_names(kept)}.")
+
+
+def _intake_reason() -> str:
+    return (f"Still to do: {_rule_names(intake_still_to_do())}. Already done: "
+            f"{_rule_names(INTAKE_DONE)}. {_rule_names(INTAKE_EITHER)}: right either way, as "
+            f"Lena signed it herself but, under 18, also needs "
+            f"'{_rule_names(('guardian_consent',))}'.")
+
+
+def _record_reason() -> str:
+    missing = "; ".join(f"{field.name} ({field.text})"
+                        for field in missing_fields(INCOMPLETE_RECORD))
+    return (f"Empty in this record: {missing}. "
+            f"{find_rule('session_record').text}")
 
 
 ALARM = "oxygen_alarm"
@@ -182,16 +249,16 @@ ITEMS = (
     steps_item(
         "safety_practice_cold_burn_steps", "cold_burn", "cold_burn_steps", 0,
         graded=False,
+        offered=COLD_BURN_CHOICES,
         hints=("Look at the cold-burn row of the emergencies table.",
                "Stop the cold first; rings come off before the skin swells; then warm gently."),
-        explanation="Stop, take off anything tight, warm gently in warm (not hot) water, cover "
-        "loosely, get medical help, and write it down. Never rub, never use direct heat.",
     ),
     Item(
         id="safety_s1_claim",
         answers={"s1_claim_holds": YesNo()},
         expected=lambda: {"s1_claim_holds": False},
         points=1,
+        explanation=_s1_reason,
         wrong=(Wrong({"s1_claim_holds": True}),),
     ),
     Item(
@@ -199,6 +266,9 @@ ITEMS = (
         answers={"litres_of_gas": Number("litres", 1, 5000, tolerance=30)},
         expected=lambda: {"litres_of_gas": safe_practice().oxygen.expansion_ratio},
         points=1,
+        explanation=lambda: (safe_practice().oxygen.expansion.text.rstrip(".")
+                             + cited(safe_practice().oxygen.expansion.sources)
+                             + ": a small spill fills a room with gas that pushes the oxygen out."),
         wrong=(Wrong({"litres_of_gas": 1}), Wrong({"litres_of_gas": 100})),
     ),
     Item(
@@ -206,21 +276,22 @@ ITEMS = (
         answers={"alarm_percent": Number("percent", 0, 100, tolerance=0.05)},
         expected=lambda: {"alarm_percent": safe_practice().oxygen.deficiency_percent},
         points=1,
+        explanation=lambda: (safe_practice().oxygen.deficiency.text.rstrip(".")
+                             + cited(safe_practice().oxygen.deficiency.sources) + "."),
         wrong=(Wrong({"alarm_percent": 16}), Wrong({"alarm_percent": 20.9})),
     ),
     Item(
         id="safety_spill_closed_room",
-        # 0.65 either side: the hand calculations by displacement (16.0-16.1 %) and by dilution
-        # (17.0 %) are fair answers too
-        answers={"lowest_percent": Number("percent", 0, 100, tolerance=0.65),
+        answers={"lowest_percent": SPILL_PERCENT,
                  "safe_to_stay": YesNo()},
         expected=lambda: {"lowest_percent": spill_lowest_percent(), "safe_to_stay": False},
         points=2,
+        explanation=_spill_reason,
         wrong=(Wrong({"lowest_percent": 16.6, "safe_to_stay": True}, 0.5),
                Wrong({"lowest_percent": 20.9, "safe_to_stay": True}, 0.0)),
     ),
     steps_item(
-        "safety_oxygen_alarm_steps", ALARM, "alarm_steps", 3,
+        "safety_oxygen_alarm_steps", ALARM, "alarm_steps", 3, offered=ALARM_CHOICES,
         wrong=(
             # every step, but out of the room before the client is out of the cabin:
             # named 1/2 + order (5 of 6 critical pairs) 5/12 = 11/12
@@ -237,7 +308,8 @@ ITEMS = (
         answers={"faults": Listed(rule_spellings, "rule", example=("never_seal",))},
         expected=lambda: {"faults": list(STORY_FAULTS)},
         points=2,
-        scorer=partial_names("faults"),
+        explanation=_faults_reason,
+        scorer=partial_list("faults", lambda: plain_labels(rule_spellings()), "rule"),
         wrong=(
             # the two quiet ones missed (no face shield, the record written days later)
             Wrong({"faults": ["oxygen_monitor", "questionnaire_every_visit", "never_redip",
@@ -252,7 +324,10 @@ ITEMS = (
                                       example=("jewellery_off",))},
         expected=lambda: {"still_to_do": intake_still_to_do()},
         points=2,
-        scorer=ignoring("still_to_do", INTAKE_EITHER, partial_names("still_to_do")),
+        explanation=_intake_reason,
+        scorer=ignoring("still_to_do", INTAKE_EITHER,
+                        partial_list("still_to_do", lambda: plain_labels(rule_spellings()),
+                                     "checklist item")),
         wrong=(
             # the guardian forgotten; her own signature named (neither earns nor costs)
             Wrong({"still_to_do": ["written_consent", "bp_before_chamber", "file_clearance",
@@ -267,7 +342,9 @@ ITEMS = (
         answers={"missing": Listed(record_spellings, "record field", example=("client",))},
         expected=lambda: {"missing": [f.code for f in missing_fields(INCOMPLETE_RECORD)]},
         points=1,
-        scorer=partial_names("missing"),
+        explanation=_record_reason,
+        scorer=partial_list("missing", lambda: plain_labels(record_spellings()),
+                            "record field"),
         wrong=(Wrong({"missing": ["operator", "reactions"]}, 2 / 3),
                Wrong({"missing": ["client", "times"]}, 0.0)),
     ),

@@ -5,9 +5,11 @@ Each case is answered with three plain values in one cell: ``caseNN_treatment = 
 ``caseNN_findings = ["bp_above_limit"]``, and marked by ``course.cases.score_screening``
 (weights in cases.toml ``[scoring]``; a missed must-not-miss finding makes the case 0).
 A case's declared alternatives earn their credit (for an authored lesson-04 case they are
-also the item's accepted answers). The marking notes end with the client's reference and its
-reasons, so the feedback explains each case. The helpers here (answer kinds, the screening
-item) are also used by lesson 04.
+also the item's accepted answers). The marking notes say which part was right and which was
+wrong or missing; the item's reason (``reference_explanation``) is the client's reference
+answer with its reasons and every accepted alternative, shown by the feedback where the
+assignment shows the course's answers. The helpers here (answer kinds, the screening item)
+are also used by lesson 04.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from collections.abc import Callable, Iterable
 from course.answers import AcceptedAnswer, Answers, Item, Names, Score, Wrong
 from course.cases import Case, case_from_intake, score_screening, scoring_weights
 from course.exercises import REFERRAL, TREATMENT
+from course.exercises.reasons import referral_phrase
 from course.knowledge import NO_REFERRAL, TREATMENTS, load, spellings
-from course.screening import screen
+from course.screening import finding_names, screen
 from course.variants import ASSESSMENT, SELF_STUDY_KEY, Variant, blueprint, draw, my_variant
 
 __all__ = ["CASE_POINTS", "FINDINGS", "REFERRAL", "TREATMENT", "case_from_intake",
@@ -54,9 +57,9 @@ def screening_scorer(reference: Callable[[], Case], prefix: str
     treatment, referral, findings = answer_names(prefix)
 
     def scorer(given: Answers, expected: Answers) -> Score:
-        client = reference()
-        result = score_screening(client, given[treatment], given[referral], given[findings])
-        notes = (result.explanation, reference_explanation(client))
+        result = score_screening(reference(), given[treatment], given[referral],
+                                 given[findings])
+        notes = (result.explanation,)
         if result.fraction == 1:
             return Score(1.0, "correct", notes)
         status = "partly correct" if result.fraction > 0 else "incorrect"
@@ -66,16 +69,24 @@ def screening_scorer(reference: Callable[[], Case], prefix: str
 
 
 def reference_explanation(item: Case) -> str:
-    """The client's reference answer and its reasons, in plain words (for feedback)."""
-    words = load()
+    """The client's reference answer and its reasons, in plain words (the item's reason in
+    the feedback), with every other answer the case accepts and its credit."""
     decision = screen(item.intake, item.modality)
-    referral = ("no referral" if item.referral == NO_REFERRAL
-                else f"refer to: {words.referrals[item.referral].name}")
     reasons = [f"{f.name}: {(f.action or f.treatment).rstrip('.')}" for f in decision.findings
                if f.code in item.findings]
     because = (" Because: " + "; ".join(reasons) + ".") if reasons else (
         " Nothing on the form changes the treatment.")
-    return f"This client: {item.treatment} today, {referral}.{because}"
+    text = f"This client: {item.treatment} today, {referral_phrase(item.referral)}.{because}"
+    if item.must_not_miss:
+        names = finding_names()
+        text += (" Must not be missed: " + "; ".join(names[c] for c in item.must_not_miss)
+                 + ".")
+    for alternative in item.alternatives:
+        part = "treatment today" if alternative.part == "treatment" else "referral"
+        credit = ("is right too" if alternative.credit == 1
+                  else f"earns {alternative.credit:.0%} of that part")
+        text += f" For the {part}, '{alternative.answer}' {credit}: {alternative.reason}"
+    return text
 
 
 def reference_answers(item: Case, prefix: str) -> dict[str, object]:
@@ -112,6 +123,7 @@ def screening_item(item_id: str, reference: Callable[[], Case], prefix: str, poi
         scorer=screening_scorer(reference, prefix),
         wrong=wrong,
         accepted=accepted_answers(reference(), prefix) if accepted_from_reference else (),
+        explanation=lambda: reference_explanation(reference()),
         **extra,  # type: ignore[arg-type]
     )
 

@@ -6,15 +6,17 @@ expected answer is worked out from them by ``course.timing`` with the knowledge 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from course.answers import Answers, Choice, Item, Names, Number, Score, Scorer, Wrong, YesNo
+from course.answers import Choice, Item, Names, Number, Scorer, Wrong, YesNo, partial_list
+from course.exercises.reasons import cited, first_sentence
 from course.knowledge import MAX_BASIS_KINDS, find_modality
 from course.records import SessionRecord
 from course.timing import (
     LogEvent,
+    Violation,
     check_course,
     check_log,
     headline_limit,
@@ -101,21 +103,55 @@ def _log_labels() -> dict[str, str]:
 
 def picked_lines(name: str) -> Scorer:
     """Partial credit for picking lines: (right picks - wrong picks) / lines to find."""
+    return partial_list(name, lambda: {label: f"line {label}" for label in _log_labels().values()},
+                        "line")
 
-    def scorer(given: Answers, expected: Answers) -> Score:
-        chosen, right = set(given[name]), set(expected[name])  # type: ignore[arg-type]
-        hits, extra = len(chosen & right), len(chosen - right)
-        fraction = max(0.0, (hits - extra) / len(right)) if right else float(not chosen)
-        if fraction == 1:
-            return Score(1.0, "correct")
-        notes = []
-        if hits < len(right):
-            notes.append("At least one line that breaks a limit is missing.")
-        if extra:
-            notes.append("At least one line you picked is within the limits.")
-        return Score(fraction, "partly correct" if fraction > 0 else "incorrect", tuple(notes))
 
-    return scorer
+# --- the reasons, in plain words, from the limits and the checks' own messages -------------
+
+
+def _violations_reason(violations: Iterable[Violation], what: str) -> str:
+    """Each problem's first sentence (what was over which limit), with its line or date."""
+    said = " ".join(f"{what} {v.label}: "
+                    f"{first_sentence(v.message.removeprefix(f'{v.label}: '))}"
+                    for v in violations)
+    return said or f"No {what.lower()} breaks a limit."
+
+
+def _chamber_reason() -> str:
+    label = _wrong_chamber_line()
+    temp_c, seconds = CHAMBER_SESSIONS[label]
+    event = LogEvent(label, "whole_body", 0, seconds)
+    said = _violations_reason(check_log("cryosauna", [event], chamber_temp_c=temp_c), "Line")
+    return f"{said} The other lines are within the limit for their cabin temperature."
+
+
+def _remaining_reason() -> str:
+    limit = headline_limit("cold_air_local")
+    if limit is None:
+        raise ValueError("cold_air_local has no teachable limit.")
+    passes = " + ".join(f"{event.duration_s:g}" for event in COLD_AIR_PASSES)
+    left = remaining_seconds("cold_air_local", _used_cold_air_s())
+    return (f"Cold air allows {limit.max_s:g} seconds per area{cited(limit.sources)}. The "
+            f"{COLD_AIR_AREA} has had {passes} = {_used_cold_air_s():g} seconds, so "
+            f"{left:g} seconds are left.")
+
+
+def _spacing_reason() -> str:
+    massage = find_modality("ln2_cryomassage")
+    return f"{massage.interval_days} days: {massage.interval_basis}"
+
+
+def _schedule_reason() -> str:
+    massage = find_modality("ln2_cryomassage")
+    problems = check_course(massage.code, PROPOSED_SCHEDULE)
+    rule = (f"the course plans these sessions at least {massage.interval_days} days apart "
+            f"({first_sentence(massage.interval_basis).rstrip('.')})")
+    if not problems:
+        return f"Yes: {rule}, and every session keeps to it."
+    late = "; ".join(f"{date.fromisoformat(v.label):%d %B} comes only {v.actual:g} days after "
+                     "the session before" for v in problems)
+    return f"No: {late}, and {rule}."
 
 
 def _headline_minutes(modality: str) -> float:
@@ -139,8 +175,9 @@ ITEMS = (
         graded=False,
         hints=("Find the cryoelectrophoresis row in the table of limits.",
                "Which source describes cryoelectrophoresis at all, and is it peer reviewed?"),
-        explanation="Only one salon article (S1) describes it, and it delivers drugs: there is "
-        "no limit the course can teach, and a cosmetologist refers the client.",
+        explanation=lambda: (f"'{find_modality('cryoelectrophoresis').max_basis_kind}': "
+                             f"{find_modality('cryoelectrophoresis').max_basis} A cosmetologist "
+                             "refers the client."),
     ),
     Item(
         id="timing_practice_session_count_is_safety_limit",
@@ -149,15 +186,17 @@ ITEMS = (
         points=0,
         graded=False,
         hints=("Read the 'sessions' column of the course-spacing table again.",),
-        explanation="'About 10 sessions' or '15-20 sessions' is what a salon says you need for "
-        "a result: an efficacy claim. The safety rules are the time per session and the gap "
-        "between sessions.",
+        explanation=lambda: (f"The session counts "
+                             f"({find_modality('ln2_cryomassage').sessions_text}) are what "
+                             "salons say you need for a result. The safety rules are the time "
+                             "per session and the gap between sessions."),
     ),
     Item(
         id="timing_max_minutes_cryomassage",
         answers={"max_minutes": Number("minutes", 0, 120, whole=True)},
         expected=lambda: {"max_minutes": _headline_minutes("ln2_cryomassage")},
         points=1,
+        explanation=lambda: find_modality("ln2_cryomassage").max_basis,
         wrong=(Wrong({"max_minutes": 7}), Wrong({"max_minutes": 2})),
     ),
     Item(
@@ -167,6 +206,9 @@ ITEMS = (
             "wrong_lines": list(violating_labels(check_log("ln2_cryomassage", CRYOMASSAGE_LOG)))
         },
         points=2,
+        explanation=lambda: (_violations_reason(check_log("ln2_cryomassage", CRYOMASSAGE_LOG),
+                                                "Line")
+                             + " The other lines are within the limits."),
         scorer=picked_lines("wrong_lines"),
         wrong=(Wrong({"wrong_lines": ["F"]}, 0.5),
                Wrong({"wrong_lines": ["A", "B", "C", "D", "E", "F"]}, 0.0)),
@@ -177,6 +219,7 @@ ITEMS = (
                                       aliases={f"line {k}": k for k in CHAMBER_SESSIONS})},
         expected=lambda: {"wrong_line": _wrong_chamber_line()},
         points=1,
+        explanation=_chamber_reason,
         wrong=(Wrong({"wrong_line": "D"}), Wrong({"wrong_line": "A"})),
     ),
     Item(
@@ -187,6 +230,7 @@ ITEMS = (
             "seconds_left": remaining_seconds("cold_air_local", _used_cold_air_s())
         },
         points=1,
+        explanation=_remaining_reason,
         wrong=(Wrong({"seconds_left": 135}), Wrong({"seconds_left": 165})),
     ),
     Item(
@@ -194,6 +238,7 @@ ITEMS = (
         answers={"min_days": Number("days", 0, 365, whole=True)},
         expected=lambda: {"min_days": min_interval_days("ln2_cryomassage")},
         points=1,
+        explanation=_spacing_reason,
         wrong=(Wrong({"min_days": 30}), Wrong({"min_days": 1})),
     ),
     Item(
@@ -201,6 +246,7 @@ ITEMS = (
         answers={"is_compliant": YesNo()},
         expected=lambda: {"is_compliant": not check_course("ln2_cryomassage", PROPOSED_SCHEDULE)},
         points=1,
+        explanation=_schedule_reason,
         wrong=(Wrong({"is_compliant": True}),),
     ),
 )

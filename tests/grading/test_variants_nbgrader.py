@@ -95,8 +95,9 @@ def test_feedback_explains_each_client_and_the_report_reads_templates(graded):
     page = next((graded.root / "feedback" / "ben" / ASSESSMENT).glob("*.html"))
     text = html.unescape(page.read_text(encoding="utf-8"))
     clients = draw(ASSESSMENT, key_for(graded.root, "ben")).clients
-    for client in clients:  # explained against ben's own clients, as they were marked
-        assert reference_explanation(client.case) in text, client
+    for client in clients:  # ben's own clients, each with its reasons (not anyone else's)
+        assert f"This client: {client.case.treatment} today" in text
+        assert f"Why: {reference_explanation(client.case)}" in text
     assert "BEGIN HIDDEN TESTS" not in text
     report = build_report(graded.root, ASSESSMENT).read_text(encoding="utf-8")
     assert "Case templates" in report and "Mean score by blueprint slot" in report

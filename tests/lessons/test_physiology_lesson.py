@@ -174,7 +174,7 @@ def test_every_question_has_its_cells_and_points(notebook):
         else:
             assert heading == "### Practice question (not marked)"
             assert item.id not in cells and f"{item.id}_hint" in cells
-            assert item.hints and item.explanation
+            assert item.hints and item.reason()
 
 
 def test_question_numbers_run_in_order(notebook):

@@ -231,4 +231,7 @@ def test_picked_lines_scorer():
     assert scorer({"x": ("A", "B")}, {"x": ("A", "B")}) == Score(1.0, "correct")
     assert scorer({"x": ("A",)}, {"x": ("A", "B")}).fraction == 0.5
     assert scorer({"x": ("A", "C")}, {"x": ("A", "B")}).fraction == 0.0
+    # the notes name the right and the wrong lines and count the missing ones
+    assert scorer({"x": ("A", "C")}, {"x": ("A", "B")}).message == (
+        "Right: line A. Should not be there: line C. Missing: 1 more line.")
     assert scorer({"x": ()}, {"x": ()}).fraction == 1.0

@@ -188,3 +188,21 @@ def test_a_cell_python_cannot_read_is_judged_not_an_earlier_value():
     assert "Python could not read" in str(found["decision"])
     assert answers_in_cells(['decision = "proceed"', "x = ("], ["decision"]) == {
         "decision": "proceed"}
+
+
+def test_a_partly_right_answer_says_which_part_was_right_and_which_was_not():
+    item = _item(answers={"decision": DECISION, "found": CONDITIONS},
+                 expected=lambda: {"decision": "defer", "found": ["epilepsy", "rosacea"]})
+    score = item.score({"decision": "defer", "found": ["Raynaud's", "epilepsy"]})
+    assert score.fraction == 0.5 and score.status == "partly correct"
+    assert score.message == ("Right: `decision`. Not correct: `found`. In `found`: Right: "
+                             "epilepsy. Should not be there: Raynaud's. Missing: 1 more "
+                             "condition.")
+
+
+def test_a_reason_may_be_read_from_the_data_when_it_is_needed():
+    read = []
+    item = _item(explanation=lambda: read.append(1) or "Because  the\n data says so.")
+    assert not read
+    assert item.reason() == "Because the data says so." and read == [1]
+    assert _item(explanation="Plain.").reason() == "Plain." and _item().reason() == ""
