@@ -2,9 +2,10 @@
 
 Stock feedback shows a grade cell's raw output (``1.0``, or an error named ``Incorrect``).
 This preprocessor, in the feedback pipeline after the hidden tests are cleared, replaces
-each autograded cell's output with plain sentences, in a trainee's words: the points, what
-was right and what was missing or wrong (the marker's own notes), the trainee's answer as
-typed, and the course's answer with its reason (the reason also under a right answer). Marks
+each autograded cell's output with plain sentences, in a trainee's words (the question and
+its points are the heading the course's feedback template puts above them): what was right
+and what was missing or wrong (the marker's own notes), the trainee's answer as typed, and
+the course's answer with its reason (the reason also under a right answer). Marks
 are recomputed by the trusted marker from the answers' text (for an assignment with
 per-trainee variants, against the submitter's own clients), so the page says exactly what
 the gradebook holds. Everything a trainee typed is escaped. ``show_reference = False`` (or
@@ -14,6 +15,7 @@ for an assessment that is reused.
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from nbformat import NotebookNode
@@ -51,23 +53,18 @@ def _typed_line(name: str, value: object) -> str:
     return f"{name}: could not be read"
 
 
-def question_title(cell: NotebookNode) -> str:
-    """The grade cell's first comment line ("Question 1: the decision for ...")."""
-    for line in cell.source.splitlines():
-        if line.startswith("#") and not line.startswith("###"):
-            return line.lstrip("# ").strip()
-    return "This question"
+def _prose(text: str) -> str:
+    """Plain text as HTML: escaped, and its `names` shown as code (not as backticks)."""
+    return re.sub(r"`([^`<>]+)`", r"<code>\1</code>", escape(text))
 
 
-def explanation_html(item: Item, score: Score, typed: dict[str, object], title: str,
-                     points: float, show_reference: bool) -> str:
-    """The plain-language explanation of one mark (HTML, every typed text escaped)."""
+def explanation_html(item: Item, score: Score, typed: dict[str, object],
+                     show_reference: bool) -> str:
+    """The plain-language explanation of one mark (HTML, every typed text escaped). The
+    question's title and points are the heading above it (the course's feedback template)."""
     mark, verdict = VERDICTS.get(score.status, ("", ""))
-    earned = round(min(1.0, score.fraction) * points, 4)
-    parts = [f"<p><b>{escape(title)}</b>: {earned:g} of {points:g} "
-             f"point{'s' if points != 1 else ''}.</p>",
-             f"<p>{mark} {escape(verdict)}"
-             + (f" {escape(score.message)}" if score.message else "") + "</p>"]
+    parts = [f"<p>{mark} {escape(verdict)}"
+             + (f" {_prose(score.message)}" if score.message else "") + "</p>"]
     answered = "<br>".join(escape(_typed_line(n, typed.get(n, NOT_ATTEMPTED)))
                            for n in item.answers)
     parts.append(f"<p>Your answer:<br><code>{answered}</code></p>")
@@ -78,7 +75,7 @@ def explanation_html(item: Item, score: Score, typed: dict[str, object], title: 
             reference = "<br>".join(escape(_typed_line(n, expected[n])) for n in item.answers)
             parts.append(f"<p>The course's answer:<br><code>{reference}</code></p>")
         if reason:
-            parts.append(f"<p>Why: {escape(reason)}</p>")
+            parts.append(f"<p>Why: {_prose(reason)}</p>")
     return f'<div class="cryo-feedback">{"".join(parts)}</div>'
 
 
@@ -105,10 +102,8 @@ class TeachingFeedback(NbGraderPreprocessor):
                 item = items.get(cell.metadata["nbgrader"].get("grade_id", ""))
                 if item is None:
                     continue
-                points = float(cell.metadata["nbgrader"].get("points", item.points))
                 html = explanation_html(item, score_notebook_item(nb, item),
-                                        typed_answers(nb, item.answers), question_title(cell),
-                                        points, show)
+                                        typed_answers(nb, item.answers), show)
                 cell.outputs = [new_output("display_data", data={"text/html": html})]
         return nb, resources
 

@@ -27,9 +27,9 @@ from nbgrader.api import Gradebook
 from nbgrader.utils import get_username, is_grade
 
 from course.answers import Item
-from course.autograde.teaching_feedback import question_title
 from course.classroom.self_study import MY_WORK, self_study_key
 from course.exercises import all_items
+from course.notebook_text import question_titles
 from course.variants import KEY_VARIABLE, marking_as
 from tests.browser.conftest import (
     Browser,
@@ -161,7 +161,8 @@ def _marked_questions(path: Path) -> list[Marked]:
     items = all_items()
     specs = {cell.metadata["cryocourse"].get("item"): cell.metadata["cryocourse"]
              for cell in nb.cells if "answers" in cell.metadata.get("cryocourse", {})}
-    return [Marked(items[grade_id], question_title(cell), specs[grade_id])
+    titles = question_titles(nb)
+    return [Marked(items[grade_id], titles[grade_id], specs[grade_id])
             for cell in nb.cells
             if cell.cell_type == "code" and is_grade(cell)
             and (grade_id := cell.metadata["nbgrader"]["grade_id"]) in specs
@@ -269,7 +270,7 @@ def _explains_each_mark(frame, questions: list[Marked], scores: dict[str, float]
                         answers: dict[str, dict[str, object]], key: str) -> None:
     """One explanation per marked question, in order: its title and the points the gradebook
     holds; where points were lost, the course's answer (and its reason) is shown."""
-    explanations = frame.locator(".cryo-feedback")
+    explanations = frame.locator("section.cryo-mark:has(.cryo-feedback)")
     expect(explanations).to_have_count(len(questions))
     for index, question in enumerate(questions):
         block, item = explanations.nth(index), question.item

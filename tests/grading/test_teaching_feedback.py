@@ -55,8 +55,9 @@ def _feedback(course: Course, student: str) -> str:
 
 def test_a_wrong_answer_is_explained_with_the_course_answer(course):
     page = _feedback(course, "ben")
-    assert ("Question 1: both parts of the decision for a client with a cold sore. : "
-            "0 of 1 point.") in page
+    # the question and its points head the explanation (the course's feedback template)
+    assert ("Question 1: both parts of the decision for a client with a cold sore "
+            "0 of 1 point ✘ Not right.") in page
     assert "✘ Not right." in page
     assert 'treatment = "proceed"' in page
     assert "The course's answer: treatment = \"defer\"" in page
@@ -71,8 +72,11 @@ def test_a_wrong_answer_is_explained_with_the_course_answer(course):
 
 def test_a_partly_right_two_part_answer_names_the_right_and_the_wrong_part(course):
     page = _feedback(course, "cleo")
-    assert ("◐ Partly right. Right: `treatment`. Not correct: `referral`. Your answer: "
-            'treatment = "defer" referral = "gp"') in page
+    html = (course.root / "feedback" / "cleo" / LESSON / f"{LESSON}.html").read_text()
+    # the answers' names shown as code, not as backticks
+    assert "◐ Partly right. Right: <code>treatment</code>. Not correct: <code>referral</code>." \
+        in html and "`treatment`" not in page
+    assert 'Your answer: treatment = "defer" referral = "gp"' in page
     assert "0.5 of 1 point" in page
 
 
