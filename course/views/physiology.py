@@ -448,6 +448,14 @@ class SimulatorWidget:
         self.movement.value = "still" if exposure.contact == "continuous" else "moving"
         self.site.value = exposure.site
 
+    def _as_preset(self, chosen: Preset) -> bool:
+        """Whether the controls still say what the preset set (its label still true)."""
+        exposure = chosen.exposure
+        return (self.agent_temp.value == exposure.agent_temp_c
+                and self.exposure_time.value == exposure.duration_s
+                and self.site.value == exposure.site
+                and (self.movement.value == "still") == (exposure.contact == "continuous"))
+
     def _on_preset(self, change: dict) -> None:
         self._holding = True
         try:
@@ -479,9 +487,11 @@ class SimulatorWidget:
             if chosen.illustrative
             else ""
         )
+        own = ("" if self._as_preset(chosen) else
+               f"Your own settings, changed from the preset \u201c{escape(chosen.label)}\u201d. ")
         self.verdict.value = (
             f"<b>{verdict(response, response.exposure)}</b><br>"
-            f"<small>Source: {chosen.source}.{note}</small>"
+            f"<small>{own}Source: {chosen.source}.{note}</small>"
         )
         self.summary.value = f"<small>{escape(summary(response))}</small>"
 

@@ -157,7 +157,7 @@ def test_feedback_shows_scores_and_never_hidden_tests(
     expect(body).not_to_contain_text('grade("orientation')
     # each mark explained in plain words (course/autograde/teaching_feedback.py)
     expect(body).to_contain_text(
-        "Question 1: both parts of the decision for a client with a cold sore.")
+        "Question 1: both parts of the decision for a client with a cold sore")
     expect(body).to_contain_text("Right: full marks.")
     scenario.screenshot("feedback")
 

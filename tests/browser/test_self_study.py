@@ -279,13 +279,12 @@ def _explains_each_mark(frame, questions: list[Marked], scores: dict[str, float]
         expect(block).to_contain_text(re.compile(
             rf"(?<![\d.]){earned:g}\s*(of|/|out of)\s*{item.points:g}(?![\d])"))
         if scores[item.id] < item.points:
-            with marking_as(key):
-                expected = item.expected()
+            with marking_as(key):  # the trainee's own clients
+                expected, reason = item.expected(), item.reason()
             wrong = [name for name in item.answers if answers[item.id][name] != expected[name]]
             for name in wrong:
                 expect(block).to_contain_text(f"{name} = {_typed(expected[name])}")
-            if item.explanation:
-                expect(block).to_contain_text(item.explanation)
+            expect(block).to_contain_text(f"Why: {reason}")
 
 
 # --- the instructor's side ---------------------------------------------------------------

@@ -196,7 +196,7 @@ def test_a_partly_right_list_names_the_right_the_wrong_and_counts_the_missing(tm
                       {"contra_refuse_list_chamber": {"refuse_in_chamber": ["epilepsy",
                                                                             "migraine"]}})
     text = _explained(lesson, nb, tmp_path)["contra_refuse_list_chamber"]
-    assert "0 of 2 points" in text  # one right, one wrong: (1 - 1) / 5
+    assert "✘ Not right." in text  # one right, one wrong: (1 - 1) / 5, no points
     assert "Right: Epilepsy. Should not be there: Migraine. Missing: 4 more conditions." in text
 
 

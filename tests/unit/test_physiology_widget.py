@@ -110,6 +110,14 @@ def test_widget_starts_from_the_preset(simulator):
     assert len(simulator.controls.children) == 5
 
 
+def test_the_preset_is_named_as_changed_once_a_control_moves(simulator):
+    assert "Your own settings" not in simulator.verdict.value
+    simulator.exposure_time.value = 3.0
+    assert "Your own settings, changed from the preset" in simulator.verdict.value
+    simulator.preset.value = "ln2_applicator_static"
+    assert "Your own settings" not in simulator.verdict.value
+
+
 def test_changing_a_slider_updates_model_figure_and_verdict(simulator):
     before_response = simulator.response
     before_curve = simulator.artists.temperature.get_ydata().copy()
