@@ -25,11 +25,13 @@ from nbgrader.utils import is_grade
 from traitlets import Bool, List, Unicode
 
 from course.answers import NOT_ATTEMPTED, Item, NotPlainValue, Score, Status
+from course.autograde.mark_scheme import HEADING as MARK_SCHEME_HEADING
 from course.autograde.mark_scheme import is_mark_scheme
 from course.autograde.trusted_scores import marking_context, score_notebook_item
 from course.exercises import all_items
 from course.notebook_text import typed_answers
 
+TRAINEE_HEADING = "**How this answer is marked** (the course's model answer and mark scheme)"
 VERDICTS = {
     Status.CORRECT: ("✔", "Right: full marks."),
     Status.PARTLY_CORRECT: ("◐", "Partly right."),
@@ -94,6 +96,9 @@ class TeachingFeedback(NbGraderPreprocessor):
         items = all_items()
         if not show:  # the written answers' model answers and mark schemes go too
             nb.cells = [cell for cell in nb.cells if not is_mark_scheme(cell)]
+        for cell in nb.cells:  # written for the grader; the trainee reads it here
+            if is_mark_scheme(cell):
+                cell.source = cell.source.replace(MARK_SCHEME_HEADING, TRAINEE_HEADING, 1)
         # A per-trainee variant: explained against the submitter's own clients, as marked.
         with marking_context(self.config, resources):
             for cell in nb.cells:

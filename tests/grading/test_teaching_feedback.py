@@ -85,6 +85,8 @@ def test_full_marks_say_so_without_repeating_the_answer(course):
     assert page.count("✔ Right: full marks.") == 3
     assert "The course's answer" not in page
     assert page.count("Why: ") == 3  # the reason still teaches an answer that was a guess
+    # the written answer's mark scheme, titled for the trainee (not "for the grader")
+    assert "How this answer is marked" in page and "for the grader" not in page
 
 
 def test_a_reused_assessment_hides_the_course_answers(course):
