@@ -38,6 +38,7 @@ from course.physiology import (
     simulate,
 )
 from course.text import duration_text
+from course.views.batched import BatchedRefresh
 
 # Okabe & Ito (2008) colour-blind-safe palette.
 OKABE_ITO = {
@@ -353,7 +354,7 @@ class PngRenderer:
         return buffer.getvalue()
 
 
-class SimulatorWidget:
+class SimulatorWidget(BatchedRefresh):
     """Interactive cold-response simulator: pick a preset, change it, read the verdict.
 
     ``.controls`` holds the control widgets, ``.figure`` the matplotlib Figure, ``.response``
@@ -411,12 +412,11 @@ class SimulatorWidget:
             [self.controls, widgets.VBox([self.verdict, self.image, self.summary])],
             layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"),
         )
-        self._holding = True
-        self._show_preset(chosen)
-        self.response = simulate(self.exposure(), observe_s)
-        self.artists = plot_response(ax_temp, ax_flow, self.response)
-        self._renderer = PngRenderer(self.figure, self.artists.artists())
-        self._holding = False
+        with self.batch(refresh=False):
+            self._show_preset(chosen)
+            self.response = simulate(self.exposure(), observe_s)
+            self.artists = plot_response(ax_temp, ax_flow, self.response)
+            self._renderer = PngRenderer(self.figure, self.artists.artists())
         self._show(self.response)
         self.preset.observe(self._on_preset, names="value")
         for control in (self.agent_temp, self.exposure_time, self.movement, self.site):
@@ -457,16 +457,8 @@ class SimulatorWidget:
                 and (self.movement.value == "still") == (exposure.contact == "continuous"))
 
     def _on_preset(self, change: dict) -> None:
-        self._holding = True
-        try:
+        with self.batch():
             self._show_preset(PRESETS[change["new"]])
-        finally:
-            self._holding = False
-        self.refresh()
-
-    def _on_change(self, change: dict) -> None:
-        if not self._holding:
-            self.refresh()
 
     def refresh(self) -> None:
         """Re-run the model for the current controls and update the figure and the texts."""

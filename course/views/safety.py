@@ -20,6 +20,7 @@ from course.safe_practice import (
     rules_about,
     safe_practice,
 )
+from course.views.batched import BatchedRefresh
 from course.views.html import Html
 from course.views.physiology import figure_png
 from course.views.style import OKABE_ITO
@@ -196,7 +197,7 @@ def spill_plot(room_m3: float, litres: float, air_changes_per_hour: float = 0.0,
     return oxygen_plot(room_curve(room_m3, litres, air_changes_per_hour, minutes))
 
 
-class OxygenRoomWidget:
+class OxygenRoomWidget(BatchedRefresh):
     """The oxygen-in-the-room simulator: a spill from a flask, or a cabin's working day.
 
     Controls are plain ipywidgets whose ``.value`` can be set; ``.curve`` is the latest
@@ -232,7 +233,6 @@ class OxygenRoomWidget:
         self.widget = widgets.VBox([self.scenario, self.room, self.litres, self.air_changes,
                                     self.sessions, self.minutes, self.image, self.verdict,
                                     self.summary])
-        self._holding = False
         self._show_scenario()
         self.refresh()
         self.scenario.observe(self._on_scenario, names="value")
@@ -246,19 +246,11 @@ class OxygenRoomWidget:
                                    else "Litres of liquid nitrogen spilt")
 
     def _on_scenario(self, change: dict) -> None:
-        self._holding = True
-        try:
+        with self.batch():
             self._show_scenario()
             if self.scenario.value == CABIN:
                 self.litres.value = ILLUSTRATIVE_CABIN_LITRES
                 self.minutes.value = 240
-        finally:
-            self._holding = False
-        self.refresh()
-
-    def _on_change(self, change: dict) -> None:
-        if not self._holding:
-            self.refresh()
 
     def refresh(self) -> None:
         """Re-run the model for the current controls and update the texts and the plot."""

@@ -32,6 +32,7 @@ from course.timing import (
     source_label,
     time_limits,
 )
+from course.views.batched import BatchedRefresh
 from course.views.html import Html
 from course.views.physiology import figure_png
 from course.views.style import OKABE_ITO
@@ -333,7 +334,7 @@ def _modality_options() -> list[tuple[str, str]]:
             for m in ordered]
 
 
-class SessionPlannerWidget:
+class SessionPlannerWidget(BatchedRefresh):
     """Plan one session: modality, up to three areas with seconds per pass, and passes.
 
     Controls are plain ipywidgets whose ``.value`` can be set; ``.plan`` is the latest
@@ -365,10 +366,8 @@ class SessionPlannerWidget:
                 for pick, secs in zip(self.area_pickers, self.area_seconds, strict=True)]
         self.widget = widgets.VBox([self.modality, *rows, self.passes, self.chamber_temp,
                                     self.total, self.image, self.warnings, self.summary])
-        self._holding = True
-        self._show_modality()
-        self._holding = False
-        self.refresh()
+        with self.batch():
+            self._show_modality()
         self.modality.observe(self._on_modality, names="value")
         for control in (*self.area_pickers, *self.area_seconds, self.passes, self.chamber_temp):
             control.observe(self._on_change, names="value")
@@ -384,16 +383,8 @@ class SessionPlannerWidget:
         self.chamber_temp.disabled = not found.whole_body
 
     def _on_modality(self, change: dict) -> None:
-        self._holding = True
-        try:
+        with self.batch():
             self._show_modality()
-        finally:
-            self._holding = False
-        self.refresh()
-
-    def _on_change(self, change: dict) -> None:
-        if not self._holding:
-            self.refresh()
 
     def areas(self) -> list[tuple[str, int]]:
         """(area, seconds per pass) for the rows that name an area."""
