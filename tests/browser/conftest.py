@@ -385,8 +385,31 @@ class Notebook:
                           has_text=re.compile(f"^{re.escape(item)}$")).click()
 
     def run_all(self, timeout_ms: int = KERNEL_TIMEOUT_MS) -> None:
-        """Run > Run All Cells, then wait until every code cell has run."""
-        self.menu("Run", "Run All Cells")
+        """Run > Run All Cells on this notebook, then wait until every code cell has run.
+
+        The menu acts on the notebook JupyterLab last focused: a tab just opened (with the
+        workspace's earlier tabs restored around it) may not be that one yet, and then
+        nothing here runs. So the notebook's own tab is clicked first, and the menu is used
+        again if no cell has started within a few seconds.
+        """
+        tab = self.page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab",
+                                has_text=re.compile(f"^{re.escape(Path(self.path).name)}$"))
+        for attempt in range(2):
+            tab.first.click()
+            self.menu("Run", "Run All Cells")
+            try:
+                self.page.wait_for_function(
+                    r"""() => {
+                        const panel = [...document.querySelectorAll('.jp-NotebookPanel')]
+                            .find(p => p.offsetParent !== null);
+                        return [...panel.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')]
+                            .some(p => /^\[(\*|\d+)\]:$/.test(p.textContent.trim()));
+                    }""", timeout=10_000)
+                break
+            except playwright_api.TimeoutError:
+                if attempt:
+                    raise AssertionError(f"Run All Cells started nothing in {self.path}"
+                                         ) from None
         self.wait_until_all_ran(timeout_ms)
 
     def wait_until_all_ran(self, timeout_ms: int = KERNEL_TIMEOUT_MS) -> None:
