@@ -27,7 +27,7 @@ from traitlets import Bool, List, Unicode
 from course.answers import NOT_ATTEMPTED, Item, NotPlainValue, Score, Status
 from course.autograde.mark_scheme import HEADING as MARK_SCHEME_HEADING
 from course.autograde.mark_scheme import is_mark_scheme
-from course.autograde.trusted_scores import marking_context, score_notebook_item
+from course.autograde.trusted_scores import marking_context
 from course.exercises import all_items
 from course.notebook_text import typed_answers
 
@@ -101,14 +101,14 @@ class TeachingFeedback(NbGraderPreprocessor):
                 cell.source = cell.source.replace(MARK_SCHEME_HEADING, TRAINEE_HEADING, 1)
         # A per-trainee variant: explained against the submitter's own clients, as marked.
         with marking_context(self.config, resources):
-            for cell in nb.cells:
-                if cell.cell_type != "code" or not is_grade(cell):
-                    continue
-                item = items.get(cell.metadata["nbgrader"].get("grade_id", ""))
-                if item is None:
-                    continue
-                html = explanation_html(item, score_notebook_item(nb, item),
-                                        typed_answers(nb, item.answers), show)
+            graded = [(cell, items[grade_id]) for cell in nb.cells
+                      if cell.cell_type == "code" and is_grade(cell)
+                      and (grade_id := cell.metadata["nbgrader"].get("grade_id", "")) in items]
+            # the answers are read once per notebook, as the trusted marker reads them
+            typed = typed_answers(nb, {name for _, item in graded for name in item.answers})
+            for cell, item in graded:
+                answers = {name: typed[name] for name in item.answers if name in typed}
+                html = explanation_html(item, item.score(answers), answers, show)
                 cell.outputs = [new_output("display_data", data={"text/html": html})]
         return nb, resources
 
