@@ -23,16 +23,26 @@ from nbgrader.preprocessors import (
     OverwriteKernelspec,
 )
 
-from course.autograde import nbgrader_patches
-from course.autograde.execute import SandboxedExecute
-from course.autograde.grading_guard import GradingLockExporter
-from course.autograde.inert_content import (
+from course.nbgrader_plugins import nbgrader_patches
+from course.nbgrader_plugins.autograde.execute import SandboxedExecute
+from course.nbgrader_plugins.autograde.grading_guard import GradingLockExporter
+from course.nbgrader_plugins.autograde.restore_metadata import RestoreGradeMetadata
+from course.nbgrader_plugins.autograde.save_grades import SaveAutoGradesAtOnce
+from course.nbgrader_plugins.autograde.trusted_scores import ItemPoints, TrustedScores
+from course.nbgrader_plugins.exchange.regular_file_exchange import (
+    PlainCollect,
+    PlainReleaseFeedback,
+    screen_before_convert,
+)
+from course.nbgrader_plugins.feedback.mark_scheme import MarkSchemeBesideAnswers
+from course.nbgrader_plugins.feedback.teaching_feedback import FeedbackStyle, TeachingFeedback
+from course.nbgrader_plugins.generate.release_cells import TraineeView
+from course.nbgrader_plugins.pages.inert_content import (
     InertTraineeContent,
     add_feedback_csp,
     safe_markdown2html,
 )
-from course.autograde.mark_scheme import MarkSchemeBesideAnswers
-from course.autograde.page_templates import (
+from course.nbgrader_plugins.pages.page_templates import (
     FEEDBACK_FILE,
     FEEDBACK_TEMPLATE,
     FORMGRADE_FILE,
@@ -41,16 +51,6 @@ from course.autograde.page_templates import (
     AwaitingMarks,
     QuestionTitles,
 )
-from course.autograde.plain_copies import (
-    PlainCollect,
-    PlainReleaseFeedback,
-    screen_before_convert,
-)
-from course.autograde.restore_metadata import RestoreGradeMetadata
-from course.autograde.save_grades import SaveAutoGradesAtOnce
-from course.autograde.teaching_feedback import FeedbackStyle, TeachingFeedback
-from course.autograde.trainee_view import TraineeView
-from course.autograde.trusted_scores import ItemPoints, TrustedScores
 
 c = get_config()  # noqa: F821 -- provided by nbgrader when it loads this file
 
@@ -88,7 +88,8 @@ c.CourseDirectory.db_url = gradebook_url(COURSE_ROOT)
 # CRYOCOURSE_EXCHANGE to the shared exchange, /srv/nbgrader/exchange.
 c.Exchange.root = os.environ.get("CRYOCOURSE_EXCHANGE") or str(COURSE_ROOT / "exchange")
 
-# Only plain files travel (course/plain_files.py): collect copies regular files only and
+# Only plain files travel (course/foundation/regular_files.py): collect copies regular files only
+# and
 # never follows a link; before nbgrader copies a submission's (or an autograded folder's)
 # files, links, hard links, devices, FIFOs and oversized files are removed from the
 # instructor's copy and reported; feedback release goes on past a trainee it cannot release.
@@ -106,7 +107,7 @@ c.IncludeHeaderFooter.header = str(COURSE_ROOT / "source" / "header.ipynb")
 # TraineeView runs after hidden tests and mark schemes are cleared and before the final
 # checksums: grade cells and long set-up cells are collapsed, answer cells carry their answer
 # kinds for the answer controls, and Validate names every unanswered marked question
-# (course/autograde/trainee_view.py).
+# (course/nbgrader_plugins/generate/release_cells.py).
 _stock = GenerateAssignment.class_traits()["preprocessors"].make_dynamic_default()
 _cleared = _stock.index(ClearMarkScheme) + 1
 c.GenerateAssignment.preprocessors = [
@@ -125,7 +126,7 @@ c.OverwriteCells.add_missing_cells = True
 # does, from before it touches a file until it is over, failed or not: meanwhile
 # `cryocourse grade` says who is grading (or waits), and an autograde started while another
 # run holds the lock stops with a plain message, having changed nothing
-# (course/autograde/grading_guard.py).
+# (course/nbgrader_plugins/autograde/grading_guard.py).
 c.Autograde.exporter_class = GradingLockExporter
 
 # Cells whose nbgrader metadata a trainee edited (grade_id, points, flags) or deleted are
@@ -188,7 +189,8 @@ c.HTMLExporter.preprocessors = [InertTraineeContent, QuestionTitles]
 c.HTMLExporter.filters = {"markdown2html": safe_markdown2html}
 c.GenerateFeedback.post_convert_hook = add_feedback_csp
 
-# Pages name questions as trainees see them (course/autograde/page_templates.py): the course's
+# Pages name questions as trainees see them (course/nbgrader_plugins/pages/page_templates.py): the
+# course's
 # templates extend nbgrader's. The Formgrader's submission page (the only other HTMLExporter
 # that reads this file) adds each question's title above nbgrader's score box; the trainee's
 # feedback page (config under GenerateFeedback, read by its exporter only) is in a trainee's

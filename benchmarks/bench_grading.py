@@ -38,12 +38,12 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook
 
-from course.autograde.variant_keys import key_for
-from course.classroom.course_folder import CourseError, make_api
 from course.classroom.parallel_grading import default_workers
 from course.demo.class_demo import copy_course
 from course.demo.synthetic_trainees import filled_notebook, make_class
-from course.variants import has_variants
+from course.models.variants import has_variants
+from course.storage.course_folder import CourseError, make_api
+from course.storage.variant_keys import key_for
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPTS = Path(sys.executable).parent

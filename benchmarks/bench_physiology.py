@@ -13,8 +13,8 @@ import sys
 import time
 from collections.abc import Callable
 
-from course.physiology import Exposure, Touches, simulate
-from course.views.physiology import SimulatorWidget
+from course.models.physiology import Exposure, Touches, simulate
+from course.views.simulator import SimulatorWidget
 
 MODEL_TARGET_MS = 20.0
 UPDATE_TARGET_MS = 100.0

@@ -25,7 +25,7 @@ from nbconvert.preprocessors import Preprocessor
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # a script beside its sibling
 from bench_grading import build_class  # noqa: E402
 
-from course.classroom.course_folder import load_config, make_api  # noqa: E402
+from course.storage.course_folder import load_config, make_api  # noqa: E402
 
 STEP_SECONDS: dict[str, list[float]] = collections.defaultdict(list)
 CELL_SECONDS: dict[str, list[float]] = collections.defaultdict(list)
@@ -90,7 +90,7 @@ def main() -> None:
     config.SandboxedExecute.prepare_kernels = args.prepared
     api = make_api(root, config)
     Preprocessor.__call__ = _timed_call(Preprocessor.__call__)
-    from course.autograde.execute import SandboxedExecute
+    from course.nbgrader_plugins.autograde.execute import SandboxedExecute
 
     original_stop = SandboxedExecute._async_stop_kernel
 

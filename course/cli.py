@@ -26,7 +26,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from course.classroom import database
-from course.classroom.course_folder import (
+from course.classroom.gradebook import awaiting_manual
+from course.classroom.parallel_grading import default_workers, grade_assignment
+from course.classroom.self_study import kernel_language_info, stamp_language_info
+from course.classroom.submissions import find_submissions, is_up_to_date
+from course.storage.course_folder import (
     CourseError,
     ensure_tools_on_path,
     find_course_root,
@@ -35,10 +39,6 @@ from course.classroom.course_folder import (
     make_api,
     require_assignment,
 )
-from course.classroom.gradebook import awaiting_manual
-from course.classroom.parallel_grading import default_workers, grade_assignment
-from course.classroom.self_study import kernel_language_info, stamp_language_info
-from course.classroom.submissions import find_submissions, is_up_to_date
 
 WAIT_FOR_OTHER_RUN = 6 * 3600.0  # seconds `grade --wait` waits for another grader's run
 
@@ -260,8 +260,8 @@ def cmd_demo(root: Path | None, args: argparse.Namespace) -> int:
 
 
 def cmd_variant(root: Path, args: argparse.Namespace) -> int:
-    from course.autograde.variant_keys import key_for, new_salt, salt_path
-    from course.variants import blueprint, draw, has_variants
+    from course.models.variants import blueprint, draw, has_variants
+    from course.storage.variant_keys import key_for, new_salt, salt_path
 
     if args.new_salt:
         if not args.yes:

@@ -18,8 +18,8 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook
 
-from course.answers import Item
 from course.exercises import all_items
+from course.questions.kinds import Item
 
 REPO = Path(__file__).resolve().parent.parent
 ASSIGNMENTS = sorted(p.name for p in (REPO / "source").iterdir() if p.is_dir()
@@ -131,7 +131,7 @@ def with_answers(nb: nbformat.NotebookNode, answers: Mapping[str, Mapping[str, o
 
 def variant_key_with(template: str) -> tuple[str, int]:
     """A variant key whose assessment-05 set holds ``template``, and that client's number."""
-    from course.variants import ASSESSMENT, draw
+    from course.models.variants import ASSESSMENT, draw
 
     for index in range(500):
         key = f"trainee{index}:k"

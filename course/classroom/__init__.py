@@ -1,10 +1,9 @@
 """The term, over nbgrader's API: what ``cryocourse`` (course/cli.py) is built on.
 
-course_folder.py      the course folder, its configuration and assignments; CourseError
 submissions.py        collected submissions and the ledger of graded ones
 submission_checks.py  file-level checks of a submitted notebook, before nbgrader reads it
 gradebook.py          hand grades kept over a regrade, trainees' names, integrity
 parallel_grading.py   ``grade_assignment``: worker processes, progress, the run's summary
 report.py             the class report (HTML with figures)
-authoring.py          checks of hand-edited source notebooks
+self_study.py         setup.sh lab: lessons into my-work/, released, stamped
 """

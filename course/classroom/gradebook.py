@@ -10,9 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from course.classroom.course_folder import release_notebooks
 from course.classroom.submissions import Submission
-from course.notebook_text import name_in_notebook
+from course.questions.reader import name_in_notebook
+from course.storage.course_folder import release_notebooks
 
 # --- manual grades: read before grading, put back if anything changed them -------------
 

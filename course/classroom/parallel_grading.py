@@ -6,14 +6,14 @@ trusted marker and the sandbox apply unchanged). What makes it fast:
 
 * worker processes (one per core) are forked from a parent that has already imported
   nbgrader, and each keeps one ``NbGraderAPI`` (configuration read once) for all its
-  submissions, with one gradebook engine (``course.autograde.nbgrader_patches``);
+  submissions, with one gradebook engine (``course.nbgrader_plugins.nbgrader_patches``);
 * each worker keeps one sandboxed kernel prepared in the background (started, ready, and
   warmed up with the imports of the assignment's own set-up cells, before any trainee code),
   so a submission does not wait for its kernel (``SandboxedExecute.prepare_kernels``); the
   first one starts with the worker, and none is prepared after a worker's last submission.
 
 Every submission still runs in a fresh kernel of its own. One run grades an assignment at a
-time (``course.classroom.database.grading_lock``: a second run waits or says who grades).
+time (``course.storage.database.grading_lock``: a second run waits or says who grades).
 Gradebook writes go through the database's own locking (SQLite with a long busy timeout),
 and a submission that met a busy database (judged by the driver's exception types) is
 retried. Progress is written to stderr; the ledger (``course.classroom.submissions``) lets
@@ -35,16 +35,6 @@ from pathlib import Path
 from typing import TextIO
 
 from course.classroom import database
-from course.classroom.course_folder import (
-    STATE_DIR,
-    ensure_in_gradebook,
-    load_config,
-    log_problem,
-    make_api,
-    release_notebooks,
-    require_assignment,
-    with_busy_timeout,
-)
 from course.classroom.gradebook import (
     RestoredGrades,
     manual_grades,
@@ -58,9 +48,19 @@ from course.classroom.submissions import (
     is_up_to_date,
     record_graded,
 )
-from course.notebook_text import modules_imported_by
-from course.plain_files import describe
-from course.text import did_you_mean
+from course.foundation.names import did_you_mean
+from course.foundation.regular_files import describe
+from course.questions.reader import modules_imported_by
+from course.storage.course_folder import (
+    STATE_DIR,
+    ensure_in_gradebook,
+    load_config,
+    log_problem,
+    make_api,
+    release_notebooks,
+    require_assignment,
+    with_busy_timeout,
+)
 
 BUSY_RETRIES = 3
 
@@ -76,7 +76,8 @@ def minimal_environment() -> None:
     """Keep only what grading needs in this process's environment (an allow-list, so tokens
     and the instructor's own variables are gone even if a file ever revealed it). The mark
     of this run's grading lock stays (no secret: the assignment's name), so the workers'
-    nbgrader runs do not try to take the lock their run holds (course.autograde.grading_guard)."""
+    nbgrader runs do not try to take the lock their run holds
+    (course.nbgrader_plugins.autograde.grading_guard)."""
     kept = {*KEPT_VARIABLES, database.GRADING_RUN_ENV}
     for name in list(os.environ):
         if name not in kept and not name.startswith("LC_"):
@@ -100,7 +101,7 @@ def _start_worker(root: str, slots, assignment: str = "") -> None:
     with log.open("ab") as handle:
         os.dup2(handle.fileno(), 1)
         os.dup2(handle.fileno(), 2)
-    from course.autograde.nbgrader_patches import share_gradebook_engines
+    from course.nbgrader_plugins.nbgrader_patches import share_gradebook_engines
 
     share_gradebook_engines()  # this process only: its database is not deleted under it
     database.count_busy_errors()
@@ -122,7 +123,7 @@ def _start_preparing_kernel(root: Path, assignment: str, config) -> None:
     """Have the worker's first sandboxed kernel starting before its first submission."""
     import nbformat
 
-    from course.autograde.execute import SandboxedExecute
+    from course.nbgrader_plugins.autograde.execute import SandboxedExecute
 
     pipeline = config.get("Autograde", {}).get("autograde_preprocessors", [])
     notebooks = release_notebooks(root, assignment)

@@ -8,7 +8,7 @@ the rest of the score); the most-missed names in list answers (findings,
 contraindications) and must-not-miss failures of screening cases; for each screening
 question, how the class answered both parts of the decision (treatment today, referral); and
 the submissions waiting for a manual grade. For an assessment with per-trainee variants
-(course.variants) each submission is read against the trainee's own clients, and the report
+(course.models.variants) each submission is read against the trainee's own clients, and the report
 adds difficulty and discrimination per case template, the mean score per blueprint slot
 (flagging templates markedly harder than their slot) and most-missed findings across variants.
 Figures use matplotlib's object-oriented API
@@ -31,14 +31,14 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from course.answers import Names, normalise
-from course.autograde.variant_keys import key_for
-from course.classroom.course_folder import make_api, require_assignment
 from course.classroom.submissions import find_submissions
 from course.exercises import all_items
 from course.exercises.screening_cases import CASE_POINTS, case_item_id, client_number
-from course.notebook_text import question_labels, read_notebook, typed_answers
-from course.variants import ASSESSMENT, has_variants, marking_as, my_variant
+from course.models.variants import ASSESSMENT, has_variants, marking_as, my_variant
+from course.questions.kinds import Names, normalise
+from course.questions.reader import question_labels, read_notebook, typed_answers
+from course.storage.course_folder import make_api, require_assignment
+from course.storage.variant_keys import key_for
 from course.views.style import OKABE_ITO
 
 UPPER_LOWER_SHARE = 0.27
@@ -95,10 +95,10 @@ class ClientResult:
 
 
 def _case_for(item_id: str):
-    """The screening case an item asks about, when ``course.cases`` knows one (for a client
+    """The screening case an item asks about, when ``course.models.cases`` knows one (for a client
     of a per-trainee variant: the client of the variant being read, see ``marking_as``)."""
     try:
-        from course.cases import cases
+        from course.models.cases import cases
     except ImportError:
         return None
     number = client_number(item_id)

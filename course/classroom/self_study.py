@@ -71,7 +71,7 @@ def release_lessons(root: Path, info: dict) -> list[str]:
     older than ``release/``; outbound notebooks are stamped. Returns what was released."""
     from nbgrader.utils import capture_log
 
-    from course.classroom.course_folder import make_api
+    from course.storage.course_folder import make_api
 
     api = make_api(root)
     outbound = Path(api.config.Exchange.root) / api.coursedir.course_id / "outbound"
@@ -118,7 +118,7 @@ def self_study_key(root: Path) -> str:
     submissions of this account (nbgrader's student id is the account's user name)."""
     from nbgrader.utils import get_username
 
-    from course.autograde.variant_keys import key_for
+    from course.storage.variant_keys import key_for
 
     return key_for(root, get_username())
 

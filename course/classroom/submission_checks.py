@@ -11,7 +11,7 @@ from pathlib import Path
 
 import nbformat
 
-from course.plain_files import NotPlain, read_plain_file
+from course.foundation.regular_files import NotPlain, read_plain_file
 
 
 def graded_ids(nb: dict) -> set[str]:

@@ -13,9 +13,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from course.classroom.course_folder import STATE_DIR, release_notebooks
 from course.classroom.submission_checks import check_submission_file
-from course.plain_files import (
+from course.foundation.regular_files import (
     Refusal,
     folder,
     plain_entries,
@@ -24,6 +23,7 @@ from course.plain_files import (
     recorded_refusals,
     screen_folder,
 )
+from course.storage.course_folder import STATE_DIR, release_notebooks
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,16 @@ from typing import TextIO
 
 import nbformat
 
-from course.autograde.variant_keys import key_for
-from course.classroom.course_folder import (
+from course.classroom.parallel_grading import GradingSummary, grade_assignment
+from course.demo.synthetic_trainees import (
+    Trainee,
+    expected_points,
+    filled_notebook,
+    make_class,
+    model_answers_of,
+)
+from course.models.variants import has_variants
+from course.storage.course_folder import (
     CONFIG_FILE,
     CourseError,
     find_course_root,
@@ -30,15 +38,7 @@ from course.classroom.course_folder import (
     make_api,
     require_assignment,
 )
-from course.classroom.parallel_grading import GradingSummary, grade_assignment
-from course.demo.synthetic_trainees import (
-    Trainee,
-    expected_points,
-    filled_notebook,
-    make_class,
-    model_answers_of,
-)
-from course.variants import has_variants
+from course.storage.variant_keys import key_for
 
 DEMO_MARKER = ".cryocourse-demo"
 EXPECTED_FILE = "demo-expected.json"

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 
 import nbformat
 
-from course.answers import Item, Wrong
 from course.exercises import all_items
 from course.exercises.screening_cases import case_prefix, client_number, wrong_examples
-from course.variants import ASSESSMENT, marking_as, my_variant
+from course.models.variants import ASSESSMENT, marking_as, my_variant
+from course.questions.kinds import Item, Wrong
 
 PROFILES: dict[str, float] = {"strong": 0.9, "average": 0.65, "weak": 0.35}
 PROFILE_CYCLE = ("average", "strong", "weak", "average")
@@ -91,7 +91,7 @@ class Trainee:
 
 def known_wrong(item: Item) -> tuple[Wrong, ...]:
     """The item's typical mistakes; for a client of a per-trainee variant, those of the
-    client of the variant in force (``course.variants.marking_as``)."""
+    client of the variant in force (``course.models.variants.marking_as``)."""
     number = client_number(item.id)
     if number is None:
         return item.wrong

@@ -8,8 +8,8 @@ from __future__ import annotations
 from functools import cache
 from importlib import import_module
 
-from course.answers import AuthoringError, Choice, Item, did_you_mean
-from course.knowledge import Word, load
+from course.facts.knowledge import Word, load
+from course.questions.kinds import AuthoringError, Choice, Item, did_you_mean
 
 # Each lesson's module and the prefix every one of its item ids starts with: a notebook's
 # check() then builds only its own lesson's questions (a kernel per submission stays light).

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from course.answers import AcceptedAnswer, Choice, Item, Wrong
 from course.exercises import TREATMENT
 from course.exercises.reasons import decision_reason, first_sentence
-from course.knowledge import (
+from course.facts.knowledge import (
     EVIDENCE_LEVELS,
     SIDE_EFFECT_KINDS,
     find_claim,
     find_rule,
     find_side_effect,
 )
+from course.questions.kinds import AcceptedAnswer, Choice, Item, Wrong
 
 REACTION = Choice(SIDE_EFFECT_KINDS, aliases={
     "stop": "stop_and_report", "report": "stop_and_report", "stop and refer": "stop_and_report",

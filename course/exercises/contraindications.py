@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import functools
 
-from course.answers import Item, Names, Wrong, partial_list, plain_labels
-from course.cases import Alternative, Case, case_from_intake
 from course.exercises.reasons import decision_reason
 from course.exercises.screening_cases import TREATMENT, screening_item
-from course.knowledge import find_condition, load, spellings
+from course.facts.knowledge import find_condition, load, spellings
+from course.models.cases import Alternative, Case, case_from_intake
+from course.questions.kinds import Item, Names, Wrong, partial_list, plain_labels
 
 CHAMBER = "cryosauna"
 CRYOMASSAGE = "ln2_cryomassage"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from course.answers import Choice, Item, Names, Wrong, YesNo
-from course.knowledge import EVIDENCE_LEVELS, PERFORMERS, find_modality, load, spellings
+from course.facts.knowledge import EVIDENCE_LEVELS, PERFORMERS, find_modality, load, spellings
+from course.questions.kinds import Choice, Item, Names, Wrong, YesNo
 
 
 def modality_spellings() -> dict[str, str]:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from course.answers import Choice, Item, Names, Number, Wrong, YesNo
 from course.exercises import REFERRAL, TREATMENT
 from course.exercises.modalities import modality_spellings
 from course.exercises.reasons import cited, decision_reason
-from course.knowledge import find_condition, load
+from course.facts.knowledge import find_condition, load
+from course.questions.kinds import Choice, Item, Names, Number, Wrong, YesNo
 
 # Question 3: the client has already waited this long after her cryomassage.
 WAITED_MINUTES = 15

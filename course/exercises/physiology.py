@@ -1,6 +1,6 @@
 """Lesson 01, physiology: what cold does to skin, judged with the cold-response simulator.
 
-Every expected answer is computed by running the model (``course.physiology``) or read from
+Every expected answer is computed by running the model (``course.models.physiology``) or read from
 the knowledge base, never typed in here (one exception: question 2's "stop by the clock" is
 the course's rule that a time limit, not the client's feeling, ends a treatment). The marked
 questions ask for a judgement the simulator supports, not a number read off it. The question
@@ -13,16 +13,16 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import cache
 
-from course.answers import Choice, Item, Number, Wrong, YesNo
 from course.exercises.reasons import first_sentence
-from course.knowledge import (
+from course.facts.knowledge import (
     EVIDENCE_LEVELS,
     SIDE_EFFECT_KINDS,
     find_claim,
     find_modality,
     find_side_effect,
 )
-from course.physiology import FREEZING_C, PHASE_MEANINGS, Response, preset, simulate
+from course.models.physiology import FREEZING_C, PHASE_MEANINGS, Response, preset, simulate
+from course.questions.kinds import Choice, Item, Number, Wrong, YesNo
 
 # --- question settings (also written in the notebook's question text) ----------------------
 

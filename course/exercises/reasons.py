@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from course.knowledge import NO_REFERRAL, Condition, Rule, load, source_label
+from course.facts.knowledge import NO_REFERRAL, Condition, Rule, load, source_label
 
 
 def first_sentence(text: str) -> str:

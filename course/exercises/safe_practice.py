@@ -10,7 +10,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from course.answers import (
+from course.exercises.reasons import cited, first_sentence, names_of
+from course.facts.knowledge import spellings
+from course.facts.safe_practice import (
+    find_emergency,
+    find_rule,
+    oxygen_effect,
+    rules_about,
+    safe_practice,
+    step_spellings,
+)
+from course.models.oxygen import Release, Room, simulate_room
+from course.models.session_record import SessionRecord, missing_fields
+from course.models.timing import LogEvent
+from course.questions.kinds import (
     Answers,
     Item,
     Names,
@@ -24,19 +37,6 @@ from course.answers import (
     partial_list,
     plain_labels,
 )
-from course.exercises.reasons import cited, first_sentence, names_of
-from course.knowledge import spellings
-from course.oxygen import Release, Room, simulate_room
-from course.records import SessionRecord, missing_fields
-from course.safe_practice import (
-    find_emergency,
-    find_rule,
-    oxygen_effect,
-    rules_about,
-    safe_practice,
-    step_spellings,
-)
-from course.timing import LogEvent
 
 
 @dataclass(frozen=True)

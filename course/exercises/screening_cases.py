@@ -2,7 +2,7 @@
 
 Each case is answered with three plain values in one cell: ``caseNN_treatment = "defer"``
 (treatment today), ``caseNN_referral = "gp"`` (or ``"none"``) and
-``caseNN_findings = ["bp_above_limit"]``, and marked by ``course.cases.score_screening``
+``caseNN_findings = ["bp_above_limit"]``, and marked by ``course.models.cases.score_screening``
 (weights in cases.toml ``[scoring]``; a missed must-not-miss finding makes the case 0).
 A case's declared alternatives earn their credit (for an authored lesson-04 case they are
 also the item's accepted answers). The marking notes say which part was right and which was
@@ -17,13 +17,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable
 
-from course.answers import AcceptedAnswer, Answers, Item, Names, Score, Wrong
-from course.cases import Case, case_from_intake, score_screening, scoring_weights
 from course.exercises import REFERRAL, TREATMENT
 from course.exercises.reasons import referral_phrase
-from course.knowledge import NO_REFERRAL, TREATMENTS, load, spellings
-from course.screening import finding_names, screen
-from course.variants import ASSESSMENT, SELF_STUDY_KEY, Variant, blueprint, draw, my_variant
+from course.facts.knowledge import NO_REFERRAL, TREATMENTS, load, spellings
+from course.models.cases import Case, case_from_intake, score_screening, scoring_weights
+from course.models.screening import finding_names, screen
+from course.models.variants import ASSESSMENT, SELF_STUDY_KEY, Variant, blueprint, draw, my_variant
+from course.questions.kinds import AcceptedAnswer, Answers, Item, Names, Score, Wrong
 
 __all__ = ["CASE_POINTS", "FINDINGS", "REFERRAL", "TREATMENT", "case_from_intake",
            "screening_item"]
@@ -128,7 +128,7 @@ def screening_item(item_id: str, reference: Callable[[], Case], prefix: str, poi
     )
 
 
-# Assessment 05 gives every trainee their own clients (course.variants): the item of client
+# Assessment 05 gives every trainee their own clients (course.models.variants): the item of client
 # ``n`` marks the answer against the n-th client of the active variant (the trainee's own
 # in the kernel, the submitter's in the trusted marker). Item id: f"cases_client{n:02d}".
 WRONG_TREATMENT_FRACTION = 0.6  # treatment part (0.4) lost, the rest right

@@ -1,7 +1,8 @@
 """Lesson 03, timing limits: maximum exposures, session logs, remaining time, course spacing.
 
 The recorded logs and schedules below are made-up practice scenarios (not facts); every
-expected answer is worked out from them by ``course.timing`` with the knowledge base's limits.
+expected answer is worked out from them by ``course.models.timing`` with the knowledge base's
+limits.
 """
 
 from __future__ import annotations
@@ -10,11 +11,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from course.answers import Choice, Item, Names, Number, Scorer, Wrong, YesNo, partial_list
 from course.exercises.reasons import cited, first_sentence
-from course.knowledge import MAX_BASIS_KINDS, find_modality
-from course.records import SessionRecord
-from course.timing import (
+from course.facts.knowledge import MAX_BASIS_KINDS, find_modality
+from course.models.session_record import SessionRecord
+from course.models.timing import (
     LogEvent,
     Violation,
     check_course,
@@ -24,6 +24,7 @@ from course.timing import (
     remaining_seconds,
     violating_labels,
 )
+from course.questions.kinds import Choice, Item, Names, Number, Scorer, Wrong, YesNo, partial_list
 
 CRYOMASSAGE_LOG: tuple[LogEvent, ...] = (
     LogEvent("A", "face", 0, 90),

@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
-from course.answers import did_you_mean
-from course.knowledge import (
+from course.facts.knowledge import (
     EVIDENCE_LEVELS,
     SIDE_EFFECT_KINDS,
     Claim,
@@ -24,6 +23,7 @@ from course.knowledge import (
     load,
     sources_text,
 )
+from course.questions.kinds import did_you_mean
 from course.views.html import Html, show_figures_with_alt_text
 from course.views.html import table as _table
 from course.views.style import OKABE_ITO

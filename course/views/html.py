@@ -42,7 +42,7 @@ def figure_html(figure: Any) -> str:
 def show_figures_with_alt_text() -> bool:
     """In a notebook, show matplotlib Figures through :func:`figure_html` (JupyterLab's own
     PNG output has no alt text); False outside IPython."""
-    from course.plain_errors import running_shell
+    from course.questions.friendly_errors import running_shell
 
     shell = running_shell()
     if shell is None:

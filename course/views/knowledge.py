@@ -5,8 +5,8 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING
 
-from course.knowledge import TREATMENTS, Condition, Knowledge, Modality, load, sites_overlap
-from course.text import duration_text
+from course.facts.knowledge import TREATMENTS, Condition, Knowledge, Modality, load, sites_overlap
+from course.foundation.names import duration_text
 from course.views.style import CATEGORY_COLOURS, CATEGORY_TEXT_COLOURS
 
 if TYPE_CHECKING:  # matplotlib is imported where a figure is drawn: lessons without one

@@ -14,8 +14,8 @@ import ipywidgets as widgets
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from course.knowledge import Knowledge, Modality, UnknownNameError, find, load, sources_text
-from course.text import duration_text
+from course.facts.knowledge import Knowledge, Modality, UnknownNameError, find, load, sources_text
+from course.foundation.names import duration_text
 from course.views.html import Html, show_figures_with_alt_text
 from course.views.style import OKABE_ITO
 

@@ -2,8 +2,8 @@
 
 Each function is one call in the notebook and returns :class:`~course.views.html.Html`
 (a string a notebook shows as HTML), or a matplotlib Figure with a one-line text summary
-for screen readers. Numbers come from ``course.physiology`` (the model and its sources) and
-``course.knowledge`` (limits, side effects, claims), never from the notebook.
+for screen readers. Numbers come from ``course.models.physiology`` (the model and its sources) and
+``course.facts.knowledge`` (limits, side effects, claims), never from the notebook.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from html import escape
 import numpy as np
 from matplotlib.figure import Figure
 
-from course.knowledge import find_claim, find_modality, find_side_effect, sources_text
-from course.physiology import (
+from course.facts.knowledge import find_claim, find_modality, find_side_effect, sources_text
+from course.models.physiology import (
     BASELINE_FLOW_BAND,
     FREEZING_C,
     HYPERAEMIA_MAX,
@@ -39,7 +39,7 @@ from course.views.evidence import KIND_LABELS
 from course.views.html import Html
 from course.views.html import table as _table
 from course.views.modalities import maximum_text
-from course.views.physiology import (
+from course.views.simulator import (
     FLOW_COLOUR,
     TEMPERATURE_COLOUR,
     TOP_C,

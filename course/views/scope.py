@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from course.knowledge import load, sources_text
+from course.facts.knowledge import load, sources_text
 from course.views.html import Html
 
 

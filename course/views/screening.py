@@ -1,7 +1,8 @@
 """Lessons 04-05 views: decision cards, conflict cards, case cards and two widgets.
 
-Everything shown is read from the knowledge base (course.knowledge), the screening engine
-(course.screening) or the case bank (course.cases). The HTML functions are pure, so they are
+Everything shown is read from the knowledge base (course.facts.knowledge), the screening engine
+(course.models.screening) or the case bank (course.models.cases). The HTML functions are pure, so
+they are
 tested on their own; the widgets only collect values, call the engine and display a card.
 """
 
@@ -14,8 +15,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from course.cases import Case, ScreeningScore, case, score_screening
-from course.knowledge import (
+from course.facts.knowledge import (
     NO_REFERRAL,
     TREATMENTS,
     UnknownNameError,
@@ -23,7 +23,8 @@ from course.knowledge import (
     load,
     sources_text,
 )
-from course.screening import (
+from course.models.cases import Case, ScreeningScore, case, score_screening
+from course.models.screening import (
     LESION_KINDS,
     Decision,
     Finding,
@@ -32,7 +33,7 @@ from course.screening import (
     finding_names,
     screen,
 )
-from course.variants import practice_client
+from course.models.variants import practice_client
 from course.views.checklist import Checklist
 from course.views.evidence import conflict_card
 from course.views.html import Html

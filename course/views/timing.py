@@ -1,4 +1,4 @@
-"""Views over ``course.timing``: tables of limits, the session timeline, the course calendar,
+"""Views over ``course.models.timing``: tables of limits, the session timeline, the course calendar,
 and two small planner widgets. Figures use matplotlib's OO API (no pyplot, no rcParams)."""
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from matplotlib.dates import DateFormatter
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from course.knowledge import UnknownNameError, find_modality, load
-from course.physiology import PRESETS, simulate
-from course.records import SessionRecord, header_rows
-from course.timing import (
+from course.facts.knowledge import UnknownNameError, find_modality, load
+from course.models.physiology import PRESETS, simulate
+from course.models.session_record import SessionRecord, header_rows
+from course.models.timing import (
     SPOT,
     CoursePlan,
     LogEvent,
@@ -34,7 +34,7 @@ from course.timing import (
 )
 from course.views.batched import BatchedRefresh
 from course.views.html import Html
-from course.views.physiology import figure_png
+from course.views.simulator import figure_png
 from course.views.style import OKABE_ITO
 
 WITHIN_COLOUR = OKABE_ITO["blue"]

@@ -1,12 +1,12 @@
 """What assessment 05 shows of the trainee's own variant: whose clients these are, and each
-client's card (never an answer). The variant comes from ``course.variants.my_variant``."""
+client's card (never an answer). The variant comes from ``course.models.variants.my_variant``."""
 
 from __future__ import annotations
 
 import os
 from html import escape
 
-from course.variants import ASSESSMENT, Variant, my_variant
+from course.models.variants import ASSESSMENT, Variant, my_variant
 from course.views.html import Html
 from course.views.screening import vignette_card
 

@@ -34,7 +34,7 @@ GRADER_ROLES = frozenset({
 })
 TRAINEE_ROLES = frozenset({f"{_MEMBERSHIP}#Learner", f"{_MEMBERSHIP}/Learner#Learner"})
 
-# A trainee's variant key (course/variants.py): the variable their server reads it from.
+# A trainee's variant key (course/models/variants.py): the variable their server reads it from.
 VARIANT_KEY_VARIABLE = "CRYOCOURSE_VARIANT_KEY"
 
 
@@ -210,7 +210,7 @@ def singleuser_environment(settings: HubSettings, groups: set[str]) -> dict[str,
 def variant_key(salt: str, user: str) -> str:
     """A user's variant key under the course's salt: "id:hmac" (no salt in it).
 
-    The same as ``course.variants.trainee_key`` (the hub pod has no course package; a test
+    The same as ``course.models.variants.trainee_key`` (the hub pod has no course package; a test
     checks that the two agree), so the grader, which computes the key from the submitter's
     id and the course folder's salt, draws the same clients as the trainee's server.
     """

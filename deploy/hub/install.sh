@@ -102,10 +102,10 @@ set_up_gradebook() {
     (umask 077; echo "postgresql+psycopg2:///$course_user?host=/var/run/postgresql" > "$url_file")
     chown "$course_user:" "$url_file"
   fi
-  # Per-trainee variants (course/variants.py): the course's secret salt, made by the course
+  # Per-trainee variants (course/models/variants.py): the course's secret salt, made by the course
   # account (owner-only) so that its grading can read it; the hub gives each trainee's server
   # only that trainee's key (jupyterhub_config.py).
   runuser -u "$course_user" -- "$venv/bin/python" -c \
-    'import sys; from course.autograde.variant_keys import course_salt; course_salt(sys.argv[1])' \
+    'import sys; from course.storage.variant_keys import course_salt; course_salt(sys.argv[1])' \
     "$course_dir"
 }

@@ -25,7 +25,7 @@ from cryocourse_hub import (  # noqa: E402 -- after the path above
     trainee_group,
 )
 
-from course.autograde.variant_keys import hub_environment  # noqa: E402
+from course.storage.variant_keys import hub_environment  # noqa: E402
 
 c = get_config()  # noqa: F821 -- provided by JupyterHub when it loads this file
 settings = HubSettings.from_environ()
@@ -83,7 +83,7 @@ c.Spawner.notebook_dir = "~"
 c.Spawner.http_timeout = 60
 c.Spawner.start_timeout = 90
 c.Spawner.pre_spawn_hook = make_pre_spawn_hook(settings, create_accounts=True)
-# Per-trainee variants of an assessment (course/variants.py): each server gets its trainee's
+# Per-trainee variants of an assessment (course/models/variants.py): each server gets its trainee's
 # own key, computed here from the course's salt; no trainee's server ever holds the salt.
 c.Spawner.environment.update(hub_environment(settings.course_dir))
 # A grader's server may reach the Formgrader service (its course list links there). A

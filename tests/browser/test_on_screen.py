@@ -98,14 +98,15 @@ def test_formgrader_lists_the_class_and_opens_a_submission_for_manual_grading(
     body = page.locator("body")
     expect(body).to_contain_text("Student's answer", timeout=30_000)
     expect(body).to_contain_text("Question 4 (2 points, marked by your instructor)")
-    # each marked cell named as trainees see it (course/autograde/page_templates.py)
+    # each marked cell named as trainees see it (course/nbgrader_plugins/pages/page_templates.py)
     expect(body).to_contain_text("Question 4 (the trainee's written answer)")
     expect(body).to_contain_text(
         "Question 1: both parts of the decision for a client with a cold sore (marked "
         "automatically)")
     expect(page.locator("input.score").last).to_be_visible()
     expect(page.get_by_text("Full credit").last).to_be_visible()
-    # the mark scheme is right under the written answer (course/autograde/mark_scheme.py)
+    # the mark scheme is right under the written answer
+    # (course/nbgrader_plugins/feedback/mark_scheme.py)
     expect(body).to_contain_text("Mark scheme (for the grader")
     expect(body).to_contain_text("Model answer.")
     scenario.screenshot("manual-grading")
@@ -155,7 +156,7 @@ def test_feedback_shows_scores_and_never_hidden_tests(
     expect(body).not_to_contain_text(re.compile(r"\b(In|Out)\s*\[\s*\d*\s*\]:"))
     expect(body).not_to_contain_text("BEGIN HIDDEN TESTS")
     expect(body).not_to_contain_text('grade("orientation')
-    # each mark explained in plain words (course/autograde/teaching_feedback.py)
+    # each mark explained in plain words (course/nbgrader_plugins/feedback/teaching_feedback.py)
     expect(body).to_contain_text(
         "Question 1: both parts of the decision for a client with a cold sore")
     expect(body).to_contain_text("Right: full marks.")
@@ -177,7 +178,7 @@ def test_feedback_of_a_blank_lesson_explains_each_missing_mark_and_is_accessible
     # The whole page, document rules included (language, title, landmarks). The page's
     # policy allows no script, and the audit is one: it reads the same page without the
     # policy's tag.
-    from course.autograde.inert_content import _CSP_META
+    from course.nbgrader_plugins.pages.inert_content import _CSP_META
 
     html = (graded_class.root / "feedback" / "ben" / ORIENTATION /
             f"{ORIENTATION}.html").read_text(encoding="utf-8")

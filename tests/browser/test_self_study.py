@@ -26,11 +26,11 @@ import pytest
 from nbgrader.api import Gradebook
 from nbgrader.utils import get_username, is_grade
 
-from course.answers import Item
 from course.classroom.self_study import MY_WORK, self_study_key
 from course.exercises import all_items
-from course.notebook_text import question_titles
-from course.variants import KEY_VARIABLE, marking_as
+from course.models.variants import KEY_VARIABLE, marking_as
+from course.questions.kinds import Item
+from course.questions.reader import question_titles
 from tests.browser.conftest import (
     Browser,
     LabServer,

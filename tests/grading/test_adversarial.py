@@ -19,8 +19,8 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from course.autograde.faults import faults_of
 from course.classroom.submission_checks import check_submission_file
+from course.nbgrader_plugins.autograde.faults import faults_of
 from course.sandbox.provisioner import sandbox_status
 
 pytestmark = [
@@ -30,8 +30,8 @@ pytestmark = [
 
 MARKER = "SECRET-MARKER-7f3a"
 CONFIG = '''
-from course.autograde.execute import SandboxedExecute
-from course.autograde.restore_metadata import RestoreGradeMetadata
+from course.nbgrader_plugins.autograde.execute import SandboxedExecute
+from course.nbgrader_plugins.autograde.restore_metadata import RestoreGradeMetadata
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput,
     DeduplicateIds, IgnorePattern, LimitOutput, OverwriteCells, OverwriteKernelspec,
     SaveAutoGrades)

@@ -5,7 +5,7 @@ import json
 import nbformat
 import pytest
 
-from course.classroom.authoring import lint_notebook, source_notebooks
+from course.authoring.source_checks import lint_notebook, source_notebooks
 from tests.nbgrader_harness import REPO
 
 SOURCES = list(source_notebooks(REPO / "source"))

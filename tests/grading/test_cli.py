@@ -11,10 +11,10 @@ import nbformat
 import numpy as np
 import pytest
 
-from course.classroom.course_folder import CourseError, require_assignment
 from course.classroom.report import ItemStats, _item_statistics
 from course.cli import main
 from course.demo.synthetic_trainees import expected_points, filled_notebook, make_class
+from course.storage.course_folder import CourseError, require_assignment
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -145,14 +145,14 @@ def _notebook_with(tmp_path: Path, *sources) -> Path:
     12345,  # not text at all
 ])
 def test_a_hostile_name_cell_reads_as_no_name(tmp_path, hostile):
-    from course.notebook_text import name_in_notebook
+    from course.questions.reader import name_in_notebook
 
     assert name_in_notebook(_notebook_with(tmp_path, hostile)) == ""
 
 
 def test_names_lose_control_characters_and_formula_starts(tmp_path):
     from course.classroom.gradebook import first_and_last
-    from course.notebook_text import name_in_notebook
+    from course.questions.reader import name_in_notebook
 
     typed = 'your_name = "=HYPERLINK(1)\\u202e Ana\\tLopes\\n"'
     assert name_in_notebook(_notebook_with(tmp_path, typed)) == "HYPERLINK(1) Ana Lopes"

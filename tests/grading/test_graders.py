@@ -15,9 +15,9 @@ import re
 import nbformat
 import pytest
 
-from course.autograde.variant_keys import key_for
 from course.exercises.screening_cases import variant_examples, variant_reference
-from course.variants import draw, has_variants
+from course.models.variants import draw, has_variants
+from course.storage.variant_keys import key_for
 from tests.nbgrader_harness import (
     ASSIGNMENTS,
     REPO,

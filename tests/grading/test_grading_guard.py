@@ -1,6 +1,7 @@
 """What the grading lock of an autograde relies on in nbgrader 0.9.6 (pinned), checked fast.
 
-Every autograde holds its assignment's grading lock (course/autograde/grading_guard.py):
+Every autograde holds its assignment's grading lock
+(course/nbgrader_plugins/autograde/grading_guard.py):
 taken when nbgrader makes the converter's exporter, released when ``NbGraderAPI.autograde``
 (the Formgrader's button) puts its course directory back. These tests run the real
 ``NbGraderAPI.autograde`` on a tiny course (a SQLite gradebook, no kernels) and fail loudly
@@ -21,8 +22,8 @@ from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 from traitlets.config import Config
 
-from course.autograde.grading_guard import GradingLockExporter
 from course.classroom import database
+from course.nbgrader_plugins.autograde.grading_guard import GradingLockExporter
 
 COURSE_ID = "guard-test"
 

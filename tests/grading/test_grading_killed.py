@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from nbgrader.api import Gradebook
 
-from course.classroom.database import integrity_problem
 from course.demo.class_demo import build_demo
+from course.storage.database import integrity_problem
 from tests.nbgrader_harness import tool_env
 
 pytestmark = pytest.mark.nbgrader

@@ -24,12 +24,12 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from course.classroom.course_folder import make_api
 from course.cli import main
 from course.demo.class_demo import copy_course, submit_through_exchange
 from course.demo.synthetic_trainees import expected_points, filled_notebook, make_class
-from course.plain_files import recorded_refusals
+from course.foundation.regular_files import recorded_refusals
 from course.sandbox.provisioner import sandbox_status
+from course.storage.course_folder import make_api
 from tests.nbgrader_harness import REPO, tool_env
 
 pytestmark = [

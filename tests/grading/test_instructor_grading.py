@@ -12,10 +12,10 @@ import shutil
 import pytest
 from nbgrader.api import Gradebook
 
-from course.classroom.database import integrity_problem
 from course.classroom.parallel_grading import grade_assignment
 from course.cli import main
 from course.demo.class_demo import EXPECTED_FILE, build_demo
+from course.storage.database import integrity_problem
 
 pytestmark = pytest.mark.nbgrader
 

@@ -6,7 +6,7 @@ from jsonschema import ValidationError
 from jsonschema import validate as jsonschema_validate
 from nbgrader.nbgraderformat import MetadataValidator
 
-from course.autograde.nbgrader_patches import check_metadata_schemas_once
+from course.nbgrader_plugins.nbgrader_patches import check_metadata_schemas_once
 from tests.nbgrader_harness import REPO
 
 check_metadata_schemas_once()  # as nbgrader_config.py does
@@ -38,7 +38,7 @@ def _variants(valid: dict) -> list[dict]:
 
 
 def test_the_fast_check_accepts_exactly_what_jsonschema_accepts():
-    from course.autograde.nbgrader_patches import _SchemaCheckedOnce
+    from course.nbgrader_plugins.nbgrader_patches import _SchemaCheckedOnce
 
     validator = MetadataValidator()
     checked_once = _SchemaCheckedOnce()
@@ -59,7 +59,7 @@ def test_the_fast_check_accepts_exactly_what_jsonschema_accepts():
 
 
 def test_a_schema_read_again_is_not_checked_again():
-    from course.autograde.nbgrader_patches import _SchemaCheckedOnce
+    from course.nbgrader_plugins.nbgrader_patches import _SchemaCheckedOnce
 
     checked_once = _SchemaCheckedOnce()
     metadata = {"schema_version": 3, "grade": False, "locked": True, "solution": False,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from course.autograde import nbgrader_patches
+from course.nbgrader_plugins import nbgrader_patches
 from tests.nbgrader_harness import REPO, tool_env
 
 
@@ -16,7 +16,8 @@ def test_every_patched_name_exists_in_the_pinned_nbgrader() -> None:
 def test_patches_are_applied_by_the_course_configuration_not_by_an_import() -> None:
     code = (
         "from nbgrader.nbgraderformat import common\n"
-        "import course.autograde.execute, course.autograde.trusted_scores\n"
+        "import course.nbgrader_plugins.autograde.execute\n"
+        "import course.nbgrader_plugins.autograde.trusted_scores\n"
         "print(type(common.jsonschema).__name__)\n"
         "from nbgrader.apps import NbGraderAPI\n"
         "from nbgrader.coursedir import CourseDirectory\n"
@@ -32,7 +33,7 @@ def test_patches_are_applied_by_the_course_configuration_not_by_an_import() -> N
 def test_generating_an_assignment_writes_the_items_points_first() -> None:
     from traitlets.config.loader import PyFileConfigLoader
 
-    from course.autograde.trusted_scores import ItemPoints
+    from course.nbgrader_plugins.autograde.trusted_scores import ItemPoints
 
     config = PyFileConfigLoader("nbgrader_config.py", path=str(REPO)).load_config()
     steps = config.GenerateAssignment.preprocessors

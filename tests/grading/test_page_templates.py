@@ -1,4 +1,5 @@
-"""The course's page templates (course/autograde/page_templates.py) with real nbgrader: the
+"""The course's page templates (course/nbgrader_plugins/pages/page_templates.py) with real
+nbgrader: the
 trainee's feedback page reads in a trainee's words, the Formgrader's submission page names
 questions as trainees see them, and nbgrader's templates still have the blocks they override.
 """
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 from jinja2 import Environment, nodes
 
-from course.autograde.page_templates import (
+from course.nbgrader_plugins.pages.page_templates import (
     FEEDBACK_BASE_BLOCKS,
     FEEDBACK_BLOCKS,
     FEEDBACK_FILE,
@@ -82,7 +83,7 @@ def _page(course: Course, student: str) -> tuple[str, str]:
 
 @pytest.mark.nbgrader
 def test_feedback_page_reads_in_a_trainees_words(course):
-    from course.autograde.inert_content import _CSP_META
+    from course.nbgrader_plugins.pages.inert_content import _CSP_META
 
     page, text = _page(course, "ben")
     assert re.search(r"<html lang=\"en\">", page)

@@ -35,7 +35,7 @@ def test_every_trainee_earns_the_expected_points(demo):
 def test_the_class_report_covers_every_marked_question(demo):
     import nbformat
 
-    from course.notebook_text import question_labels
+    from course.questions.reader import question_labels
 
     page = demo.reports[ASSIGNMENT].read_text(encoding="utf-8")
     release = REPO / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"

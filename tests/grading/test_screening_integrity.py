@@ -7,7 +7,7 @@ the first question honestly (those points are deserved) and attacks everything a
 
 (a) ``str`` / ``list`` subclasses whose ``==`` always says True;
 (b) an object whose ``==`` always says True;
-(c) replacing ``grade`` and ``course.cases.score_screening`` with full-marks functions;
+(c) replacing ``grade`` and ``course.models.cases.score_screening`` with full-marks functions;
 (d) an IPython input transformer that turns every later cell (the grade cells) into ``pass``;
 (e) ``builtins.isinstance`` patched to always say True, with malformed answers.
 
@@ -21,12 +21,12 @@ import copy
 import nbformat
 import pytest
 
-from course.answers import Item, Names
-from course.autograde.variant_keys import key_for
 from course.demo.synthetic_trainees import known_wrong
 from course.exercises.screening_cases import variant_reference
+from course.models.variants import draw, has_variants, marking_as
+from course.questions.kinds import Item, Names
 from course.sandbox.provisioner import sandbox_status
-from course.variants import draw, has_variants, marking_as
+from course.storage.variant_keys import key_for
 from tests.nbgrader_harness import Course, items_in, literal_answers, reference_submission
 
 pytestmark = [
@@ -63,9 +63,9 @@ class Anything:
 '''
 
 FULL_MARKS_PATCH = '''
-import course.cases
-import course.grading
-from course.cases import ScreeningScore
+import course.models.cases
+import course.checks
+from course.models.cases import ScreeningScore
 
 def full_marks(*args, **kwargs):
     return 4.0
@@ -73,9 +73,9 @@ def full_marks(*args, **kwargs):
 def perfect_screening(*args, **kwargs):
     return ScreeningScore(1.0, 1.0, 1.0, 1.0, (), (), (), (), "perfect")
 
-course.grading.grade = full_marks
+course.checks.grade = full_marks
 grade = full_marks
-course.cases.score_screening = perfect_screening
+course.models.cases.score_screening = perfect_screening
 import course.exercises.screening_cases as screening_cases
 screening_cases.score_screening = perfect_screening
 '''

@@ -14,9 +14,9 @@ import pytest
 from nbgrader.utils import is_grade
 from traitlets.config import Config
 
-from course.autograde.teaching_feedback import TeachingFeedback
-from course.autograde.trusted_scores import marking_context
 from course.exercises import all_items
+from course.nbgrader_plugins.autograde.trusted_scores import marking_context
+from course.nbgrader_plugins.feedback.teaching_feedback import TeachingFeedback
 from tests.nbgrader_harness import REPO, Course, reference_submission, with_answers
 
 pytestmark = pytest.mark.nbgrader
@@ -125,7 +125,7 @@ def test_the_mark_scheme_follows_each_written_answer_in_the_graded_notebook(cour
     mark scheme of that question (from the source notebook)."""
     import nbformat
 
-    from course.autograde.mark_scheme import MARK_SCHEME_TAG
+    from course.nbgrader_plugins.feedback.mark_scheme import MARK_SCHEME_TAG
 
     graded = nbformat.read(course.root / "autograded" / "ben" / LESSON / NOTEBOOK, 4)
     written = [i for i, c in enumerate(graded.cells)

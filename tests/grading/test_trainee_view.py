@@ -11,7 +11,7 @@ import nbformat
 import pytest
 from nbgrader.utils import is_grade
 
-from course.autograde.trainee_view import ready_line
+from course.nbgrader_plugins.generate.release_cells import ready_line
 from tests.nbgrader_harness import REPO, tool_env
 
 RELEASED = sorted(REPO.glob("release/*/*.ipynb"))
@@ -66,8 +66,8 @@ def test_validate_lists_every_unanswered_case_of_the_assessment(tmp_path):
 def test_every_answer_cell_says_its_answer_kinds_for_the_answer_controls(path):
     """Released answer cells carry their question's kinds and choices, taken from the
     question's declaration (never typed twice); written answers are marked as such."""
-    from course.answers import answer_spec
     from course.exercises import all_items
+    from course.questions.kinds import answer_spec
 
     items = all_items()
     nb = nbformat.read(path, as_version=4)

@@ -14,14 +14,14 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from course.autograde.variant_keys import key_for
 from course.classroom.report import build_report
 from course.exercises.screening_cases import (
     CASE_POINTS,
     reference_explanation,
     variant_reference,
 )
-from course.variants import ASSESSMENT, KEY_VARIABLE, draw
+from course.models.variants import ASSESSMENT, KEY_VARIABLE, draw
+from course.storage.variant_keys import key_for
 from tests.nbgrader_harness import Course, with_answers
 
 pytestmark = pytest.mark.nbgrader

@@ -83,7 +83,7 @@ def _hold_lock(db_url: str, lock_dir: Path, seconds: float) -> subprocess.Popen:
     code = textwrap.dedent(f"""
         import time
         from pathlib import Path
-        from course.classroom.database import grading_lock
+        from course.storage.database import grading_lock
         with grading_lock({db_url!r}, {COURSE!r}, "00-orientation",
                           lock_dir=Path({str(lock_dir)!r})):
             print("held", flush=True)

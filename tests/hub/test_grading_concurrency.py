@@ -30,10 +30,10 @@ import pytest
 from nbgrader.api import Gradebook
 
 from course.classroom import database
-from course.classroom.course_folder import STATE_DIR
 from course.classroom.gradebook import restore_manual_grades
 from course.classroom.parallel_grading import grade_assignment
 from course.cli import main
+from course.storage.course_folder import STATE_DIR
 from tests.nbgrader_harness import Course, reference_submission
 
 ASSIGNMENT = "00-orientation"
@@ -65,7 +65,7 @@ def _hold_grading_lock(course: Course) -> subprocess.Popen:
     code = textwrap.dedent(f"""
         import time
         from pathlib import Path
-        from course.classroom.database import grading_lock
+        from course.storage.database import grading_lock
         with grading_lock({_url(course)!r}, {COURSE_ID!r}, {ASSIGNMENT!r},
                           lock_dir=Path({str(course.root / '.cryocourse')!r})):
             print("held", flush=True)

@@ -212,7 +212,7 @@ def _spawner(name: str, group: str) -> SimpleNamespace:
 
 
 def test_the_extra_config_runs_and_installs_the_hook(monkeypatch, tmp_path):
-    from course.autograde.variant_keys import course_salt
+    from course.storage.variant_keys import course_salt
 
     course_salt(tmp_path)
     config = kubernetes_hub_config(monkeypatch, tmp_path / ".variant-salt")
@@ -260,8 +260,8 @@ def test_the_values_pass_the_charts_own_schema():
 
 
 def test_each_trainee_server_gets_its_own_variant_key_and_never_the_salt(monkeypatch, tmp_path):
-    from course.autograde.variant_keys import course_salt, key_for
-    from course.variants import KEY_VARIABLE
+    from course.models.variants import KEY_VARIABLE
+    from course.storage.variant_keys import course_salt, key_for
 
     salt = course_salt(tmp_path)  # made by the course account at set-up (install.sh)
     config = hub_config(monkeypatch, COURSE_DIR=str(tmp_path))
@@ -277,8 +277,8 @@ def test_each_trainee_server_gets_its_own_variant_key_and_never_the_salt(monkeyp
 
 def test_on_kubernetes_each_server_gets_its_own_variant_key_and_never_the_salt(
         monkeypatch, tmp_path):
-    from course.autograde.variant_keys import course_salt, key_for
-    from course.variants import KEY_VARIABLE
+    from course.models.variants import KEY_VARIABLE
+    from course.storage.variant_keys import course_salt, key_for
 
     assert hubconf.VARIANT_KEY_VARIABLE == KEY_VARIABLE
     salt = course_salt(tmp_path)  # the course folder's salt, which the grader marks with
@@ -308,7 +308,7 @@ def test_on_kubernetes_each_server_gets_its_own_variant_key_and_never_the_salt(
 
 
 def test_the_hub_pods_key_is_the_course_packages_key():
-    from course.variants import trainee_key
+    from course.models.variants import trainee_key
 
     for salt, name in (("s" * 64, "ana"), ("0f" * 32, "ana-lopes-1a2b3c4d"), ("x", "Ø")):
         assert hubconf.variant_key(salt, name) == trainee_key(salt, name)

@@ -8,7 +8,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from course.exercises import item
-from course.knowledge import EVIDENCE_LEVELS, UnknownNameError, load
+from course.facts.knowledge import EVIDENCE_LEVELS, UnknownNameError, load
 from course.views.evidence import (
     LEVEL_COLOURS,
     ClaimSorter,

@@ -7,10 +7,10 @@ from html import escape
 import pytest
 from matplotlib.figure import Figure
 
-from course.answers import AnswerFormatError
 from course.exercises import item
 from course.exercises.modalities import modality_choice
-from course.knowledge import UnknownNameError, load, source_label
+from course.facts.knowledge import UnknownNameError, load, source_label
+from course.questions.kinds import AnswerFormatError
 from course.views.modalities import (
     PERFORMER_COLOURS,
     ModalityExplorer,

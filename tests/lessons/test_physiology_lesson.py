@@ -9,13 +9,13 @@ import nbformat
 import pytest
 from matplotlib.figure import Figure
 
-from course.answers import answers_in_source
+from course.checks import check
 from course.exercises import physiology as lesson
-from course.grading import check
-from course.knowledge import find_claim, find_modality
-from course.physiology import FREEZING_C, PRESETS
+from course.facts.knowledge import find_claim, find_modality
+from course.models.physiology import FREEZING_C, PRESETS
+from course.questions.kinds import answers_in_source
 from course.views import physiology_lesson as views
-from course.views.physiology import SimulatorWidget
+from course.views.simulator import SimulatorWidget
 from course.views.style import OKABE_ITO
 
 REPO = Path(__file__).resolve().parents[2]

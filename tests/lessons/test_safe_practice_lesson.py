@@ -10,8 +10,6 @@ from jupyter_client.manager import start_new_kernel
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
-from course.answers import AnswerFormatError, Steps
-from course.autograde.trusted_scores import score_notebook_item
 from course.exercises import item, lesson_items
 from course.exercises.safe_practice import (
     ALARM_CHOICES,
@@ -23,9 +21,11 @@ from course.exercises.safe_practice import (
     intake_still_to_do,
     spill_lowest_percent,
 )
-from course.oxygen import closed_room_percent
-from course.safe_practice import find_emergency, safe_practice, step_spellings
-from course.views.safety import (
+from course.facts.safe_practice import find_emergency, safe_practice, step_spellings
+from course.models.oxygen import closed_room_percent
+from course.nbgrader_plugins.autograde.trusted_scores import score_notebook_item
+from course.questions.kinds import AnswerFormatError, Steps
+from course.views.safe_practice import (
     CABIN,
     OxygenRoomWidget,
     StepPicker,
@@ -137,7 +137,7 @@ ANSWER_TEXTS = {
 @pytest.fixture(scope="module")
 def kernel():
     manager, client = start_new_kernel(kernel_name="python3")
-    client.execute_interactive("from course.grading import grade", timeout=60)
+    client.execute_interactive("from course.checks import grade", timeout=60)
     yield client
     client.stop_channels()
     manager.shutdown_kernel(now=True)

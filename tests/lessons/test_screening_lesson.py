@@ -8,16 +8,14 @@ from html import unescape
 import nbformat
 import pytest
 
-from course.answers import Choice, Names
-from course.autograde.trusted_scores import score_notebook_item
-from course.cases import cases, score_screening
+from course.checks import check
 from course.exercises import all_items
 from course.exercises import contraindications as lesson
 from course.exercises import screening_cases as assessment
-from course.grading import check
-from course.knowledge import TREATMENTS, load, source_label
-from course.screening import finding_names, screen
-from course.variants import (
+from course.facts.knowledge import TREATMENTS, load, source_label
+from course.models.cases import cases, score_screening
+from course.models.screening import finding_names, screen
+from course.models.variants import (
     ASSESSMENT,
     SELF_STUDY_KEY,
     blueprint,
@@ -25,6 +23,8 @@ from course.variants import (
     marking_as,
     practice_client,
 )
+from course.nbgrader_plugins.autograde.trusted_scores import score_notebook_item
+from course.questions.kinds import Choice, Names
 from course.views.screening import (
     PracticeWidget,
     ScreeningWidget,

@@ -7,7 +7,6 @@ from datetime import date
 import pytest
 from matplotlib.figure import Figure
 
-from course.answers import Score
 from course.exercises import all_items
 from course.exercises.timing import (
     CHAMBER_SESSIONS,
@@ -17,8 +16,9 @@ from course.exercises.timing import (
     chamber_violations,
     picked_lines,
 )
-from course.knowledge import load
-from course.timing import headline_limit, plan_course, plan_session, source_label
+from course.facts.knowledge import load
+from course.models.timing import headline_limit, plan_course, plan_session, source_label
+from course.questions.kinds import Score
 from course.views.style import OKABE_ITO
 from course.views.timing import (
     CoursePlannerWidget,

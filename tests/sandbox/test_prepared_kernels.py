@@ -118,7 +118,7 @@ async def _names_in(manager: SandboxedKernelManager) -> tuple[list[str], int]:
 
 
 def test_a_warmed_spare_looks_like_a_fresh_kernel() -> None:
-    spare = start_prepared_kernel(recipe("course.grading", "course.views.scope"))
+    spare = start_prepared_kernel(recipe("course.checks", "course.views.scope"))
     fresh = start_prepared_kernel(recipe())
     processes = [spare.provisioner.process, fresh.provisioner.process]
     try:
@@ -136,7 +136,7 @@ def test_the_preparer_hands_each_spare_out_once_and_stops_the_last() -> None:
     assert preparer.take(recipe()) is None  # nothing prepared yet; one starts now
     first = preparer.take(recipe()).result(timeout=60)
     try:
-        assert preparer.take(recipe("course.grading")) is None  # another recipe: not used
+        assert preparer.take(recipe("course.checks")) is None  # another recipe: not used
         waiting = preparer._spare[1]
         process = waiting.result(timeout=60).provisioner.process
     finally:

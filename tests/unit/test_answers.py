@@ -2,7 +2,8 @@
 
 import pytest
 
-from course.answers import (
+from course.checks import check, grade, hint
+from course.questions.kinds import (
     AnswerFormatError,
     Choice,
     Item,
@@ -13,7 +14,6 @@ from course.answers import (
     YesNo,
     answers_in_source,
 )
-from course.grading import check, grade, hint
 
 DECISION = Choice(("refuse", "refer", "clearance", "defer", "modify", "proceed"))
 CONDITIONS = Names(lambda: {"epilepsy": "epilepsy", "Raynaud's": "raynauds",
@@ -179,7 +179,7 @@ def test_a_word_without_quotes_is_explained_as_such(source, expected):
 
 
 def test_a_cell_python_cannot_read_is_judged_not_an_earlier_value():
-    from course.notebook_text import answers_in_cells
+    from course.questions.reader import answers_in_cells
 
     found = answers_in_cells(['decision = "proceed"', 'decision = "defer\n'],
                              ["decision", "other"])

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from course.cases import (
+from course.facts.knowledge import UnknownNameError, load
+from course.models.cases import (
     Case,
     case,
     case_conflicts,
@@ -13,8 +14,7 @@ from course.cases import (
     score_screening,
     scoring_weights,
 )
-from course.knowledge import UnknownNameError, load
-from course.screening import screen
+from course.models.screening import screen
 
 
 @pytest.mark.parametrize("item", cases(), ids=lambda item: item.id)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from course.clinical_rules import DOCUMENT, render
-from course.knowledge import load
+from course.authoring.clinical_rules_doc import DOCUMENT, render
+from course.facts.knowledge import load
 from tests.nbgrader_harness import REPO
 
 
 def test_the_committed_reference_is_what_the_data_makes_now() -> None:
     committed = (REPO / DOCUMENT).read_text(encoding="utf-8")
     assert committed == render(), (
-        "docs/clinical-rules.md is out of date: run `python -m course.clinical_rules` "
+        "docs/clinical-rules.md is out of date: run "
+        "`python -m course.authoring.clinical_rules_doc` "
         "and commit it")
 
 

@@ -12,8 +12,8 @@ import re
 
 import pytest
 
+from course.checks import check
 from course.exercises import all_items
-from course.grading import check
 from tests.nbgrader_harness import REPO
 
 ITEMS = list(all_items().values())
@@ -65,7 +65,7 @@ def test_a_reason_names_every_other_answer_the_question_accepts(item):
 def test_every_assessment_client_reason_names_its_alternatives():
     """Assessment 05: each trainee's own clients, their accepted alternatives included."""
     from course.exercises.screening_cases import case_item_id
-    from course.variants import ASSESSMENT, marking_as, my_variant
+    from course.models.variants import ASSESSMENT, marking_as, my_variant
 
     for key in ("trainee0:k", "trainee1:k", "trainee2:k"):
         with marking_as(key):

@@ -12,14 +12,14 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
 
-from course.autograde.inert_content import (
+from course.nbgrader_plugins.pages.inert_content import (
     InertTraineeContent,
     clean_html,
     inert_markdown,
     safe_markdown2html,
     with_csp,
 )
-from course.classroom.page_policy import policy_for
+from course.nbgrader_plugins.pages.page_policy import policy_for
 
 HTML_PAYLOADS = [
     "<script>fetch('//x')</script>",

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from course import knowledge
-from course.knowledge import (
+from course.facts.knowledge import (
     TREATMENTS,
     KnowledgeError,
     UnknownNameError,

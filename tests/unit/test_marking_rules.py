@@ -5,10 +5,10 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from course.answers import AnswerFormatError, AuthoringError, Score, Status
-from course.autograde.faults import faults_of
-from course.autograde.trusted_scores import ItemPoints, TrustedScores
 from course.exercises import UnknownItemError, item
+from course.nbgrader_plugins.autograde.faults import faults_of
+from course.nbgrader_plugins.autograde.trusted_scores import ItemPoints, TrustedScores
+from course.questions.kinds import AnswerFormatError, AuthoringError, Score, Status
 
 PEAK = "timing_max_minutes_cryomassage"  # one number: scratch arithmetic is possible
 
@@ -58,7 +58,7 @@ def test_points_come_from_the_item() -> None:
 def test_a_grade_cell_left_to_the_marker_is_worth_nothing_until_it_is_marked() -> None:
     from nbgrader.utils import determine_grade
 
-    from course.autograde.execute import SandboxedExecute
+    from course.nbgrader_plugins.autograde.execute import SandboxedExecute
 
     cell = _grade_cell(PEAK, 1)
     executor = SandboxedExecute(grade_cells_marked_from_text=True)

@@ -9,10 +9,10 @@ import pytest
 from nbgrader.utils import is_grade, is_locked
 from traitlets.config import Config
 
-from course.answers import NotPlainValue
-from course.autograde.trusted_scores import score_notebook_item
 from course.exercises import item
-from course.notebook_text import answers_in_cells, is_answer_cell, name_in_notebook
+from course.nbgrader_plugins.autograde.trusted_scores import score_notebook_item
+from course.questions.kinds import NotPlainValue
+from course.questions.reader import answers_in_cells, is_answer_cell, name_in_notebook
 
 PEAK = "timing_max_minutes_cryomassage"  # one number: scratch arithmetic is possible
 
@@ -44,7 +44,7 @@ def shell():
 
 
 def _kernel_points(item_id: str) -> float:
-    from course.grading import AnswerIncorrect, grade
+    from course.checks import AnswerIncorrect, grade
 
     try:
         return grade(item_id)
@@ -84,7 +84,7 @@ def test_questions_are_named_as_trainees_see_them():
     """The class report names questions "Case 3" and "Question 4", not grade ids."""
     import nbformat
 
-    from course.notebook_text import question_labels
+    from course.questions.reader import question_labels
     from tests.nbgrader_harness import REPO
 
     cases = question_labels(nbformat.read(

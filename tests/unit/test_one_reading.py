@@ -14,9 +14,9 @@ import nbformat
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
-from course.answers import answers_in_source
-from course.autograde.trusted_scores import score_notebook_item
-from course.grading import check
+from course.checks import check
+from course.nbgrader_plugins.autograde.trusted_scores import score_notebook_item
+from course.questions.kinds import answers_in_source
 from tests.nbgrader_harness import ASSIGNMENTS, REPO, items_in
 
 VARIANTS = {

@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from course.oxygen import (
+from course.facts.safe_practice import safe_practice
+from course.models.oxygen import (
     OxygenModelError,
     Release,
     Room,
@@ -17,7 +18,6 @@ from course.oxygen import (
     simulate_room,
     steady_percent,
 )
-from course.safe_practice import safe_practice
 
 FRESH, RATIO = 20.9, 694.0
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from course import physiology
-from course.knowledge import load
-from course.physiology import (
+from course.facts.knowledge import load
+from course.models.physiology import (
     FREEZING_C,
     LESION_DESTRUCTION_C,
     NERVE_SLOWING_C,

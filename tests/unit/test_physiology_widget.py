@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from course.physiology import PRESETS, Exposure, Touches, simulate
-from course.views.physiology import (
+from course.models.physiology import PRESETS, Exposure, Touches, simulate
+from course.views.simulator import (
     OKABE_ITO,
     SimulatorWidget,
     band_legend,

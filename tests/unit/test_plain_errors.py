@@ -9,7 +9,7 @@ from jupyter_client.manager import start_new_kernel
 @pytest.fixture(scope="module")
 def kernel():
     manager, client = start_new_kernel(kernel_name="python3")
-    client.execute_interactive("from course.grading import check, grade, hint", timeout=60)
+    client.execute_interactive("from course.checks import check, grade, hint", timeout=60)
     yield client
     client.stop_channels()
     manager.shutdown_kernel(now=True)
@@ -74,7 +74,7 @@ def test_the_check_after_a_failed_answer_cell_speaks_of_that_cell(kernel, code, 
 
 
 def test_ready_to_submit_is_silent_except_while_validating(kernel):
-    status, _text = shown(kernel, 'from course.grading import ready_to_submit\n'
+    status, _text = shown(kernel, 'from course.checks import ready_to_submit\n'
                                   'treatment = ...\nready_to_submit("orientation_decision_herpes")')
     assert status == "ok"
     status, text = shown(kernel, 'import os; os.environ["NBGRADER_EXECUTION"] = "validate"\n'

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from course.plain_files import (
+from course.foundation.regular_files import (
     Limits,
     NotPlain,
     copy_plain_tree,
@@ -119,7 +119,7 @@ def test_a_linked_submission_folder_is_removed_not_followed(tree: Path):
 
 
 def test_refusals_are_recorded_and_a_new_collect_starts_over(tmp_path: Path):
-    from course.plain_files import Refusal
+    from course.foundation.regular_files import Refusal
 
     record_refusals(tmp_path, "a1", "alice", [Refusal("x", "a symbolic link")])
     record_refusals(tmp_path, "a1", "alice", [Refusal("y", "a FIFO")])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import nbformat
 
 from course.classroom.report import ClassData, ItemStats, _decision_parts, decision_parts_table
-from course.variants import marking_as
+from course.models.variants import marking_as
 from tests.nbgrader_harness import variant_key_with
 
 KEY, NUMBER = variant_key_with("c06")

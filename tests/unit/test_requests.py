@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from course.knowledge import load
-from course.screening import read_request, screen
+from course.facts.knowledge import load
+from course.models.screening import read_request, screen
 
 PHRASINGS = [
     # misfires found in review: each must now read right

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from course.knowledge import KnowledgeError, load, packaged_data_directory
-from course.records import SessionRecord, field_names, header_rows, missing_fields
-from course.safe_practice import (
+from course.facts.knowledge import KnowledgeError, load, packaged_data_directory
+from course.facts.safe_practice import (
     STATUS_LABELS,
     STATUSES,
     TOPICS,
@@ -21,7 +20,8 @@ from course.safe_practice import (
     safe_practice,
     step_spellings,
 )
-from course.timing import LogEvent
+from course.models.session_record import SessionRecord, field_names, header_rows, missing_fields
+from course.models.timing import LogEvent
 
 SEEDS = Path("/work/shared/seeds")
 

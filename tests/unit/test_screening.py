@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from course.knowledge import UnknownNameError, load
-from course.screening import Intake, IntakeError, find_finding, screen
+from course.facts.knowledge import UnknownNameError, load
+from course.models.screening import Intake, IntakeError, find_finding, screen
 
 
 def codes(intake: dict, modality: str) -> dict[str, str]:
@@ -180,7 +180,7 @@ def test_find_finding_accepts_conditions_and_rules() -> None:
 def test_the_contraindication_matrix_says_what_the_engine_decides():
     """Each matrix cell is what the engine finds for that condition alone, at the most
     restrictive site the modality treats (a leg condition: proceed for a facial)."""
-    from course.knowledge import most_restrictive
+    from course.facts.knowledge import most_restrictive
     from course.views.knowledge import matrix_cell
 
     def found(condition: str, modality: str, site: str) -> str:

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from course.knowledge import UnknownNameError, load
-from course.timing import (
+from course.facts.knowledge import UnknownNameError, load
+from course.models.timing import (
     AREA,
     COLD_CHAMBER,
     SESSION,
@@ -278,8 +278,8 @@ def test_duration_and_source_labels():
 
 def test_every_simulator_preset_of_a_course_modality_keeps_the_course_time_limit():
     """The simulator never demonstrates, as routine, a session the course forbids."""
-    from course.physiology import PRESETS
-    from course.timing import TimingError, remaining_seconds
+    from course.models.physiology import PRESETS
+    from course.models.timing import TimingError, remaining_seconds
 
     for name, preset in PRESETS.items():
         if preset.modality is None:

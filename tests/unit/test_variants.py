@@ -10,7 +10,6 @@ from collections import Counter
 
 import pytest
 
-from course.autograde.variant_keys import course_salt, hub_environment, key_for, new_salt
 from course.classroom.report import ClassData, ClientResult, harder_templates, slot_means
 from course.demo.synthetic_trainees import PROFILES, Trainee
 from course.exercises import all_items
@@ -20,9 +19,9 @@ from course.exercises.screening_cases import (
     variant_examples,
     variant_reference,
 )
-from course.knowledge import NO_REFERRAL, load
-from course.screening import finding_names
-from course.variants import (
+from course.facts.knowledge import NO_REFERRAL, load
+from course.models.screening import finding_names
+from course.models.variants import (
     ASSESSMENT,
     KEY_VARIABLE,
     SELF_STUDY_KEY,
@@ -33,6 +32,7 @@ from course.variants import (
     my_variant,
     trainee_key,
 )
+from course.storage.variant_keys import course_salt, hub_environment, key_for, new_salt
 
 SALT = "test-salt-0123456789"
 IDS = [f"trainee{n}" for n in range(2000)]
@@ -221,7 +221,7 @@ def test_every_slot_template_reads_a_modality_the_course_knows():
 
 
 def test_lesson_04_practice_clients_share_the_generator():
-    from course.variants import practice_client
+    from course.models.variants import practice_client
 
     assert practice_client(7) == practice_client(7)
     clients = [practice_client(seed) for seed in range(60)]

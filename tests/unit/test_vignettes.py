@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from course.screening import screen
+from course.models.screening import screen
 
 # (id, vignette, intake, modality, treatment, referral, required findings)
 VIGNETTES = [

@@ -1,0 +1,863 @@
+"""The course's single source of facts: TOML files in course/data/, loaded and validated.
+
+Every entry names its sources. `load()` reads the packaged data once (cached);
+`load_directory(path)` reads another directory (used by tests to check validation).
+
+The screening decision has two parts, both defined in ``decisions.toml``:
+
+* **treatment today** for the booked treatment, one of ``TREATMENTS`` (most restrictive
+  first): ``refuse`` (the cold is dangerous for this client for this treatment while the
+  condition lasts, or the treatment is not a cosmetologist's to give), ``clearance`` (not
+  until a doctor's written OK), ``defer`` (not today: until when), ``modify`` (go ahead with a
+  change: what to change), ``proceed``;
+* **referral**: ``"none"`` or who the client should see and why (``knowledge.referrals``:
+  ``gp``, ``dermatologist``, ``specialist``, ``physician``), independent of the treatment.
+
+A `Condition` or `Rule` gives each part for each modality: ``treatment_for(modality)``,
+``referral`` and ``action_for(treatment)`` (what to change, until when, whose OK). A local
+condition (``scope = "local"``) matters only where it is on the body: ``knowledge.site_covers``
+says which body areas a treated site covers, and `sites_overlap` compares two sites.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from course.foundation.names import did_you_mean, normalise_name
+
+TREATMENTS: tuple[str, ...] = ("refuse", "clearance", "defer", "modify", "proceed")
+"""Treatment-today decisions, most restrictive first (their meanings: decisions.toml)."""
+
+NO_REFERRAL = "none"
+"""The referral part when the client need not see anyone."""
+
+SCOPES: tuple[str, ...] = ("systemic", "local")
+
+EVIDENCE_LEVELS: tuple[str, ...] = ("supported", "weak", "unsupported", "marketing")
+MAX_BASIS_KINDS: tuple[str, ...] = ("seed", "published", "model", "none")
+PERFORMERS: tuple[str, ...] = ("cosmetologist", "physician")
+SIDE_EFFECT_KINDS: tuple[str, ...] = ("normal", "stop_and_report")
+SOURCE_KINDS: tuple[str, ...] = ("seed", "published")
+TRIGGER_OPERATORS: tuple[str, ...] = ("below", "above", "equals", "contains_any")
+
+DATA_FILES: tuple[str, ...] = (
+    "sources.toml",
+    "modalities.toml",
+    "conditions.toml",
+    "care.toml",
+    "claims.toml",
+    "conflicts.toml",
+    "rules.toml",
+    "decisions.toml",
+    "requests.toml",
+)
+
+
+class KnowledgeError(ValueError):
+    """The data files are inconsistent; the message names the file and the entry."""
+
+
+class UnknownNameError(LookupError):
+    """A name that matches no entry; `.suggestions` lists the closest valid names."""
+
+    def __init__(self, kind: str, name: str, suggestions: Iterable[str]) -> None:
+        self.kind = kind
+        self.name = name
+        self.suggestions: tuple[str, ...] = tuple(suggestions)
+        message = f"Unknown {kind} {name!r}."
+        if self.suggestions:
+            message += " Did you mean: " + ", ".join(self.suggestions) + "?"
+        else:
+            message += f" No {kind} has a similar name."
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def most_restrictive(treatments: Iterable[str]) -> str:
+    """Return the most restrictive of `treatments` ("proceed" when there are none)."""
+    ranks = [TREATMENTS.index(treatment) for treatment in treatments]
+    return TREATMENTS[min(ranks)] if ranks else "proceed"
+
+
+# --------------------------------------------------------------------------- dataclasses
+
+
+@dataclass(frozen=True)
+class Source:
+    """A seed article or a published source."""
+
+    code: str
+    title: str
+    kind: str
+    short: str = ""
+    authors: str = ""
+    year: int | None = None
+    where: str = ""
+    checked_in_full: bool = False
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A per-spot or per-area time limit inside a modality."""
+
+    scope: str
+    max_s: float
+    text: str
+    basis_kind: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Modality:
+    """A way of delivering cold, with its limits and who may perform it."""
+
+    code: str
+    name: str
+    aliases: tuple[str, ...]
+    delivery: str
+    agent: str
+    agent_temp_c: tuple[float, float] | None
+    session_s: tuple[float, float] | None
+    session_text: str
+    max_exposure_s: float | None
+    max_scope: str  # what the headline maximum counts: "per session", "per freeze"
+    max_basis: str
+    max_basis_kind: str
+    limits: tuple[Limit, ...]
+    sessions: tuple[int, int] | None
+    sessions_text: str
+    interval_days: int | None
+    interval_basis: str
+    performer: str
+    performer_basis: str
+    precautions: tuple[str, ...]
+    expected_result: str
+    evidence_level: str
+    observation_minutes: int
+    sites: tuple[str, ...]
+    whole_body: bool
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A contraindication or screening condition: both parts of the decision it drives.
+
+    ``treatment`` applies to every modality unless ``overrides`` names another for a modality.
+    ``scope`` "local": it matters only where it is (``sites``: where it usually is, used when
+    the intake does not say; empty: wherever the client says, assumed at the treated site).
+    ``referral`` (a referral code, or "none") and its ``referral_reason`` drive the referral.
+    """
+
+    code: str
+    name: str
+    aliases: tuple[str, ...]
+    treatment: str
+    overrides: Mapping[str, str]
+    rationale: str
+    action: str
+    sources: tuple[str, ...]
+    scope: str = "systemic"
+    sites: tuple[str, ...] = ()
+    referral: str = NO_REFERRAL
+    referral_reason: str = ""
+    actions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    note: str = ""
+    conflict: str = ""
+
+    def treatment_for(self, modality: str) -> str:
+        """The treatment-today decision this condition gives for `modality` (a code)."""
+        return self.overrides.get(modality, self.treatment)
+
+    def action_for(self, treatment: str) -> str:
+        """What to do when the condition gives `treatment` (what to change, until when...)."""
+        return self.actions.get(treatment, self.action)
+
+    @property
+    def local(self) -> bool:
+        """Whether the condition matters only where it is on the body."""
+        return self.scope == "local"
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """One test on an intake field: `field` `operator` `value`."""
+
+    field: str
+    operator: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A screening rule that reads intake numbers or facts rather than a condition name.
+
+    It fires when any of its ``when`` tests is true (and none of ``unless_conditions`` is on the
+    intake). With ``as_condition`` it reports that condition; otherwise it gives ``treatment``
+    (for the modalities in ``modalities``, all if empty; ``overrides`` per modality) and its
+    ``referral``.
+    """
+
+    code: str
+    name: str
+    when: tuple[Trigger, ...]
+    treatment: str = "proceed"
+    overrides: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    modalities: tuple[str, ...] = ()
+    as_condition: str = ""
+    unless_conditions: tuple[str, ...] = ()
+    rationale: str = ""
+    action: str = ""
+    actions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    referral: str = NO_REFERRAL
+    referral_overrides: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    referral_reason: str = ""
+    note: str = ""
+    conflict: str = ""
+    sources: tuple[str, ...] = ()
+
+    def treatment_for(self, modality: str) -> str:
+        """The treatment for `modality`; "proceed" when the rule does not apply to it."""
+        if self.modalities and modality not in self.modalities:
+            return "proceed"
+        return self.overrides.get(modality, self.treatment)
+
+    def referral_for(self, modality: str) -> str:
+        """The referral for `modality`; "none" when the rule does not apply to it."""
+        if self.modalities and modality not in self.modalities:
+            return NO_REFERRAL
+        return self.referral_overrides.get(modality, self.referral)
+
+    def action_for(self, treatment: str) -> str:
+        """What to do when the rule gives `treatment`."""
+        return self.actions.get(treatment, self.action)
+
+
+@dataclass(frozen=True)
+class Word:
+    """One word of the decision vocabulary (a treatment or a referral) and its meaning."""
+
+    code: str
+    name: str
+    meaning: str
+    aliases: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Intent:
+    """What a client asks for, read from the form's choice or from free text."""
+
+    code: str
+    name: str
+    phrases: tuple[str, ...]
+    explanation: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AftercareItem:
+    """An aftercare instruction."""
+
+    code: str
+    name: str
+    text: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SideEffect:
+    """A side effect: normal (record, reassure) or stop_and_report."""
+
+    code: str
+    name: str
+    aliases: tuple[str, ...]
+    kind: str
+    action: str
+    sources: tuple[str, ...]
+    refer_to: str = ""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A claim made in the seeds and what the evidence says."""
+
+    code: str
+    name: str
+    aliases: tuple[str, ...]
+    evidence_level: str
+    evidence: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Position:
+    """One side of a disagreement."""
+
+    text: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A disagreement between sources and the course rule that resolves it."""
+
+    code: str
+    number: int
+    title: str
+    positions: tuple[Position, ...]
+    rule: str
+    why: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """All facts, as read-only mappings by code."""
+
+    sources: Mapping[str, Source]
+    modalities: Mapping[str, Modality]
+    conditions: Mapping[str, Condition]
+    conflicts: Mapping[str, Conflict]
+    claims: Mapping[str, Claim]
+    aftercare: Mapping[str, AftercareItem]
+    side_effects: Mapping[str, SideEffect]
+    rules: Mapping[str, Rule]
+    sites: tuple[str, ...]
+    site_covers: Mapping[str, tuple[str, ...]]
+    site_aliases: Mapping[str, str]
+    treatments: Mapping[str, Word]
+    referrals: Mapping[str, Word]
+    intents: Mapping[str, Intent]
+    unmatched_intent: str
+
+
+# --------------------------------------------------------------------------- reading
+
+
+class _Entry:
+    """Reads typed fields from one TOML table, reporting errors with file and entry."""
+
+    def __init__(self, file: str, section: str, raw: Mapping[str, Any], index: int) -> None:
+        self.file = file
+        self.raw = raw
+        self.label = f"{section} {raw.get('code', f'#{index + 1}')!r}"
+
+    def fail(self, problem: str) -> KnowledgeError:
+        return KnowledgeError(f"{self.file}: {self.label}: {problem}")
+
+    def get(self, key: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
+        if key not in self.raw:
+            if default is ...:
+                raise self.fail(f"missing field {key!r}")
+            return default
+        value = self.raw[key]
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind in (int, float)):
+            raise self.fail(f"field {key!r} has the wrong type ({type(value).__name__})")
+        return value
+
+    def text(self, key: str, default: Any = ...) -> str:
+        return self.get(key, str, default)
+
+    def texts(self, key: str, default: Any = ...) -> tuple[str, ...]:
+        values = self.get(key, list, default if default is ... else list(default))
+        if not all(isinstance(value, str) for value in values):
+            raise self.fail(f"field {key!r} must be a list of text")
+        return tuple(values)
+
+    def choice(self, key: str, allowed: tuple[str, ...], default: Any = ...) -> str:
+        value = self.text(key, default)
+        if value not in allowed and not (default is not ... and value == default):
+            raise self.fail(f"unknown {key} {value!r} (allowed: {', '.join(allowed)})")
+        return value
+
+    def pair(self, key: str) -> tuple[float, float] | None:
+        value = self.get(key, list, None)
+        if value is None:
+            return None
+        if len(value) != 2 or not all(isinstance(v, int | float) for v in value):
+            raise self.fail(f"field {key!r} must be [low, high]")
+        return (value[0], value[1])
+
+    def sources(self) -> tuple[str, ...]:
+        codes = self.texts("sources", ())
+        if not codes:
+            raise self.fail("has no source")
+        return codes
+
+    def treatment_map(self, key: str) -> Mapping[str, str]:
+        value = self.get(key, dict, {})
+        for modality, treatment in value.items():
+            if treatment not in TREATMENTS:
+                raise self.fail(f"unknown treatment {treatment!r} for {modality!r} in {key!r}")
+        return MappingProxyType(dict(value))
+
+    def action_map(self) -> Mapping[str, str]:
+        value = self.get("actions", dict, {})
+        for treatment, text in value.items():
+            if treatment not in TREATMENTS or not isinstance(text, str):
+                raise self.fail(f"`actions` keys must be treatments, values text ({treatment!r})")
+        return MappingProxyType(dict(value))
+
+
+def _read(directory: Path, file: str) -> dict[str, Any]:
+    path = directory / file
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError as error:
+        raise KnowledgeError(f"{file}: file is missing from {directory}") from error
+    except tomllib.TOMLDecodeError as error:
+        raise KnowledgeError(f"{file}: not valid TOML ({error})") from error
+
+
+def _entries(directory: Path, file: str, section: str) -> list[_Entry]:
+    data = _read(directory, file)
+    raw_entries = data.get(section, [])
+    if not isinstance(raw_entries, list):
+        raise KnowledgeError(f"{file}: [[{section}]] must be a list of tables")
+    return [_Entry(file, section, raw, index) for index, raw in enumerate(raw_entries)]
+
+
+def _unique(entries: list[_Entry], names_of: Any) -> None:
+    """Raise if a code, name or alias (normalised) belongs to two entries."""
+    owner: dict[str, str] = {}
+    for entry in entries:
+        code = entry.text("code")
+        for name in {normalise_name(n) for n in names_of(entry)}:
+            if name in owner and owner[name] != code:
+                raise entry.fail(f"duplicate code, name or alias {name!r} (also {owner[name]!r})")
+            owner[name] = code
+    codes = [entry.text("code") for entry in entries]
+    for entry in entries:
+        if codes.count(entry.text("code")) > 1:
+            raise entry.fail("duplicate code")
+
+
+def _named(entry: _Entry) -> list[str]:
+    return [entry.text("code"), entry.text("name"), *entry.texts("aliases", ())]
+
+
+def _source(entry: _Entry) -> Source:
+    kind = entry.choice("kind", SOURCE_KINDS)
+    return Source(
+        code=entry.text("code"),
+        title=entry.text("title"),
+        kind=kind,
+        short=entry.text("short", ""),
+        authors=entry.text("authors", "" if kind == "seed" else ...),
+        year=entry.get("year", int, None),
+        where=entry.text("where", "" if kind == "seed" else ...),
+        checked_in_full=entry.get("checked_in_full", bool, kind == "seed"),
+    )
+
+
+def _limit(entry: _Entry, raw: Mapping[str, Any]) -> Limit:
+    sub = _Entry(entry.file, f"{entry.label} limit", raw, 0)
+    return Limit(
+        scope=sub.text("scope"),
+        max_s=sub.get("max_s", int | float),
+        text=sub.text("text"),
+        basis_kind=sub.choice("basis_kind", MAX_BASIS_KINDS),
+        sources=sub.sources(),
+    )
+
+
+def _modality(entry: _Entry) -> Modality:
+    sessions = entry.pair("sessions")
+    max_kind = entry.choice("max_basis_kind", MAX_BASIS_KINDS)
+    max_exposure = entry.get("max_exposure_s", int | float, None)
+    if (max_exposure is None) != (max_kind == "none"):
+        raise entry.fail("give max_exposure_s, or max_basis_kind = 'none' (not both)")
+    return Modality(
+        code=entry.text("code"),
+        name=entry.text("name"),
+        aliases=entry.texts("aliases", ()),
+        delivery=entry.text("delivery"),
+        agent=entry.text("agent"),
+        agent_temp_c=entry.pair("agent_temp_c"),
+        session_s=entry.pair("session_s"),
+        session_text=entry.text("session_text"),
+        max_exposure_s=max_exposure,
+        max_scope=entry.text("max_scope", "per session"),
+        max_basis=entry.text("max_basis"),
+        max_basis_kind=max_kind,
+        limits=tuple(_limit(entry, raw) for raw in entry.get("limit", list, [])),
+        sessions=(int(sessions[0]), int(sessions[1])) if sessions else None,
+        sessions_text=entry.text("sessions_text", ""),
+        interval_days=entry.get("interval_days", int, None),
+        interval_basis=entry.text("interval_basis", ""),
+        performer=entry.choice("performer", PERFORMERS),
+        performer_basis=entry.text("performer_basis"),
+        precautions=entry.texts("precautions"),
+        expected_result=entry.text("expected_result"),
+        evidence_level=entry.choice("evidence_level", EVIDENCE_LEVELS),
+        observation_minutes=entry.get("observation_minutes", int),
+        sites=entry.texts("sites"),
+        whole_body=entry.get("whole_body", bool, False),
+        sources=entry.sources(),
+    )
+
+
+def _condition(entry: _Entry) -> Condition:
+    return Condition(
+        code=entry.text("code"),
+        name=entry.text("name"),
+        aliases=entry.texts("aliases", ()),
+        treatment=entry.choice("treatment", TREATMENTS),
+        overrides=entry.treatment_map("overrides"),
+        rationale=entry.text("rationale"),
+        action=entry.text("action"),
+        actions=entry.action_map(),
+        sources=entry.sources(),
+        scope=entry.choice("scope", SCOPES, "systemic"),
+        sites=entry.texts("sites", ()),
+        referral=entry.text("referral", NO_REFERRAL),
+        referral_reason=entry.text("referral_reason", ""),
+        note=entry.text("note", ""),
+        conflict=entry.text("conflict", ""),
+    )
+
+
+def _trigger(entry: _Entry, raw: Any) -> Trigger:
+    if not isinstance(raw, dict) or "field" not in raw or len(raw) != 2:
+        raise entry.fail("each `when` test needs `field` and one operator")
+    operator = next(key for key in raw if key != "field")
+    if operator not in TRIGGER_OPERATORS:
+        raise entry.fail(f"unknown operator {operator!r} (allowed: {', '.join(TRIGGER_OPERATORS)})")
+    value = raw[operator]
+    if operator == "contains_any":
+        value = tuple(normalise_name(word) for word in value)
+    return Trigger(field=raw["field"], operator=operator, value=value)
+
+
+def _rule(entry: _Entry) -> Rule:
+    as_condition = entry.text("as_condition", "")
+    when = tuple(_trigger(entry, raw) for raw in entry.get("when", list))
+    unless = entry.texts("unless_conditions", ())
+    if as_condition:
+        return Rule(code=entry.text("code"), name=entry.text("name"), when=when,
+                    as_condition=as_condition, unless_conditions=unless)
+    return Rule(
+        code=entry.text("code"),
+        name=entry.text("name"),
+        when=when,
+        treatment=entry.choice("treatment", TREATMENTS),
+        overrides=entry.treatment_map("overrides"),
+        modalities=entry.texts("modalities", ()),
+        unless_conditions=unless,
+        rationale=entry.text("rationale"),
+        action=entry.text("action"),
+        actions=entry.action_map(),
+        referral=entry.text("referral", NO_REFERRAL),
+        referral_overrides=MappingProxyType(dict(entry.get("referral_overrides", dict, {}))),
+        referral_reason=entry.text("referral_reason", ""),
+        note=entry.text("note", ""),
+        conflict=entry.text("conflict", ""),
+        sources=entry.sources(),
+    )
+
+
+def _word(entry: _Entry) -> Word:
+    return Word(code=entry.text("code"), name=entry.text("name"), meaning=entry.text("meaning"),
+                aliases=entry.texts("aliases", ()), sources=entry.texts("sources", ()))
+
+
+def _intent(entry: _Entry) -> Intent:
+    return Intent(code=entry.text("code"), name=entry.text("name"),
+                  phrases=tuple(normalise_name(p) for p in entry.texts("phrases", ())),
+                  explanation=entry.text("explanation"), sources=entry.sources())
+
+
+def _aftercare(entry: _Entry) -> AftercareItem:
+    return AftercareItem(entry.text("code"), entry.text("name"), entry.text("text"),
+                         entry.sources())
+
+
+def _side_effect(entry: _Entry) -> SideEffect:
+    return SideEffect(
+        code=entry.text("code"),
+        name=entry.text("name"),
+        aliases=entry.texts("aliases", ()),
+        kind=entry.choice("kind", SIDE_EFFECT_KINDS),
+        action=entry.text("action"),
+        sources=entry.sources(),
+        refer_to=entry.text("refer_to", ""),
+    )
+
+
+def _claim(entry: _Entry) -> Claim:
+    return Claim(
+        code=entry.text("code"),
+        name=entry.text("name"),
+        aliases=entry.texts("aliases", ()),
+        evidence_level=entry.choice("evidence_level", EVIDENCE_LEVELS),
+        evidence=entry.text("evidence"),
+        sources=entry.sources(),
+    )
+
+
+def _conflict(entry: _Entry) -> Conflict:
+    positions = []
+    for raw in entry.get("position", list):
+        sub = _Entry(entry.file, f"{entry.label} position", raw, 0)
+        positions.append(Position(sub.text("text"), sub.sources()))
+    if len(positions) < 2:
+        raise entry.fail("a conflict needs at least two positions")
+    return Conflict(
+        code=entry.text("code"),
+        number=entry.get("number", int),
+        title=entry.text("title"),
+        positions=tuple(positions),
+        rule=entry.text("rule"),
+        why=entry.text("why"),
+        sources=entry.sources(),
+    )
+
+
+def _by_code(entries: list[_Entry], build: Any, names_of: Any = None) -> Mapping[str, Any]:
+    _unique(entries, names_of or (lambda entry: [entry.text("code")]))
+    return MappingProxyType({entry.text("code"): build(entry) for entry in entries})
+
+
+def _check_references(directory: Path, knowledge: Knowledge) -> None:
+    """Every source, modality, condition, conflict and site named in the data must exist."""
+
+    def need(file: str, label: str, kind: str, code: str, valid: Mapping[str, Any] | tuple) -> None:
+        if code not in valid:
+            raise KnowledgeError(f"{file}: {label}: unknown {kind} {code!r}")
+
+    def need_sources(file: str, label: str, codes: Iterable[str]) -> None:
+        for code in codes:
+            need(file, label, "source", code, knowledge.sources)
+
+    for modality in knowledge.modalities.values():
+        label = f"modality {modality.code!r}"
+        need_sources("modalities.toml", label, modality.sources)
+        for limit in modality.limits:
+            need_sources("modalities.toml", label, limit.sources)
+        for site in modality.sites:
+            need("modalities.toml", label, "site", site, knowledge.sites)
+    for condition in knowledge.conditions.values():
+        label = f"condition {condition.code!r}"
+        need_sources("conditions.toml", label, condition.sources)
+        need("conditions.toml", label, "referral", condition.referral, knowledge.referrals)
+        if condition.referral != NO_REFERRAL and not condition.referral_reason:
+            raise KnowledgeError(f"conditions.toml: {label}: a referral needs its reason")
+        for modality in condition.overrides:
+            need("conditions.toml", label, "modality", modality, knowledge.modalities)
+        if condition.conflict:
+            need("conditions.toml", label, "conflict", condition.conflict, knowledge.conflicts)
+        for site in condition.sites:
+            need("conditions.toml", label, "site", site, knowledge.sites)
+    for rule in knowledge.rules.values():
+        label = f"rule {rule.code!r}"
+        need_sources("rules.toml", label, rule.sources)
+        for modality in (*rule.overrides, *rule.modalities):
+            need("rules.toml", label, "modality", modality, knowledge.modalities)
+        for referral in (rule.referral, *rule.referral_overrides.values()):
+            need("rules.toml", label, "referral", referral, knowledge.referrals)
+        for code in rule.unless_conditions:
+            need("rules.toml", label, "condition", code, knowledge.conditions)
+        for trigger in rule.when:
+            if trigger.field == "intent":
+                need("rules.toml", label, "intent", trigger.value, knowledge.intents)
+        if rule.as_condition:
+            need("rules.toml", label, "condition", rule.as_condition, knowledge.conditions)
+        if rule.conflict:
+            need("rules.toml", label, "conflict", rule.conflict, knowledge.conflicts)
+    for file, items in (
+        ("care.toml", knowledge.aftercare),
+        ("care.toml", knowledge.side_effects),
+        ("claims.toml", knowledge.claims),
+        ("conflicts.toml", knowledge.conflicts),
+    ):
+        for code, item in items.items():
+            need_sources(file, f"entry {code!r}", item.sources)
+    for conflict in knowledge.conflicts.values():
+        for position in conflict.positions:
+            need_sources("conflicts.toml", f"conflict {conflict.code!r}", position.sources)
+    for site, covered in knowledge.site_covers.items():
+        need("modalities.toml", "site_covers", "site", site, knowledge.sites)
+        for other in covered:
+            need("modalities.toml", f"site_covers {site!r}", "site", other, knowledge.sites)
+    for alias, site in knowledge.site_aliases.items():
+        need("modalities.toml", f"site_aliases {alias!r}", "site", site, knowledge.sites)
+    missing = [site for site in knowledge.sites if site not in knowledge.site_covers]
+    if missing:
+        raise KnowledgeError(f"modalities.toml: site_covers: no entry for {missing[0]!r}")
+    if tuple(knowledge.treatments) != TREATMENTS:
+        raise KnowledgeError("decisions.toml: [[treatment]] must be exactly "
+                             f"{', '.join(TREATMENTS)}, in that order")
+    if NO_REFERRAL not in knowledge.referrals:
+        raise KnowledgeError(f"decisions.toml: [[referral]] needs {NO_REFERRAL!r}")
+    for intent in knowledge.intents.values():
+        need_sources("requests.toml", f"intent {intent.code!r}", intent.sources)
+    need("requests.toml", "unmatched", "intent", knowledge.unmatched_intent, knowledge.intents)
+
+
+def _site_covers(directory: Path, sites: list[str]) -> Mapping[str, tuple[str, ...]]:
+    raw = _read(directory, "modalities.toml").get("site_covers", {})
+    if not isinstance(raw, dict):
+        raise KnowledgeError("modalities.toml: site_covers must be a table")
+    covers = {site: tuple(dict.fromkeys([site, *raw.get(site, [])])) for site in sites}
+    covers.update({site: tuple(dict.fromkeys([site, *values]))
+                   for site, values in raw.items() if site not in covers})
+    return MappingProxyType(covers)
+
+
+def load_directory(directory: str | Path) -> Knowledge:
+    """Read and validate the data files in `directory` (not cached)."""
+    directory = Path(directory)
+    modality_file = _read(directory, "modalities.toml")
+    sites = modality_file.get("sites", [])
+    care_file = "care.toml"
+    decisions = "decisions.toml"
+    requests = _read(directory, "requests.toml")
+    knowledge = Knowledge(
+        sources=_by_code(_entries(directory, "sources.toml", "source"), _source),
+        modalities=_by_code(_entries(directory, "modalities.toml", "modality"), _modality,
+                            _named),
+        conditions=_by_code(_entries(directory, "conditions.toml", "condition"), _condition,
+                            _named),
+        conflicts=_by_code(_entries(directory, "conflicts.toml", "conflict"), _conflict),
+        claims=_by_code(_entries(directory, "claims.toml", "claim"), _claim, _named),
+        aftercare=_by_code(_entries(directory, care_file, "aftercare"), _aftercare),
+        side_effects=_by_code(_entries(directory, care_file, "side_effect"), _side_effect,
+                              _named),
+        rules=_by_code(_entries(directory, "rules.toml", "rule"), _rule),
+        sites=tuple(sites),
+        site_covers=_site_covers(directory, sites),
+        site_aliases=MappingProxyType({normalise_name(k): v for k, v in
+                                       modality_file.get("site_aliases", {}).items()}),
+        treatments=_by_code(_entries(directory, decisions, "treatment"), _word, _named),
+        referrals=_by_code(_entries(directory, decisions, "referral"), _word, _named),
+        intents=_by_code(_entries(directory, "requests.toml", "intent"), _intent),
+        unmatched_intent=str(requests.get("unmatched", "")),
+    )
+    _check_references(directory, knowledge)
+    return knowledge
+
+
+def sites_overlap(first: str, second: str, knowledge: Knowledge | None = None) -> bool:
+    """Whether two body sites share an area (the face and the lips do; the face and the legs
+    do not; the whole body overlaps everything)."""
+    covers = (knowledge or load()).site_covers
+    return bool(set(covers.get(first, (first,))) & set(covers.get(second, (second,))))
+
+
+def packaged_data_directory() -> Path:
+    """The directory of the packaged data files."""
+    return Path(str(resources.files("course") / "data"))
+
+
+@functools.cache
+def load() -> Knowledge:
+    """The course's knowledge base (read once, then cached)."""
+    return load_directory(packaged_data_directory())
+
+
+# --------------------------------------------------------------------------- lookups
+
+
+def spellings(items: Mapping[str, Any]) -> dict[str, str]:
+    """Every spelling of every item (code, name, aliases), as written -> its code."""
+    found: dict[str, str] = {}
+    for code, item in items.items():
+        for name in (code, getattr(item, "name", ""), *getattr(item, "aliases", ())):
+            if name:
+                found[name] = code
+    return found
+
+
+def _index(items: Mapping[str, Any]) -> dict[str, str]:
+    """Map every normalised code, name and alias to its code."""
+    return {normalise_name(name): code for name, code in spellings(items).items()}
+
+
+def _display(item: Any) -> str:
+    name = getattr(item, "name", "")
+    return f"{name} ({item.code})" if name and name != item.code else item.code
+
+
+def find(items: Mapping[str, Any], name: str, kind: str) -> Any:
+    """Look `name` up by code, name or alias; raise UnknownNameError with suggestions."""
+    if not isinstance(name, str):
+        raise UnknownNameError(kind, repr(name), ())
+    index = _index(items)
+    key = normalise_name(name)
+    if key in index:
+        return items[index[key]]
+    close = did_you_mean(key, index, limit=8)
+    suggestions: list[str] = []
+    for match in close:
+        display = _display(items[index[match]])
+        if display not in suggestions:
+            suggestions.append(display)
+    raise UnknownNameError(kind, name, suggestions[:3])
+
+
+def find_condition(name: str) -> Condition:
+    """A condition by code, plain name or alias (any case, apostrophes and hyphens ignored)."""
+    return find(load().conditions, name, "condition")
+
+
+def find_modality(name: str) -> Modality:
+    """A modality by code, name or alias."""
+    return find(load().modalities, name, "modality")
+
+
+def find_side_effect(name: str) -> SideEffect:
+    """A side effect by code, name or alias."""
+    return find(load().side_effects, name, "side effect")
+
+
+def find_claim(name: str) -> Claim:
+    """A seed claim by code, name or alias."""
+    return find(load().claims, name, "claim")
+
+
+def find_treatment(name: str) -> str:
+    """A treatment-today word by code, name or alias ("postpone" -> "defer")."""
+    return find(load().treatments, name, "treatment decision").code
+
+
+def find_referral(name: str) -> str:
+    """A referral by code, name or alias ("GP", "family doctor" -> "gp"; "no" -> "none")."""
+    return find(load().referrals, name, "referral").code
+
+
+def find_rule(name: str) -> Rule:
+    """A screening rule by code or name."""
+    return find(load().rules, name, "screening rule")
+
+
+def find_source(name: str) -> Source:
+    """A source by code (seed file name or published code)."""
+    return find(load().sources, name, "source")
+
+
+def source_label(code: str) -> str:
+    """A short label for a source: "S1" for a seed, "Selfe et al. 2014" for a paper."""
+    source = load().sources.get(code)
+    if source is None:
+        return code
+    if source.short:
+        return source.short
+    if source.authors:
+        return f"{source.authors} {source.year}" if source.year else source.authors
+    return code
+
+
+def sources_text(codes: Iterable[str]) -> str:
+    """Source labels joined with commas, in the order given, without repeats."""
+    return ", ".join(dict.fromkeys(source_label(code) for code in codes))

@@ -1,0 +1,1 @@
+"""nbgrader autograde: run in the sandbox, mark from the text, save, record faults."""

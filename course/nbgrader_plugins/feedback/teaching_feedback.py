@@ -1,0 +1,132 @@
+"""Feedback that teaches (``nbgrader generate_feedback``): each marked question explained.
+
+Stock feedback shows a grade cell's raw output (``1.0``, or an error named ``Incorrect``).
+This preprocessor, in the feedback pipeline after the hidden tests are cleared, replaces
+each autograded cell's output with plain sentences, in a trainee's words (the question and
+its points are the heading the course's feedback template puts above them): what was right
+and what was missing or wrong (the marker's own notes), the trainee's answer as typed, and
+the course's answer with its reason (the reason also under a right answer). Marks
+are recomputed by the trusted marker from the answers' text (for an assignment with
+per-trainee variants, against the submitter's own clients), so the page says exactly what
+the gradebook holds. Everything a trainee typed is escaped. ``show_reference = False`` (or
+the assignment in ``hide_reference_for``) leaves the course's answers and their reasons out,
+for an assessment that is reused.
+"""
+
+from __future__ import annotations
+
+import re
+from html import escape
+
+from nbformat import NotebookNode
+from nbformat.v4 import new_output
+from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.utils import is_grade
+from traitlets import Bool, List, Unicode
+
+from course.questions.kinds import NOT_ATTEMPTED, Item, NotPlainValue, Score, Status
+from course.nbgrader_plugins.feedback.mark_scheme import HEADING as MARK_SCHEME_HEADING
+from course.nbgrader_plugins.feedback.mark_scheme import is_mark_scheme
+from course.nbgrader_plugins.autograde.trusted_scores import marking_context
+from course.exercises import all_items
+from course.questions.reader import typed_answers
+
+TRAINEE_HEADING = "**How this answer is marked** (the course's model answer and mark scheme)"
+VERDICTS = {
+    Status.CORRECT: ("✔", "Right: full marks."),
+    Status.PARTLY_CORRECT: ("◐", "Partly right."),
+    Status.INCORRECT: ("✘", "Not right."),
+    Status.NOT_ATTEMPTED: ("○", "Not answered."),
+    Status.MALFORMED: ("✘", "Your answer could not be read."),
+}
+
+
+def _typed_line(name: str, value: object) -> str:
+    if value is NOT_ATTEMPTED or value is None:
+        return f"{name} = ... (not answered)"
+    if isinstance(value, NotPlainValue):
+        return f"{name}: could not be read"
+    if isinstance(value, str):
+        return f'{name} = "{value}"'
+    if isinstance(value, bool | int | float):
+        return f"{name} = {value}"
+    if isinstance(value, list | tuple):
+        return f"{name} = [" + ", ".join(f'"{v}"' for v in value) + "]"
+    return f"{name}: could not be read"
+
+
+def _prose(text: str) -> str:
+    """Plain text as HTML: escaped, and its `names` shown as code (not as backticks)."""
+    return re.sub(r"`([^`<>]+)`", r"<code>\1</code>", escape(text))
+
+
+def explanation_html(item: Item, score: Score, typed: dict[str, object],
+                     show_reference: bool) -> str:
+    """The plain-language explanation of one mark (HTML, every typed text escaped). The
+    question's title and points are the heading above it (the course's feedback template)."""
+    mark, verdict = VERDICTS.get(score.status, ("", ""))
+    parts = [f"<p>{mark} {escape(verdict)}"
+             + (f" {_prose(score.message)}" if score.message else "") + "</p>"]
+    answered = "<br>".join(escape(_typed_line(n, typed.get(n, NOT_ATTEMPTED)))
+                           for n in item.answers)
+    parts.append(f"<p>Your answer:<br><code>{answered}</code></p>")
+    if show_reference:
+        reason = item.reason()
+        if score.status != Status.CORRECT:
+            expected = item.expected()
+            reference = "<br>".join(escape(_typed_line(n, expected[n])) for n in item.answers)
+            parts.append(f"<p>The course's answer:<br><code>{reference}</code></p>")
+        if reason:
+            parts.append(f"<p>Why: {_prose(reason)}</p>")
+    return f'<div class="cryo-feedback">{"".join(parts)}</div>'
+
+
+class TeachingFeedback(NbGraderPreprocessor):
+    """Replace each autograded cell's output with an explanation of its mark."""
+
+    show_reference = Bool(True, help="Show the course's answer for questions not fully "
+                                     "right.").tag(config=True)
+    hide_reference_for = List(Unicode(), help="Assignments whose feedback never shows the "
+                                              "course's answers (reused assessments)."
+                              ).tag(config=True)
+
+    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
+        assignment = resources.get("nbgrader", {}).get("assignment", "")
+        show = self.show_reference and assignment not in self.hide_reference_for
+        items = all_items()
+        if not show:  # the written answers' model answers and mark schemes go too
+            nb.cells = [cell for cell in nb.cells if not is_mark_scheme(cell)]
+        for cell in nb.cells:  # written for the grader; the trainee reads it here
+            if is_mark_scheme(cell):
+                cell.source = cell.source.replace(MARK_SCHEME_HEADING, TRAINEE_HEADING, 1)
+        # A per-trainee variant: explained against the submitter's own clients, as marked.
+        with marking_context(self.config, resources):
+            graded = [(cell, items[grade_id]) for cell in nb.cells
+                      if cell.cell_type == "code" and is_grade(cell)
+                      and (grade_id := cell.metadata["nbgrader"].get("grade_id", "")) in items]
+            # the answers are read once per notebook, as the trusted marker reads them
+            typed = typed_answers(nb, {name for _, item in graded for name in item.answers})
+            for cell, item in graded:
+                answers = {name: typed[name] for name in item.answers if name in typed}
+                html = explanation_html(item, item.score(answers), answers, show)
+                cell.outputs = [new_output("display_data", data={"text/html": html})]
+        return nb, resources
+
+
+# Links that read as links (underlined, dark enough on white) and the explanations' text.
+FEEDBACK_CSS = """
+a, a:visited { color: #0b4f94 !important; text-decoration: underline; }
+.panel-primary > .panel-heading a { color: #ffffff !important; }
+caption { color: #3d3d3d; }
+.highlight .c, .highlight .c1, .highlight .cm { color: #3f5f3f !important; }
+.cryo-feedback { font-size: 15px; line-height: 1.5; }
+.cryo-feedback code { color: #1f1f1f; background: #f2f2f2; }
+"""
+
+
+class FeedbackStyle(NbGraderPreprocessor):
+    """Add the course's CSS to the feedback page's inlined styles (after nbconvert's own)."""
+
+    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
+        resources.setdefault("inlining", {}).setdefault("css", []).append(FEEDBACK_CSS)
+        return nb, resources

@@ -1,0 +1,1 @@
+"""nbgrader generate_assignment: what the released notebook carries."""

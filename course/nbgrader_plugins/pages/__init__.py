@@ -1,0 +1,1 @@
+"""Pages people view: templates, inert trainee content, the Formgrader's policy."""
