@@ -1,7 +1,9 @@
 """nbgrader configuration for the cosmetic cryotherapy course.
 
 The repository root is the course directory. Every nbgrader command run here (and the
-`cryocourse` instructor tool) reads this file.
+`cryocourse` instructor tool) reads this file. It reads as the pipeline, stage by stage:
+1 generate, 2 exchange, 3 autograde, 4 feedback, 5 pages; each stage's plug-ins live in
+the room of the same name under course/nbgrader_plugins/.
 """
 
 import os
@@ -59,6 +61,7 @@ nbgrader_patches.apply_to_converter()
 
 COURSE_ROOT = Path(__file__).resolve().parent
 
+# ---- The course, its gradebook and its exchange ----
 c.CourseDirectory.course_id = "cosmetic-cryotherapy"
 c.CourseDirectory.root = str(COURSE_ROOT)
 
@@ -88,16 +91,18 @@ c.CourseDirectory.db_url = gradebook_url(COURSE_ROOT)
 # CRYOCOURSE_EXCHANGE to the shared exchange, /srv/nbgrader/exchange.
 c.Exchange.root = os.environ.get("CRYOCOURSE_EXCHANGE") or str(COURSE_ROOT / "exchange")
 
-# Only plain files travel (course/foundation/regular_files.py): collect copies regular files only
-# and
-# never follows a link; before nbgrader copies a submission's (or an autograded folder's)
-# files, links, hard links, devices, FIFOs and oversized files are removed from the
-# instructor's copy and reported; feedback release goes on past a trainee it cannot release.
+# ---- Stage 2, exchange (release, submit, collect, release feedback) ----
+# Only regular files travel (course/foundation/regular_files.py): collect copies regular
+# files only and never follows a link; before nbgrader copies a submission's (or an
+# autograded folder's) files, links, hard links, devices, FIFOs and oversized files are
+# removed from the instructor's copy and reported; feedback release goes on past a trainee
+# it cannot release.
 c.ExchangeFactory.collect = PlainCollect
 c.ExchangeFactory.release_feedback = PlainReleaseFeedback
 c.Autograde.pre_convert_hook = screen_before_convert
 c.GenerateFeedback.pre_convert_hook = screen_before_convert
 
+# ---- Stage 1, generate (nbgrader generate_assignment: source/ -> release/) ----
 # Every released notebook starts with the same header: the disclaimer, the name cell and
 # how to submit (source/header.ipynb, written once).
 c.IncludeHeaderFooter.header = str(COURSE_ROOT / "source" / "header.ipynb")
@@ -121,6 +126,7 @@ c.ClearSolutions.text_stub = "Write your answer here, in plain sentences."
 # A submission that deleted a test cell scores 0 for it instead of waiting for a manual grade.
 c.OverwriteCells.add_missing_cells = True
 
+# ---- Stage 3, autograde (nbgrader autograde, the Formgrader's button, cryocourse grade) ----
 # One run grades an assignment at a time. Every autograde (the Formgrader's Autograde
 # button, `nbgrader autograde`) holds the assignment's grading lock, as `cryocourse grade`
 # does, from before it touches a file until it is over, failed or not: meanwhile
@@ -173,6 +179,7 @@ c.Autograde.autograde_preprocessors = [
 # pipeline (14 checks per graded notebook); check it once, after the last step.
 c.Exporter.optimistic_validation = True
 
+# ---- Stage 4, feedback (nbgrader generate_feedback, cryocourse feedback) ----
 # Feedback never shows hidden tests (stock nbgrader shows them), and explains each mark in
 # plain words: what was right, what was missing or wrong, the course's answer.
 c.GenerateFeedback.preprocessors = [
@@ -181,6 +188,7 @@ c.GenerateFeedback.preprocessors = [
 # For an assessment that is reused, keep the course's answers out of its feedback, e.g.
 # c.TeachingFeedback.hide_reference_for = ["05-screening-cases"]
 
+# ---- Stage 5, pages (every HTML page made from a trainee's notebook) ----
 # Trainee content is inert wherever it is viewed: every HTML page made from a trainee's
 # notebook (feedback, and the Formgrader, which reads this file too) sanitises HTML and
 # markdown (nh3), drops scripts and raw HTML, escapes names and carries a strict
@@ -189,12 +197,11 @@ c.HTMLExporter.preprocessors = [InertTraineeContent, QuestionTitles]
 c.HTMLExporter.filters = {"markdown2html": safe_markdown2html}
 c.GenerateFeedback.post_convert_hook = add_feedback_csp
 
-# Pages name questions as trainees see them (course/nbgrader_plugins/pages/page_templates.py): the
-# course's
-# templates extend nbgrader's. The Formgrader's submission page (the only other HTMLExporter
-# that reads this file) adds each question's title above nbgrader's score box; the trainee's
-# feedback page (config under GenerateFeedback, read by its exporter only) is in a trainee's
-# words: "Your answer", "Question 2: ...: 1 of 1 point", no In/Out prompts, no script.
+# Pages name questions as trainees see them (course/nbgrader_plugins/pages/page_templates.py):
+# the course's templates extend nbgrader's. The Formgrader's submission page (the only other
+# HTMLExporter that reads this file) adds each question's title above nbgrader's score box;
+# the trainee's feedback page (config under GenerateFeedback, read by its exporter only) is in
+# a trainee's words: "Your answer", "Question 2: ...: 1 of 1 point", no In/Out prompts, no script.
 c.HTMLExporter.extra_template_basedirs = TEMPLATE_BASEDIRS
 c.HTMLExporter.template_name = FORMGRADE_TEMPLATE
 c.HTMLExporter.template_file = FORMGRADE_FILE

@@ -25,11 +25,11 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from course.classroom import database
 from course.classroom.gradebook import awaiting_manual
 from course.classroom.parallel_grading import default_workers, grade_assignment
 from course.classroom.self_study import kernel_language_info, stamp_language_info
 from course.classroom.submissions import find_submissions, is_up_to_date
+from course.storage import database
 from course.storage.course_folder import (
     CourseError,
     ensure_tools_on_path,

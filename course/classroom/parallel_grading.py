@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from course.classroom import database
 from course.classroom.gradebook import (
     RestoredGrades,
     manual_grades,
@@ -51,6 +50,7 @@ from course.classroom.submissions import (
 from course.foundation.names import did_you_mean
 from course.foundation.regular_files import describe
 from course.questions.reader import modules_imported_by
+from course.storage import database
 from course.storage.course_folder import (
     STATE_DIR,
     ensure_in_gradebook,

@@ -22,8 +22,8 @@ from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 from traitlets.config import Config
 
-from course.classroom import database
 from course.nbgrader_plugins.autograde.grading_guard import GradingLockExporter
+from course.storage import database
 
 COURSE_ID = "guard-test"
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from nbgrader.api import Gradebook
 
-from course.classroom import database
+from course.storage import database
 from tests.hub.postgres_harness import postgres_bin
 
 REPO = Path(__file__).resolve().parents[2]

@@ -29,10 +29,10 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from course.classroom import database
 from course.classroom.gradebook import restore_manual_grades
 from course.classroom.parallel_grading import grade_assignment
 from course.cli import main
+from course.storage import database
 from course.storage.course_folder import STATE_DIR
 from tests.nbgrader_harness import Course, reference_submission
 

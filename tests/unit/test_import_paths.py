@@ -72,7 +72,7 @@ def test_the_package_itself_uses_only_the_new_paths():
     names the module where it lives (so the layer contracts see every import)."""
     offenders = []
     for path in sorted((REPO / "course").rglob("*.py")):
-        for module, _ in _imported_names(path.read_text(encoding="utf-8")):
-            if module in MOVED:
-                offenders.append(f"{path.relative_to(REPO)} imports {module}")
+        for module, name in _imported_names(path.read_text(encoding="utf-8")):
+            if module in MOVED or f"{module}.{name}" in MOVED:
+                offenders.append(f"{path.relative_to(REPO)} imports {module} {name or ''}")
     assert not offenders, offenders

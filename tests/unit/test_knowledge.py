@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from course import knowledge
+from course.facts import knowledge
 from course.facts.knowledge import (
     TREATMENTS,
     KnowledgeError,

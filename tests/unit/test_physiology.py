@@ -7,8 +7,8 @@ import dataclasses
 import numpy as np
 import pytest
 
-from course import physiology
 from course.facts.knowledge import load
+from course.models import physiology
 from course.models.physiology import (
     FREEZING_C,
     LESION_DESTRUCTION_C,
@@ -297,7 +297,7 @@ def test_bad_simulate_arguments():
 
 
 def test_preset_modalities_exist_in_the_knowledge_base_and_respect_its_limits():
-    from course import knowledge
+    from course.facts import knowledge
 
     modalities = knowledge.load().modalities
     for name, item in PRESETS.items():

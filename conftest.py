@@ -1,0 +1,37 @@
+"""Test tiers by folder (CONTRIBUTING.md): every test carries the marker of its tier.
+
+    pytest -m "unit or lessons"     the fast first tier: seconds to a minute, no root, no browser
+    pytest -m grading               real nbgrader on a temporary copy of the course
+    pytest -m sandbox               the grading sandbox (bubblewrap)
+    pytest -m notebooks             every notebook of source/ and release/ run by nbval
+    pytest -m browser               JupyterLab in headless Chromium
+    pytest -m hub                   a real JupyterHub and PostgreSQL (root)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent
+TIERS = {"tests/unit": "unit", "tests/lessons": "lessons", "tests/grading": "grading",
+         "tests/sandbox": "sandbox", "tests/browser": "browser", "tests/hub": "hub",
+         "tests/upstream": "upstream", "source": "notebooks", "release": "notebooks"}
+
+
+def tier_of(path: Path) -> str | None:
+    """The tier of a test file, by the folder it is in."""
+    try:
+        relative = path.resolve().relative_to(ROOT).as_posix()
+    except ValueError:
+        return None
+    return next((tier for folder, tier in TIERS.items()
+                 if relative == folder or relative.startswith(folder + "/")), None)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        tier = tier_of(Path(str(item.path)))
+        if tier is not None:
+            item.add_marker(getattr(pytest.mark, tier))
