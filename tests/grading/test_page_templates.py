@@ -48,7 +48,7 @@ def test_nbgrader_templates_still_have_the_blocks_the_course_overrides():
                  if (Path(d) / "base" / "null.j2").is_file())
     base = _blocks(share / "base" / "null.j2") | _blocks(share / "classic" / "base.html.j2")
     assert set(FEEDBACK_BASE_BLOCKS) <= base, set(FEEDBACK_BASE_BLOCKS) - base
-    templates = REPO / "course" / "autograde" / "templates"
+    templates = REPO / "course" / "nbgrader_plugins" / "pages" / "templates"
     assert (templates / FEEDBACK_TEMPLATE / FEEDBACK_FILE).is_file()
     assert (templates / FORMGRADE_TEMPLATE / FORMGRADE_FILE).is_file()
     # nbgrader's own files are not named like the course's, so the course's never shadow them
