@@ -59,7 +59,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         return SandboxKernelSpecManager(parent=self)
 
     @default("context")
-    def _shared_context(self) -> zmq.asyncio.Context:
+    def _shared_context(self) -> zmq.Context:
         return shared_zmq_context(asynchronous=True)  # not ours to destroy at shutdown
 
     @property

@@ -215,6 +215,7 @@ class BubblewrapProvisioner(LocalProvisioner):
         self.sandboxed = ok
         self.conn_dir = tempfile.mkdtemp(prefix="cryocourse-kernel-")
         manager = self.parent  # where LocalProvisioner writes the connection file from
+        assert manager is not None, "a provisioner always belongs to its kernel manager"
         manager.transport = "ipc"
         manager.ip = os.path.join(self.conn_dir, "ipc")
         manager.connection_file = os.path.join(self.conn_dir, "kernel.json")

@@ -139,11 +139,17 @@ def _shell_reply(client: BlockingKernelClient, msg_id: str, deadline: float,
 
 def shut_down_kernel(manager: SandboxedKernelManager) -> None:
     """Stop a kernel at once and remove its folders (outside any running event loop)."""
+    async def stop_now() -> None:
+        await manager.shutdown_kernel(now=True)
+
+    async def clean_up() -> None:
+        await manager.cleanup_resources()
+
     try:
-        asyncio.run(manager.shutdown_kernel(now=True))
+        asyncio.run(stop_now())
     except Exception:  # noqa: BLE001 - it may already be gone; --die-with-parent backs this up
         with contextlib.suppress(Exception):
-            asyncio.run(manager.cleanup_resources())
+            asyncio.run(clean_up())
 
 
 class KernelPreparer:

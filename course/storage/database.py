@@ -27,7 +27,7 @@ import socket
 import sqlite3
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -156,7 +156,7 @@ def integrity_problem(url: str) -> str | None:
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
-            broken = connection.execute(text(
+            broken: Sequence[str] = connection.execute(text(
                 "SELECT indexrelid::regclass::text FROM pg_index WHERE NOT indisvalid "
                 "OR NOT indisready")).scalars().all()
             if broken:
