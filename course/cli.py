@@ -297,10 +297,93 @@ def cmd_variant(root: Path, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_competence(root: Path, args: argparse.Namespace) -> int:
+    import getpass
+
+    from nbgrader.api import Gradebook
+
+    from course.classroom import competence
+    from course.facts.competencies import competency_map
+    from course.storage.competence_record import Record, RecordError
+
+    record = Record(root)
+    try:
+        if args.action == "grant":
+            record.grant(args.account, args.role)
+            print(f"{args.account} may now act as {args.role} for this course.")
+            return 0
+        if args.action == "sign":
+            entry = record.sign_off(competency_map(), trainee=args.trainee, unit=args.unit,
+                                    criterion=args.criterion, outcome=args.outcome.replace(
+                                        "-", " "), comment=args.comment,
+                                    assessor=getpass.getuser())
+            print(f"Signed off as entry {entry['entry']}: {args.trainee}, {args.unit}, "
+                  f"{args.criterion}: {entry['outcome']} ({entry['at']}).")
+            return 0
+        if args.action == "countersign":
+            entry = record.countersign(args.entry, getpass.getuser())
+            print(f"Entry {args.entry} countersigned (entry {entry['entry']}).")
+            return 0
+        if args.action == "check":
+            print(f"The competence record is intact: {record.check()} entries.")
+            return 0
+        api = make_api(root)
+        with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
+            trainees = [args.trainee] if getattr(args, "trainee", None) else [
+                s.id for s in gradebook.students]
+            results = competence.cohort(root, gradebook, trainees)
+        if args.action == "progress":
+            for result, log in results:
+                print("\n".join(competence.progress_lines(result, log)))
+            if args.export:
+                rows = competence.export_cohort(results, Path(args.export))
+                print(f"{rows} rows written to {args.export}")
+            return 0
+    except RecordError as problem:
+        raise CourseError(str(problem)) from problem
+    raise CourseError(f"unknown competence action {args.action!r}")
+
+
+def cmd_statement(root: Path, args: argparse.Namespace) -> int:
+    from nbgrader.api import Gradebook, MissingEntry
+
+    from course.classroom import achievement, competence
+
+    api = make_api(root)
+    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
+        try:
+            student = gradebook.find_student(args.trainee)
+        except MissingEntry as missing:
+            raise CourseError(f"No trainee {args.trainee!r} in the gradebook.") from missing
+        name = " ".join(n for n in (student.first_name, student.last_name) if n) or args.trainee
+        result, _ = competence.trainee_progress(root, gradebook, args.trainee)
+    try:
+        code, content = achievement.issue(root, result, name, api.coursedir.course_id)
+    except achievement.StatementRefused as refused:
+        raise CourseError(str(refused)) from refused
+    out = Path(args.out or root / "statements")
+    out.mkdir(parents=True, exist_ok=True)
+    page = out / f"{args.trainee}-{code}.html"
+    page.write_text(achievement.render_html(code, content), encoding="utf-8")
+    achievement.render_pdf(code, content, page.with_suffix(".pdf"))
+    print(f"Statement {code} issued: {page} and {page.with_suffix('.pdf')}")
+    return 0
+
+
+def cmd_verify(root: Path, args: argparse.Namespace) -> int:
+    from course.classroom import achievement
+
+    found = (achievement.verify_file(root, Path(args.code)) if args.code.endswith(".html")
+             else achievement.verify(root, args.code))
+    print(("Valid. " if found.valid else "NOT VALID. ") + found.message)
+    return 0 if found.valid else 1
+
+
 COMMANDS: dict[str, Callable[[Path, argparse.Namespace], int]] = {
     "status": cmd_status, "release": cmd_release, "collect": cmd_collect,
     "grade": cmd_grade, "feedback": cmd_feedback, "export": cmd_export,
     "report": cmd_report, "demo": cmd_demo, "variant": cmd_variant, "backup": cmd_backup,
+    "competence": cmd_competence, "statement": cmd_statement, "verify": cmd_verify,
 }
 
 
@@ -364,6 +447,30 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--assignments", nargs="+", help="only these assignments")
     demo.add_argument("--workers", type=at_least_one, default=None)
+    competence = command("competence", help="practical competence: sign-offs and progress")
+    actions = competence.add_subparsers(dest="action", required=True, metavar="ACTION")
+    grant = actions.add_parser("grant", help="let an account sign off (assessor) or sample "
+                                             "(verifier)")
+    grant.add_argument("account")
+    grant.add_argument("role", choices=["assessor", "verifier"])
+    sign = actions.add_parser("sign", help="record an observed criterion: met or not-yet")
+    sign.add_argument("trainee")
+    sign.add_argument("unit")
+    sign.add_argument("criterion")
+    sign.add_argument("outcome", choices=["met", "not-yet"])
+    sign.add_argument("--comment", default="")
+    countersign = actions.add_parser("countersign", help="internal verifier: countersign an "
+                                                         "entry sampled")
+    countersign.add_argument("entry", type=at_least_one)
+    actions.add_parser("check", help="check that the record was not altered")
+    shown = actions.add_parser("progress", help="each trainee's progress (or one's)")
+    shown.add_argument("trainee", nargs="?")
+    shown.add_argument("--export", help="also write the cohort table as CSV")
+    statement = command("statement", help="issue a trainee's statement of achievement")
+    statement.add_argument("trainee")
+    statement.add_argument("--out", help="folder for the HTML and PDF (default statements/)")
+    verify = command("verify", help="check a statement's code (or an HTML copy of it)")
+    verify.add_argument("code", help="the verification code, or a statement's .html file")
     return top
 
 

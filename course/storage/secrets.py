@@ -1,0 +1,52 @@
+"""A course's secrets on disk: created once, atomically, readable by the course account only.
+
+A secret is written to a private temporary file and linked into place with ``os.link``, which
+fails if another process got there first: every process then reads the one secret that won.
+An empty or partial secret is an error, never a reason to make a new one (keys or codes made
+with it would no longer verify).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import tempfile
+from pathlib import Path
+
+SECRET_BYTES = 32
+
+
+class SecretError(RuntimeError):
+    """A secret file that exists but cannot be used; the message says what to do."""
+
+
+def read_or_create(path: Path, what: str) -> str:
+    """The secret at ``path`` (hex), made now if there is none. ``what`` names it in errors."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.exists():
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".new-secret-")
+        try:
+            with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+                handle.write(secrets.token_hex(SECRET_BYTES) + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+            with contextlib.suppress(FileExistsError):  # another process won: use theirs
+                os.link(temporary, path)
+        finally:
+            os.unlink(temporary)
+    return _read(path, what)
+
+
+def _read(path: Path, what: str) -> str:
+    if path.is_symlink() or not path.is_file():
+        raise SecretError(f"{path} ({what}) is not a regular file: remove it only if no "
+                          "statement or key made with it is in use.")
+    if path.stat().st_mode & 0o077:
+        raise SecretError(f"Others may read {path} ({what}): run chmod 600 {path}")
+    value = path.read_text(encoding="ascii", errors="replace").strip()
+    if len(value) != 2 * SECRET_BYTES or any(c not in "0123456789abcdef" for c in value):
+        raise SecretError(f"{path} ({what}) is empty or damaged. Restore it from your backup "
+                          "(cryocourse backup keeps the course's state); a new one would make "
+                          "every code made with the old one fail to verify.")
+    return value
