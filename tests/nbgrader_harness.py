@@ -26,6 +26,18 @@ ASSIGNMENTS = sorted(p.name for p in (REPO / "source").iterdir() if p.is_dir()
                      and not p.name.startswith("."))
 
 
+def _has_marked_cells(assignment: str) -> bool:
+    import json
+
+    return any(cell.get("metadata", {}).get("nbgrader", {}).get("grade")
+               for path in (REPO / "source" / assignment).glob("*.ipynb")
+               for cell in json.loads(path.read_text(encoding="utf-8"))["cells"])
+
+
+# Assignments with marked questions (the practice log, 08, has none: it is a record).
+MARKED_ASSIGNMENTS = [a for a in ASSIGNMENTS if _has_marked_cells(a)]
+
+
 def tool_env() -> dict[str, str]:
     """The environment with this interpreter's scripts first on PATH (nbgrader runs alembic)."""
     env = dict(os.environ)

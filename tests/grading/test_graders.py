@@ -19,7 +19,7 @@ from course.exercises.screening_cases import variant_examples, variant_reference
 from course.models.variants import draw, has_variants
 from course.storage.variant_keys import key_for
 from tests.nbgrader_harness import (
-    ASSIGNMENTS,
+    MARKED_ASSIGNMENTS,
     REPO,
     Course,
     items_in,
@@ -71,7 +71,7 @@ def _submit_variant_students(course, assignment, name, items) -> dict:
     return expected
 
 
-@pytest.fixture(scope="module", params=ASSIGNMENTS)
+@pytest.fixture(scope="module", params=MARKED_ASSIGNMENTS)
 def graded(request, tmp_path_factory):
     """One assignment generated, submitted by reference/blank/wrong students, autograded."""
     assignment = request.param

@@ -17,13 +17,18 @@ from traitlets.config import Config
 from course.exercises import all_items
 from course.nbgrader_plugins.autograde.trusted_scores import marking_context
 from course.nbgrader_plugins.feedback.teaching_feedback import TeachingFeedback
-from tests.nbgrader_harness import REPO, Course, reference_submission, with_answers
+from tests.nbgrader_harness import (
+    MARKED_ASSIGNMENTS,
+    REPO,
+    Course,
+    reference_submission,
+    with_answers,
+)
 
 pytestmark = pytest.mark.nbgrader
 
 LESSON = "00-orientation"
 NOTEBOOK = f"{LESSON}.ipynb"
-LESSONS = sorted(p.name for p in (REPO / "release").iterdir() if p.is_dir())
 HERPES_PART_RIGHT = {"orientation_decision_herpes": {"treatment": "defer", "referral": "gp"}}
 
 
@@ -176,7 +181,7 @@ def _known_wrong(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 @pytest.mark.parametrize("answers", ["blank", "known wrong"])
-@pytest.mark.parametrize("lesson", LESSONS)
+@pytest.mark.parametrize("lesson", MARKED_ASSIGNMENTS)
 def test_every_marked_question_is_explained_with_the_course_answer_and_its_reason(
         lesson, answers, tmp_path):
     release = _release(lesson)

@@ -215,3 +215,41 @@ def test_the_cohort_export_is_quoted_and_inert(tmp_path, record):
 def test_dates_are_the_servers(record):
     sign_all(record, "ana", "cryosauna")
     assert all(s.at.date() <= date.today() for s in record.sign_offs())
+
+
+def test_the_practice_log_form_saves_by_clicking(tmp_path):
+    from course.views.practice_log import PracticeLogWidget, read_log
+
+    form = PracticeLogWidget(tmp_path)
+    form.client_code.value = "CL-0042"
+    form.form.modality.value = "cryosauna"
+    form.form.conditions.value = ("epilepsy",)
+    form.treatment.value = "proceed"
+    form.add_log_line()
+    form.declared.value = True
+    assert form.save()
+    assert "does not count" in form.result.value and "stricter" in form.result.value
+    form.client_code.value = "Maria Jones"
+    assert not form.save() and "Not saved" in form.result.value
+    assert [e["client_code"] for e in read_log(tmp_path / "practice-log.json")] == ["CL-0042"]
+    assert "My log so far" in form.summary.value
+
+
+def test_choosing_a_unit_offers_its_observed_criteria_with_the_first_chosen(tmp_path):
+    """(A Dropdown whose options change has no value: the form picks the first.)"""
+    import ipywidgets as widgets
+
+    from course.classroom import assessor_view
+
+    shown = widgets.Dropdown(options=[("a", "a")])
+    shown.options = [("b", "b")]
+    assert shown.value in ("b", None)  # ipywidgets may leave it empty: the form must not
+    form = object.__new__(assessor_view.SignOffWidget)
+    form.map = MAP
+    form.unit = widgets.Dropdown(options=[("cryosauna", "cryosauna"),
+                                          ("cold air", "cold_air_local")])
+    form.criterion = widgets.Dropdown()
+    for unit in ("cold_air_local", "cryosauna"):
+        form.unit.value = unit
+        form._set_criteria()
+        assert form.criterion.value == "screening"

@@ -17,7 +17,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from course.checks import check
 from course.nbgrader_plugins.autograde.trusted_scores import score_notebook_item
 from course.questions.kinds import answers_in_source
-from tests.nbgrader_harness import ASSIGNMENTS, REPO, items_in
+from tests.nbgrader_harness import MARKED_ASSIGNMENTS, REPO, items_in
 
 VARIANTS = {
     "leading space": lambda source: "".join(f" {line}" for line in source.splitlines(True)),
@@ -26,7 +26,7 @@ VARIANTS = {
 
 
 def _source_notebooks():
-    for assignment in ASSIGNMENTS:
+    for assignment in MARKED_ASSIGNMENTS:
         for path in sorted((REPO / "source" / assignment).glob("*.ipynb")):
             yield pytest.param(path, id=path.stem)
 
