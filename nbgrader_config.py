@@ -36,6 +36,7 @@ from course.nbgrader_plugins.exchange.regular_file_exchange import (
     PlainReleaseFeedback,
     screen_before_convert,
 )
+from course.nbgrader_plugins.feedback.competence_progress import CompetenceProgress
 from course.nbgrader_plugins.feedback.mark_scheme import MarkSchemeBesideAnswers
 from course.nbgrader_plugins.feedback.teaching_feedback import FeedbackStyle, TeachingFeedback
 from course.nbgrader_plugins.generate.release_cells import TraineeView
@@ -182,9 +183,10 @@ c.Exporter.optimistic_validation = True
 # ---- Stage 4, feedback (nbgrader generate_feedback, cryocourse feedback) ----
 # Feedback never shows hidden tests (stock nbgrader shows them), and explains each mark in
 # plain words: what was right, what was missing or wrong, the course's answer.
+# The practice log's feedback (lesson 08) shows the trainee's progress towards the units.
 c.GenerateFeedback.preprocessors = [
-    ClearHiddenTests, TeachingFeedback, GetGrades, AwaitingMarks, CSSHTMLHeaderPreprocessor,
-    FeedbackStyle]
+    ClearHiddenTests, TeachingFeedback, CompetenceProgress, GetGrades, AwaitingMarks,
+    CSSHTMLHeaderPreprocessor, FeedbackStyle]
 # For an assessment that is reused, keep the course's answers out of its feedback, e.g.
 # c.TeachingFeedback.hide_reference_for = ["05-screening-cases"]
 

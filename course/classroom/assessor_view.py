@@ -21,6 +21,7 @@ from course.facts.competencies import competency_map
 from course.models.competence import MET, NOT_YET, TraineeProgress
 from course.storage.competence_record import Record, RecordError
 from course.storage.course_folder import find_course_root, make_api
+from course.views.competence import log_html, progress_html
 from course.views.style import OKABE_ITO
 
 LABEL = {"description_width": "120px"}
@@ -41,38 +42,6 @@ def _progress(root: Path, trainees: list[str]) -> list[tuple[TraineeProgress,
     api = make_api(root)
     with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
         return competence.cohort(root, gradebook, trainees)
-
-
-def log_html(log: competence.PracticeLog) -> str:
-    """A trainee's handed-in sessions with what each one flags."""
-    if not log.sessions and not log.unreadable:
-        return "<p>No practice log handed in yet.</p>"
-    rows = "".join(
-        f"<tr><td>{escape(s.entry.client_code)}</td><td>{s.entry.day}</td>"
-        f"<td>{escape(s.entry.modality.replace('_', ' '))}</td>"
-        f"<td>{'counts' if s.counts else 'does not count'}</td>"
-        f"<td>{'<br>'.join(escape(f) for f in s.flags) or 'agrees with the rules'}</td></tr>"
-        for s in log.sessions)
-    bad = "".join(f"<li>{escape(p)}</li>" for p in log.unreadable)
-    return ('<table><caption>Practice log as handed in</caption><tr><th scope="col">Client'
-            '</th><th scope="col">Date</th><th scope="col">Treatment</th><th scope="col">'
-            'Counts?</th><th scope="col">What the course\'s rules say</th></tr>'
-            f"{rows}</table>" + (f"<p>Entries that could not be read:</p><ul>{bad}</ul>"
-                                 if bad else ""))
-
-
-def progress_html(result: TraineeProgress) -> str:
-    """One trainee's progress per unit, with what is still missing."""
-    rows = "".join(
-        f"<tr><td>{escape(u.unit.code.replace('_', ' '))}</td>"
-        f"<td>{'achieved' if u.achieved else 'not yet'}</td>"
-        f"<td>{sum(c.met for c in u.criteria)} of {len(u.criteria)}</td>"
-        f"<td>{u.sessions_counted} of {u.unit.min_sessions}</td><td>{u.minutes / 60:.1f}</td>"
-        f"<td>{'<br>'.join(escape(m) for m in u.missing())}</td></tr>" for u in result.units)
-    return (f'<table><caption>Progress of {escape(result.trainee)}</caption><tr>'
-            '<th scope="col">Unit</th><th scope="col">State</th><th scope="col">Criteria met'
-            '</th><th scope="col">Sessions</th><th scope="col">Hours</th><th scope="col">'
-            f"Still needed</th></tr>{rows}</table>")
 
 
 def cohort_figure(results: list[tuple[TraineeProgress, competence.PracticeLog]]) -> Figure:
@@ -148,7 +117,7 @@ class SignOffWidget:
             self.evidence.value = "<p>No trainee in the gradebook yet.</p>"
             return
         [(result, log)] = _progress(self.root, [self.trainee.value])
-        self.evidence.value = log_html(log) + progress_html(result)
+        self.evidence.value = log_html(log.sessions, log.unreadable) + progress_html(result)
 
     def sign(self) -> bool:
         """Record the sign-off now in the controls; say what was recorded or why not."""

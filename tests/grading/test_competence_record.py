@@ -66,6 +66,7 @@ def course(tmp_path_factory):
                         f"--last-name={last}")
     for prefix in assignments:
         course.generate(lessons[prefix])
+    course.generate(competence.PRACTICE_LOG)
     with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}") as gradebook:
         for prefix in assignments:
             for trainee in TRAINEES:
@@ -77,9 +78,11 @@ def course(tmp_path_factory):
                         grade.manual_score = (0.0 if trainee == "cleo" and grade.name ==
                                               "contra_screen_high_bp_chamber" else full)
         gradebook.db.commit()
+    notebook = f"{competence.PRACTICE_LOG}.ipynb"
     for trainee, entries in _logs().items():
+        course.submit(trainee, competence.PRACTICE_LOG, notebook,
+                      course.release_notebook(competence.PRACTICE_LOG, notebook))
         folder = course.root / "submitted" / trainee / competence.PRACTICE_LOG
-        folder.mkdir(parents=True)
         (folder / competence.LOG_FILE).write_text(json.dumps({"entries": entries}))
     record = Record(course.root)
     record.grant("asha", "assessor")
@@ -187,3 +190,16 @@ def test_no_client_personal_data_is_stored_anywhere(course, signed, tmp_path):
     for path in stored:
         text = path.read_bytes().decode("utf-8", "replace")
         assert "Maria" not in text and "07700" not in text, path
+
+
+def test_the_practice_logs_feedback_shows_the_trainee_their_own_progress(course, signed):
+    course.autograde(competence.PRACTICE_LOG)
+    course.nbgrader("generate_feedback", competence.PRACTICE_LOG, "--force")
+    pages = {t: (course.root / "feedback" / t / competence.PRACTICE_LOG /
+                 f"{competence.PRACTICE_LOG}.html").read_text() for t in TRAINEES}
+    assert "Your progress towards the units" in pages["ben"]
+    assert "Progress of ben" in pages["ben"] and "Progress of ana" not in pages["ben"]
+    assert "8 of 8 units achieved" in pages["ana"]
+    assert "6 of 8 units achieved" in pages["ben"]
+    assert "CL-0900" in pages["ben"] and "CL-0900" not in pages["ana"]
+    assert "stricter" in pages["ben"]  # what the log flags, in the trainee's words
