@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from course.facts.competencies import competency_map
-from course.models.competence import TraineeProgress
+from course.models.competence import TraineeProgress, UnitProgress
 from course.storage.competence_evidence import (
     LOG_FILE,
     PRACTICE_LOG,
@@ -62,7 +62,7 @@ def export_cohort(results: Iterable[tuple[TraineeProgress, PracticeLog]], target
     return len(rows)
 
 
-def _unit_lines(unit_progress) -> list[str]:  # type: ignore[no-untyped-def]
+def _unit_lines(unit_progress: UnitProgress) -> list[str]:
     state = "achieved" if unit_progress.achieved else "not yet"
     lines = [f"  {unit_progress.unit.code}: {state}; sessions {unit_progress.sessions_counted}"
              f"/{unit_progress.unit.min_sessions}, {unit_progress.minutes / 60:.1f} h"]

@@ -67,7 +67,7 @@ class PracticeEntry:
             raise PracticeLogError("The date must be written like 2026-12-07.") from error
         knowledge = load()
         modality = data.get("modality")
-        if modality not in knowledge.modalities:
+        if not isinstance(modality, str) or modality not in knowledge.modalities:
             raise PracticeLogError(f"Unknown treatment {modality!r}.")
         treatment = data.get("treatment")
         if treatment not in TREATMENTS:
@@ -76,7 +76,8 @@ class PracticeEntry:
         if not isinstance(referral, str) or not referral:
             raise PracticeLogError("Referral must name who the client sees, or none.")
         minutes = data.get("minutes")
-        if type(minutes) not in (int, float) or not 0 < minutes <= MAX_MINUTES:
+        if not isinstance(minutes, int | float) or isinstance(minutes, bool) or \
+                not 0 < minutes <= MAX_MINUTES:
             raise PracticeLogError(f"The session's minutes must be a number from 1 to "
                                    f"{MAX_MINUTES}.")
         raw_log = data.get("log", [])
@@ -98,7 +99,8 @@ class PracticeEntry:
                    log=log, minutes=float(minutes), aftercare=_texts(data, "aftercare"),
                    reactions=_texts(data, "reactions"),
                    declared_own_work=data.get("declared_own_work") is True,
-                   chamber_temp_c=float(temp) if type(temp) in (int, float) else None)
+                   chamber_temp_c=float(temp) if isinstance(temp, int | float)
+                   and not isinstance(temp, bool) else None)
 
 
 def _texts(data: Mapping[str, Any], key: str) -> tuple[str, ...]:
@@ -112,8 +114,9 @@ def _event(line: Any) -> LogEvent:
     if not isinstance(line, Mapping):
         raise TypeError("a log line is a record")
     start, duration = line.get("start_s"), line.get("duration_s")
-    if type(start) not in (int, float) or type(duration) not in (int, float):
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (start, duration)):
         raise TypeError("times are numbers of seconds")
+    assert isinstance(start, int | float) and isinstance(duration, int | float)
     return LogEvent(label=str(line.get("label", "")), area=str(line.get("area", "")),
                     start_s=float(start), duration_s=float(duration),
                     spot=str(line.get("spot", "")))
