@@ -38,17 +38,18 @@ dt ≤ C_i / ΣG_i ≈ dx²/(2α) (computed from the grid, with a safety margin)
 25 µm surface cells, so a 20-minute run needs ~400 000 steps: far too slow for a widget.
 The tests check that both methods agree.
 
-Calibration (tests/unit/test_physiology.py): whole-body −110 °C for 4 min drops the surface by
-~13 °C (Costello 2012: 12.1 °C); 3 min of local cold air / nitrogen vapour drops it by ~7.7 /
-~10 °C (Radecka 2021: 6.8 / 10.1 °C); ice for 10 min gives ~11.6 °C (Bugaj 1975; Chesterton
-2002: 10.8–14.4 °C). The liquid-nitrogen swab uses h = 160 W/m²·K (research range 150–300,
-illustrative): a spot touched 0.3 s every 15 s stays above 0 °C for 10 min, and a swab held
-still for 5 s reaches about −28 °C (10 s: −46 °C). The research prototype's −54 °C at 5 s used
-h ≈ 250 on a 0.2 mm grid, which under-resolves a 0.3 s touch; on a converged grid h = 250 would
-freeze the moving case too, so one h cannot match both prototype numbers.
+Freezing: where skin can freeze, steps use a backward-Euler enthalpy step with the latent heat
+of the skin's water (released between FREEZE_START_C and FREEZE_END_C) and Newton iterations;
+blood does not flow through frozen skin. Numbness is read at NERVE_DEPTH_MM with a slow recovery
+(NUMBNESS_RECOVERY_S). A tissue profile's resting surface fixes the temperature of its deep
+tissue (and of the blood reaching it). An exposure with ``spot_h_w_m2k`` is also run for the
+coldest spot under a nozzle.
 
-Caveats: latent heat is not modelled, so sub-zero temperatures are qualitative; metabolic heat
-is neglected (it moves resting temperatures by well under 1 °C in a 30 mm slab).
+Every number with a source (safety bands, presets, tissue profiles, heat transfers, the freezing
+and numbness parameters) lives in course/data/physiology.toml. The model's calibration, its
+validation against published skin measurements and its known limits are in
+docs/physiology-model.md (generated; tests/unit/test_physiology_validation.py runs every row).
+Metabolic heat is neglected (it moves resting temperatures by well under 1 °C in a 30 mm slab).
 """
 
 from __future__ import annotations
@@ -110,9 +111,10 @@ class Tissue(NamedTuple):
 
 
 TISSUES: dict[str, Tissue] = {
-    "skin": Tissue(0.37, 1100.0, 3400.0, 1e-3, 0.7, "Burns 2017;43:909 (PMC5459687); ω illustrative"),
-    "fat": Tissue(0.20, 910.0, 2300.0, 3e-4, 0.2, "Burns 2017;43:909 (PMC5459687); ω illustrative"),
-    "muscle": Tissue(0.50, 1050.0, 3600.0, 5e-4, 0.75, "typical values; ω illustrative"),
+    # water share: typical values, illustrative (it sets how much heat freezing gives off)
+    "skin": Tissue(0.37, 1100.0, 3400.0, 1e-3, 0.7, "Burns 2017 (PMC5459687); flow illustrative"),
+    "fat": Tissue(0.20, 910.0, 2300.0, 3e-4, 0.2, "Burns 2017 (PMC5459687); flow illustrative"),
+    "muscle": Tissue(0.50, 1050.0, 3600.0, 5e-4, 0.75, "typical values; flow illustrative"),
 }
 
 # Freezing and numbness (course/data/physiology.toml, each with its basis and sources).
