@@ -828,7 +828,7 @@ def _run(exposure: Exposure, observe: float, refine: int, method: str,
     nerve_out = np.empty(n)
     t_out[0], surface_out[0], flow_out[0] = 0.0, rest_surface, 1.0
     nerve_reading = nerve_out[0] = nerve(temps)
-    frozen_depth = 0.0
+    frozen_depth, frozen_seen = 0.0, False
     faces = np.cumsum(slab.widths_m) * 1e3
 
     end = exposure.duration_s
@@ -840,15 +840,20 @@ def _run(exposure: Exposure, observe: float, refine: int, method: str,
         surface_before = surface(float(temps[0]), touch)
         before = temps
         temps = (cold if touch else room).step(before, dt)
-        if can_freeze and (float(before.min()) < FREEZE_START_C + FREEZE_MARGIN_C
-                           or float(temps.min()) < FREEZE_START_C):
+        # The surface cell is the coldest until something freezes; while any cell is near
+        # freezing, every cell is checked.
+        if can_freeze and (frozen_seen or float(before[0]) < FREEZE_START_C + FREEZE_MARGIN_C
+                           or float(temps[0]) < FREEZE_START_C):
             temps = (freezing_cold if touch else freezing_room).step(before, dt)
-        frozen = _frozen_fraction(temps)
-        if frozen[0] > 0.0:
-            frozen_depth = max(frozen_depth, float(faces[np.flatnonzero(frozen > 0.0)[-1]]))
+            frozen_seen = float(temps.min()) < FREEZE_START_C + FREEZE_MARGIN_C
         cooled = temps[:skin_cells]
-        cooled -= ((1.0 - math.exp(-skin_rate * flow * dt)) * (frozen[:skin_cells] == 0.0)
-                   * (cooled - core))  # no blood flows through frozen skin
+        relax = 1.0 - math.exp(-skin_rate * flow * dt)
+        if frozen_seen and float(temps.min()) < FREEZE_START_C:  # blood stops in frozen skin
+            frozen = temps < FREEZE_START_C
+            frozen_depth = max(frozen_depth, float(faces[np.flatnonzero(frozen)[-1]]))
+            cooled -= relax * ~frozen[:skin_cells] * (cooled - core)
+        else:
+            cooled -= relax * (cooled - core)
         t += dt
         surface_c = surface(float(temps[0]), touch)
         in_cold = t <= end + 1e-9
