@@ -413,7 +413,8 @@ class SimulatorWidget(BatchedRefresh):
 
     ``.controls`` holds the control widgets, ``.figure`` the matplotlib Figure, ``.response``
     the latest :class:`~course.physiology.Response`, ``.verdict`` an HTML widget with the
-    verdict and ``.summary`` a one-line text description of the chart.
+    verdict, ``.summary`` a one-line text description of the chart and ``.basis`` what the
+    numbers rest on (measured, calibrated, illustrative) and what the chart cannot show.
     """
 
     def __init__(self, preset_name: str = "whole_body_chamber", observe_s: float = 600.0) -> None:
@@ -461,9 +462,10 @@ class SimulatorWidget(BatchedRefresh):
             width=f"{width}px", height=f"{height}px", min_width=f"{width}px"))
         self.verdict = widgets.HTML(layout=widgets.Layout(width=f"{width}px"))
         self.summary = widgets.HTML(layout=widgets.Layout(width=f"{width}px"))
-        # Controls beside the chart, the verdict above it: everything in one 1400x900 window.
+        self.basis = widgets.HTML(layout=widgets.Layout(width=f"{width}px"))
+        # Controls beside the chart, the verdict above it, what it rests on below it.
         self.widget = widgets.HBox(
-            [self.controls, widgets.VBox([self.verdict, self.image, self.summary])],
+            [self.controls, widgets.VBox([self.verdict, self.image, self.summary, self.basis])],
             layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"),
         )
         with self.batch(refresh=False):
@@ -537,9 +539,9 @@ class SimulatorWidget(BatchedRefresh):
         own = ("" if as_preset else
                f"Your own settings, changed from the preset \u201c{escape(chosen.label)}\u201d. ")
         self.verdict.value = (
-            f"<b>{escape(verdict(response, response.exposure))}</b><br>"
-            f"<small>{own}{escape(basis_note(chosen, not as_preset))}{note}</small>"
+            f"<b>{escape(verdict(response, response.exposure))}</b><br><small>{own}{note}</small>"
         )
+        self.basis.value = f"<small>{escape(basis_note(chosen, not as_preset))}</small>"
         self.summary.value = f"<small>{escape(summary(response))}</small>"
 
     def _repr_mimebundle_(self, **kwargs):

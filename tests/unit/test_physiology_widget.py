@@ -131,7 +131,8 @@ def test_widget_starts_from_the_preset(simulator):
     assert simulator.movement.disabled  # a chamber cannot be "moved"
     assert bytes(simulator.image.value).startswith(PNG_SIGNATURE)
     assert "Never numb" in simulator.verdict.value
-    assert "Basis: calibrated" in simulator.verdict.value
+    assert "Basis: calibrated" in simulator.basis.value
+    assert "one area of dry thigh skin" in simulator.basis.value
     assert simulator.summary.value.startswith("<small>Chart:")
     for control in (simulator.agent_temp, simulator.exposure_time):
         assert control.continuous_update is False
@@ -142,7 +143,7 @@ def test_the_preset_is_named_as_changed_once_a_control_moves(simulator):
     assert "Your own settings" not in simulator.verdict.value
     simulator.exposure_time.value = 3.0
     assert "Your own settings, changed from the preset" in simulator.verdict.value
-    assert "Basis: illustrative. These are your own settings" in simulator.verdict.value
+    assert "Basis: illustrative. These are your own settings" in simulator.basis.value
     simulator.preset.value = "ln2_applicator_static"
     assert "Your own settings" not in simulator.verdict.value
 
