@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html import escape
 
 import ipywidgets as widgets
@@ -484,14 +484,11 @@ class SimulatorWidget(BatchedRefresh):
         base = chosen.exposure
         moving = chosen.moving_contact is not None and self.movement.value == "moving"
         contact = chosen.moving_contact if moving else "continuous"
-        return Exposure(
+        return replace(  # the preset's skin (whose it is, its room) and its coldest spot
+            base,
             agent_temp_c=self.agent_temp.value,
-            h_w_m2k=base.h_w_m2k,
             duration_s=self.exposure_time.value,
             contact=contact,
-            skin_mm=base.skin_mm,
-            fat_mm=base.fat_mm,
-            muscle_mm=base.muscle_mm,
             site=self.site.value,
             civd=self.site.value == "face" and contact == "continuous",
         )
