@@ -3,8 +3,9 @@
 Run from the repository root:  .venv/bin/python benchmarks/bench_physiology.py [runs] [ref]
 
 "stock" is the code at ``ref`` (default ``main``), exported with ``git archive`` to a temporary
-directory; "ours" is the working tree. Both run in fresh subprocesses, one after the other, in
-the same invocation, and the script prints one markdown table. Rows: one model run of each
+directory; "ours" is the working tree. Both run in fresh subprocesses, alternating for a few
+rounds in the same invocation (each row keeps its best median: a shared machine only adds
+time), and the script prints one markdown table. Rows: one model run of each
 preset (the simulator's 10 minutes of observation), the two long runs, and widget updates.
 
 Targets: model (10-min exposure + 10-min observation, default resolution) <= 20 ms;
@@ -113,13 +114,22 @@ def _export(ref: str, into: Path) -> None:
         tar.extractall(into, filter="data")
 
 
-def main(runs: int = 15, ref: str = "main") -> None:
+def _best(rounds: list[dict[str, float]]) -> dict[str, float]:
+    """Per row, the lowest median over the rounds (the machine is shared: load only adds)."""
+    return {label: min(row[label] for row in rounds) for label in rounds[0]}
+
+
+def main(runs: int = 15, ref: str = "main", rounds: int = 3) -> None:
+    stock_rounds, our_rounds = [], []
     with tempfile.TemporaryDirectory() as tmp:
         _export(ref, Path(tmp))
-        stock = _child(Path(tmp), runs)
-    ours = _child(REPO, runs)
-    print(f"runs per row: {runs} (median); stock = {ref}, ours = working tree; every widget "
-          "update includes the model run and the PNG render\n")
+        for _ in range(rounds):  # alternate, so a busy moment hits both alike
+            stock_rounds.append(_child(Path(tmp), runs))
+            our_rounds.append(_child(REPO, runs))
+    stock, ours = _best(stock_rounds), _best(our_rounds)
+    print(f"runs per row: {runs} (median), best of {rounds} alternating rounds; stock = {ref}, "
+          "ours = working tree; every widget update includes the model run and the PNG "
+          "render\n")
     print("| measurement | stock ms | ours ms | target ms |")
     print("|---|---:|---:|---:|")
     for label in dict.fromkeys([*stock, *ours]):
