@@ -1,11 +1,13 @@
 """Lesson 01, physiology: what cold does to skin, judged with the cold-response simulator.
 
-Every expected answer is computed by running the model (``course.models.physiology``) or read from
-the knowledge base, never typed in here (one exception: question 2's "stop by the clock" is
-the course's rule that a time limit, not the client's feeling, ends a treatment). The marked
-questions ask for a judgement the simulator supports, not a number read off it. The question
-settings below (which preset, which time, which hold times are offered) are repeated in the
-notebook's question text; the lesson tests check that the two agree.
+Every expected answer is computed by running the model (``course.models.physiology``), read from the
+table of published measurements (``course.facts.physiology_data``) or from the knowledge base, never
+typed in here (one exception: question 2's "stop by the clock" is the course's rule that a time
+limit, not the client's feeling, ends a treatment). The marked questions ask only what the
+validated model supports (docs/physiology-model.md): where the model is illustrative or a known
+limit (a moving swab, how long a spot stays frozen), the answer comes from the measurement.
+The question settings below are repeated in the notebook's question text; the lesson tests
+check that the two agree.
 """
 
 from __future__ import annotations
@@ -20,20 +22,24 @@ from course.facts.knowledge import (
     find_claim,
     find_modality,
     find_side_effect,
+    sources_text,
 )
+from course.facts.physiology_data import load_physiology
 from course.models.physiology import FREEZING_C, PHASE_MEANINGS, Response, preset, simulate
 from course.questions.kinds import Choice, Item, Number, Wrong, YesNo
 
 # --- question settings (also written in the notebook's question text) ----------------------
 
 REBOUND_PRESET = "whole_body_chamber"  # brief cold: the rebound
-LONG_COLD_PRESET = "ice_pack"  # long cold: vessels stay narrow
+LONG_COLD_PRESET = "ice_massage"  # long cold: vessels stay narrow
 STILL_PRESET = "ln2_applicator_static"
 MOVING_PRESET = "ln2_applicator_moving"
 PRACTICE_PHASE_MINUTES = 5  # in the rebound preset's run
 LONGER_CHAMBER_S = 600  # question 3: the chamber run made longer (10 minutes)
 HOLD_OPTIONS_S = (1, 2, 3, 5, 10)  # hold times offered for the held-still applicator
 S1_HOLD_S = 2  # question 5: S1's "briefly holding it on problem areas", taken as 2 seconds
+THAW_MEASUREMENT = "erdmann_wokes2023_thaw"  # question 4: how long a held spot stays frozen
+FROZEN_FOR = ("a few seconds", "about a minute", "about five minutes")
 
 
 # --- the model runs the answers come from -------------------------------------------------
@@ -72,6 +78,19 @@ def applicator_that_freezes() -> str:
     if len(frozen) != 1:
         raise ValueError(f"Expected exactly one applicator to freeze the skin, got {frozen}.")
     return frozen[0]
+
+
+def frozen_for(seconds: float) -> str:
+    """A time below 0 °C in the words question 4 offers."""
+    if seconds < 20:
+        return FROZEN_FOR[0]
+    return FROZEN_FOR[1] if seconds < 180 else FROZEN_FOR[2]
+
+
+def measured_thaw_seconds() -> float:
+    """How long the spot stayed frozen after 5 s of liquid nitrogen (the measurement's middle)."""
+    row = load_physiology().measurements[THAW_MEASUREMENT]
+    return 0.5 * (row.low + (row.high if row.high is not None else row.low))
 
 
 def flow_after_brief_cold() -> str:
@@ -127,12 +146,15 @@ def _numbness_reason() -> str:
     run = preset_run(LONG_COLD_PRESET)
     held = preset(LONG_COLD_PRESET).exposure.duration_s
     numb = ("goes numb after about "
-            f"{_minutes(round(run.seconds_to_numbness / 60) * 60)} minutes, before the pack "
+            f"{_minutes(round(run.seconds_to_numbness / 60) * 60)} minutes, before the ice "
             f"comes off at {_minutes(held)}" if run.seconds_to_numbness is not None
             else "never goes numb in this run")
-    return (f"In the ice-pack run the skin {numb}: from then on the client feels nothing while "
-            "the cold goes on. Feeling nothing is not a sign that all is well, so a treatment "
-            "ends by the clock (its time limit), never by how it feels.")
+    after = run.numb_after_cold_s
+    lasting = (f", and stays numb for about {_minutes(round(after / 60) * 60)} minutes after "
+               "(Bugaj 1975)" if after else "")
+    return (f"In the ice-massage run the skin {numb}{lasting}. From then on the client feels "
+            "nothing while the cold goes on. Feeling nothing is not a sign that all is well, "
+            "so a treatment ends by the clock (its time limit), never by how it feels.")
 
 
 def _longer_cold_reason() -> str:
@@ -142,17 +164,24 @@ def _longer_cold_reason() -> str:
     peak_long = simulate(longer).peak_hyperaemia or 0
     answer = "Yes" if longer_cold_bigger_rebound() else "No"
     return (f"{answer}: a longer cold keeps the vessels narrow for longer, and the rebound after "
-            f"it is no stronger (in the simulator the flow peaks at about {peak_long:.1f} times "
-            f"resting after {_minutes(LONGER_CHAMBER_S)} minutes, {peak_short:.1f} after "
-            f"{_minutes(short.duration_s)}). More minutes only add risk of a cold injury.")
+            f"it is no stronger (in the simulator, with illustrative values, the flow peaks at "
+            f"about {peak_long:.1f} times resting after {_minutes(LONGER_CHAMBER_S)} minutes, "
+            f"{peak_short:.1f} after {_minutes(short.duration_s)}; Khoshnevis 2016 found the "
+            "vessels stay narrow after long cooling). More minutes only add risk of a cold "
+            "injury.")
 
 
 def _applicator_reason() -> str:
-    still, moving = preset_run(STILL_PRESET), preset_run(MOVING_PRESET)
-    return (f"Held still, nitrogen keeps drawing heat from one spot: the skin surface falls to "
-            f"about {still.min_surface_c:.0f} °C and freezes. Kept moving, each spot is touched "
-            f"only briefly and warms between touches, so the surface stays above 0 °C (lowest "
-            f"about {moving.min_surface_c:.0f} °C in the moving run).")
+    still = preset_run(STILL_PRESET)
+    row = load_physiology().measurements[THAW_MEASUREMENT]
+    thaw = measured_thaw_seconds()
+    return (f"Held still, nitrogen keeps drawing heat from one spot: in the simulator the skin "
+            f"surface falls to about {still.min_surface_c:.0f} °C and freezes. On pig skin, "
+            f"5 seconds of liquid nitrogen left the spot below 0 °C for about {thaw:g} s, "
+            f"{frozen_for(thaw)} ({sources_text(row.sources)}): longer than the simulator's "
+            "swab shows, whose heat transfer is only a teaching value. No study has measured "
+            "skin under a moving swab, so the course's per-spot rule, not the moving curve, "
+            "keeps skin safe.")
 
 
 def _hold_reason() -> str:
@@ -162,7 +191,8 @@ def _hold_reason() -> str:
     verdict = "freezes" if freezes(held) else "stays above 0 °C"
     return (f"Held still for {S1_HOLD_S} seconds the skin surface drops to about "
             f"{held.min_surface_c:.0f} °C: it {verdict}, so S1's 'briefly holding it on problem "
-            f"areas' is not safe. The course's rule: {first_sentence(limit.text)}")
+            "areas' is not safe (measured liquid nitrogen cools skin even faster than the "
+            f"simulator's swab). The course's rule: {first_sentence(limit.text)}")
 
 
 def _peak_flow() -> float:
@@ -196,6 +226,10 @@ STOP_BY = Choice(("the clock", "how it feels"),
                  aliases={"clock": "the clock", "time": "the clock", "time limit": "the clock",
                           "the time limit": "the clock", "feeling": "how it feels",
                           "the client": "how it feels"})
+FROZEN = Choice(FROZEN_FOR, aliases={"seconds": "a few seconds", "a minute": "about a minute",
+                                     "minute": "about a minute", "1 minute": "about a minute",
+                                     "five minutes": "about five minutes",
+                                     "5 minutes": "about five minutes"})
 APPLICATORS = Choice(
     ("still", "moving"),
     aliases={"held still": "still", "static": "still", "kept moving": "moving",
@@ -251,16 +285,17 @@ ITEMS = (
     ),
     Item(
         id="physiology_still_vs_moving",
-        answers={"freezes_the_skin": APPLICATORS, "moving_goes_below_zero": YesNo()},
+        answers={"freezes_the_skin": APPLICATORS, "spot_stays_frozen": FROZEN},
         expected=lambda: {
             "freezes_the_skin": applicator_that_freezes(),
-            "moving_goes_below_zero": freezes(preset_run(MOVING_PRESET)),
+            "spot_stays_frozen": frozen_for(measured_thaw_seconds()),
         },
         points=2,
         explanation=_applicator_reason,
         wrong=(
-            Wrong({"freezes_the_skin": "moving", "moving_goes_below_zero": False}, 0.5),
-            Wrong({"freezes_the_skin": "moving", "moving_goes_below_zero": True}, 0.0),
+            Wrong({"freezes_the_skin": "still", "spot_stays_frozen": "a few seconds"}, 0.5),
+            Wrong({"freezes_the_skin": "moving", "spot_stays_frozen": "about a minute"}, 0.5),
+            Wrong({"freezes_the_skin": "moving", "spot_stays_frozen": "a few seconds"}, 0.0),
         ),
     ),
     Item(

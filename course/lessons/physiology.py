@@ -15,6 +15,7 @@ from course.views.physiology_lesson import (
     skin_signs_table,
     still_vs_moving_card,
     time_limits_table,
+    validation_table,
 )
 from course.views.simulator import SimulatorWidget
 
@@ -30,5 +31,6 @@ __all__ = [
     "skin_signs_table",
     "still_vs_moving_card",
     "time_limits_table",
+    "validation_table",
     "SimulatorWidget",
 ]

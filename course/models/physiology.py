@@ -38,37 +38,36 @@ dt ≤ C_i / ΣG_i ≈ dx²/(2α) (computed from the grid, with a safety margin)
 25 µm surface cells, so a 20-minute run needs ~400 000 steps: far too slow for a widget.
 The tests check that both methods agree.
 
-Calibration (tests/unit/test_physiology.py): whole-body −110 °C for 4 min drops the surface by
-~13 °C (Costello 2012: 12.1 °C); 3 min of local cold air / nitrogen vapour drops it by ~7.7 /
-~10 °C (Radecka 2021: 6.8 / 10.1 °C); ice for 10 min gives ~11.6 °C (Bugaj 1975; Chesterton
-2002: 10.8–14.4 °C). The liquid-nitrogen swab uses h = 160 W/m²·K (research range 150–300,
-illustrative): a spot touched 0.3 s every 15 s stays above 0 °C for 10 min, and a swab held
-still for 5 s reaches about −28 °C (10 s: −46 °C). The research prototype's −54 °C at 5 s used
-h ≈ 250 on a 0.2 mm grid, which under-resolves a 0.3 s touch; on a converged grid h = 250 would
-freeze the moving case too, so one h cannot match both prototype numbers.
+Freezing: where skin can freeze, steps use a backward-Euler enthalpy step with the latent heat
+of the skin's water (released between FREEZE_START_C and FREEZE_END_C) and Newton iterations;
+blood does not flow through frozen skin. Numbness is read at NERVE_DEPTH_MM with a slow recovery
+(NUMBNESS_RECOVERY_S). A tissue profile's resting surface fixes the temperature of its deep
+tissue (and of the blood reaching it). An exposure with ``spot_h_w_m2k`` is also run for the
+coldest spot under a nozzle.
 
-Caveats: latent heat is not modelled, so sub-zero temperatures are qualitative; metabolic heat
-is neglected (it moves resting temperatures by well under 1 °C in a 30 mm slab).
+Every number with a source (safety bands, presets, tissue profiles, heat transfers, the freezing
+and numbness parameters) lives in course/data/physiology.toml. The model's calibration, its
+validation against published skin measurements and its known limits are in
+docs/physiology-model.md (generated; tests/unit/test_physiology_validation.py runs every row).
+Metabolic heat is neglected (it moves resting temperatures by well under 1 °C in a 30 mm slab).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Literal, NamedTuple
 
 import numpy as np
 
+from course.facts.knowledge import sources_text
+from course.facts.physiology_data import PresetSpec, TissueProfile, load_physiology
 from course.foundation.names import did_you_mean
 
-# --- safety bands (°C, at the skin surface) ---------------------------------------------------
+# --- safety bands (°C, at the skin surface; course/data/physiology.toml) -------------------
 
-NUMBNESS_C = 13.6
-NERVE_SLOWING_C = 10.0
-FREEZING_C = 0.0
-FROSTBITE_C = -2.0
-LESION_DESTRUCTION_C = -20.0
+_DATA = load_physiology()
 
 
 class SafetyBand(NamedTuple):
@@ -76,36 +75,19 @@ class SafetyBand(NamedTuple):
 
     temp_c: float
     meaning: str
-    source: str
+    source: str  # the sources' labels, for display
+    sources: tuple[str, ...] = ()  # codes in sources.toml
 
 
 SAFETY_BANDS: dict[str, SafetyBand] = {
-    "numbness": SafetyBand(
-        NUMBNESS_C,
-        "numbness / analgesia starts (skin at or below 13.6 °C)",
-        "Bugaj, Phys Ther 1975;55:11",
-    ),
-    "nerve_slowing": SafetyBand(
-        NERVE_SLOWING_C,
-        "nerve conduction slowed by about a third (skin at or below 10 °C)",
-        "Algafly & George, Br J Sports Med 2007;41:365",
-    ),
-    "freezing": SafetyBand(
-        FREEZING_C,
-        "freezing possible below 0 °C (frostbite below −0.55 °C)",
-        "NHS frostbite guidance (hullccg.nhs.uk)",
-    ),
-    "frostbite": SafetyBand(
-        FROSTBITE_C,
-        "tissue freezing: frostbite / cryodestruction, a doctor's procedure",
-        "NHS frostbite guidance (hullccg.nhs.uk); Andrews, Am Fam Physician 2004;69:2365",
-    ),
-    "lesion_destruction": SafetyBand(
-        LESION_DESTRUCTION_C,
-        "lesion-destruction range (benign lesions −20 to −30 °C)",
-        "Andrews, Am Fam Physician 2004;69:2365",
-    ),
+    code: SafetyBand(band.temp_c, band.meaning, sources_text(band.sources), band.sources)
+    for code, band in _DATA.bands.items()
 }
+NUMBNESS_C = SAFETY_BANDS["numbness"].temp_c
+NERVE_SLOWING_C = SAFETY_BANDS["nerve_slowing"].temp_c
+FREEZING_C = SAFETY_BANDS["freezing"].temp_c
+FROSTBITE_C = SAFETY_BANDS["frostbite"].temp_c
+LESION_DESTRUCTION_C = SAFETY_BANDS["lesion_destruction"].temp_c
 
 # --- tissue and environment parameters ---------------------------------------------------------
 
@@ -124,14 +106,23 @@ class Tissue(NamedTuple):
     rho_kg_m3: float
     c_j_kgk: float
     perfusion_per_s: float
+    water_fraction: float
     source: str
 
 
 TISSUES: dict[str, Tissue] = {
-    "skin": Tissue(0.37, 1100.0, 3400.0, 1e-3, "Burns 2017;43:909 (PMC5459687); ω illustrative"),
-    "fat": Tissue(0.20, 910.0, 2300.0, 3e-4, "Burns 2017;43:909 (PMC5459687); ω illustrative"),
-    "muscle": Tissue(0.50, 1050.0, 3600.0, 5e-4, "typical values; ω illustrative"),
+    # water share: typical values, illustrative (it sets how much heat freezing gives off)
+    "skin": Tissue(0.37, 1100.0, 3400.0, 1e-3, 0.7, "Burns 2017 (PMC5459687); flow illustrative"),
+    "fat": Tissue(0.20, 910.0, 2300.0, 3e-4, 0.2, "Burns 2017 (PMC5459687); flow illustrative"),
+    "muscle": Tissue(0.50, 1050.0, 3600.0, 5e-4, 0.75, "typical values; flow illustrative"),
 }
+
+# Freezing and numbness (course/data/physiology.toml, each with its basis and sources).
+LATENT_HEAT_J_KG = _DATA.parameters["latent_heat_j_kg"].value
+FREEZE_START_C = _DATA.parameters["freeze_start_c"].value
+FREEZE_END_C = _DATA.parameters["freeze_end_c"].value
+NERVE_DEPTH_MM = _DATA.parameters["nerve_depth_mm"].value
+NUMBNESS_RECOVERY_S = _DATA.parameters["numbness_recovery_s"].value
 
 # Perfusion control (illustrative, research.md section 3).
 Q10 = 2.5
@@ -203,6 +194,9 @@ class Exposure:
     muscle_mm: float = 20.0
     site: Literal["face", "body"] = "body"
     civd: bool = False
+    room_c: float = ROOM_C
+    rest_surface_c: float | None = None  # whose skin: its resting surface (None: the slab's own)
+    spot_h_w_m2k: float | None = None  # the coldest spot under a nozzle takes heat this fast
 
     def __post_init__(self) -> None:
         agent = _finite_number("The agent temperature", self.agent_temp_c)
@@ -236,6 +230,17 @@ class Exposure:
             mm = _finite_number(name, value)
             _require(low <= mm <= high, f"{name} must be between {low:g} and {high:g} mm.")
         object.__setattr__(self, "contact", _checked_contact(self.contact))
+        room = _finite_number("The room temperature", self.room_c)
+        _require(10.0 <= room <= 35.0, "The room temperature must be between 10 and 35 °C.")
+        if self.rest_surface_c is not None:
+            rest = _finite_number("The resting skin temperature", self.rest_surface_c)
+            _require(28.0 <= rest <= 36.0,
+                     "The resting skin temperature must be between 28 and 36 °C.")
+        if self.spot_h_w_m2k is not None:
+            spot = _finite_number("The heat transfer at the coldest spot", self.spot_h_w_m2k)
+            _require(h <= spot <= H_MAX_W_M2K,
+                     "The coldest spot takes heat at least as fast as the average surface, "
+                     f"and at most {H_MAX_W_M2K:g} W/m²·K.")
         _require(
             self.site in ("face", "body"),
             f"The site must be 'face' or 'body'; you gave {self.site!r}."
@@ -287,7 +292,7 @@ def _did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str:
     return f" Did you mean '{close[0]}'?" if close else ""
 
 
-# --- presets ---------------------------------------------------------------------------------
+# --- presets (course/data/physiology.toml) ---------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -297,86 +302,51 @@ class Preset:
     exposure: Exposure
     label: str
     modality: str | None  # knowledge-base modality code; None for a reference (not a course one)
-    source: str
+    source: str  # the sources' labels, for display
     illustrative: bool  # True: parameters are teaching values, the course must say so
     moving_contact: Touches | None = None  # how the applicator moves, if it can be moved
+    basis: str = "illustrative"  # measured / calibrated / illustrative (physiology_data.BASES)
+    note: str = ""  # how its numbers were chosen
+    caveat: str = ""  # what the chart cannot show, in plain words
+    sources: tuple[str, ...] = ()  # codes in sources.toml
+    tissue: TissueProfile | None = None  # whose skin
 
 
-LN2_TOUCHES = Touches(0.3, 15.0)
-LN2_H_W_M2K = 160.0  # illustrative (research range 150–300); see module notes
+def exposure_for(tissue: str, agent_temp_c: float, heat_transfer: str, duration_s: float,
+                 *, spot: str | None = None, contact: Contact = "continuous",
+                 site: str = "body") -> Exposure:
+    """An exposure of one tissue profile to an agent, with heat transfers named in the data."""
+    profile = _DATA.tissues[tissue]
+    return Exposure(
+        agent_temp_c=agent_temp_c,
+        h_w_m2k=_DATA.heat_transfers[heat_transfer].h_w_m2k,
+        duration_s=duration_s,
+        contact=contact,
+        skin_mm=profile.skin_mm,
+        fat_mm=profile.fat_mm,
+        muscle_mm=profile.muscle_mm,
+        site=site,  # type: ignore[arg-type]
+        room_c=profile.room_c,
+        rest_surface_c=profile.rest_surface_c,
+        spot_h_w_m2k=None if spot is None else _DATA.heat_transfers[spot].h_w_m2k,
+    )
 
-PRESETS: dict[str, Preset] = {
-    "ice_pack": Preset(
-        Exposure(agent_temp_c=0.0, h_w_m2k=55.0, duration_s=600.0),
-        "Ice pack, 10 min (reference)",
-        None,
-        "Bugaj, Phys Ther 1975; Chesterton et al., Arch Phys Med Rehabil 2002 "
-        "(heat transfer 50–60 W/m²K)",
-        illustrative=False,
-    ),
-    "cold_air": Preset(
-        Exposure(agent_temp_c=-30.0, h_w_m2k=10.0, duration_s=180.0),
-        "Local cold air, −30 °C, 3 min",
-        "cold_air_local",
-        "Radecka et al., IJERPH 2021;18:5326 (heat transfer calibrated to the 6.8 °C drop; "
-        "air temperature at the skin assumed)",
-        illustrative=True,
-    ),
-    "nitrogen_vapour": Preset(
-        Exposure(agent_temp_c=-45.0, h_w_m2k=10.0, duration_s=180.0),
-        "Local nitrogen vapour, 3 min",
-        "nitrogen_vapour_local",
-        "Radecka et al., IJERPH 2021;18:5326 (vapour temperature at the skin calibrated to the "
-        "10.1 °C drop, same nozzle heat transfer as cold air); S3, S4",
-        illustrative=True,
-    ),
-    "whole_body_chamber": Preset(
-        Exposure(agent_temp_c=-110.0, h_w_m2k=6.0, duration_s=180.0),
-        "Whole-body chamber, −110 °C, 3 min",
-        "cryosauna",
-        "Costello et al., PLoS One 2012;7:e48190 (heat transfer calibrated); "
-        "IIR informatory note (3 min)",
-        illustrative=False,
-    ),
-    "cryosauna": Preset(
-        Exposure(agent_temp_c=-160.0, h_w_m2k=6.0, duration_s=120.0),
-        "Cryosauna, nitrogen gas to the neck, 2 min",
-        "cryosauna",
-        "S1 (gas −170 °C, 1–3 min); Bouzigon et al. 2016; "
-        "2 min because the course's limit at −135 °C or colder is 2 min (Selfe et al. 2014)",
-        illustrative=True,
-    ),
-    "ln2_applicator_moving": Preset(
-        Exposure(
-            agent_temp_c=LN2_BOILING_C,
-            h_w_m2k=LN2_H_W_M2K,
-            duration_s=300.0,
-            contact=LN2_TOUCHES,
-            site="face",
-        ),
-        "LN2 cryomassage, applicator kept moving, 5 min",
-        "ln2_cryomassage",
-        "S1, S2 (2–7 min); "
-        "Andrews, Am Fam Physician 2004 (−196 °C); heat transfer illustrative",
-        illustrative=True,
-        moving_contact=LN2_TOUCHES,
-    ),
-    "ln2_applicator_static": Preset(
-        Exposure(agent_temp_c=LN2_BOILING_C, h_w_m2k=LN2_H_W_M2K, duration_s=5.0, site="face"),
-        "LN2 applicator held still for 5 s (misuse)",
-        "ln2_cryomassage",
-        "Andrews, Am Fam Physician 2004; Erdmann & Wokes (porcine −60 °C at 5 s); h illustrative",
-        illustrative=True,
-        moving_contact=LN2_TOUCHES,
-    ),
-    "cooling_pad_60min": Preset(
-        Exposure(agent_temp_c=10.0, h_w_m2k=50.0, duration_s=3600.0),
-        "10 °C cooling pad, 60 min (reference)",
-        None,
-        "Khoshnevis et al., J Biomech Eng 2016;138:031004 (persistent vasoconstriction)",
-        illustrative=True,
-    ),
-}
+
+def _preset_from(spec: PresetSpec) -> Preset:
+    touches = Touches(*spec.touches) if spec.touches else None
+    moving = touches is not None and spec.duration_s > touches.interval_s
+    exposure = exposure_for(spec.tissue, spec.agent_temp_c, spec.heat_transfer, spec.duration_s,
+                            spot=spec.spot, contact=touches if moving else "continuous",
+                            site=spec.site)
+    return Preset(exposure, spec.label, spec.modality, sources_text(spec.sources),
+                  spec.basis == "illustrative", touches if spec.movable else None,
+                  spec.basis, spec.note, spec.caveat, spec.sources, _DATA.tissues[spec.tissue])
+
+
+PRESETS: dict[str, Preset] = {code: _preset_from(spec) for code, spec in _DATA.presets.items()}
+LN2_TOUCHES = PRESETS["ln2_applicator_moving"].moving_contact
+LN2_H_W_M2K = PRESETS["ln2_applicator_moving"].exposure.h_w_m2k
+REWARMING_RANGE = _DATA.rewarming  # contested: taught as a range, with both sources
 
 
 def preset(name: str) -> Preset:
@@ -398,6 +368,10 @@ MAX_CELL_MM = 1.0
 FIRST_STEP_S = 0.05
 MAX_STEP_S = 2.0
 FTCS_MARGIN = 0.9
+FREEZE_STEP_S = 0.25  # latent-heat sub-step (tests: a quarter of it changes little)
+FREEZE_NEWTON_ITERATIONS = 12
+FREEZE_MARGIN_C = 1.0  # within this of freezing, steps use the latent-heat stepper
+DEEP_RANGE_C = (25.0, BODY_CORE_C)  # deep tissue of a limb: cooler than the core, never warmer
 
 
 @dataclass(frozen=True, eq=False)
@@ -412,6 +386,7 @@ class _Slab:
     perfusion_conductance: np.ndarray  # ω ρ_b c_b w per cell (p = 1)
     skin_cells: int
     skin_weights: np.ndarray  # width fractions for the mean skin temperature
+    latent_heat: np.ndarray  # heat released when a cell's water freezes, J/m²
 
 
 def _cell_faces_mm(start: float, stop: float, refine: int) -> np.ndarray:
@@ -432,7 +407,7 @@ def _slab(skin_mm: float, fat_mm: float, muscle_mm: float, refine: int) -> _Slab
         ("fat", skin_mm, skin_mm + fat_mm),
         ("muscle", skin_mm + fat_mm, skin_mm + fat_mm + muscle_mm),
     )
-    widths, k, rho_c, omega = [], [], [], []
+    widths, k, rho_c, omega, latent = [], [], [], [], []
     for name, start, stop in layers:
         tissue = TISSUES[name]
         w = np.diff(_cell_faces_mm(start, stop, refine)) * 1e-3
@@ -440,6 +415,7 @@ def _slab(skin_mm: float, fat_mm: float, muscle_mm: float, refine: int) -> _Slab
         k.append(np.full(w.size, tissue.k_w_mk))
         rho_c.append(np.full(w.size, tissue.rho_kg_m3 * tissue.c_j_kgk))
         omega.append(np.full(w.size, tissue.perfusion_per_s))
+        latent.append(tissue.rho_kg_m3 * tissue.water_fraction * LATENT_HEAT_J_KG * w)
     w = np.concatenate(widths)
     k_all = np.concatenate(k)
     half_resistance = 0.5 * w / k_all
@@ -453,6 +429,7 @@ def _slab(skin_mm: float, fat_mm: float, muscle_mm: float, refine: int) -> _Slab
         perfusion_conductance=np.concatenate(omega) * BLOOD_RHO_C * w,
         skin_cells=skin_w.size,
         skin_weights=skin_w / skin_w.sum(),
+        latent_heat=np.concatenate(latent),
     )
 
 
@@ -462,9 +439,11 @@ def _surface_conductance(slab: _Slab, h: float) -> float:
 
 
 def _conduction_system(
-    slab: _Slab, h: float, agent_c: float, skin_flow: float
+    slab: _Slab, h: float, agent_c: float, skin_flow: float, core_c: float = BODY_CORE_C
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Return (K, f) with C dT/dt = K T + f; skin perfusion at ``skin_flow`` × resting."""
+    """Return (K, f) with C dT/dt = K T + f; skin perfusion at ``skin_flow`` × resting.
+
+    ``core_c`` is the temperature of the deep face and of the blood arriving there."""
     g = slab.inner_conductance
     n = slab.widths_m.size
     perfusion = slab.perfusion_conductance.copy()
@@ -476,9 +455,9 @@ def _conduction_system(
     diagonal[0] -= g_surface
     diagonal[-1] -= slab.deep_conductance
     matrix = np.diag(diagonal) + np.diag(g, 1) + np.diag(g, -1)
-    source = perfusion * BODY_CORE_C
+    source = perfusion * core_c
     source[0] += g_surface * agent_c
-    source[-1] += slab.deep_conductance * BODY_CORE_C
+    source[-1] += slab.deep_conductance * core_c
     assert matrix.shape == (n, n)
     return matrix, source
 
@@ -487,7 +466,7 @@ class _Modes:
     """Eigen-decomposition of C⁻¹K for one slab and one h (agent-independent, so cached)."""
 
     def __init__(self, slab: _Slab, h: float) -> None:
-        matrix, _ = _conduction_system(slab, h, 0.0, skin_flow=0.0)
+        matrix, _ = _conduction_system(slab, h, 0.0, 0.0)
         scale = 1.0 / np.sqrt(slab.heat_capacity)
         rates, vectors = np.linalg.eigh(scale[:, None] * matrix * scale[None, :])
         self.rates = rates
@@ -511,8 +490,8 @@ def _modes(slab: _Slab, h: float) -> _Modes:
 class _Propagator:
     """Advances C dT/dt = K T + f (skin perfusion excluded) exactly, for one boundary state."""
 
-    def __init__(self, slab: _Slab, h: float, agent_c: float) -> None:
-        matrix, source = _conduction_system(slab, h, agent_c, skin_flow=0.0)
+    def __init__(self, slab: _Slab, h: float, agent_c: float, core_c: float) -> None:
+        matrix, source = _conduction_system(slab, h, agent_c, 0.0, core_c)
         self.equilibrium = np.linalg.solve(matrix, -source)
         self.modes = _modes(slab, h)
 
@@ -525,8 +504,8 @@ class _Propagator:
 class _ExplicitStepper:
     """FTCS reference: forward Euler on the same operator, sub-stepped for stability."""
 
-    def __init__(self, slab: _Slab, h: float, agent_c: float) -> None:
-        matrix, source = _conduction_system(slab, h, agent_c, skin_flow=0.0)
+    def __init__(self, slab: _Slab, h: float, agent_c: float, core_c: float) -> None:
+        matrix, source = _conduction_system(slab, h, agent_c, 0.0, core_c)
         self.rate_matrix = matrix / slab.heat_capacity[:, None]
         self.rate_source = source / slab.heat_capacity
         self.max_dt = _ftcs_stable_step(slab, h)
@@ -617,6 +596,51 @@ def _civd_burst(t_s: float) -> float:
     return CIVD_AMPLITUDE * 0.5 * (1.0 - math.cos(2.0 * math.pi * into / CIVD_WIDTH_S))
 
 
+# --- freezing (latent heat) -----------------------------------------------------------------
+
+
+def _frozen_fraction(temps: np.ndarray) -> np.ndarray:
+    """Share of each cell's water that is ice: 0 above FREEZE_START_C, 1 below FREEZE_END_C."""
+    return np.clip((FREEZE_START_C - temps) / (FREEZE_START_C - FREEZE_END_C), 0.0, 1.0)
+
+
+class _FreezingStepper:
+    """Backward-Euler enthalpy step with latent heat, for steps where skin can freeze.
+
+    Unknown T_new solves C·T_new − L·φ(T_new) = C·T − L·φ(T) + Δt·(K·T_new + f), where φ is the
+    frozen fraction (linear between FREEZE_START_C and FREEZE_END_C) and L the latent heat of
+    each cell: Newton's method on that piecewise-linear equation, a few iterations per sub-step.
+    Backward Euler is unconditionally stable; the sub-step bounds its time error.
+    """
+
+    def __init__(self, slab: _Slab, h: float, agent_c: float, core_c: float) -> None:
+        self.matrix, self.source = _conduction_system(slab, h, agent_c, 0.0, core_c)
+        self.capacity = slab.heat_capacity
+        self.latent = slab.latent_heat
+        self.slope = self.latent / (FREEZE_START_C - FREEZE_END_C)
+
+    def step(self, temps: np.ndarray, dt: float) -> np.ndarray:
+        substeps = max(1, math.ceil(dt / FREEZE_STEP_S - 1e-9))
+        small = dt / substeps
+        system = -small * self.matrix
+        for _ in range(substeps):
+            enthalpy = self.capacity * temps - self.latent * _frozen_fraction(temps)
+            rhs = enthalpy + small * self.source
+            guess = temps
+            for _ in range(FREEZE_NEWTON_ITERATIONS):
+                inside = (guess < FREEZE_START_C) & (guess > FREEZE_END_C)
+                residual = (self.capacity * guess - self.latent * _frozen_fraction(guess)
+                            + system @ guess - rhs)
+                jacobian = system.copy()
+                jacobian[np.diag_indices_from(jacobian)] += self.capacity + self.slope * inside
+                change = np.linalg.solve(jacobian, -residual)
+                guess = guess + change
+                if float(np.abs(change).max()) < 1e-6:
+                    break
+            temps = guess
+        return temps
+
+
 # --- response -------------------------------------------------------------------------------
 
 
@@ -630,18 +654,32 @@ class Response:
     perfusion_rel: np.ndarray  # 1.0 = resting skin blood flow
     phase: np.ndarray  # "cooling" / "rebound" / "recovery" per time; see PHASE_MEANINGS
     rest_surface_c: float
-    seconds_to_numbness: float | None
+    seconds_to_numbness: float | None  # read by the nerves (nerve_c), not the surface
     min_surface_c: float
     seconds_below_zero: float
     peak_hyperaemia: float | None  # highest flow after the cold (× resting); None: no data
     seconds_to_peak_hyperaemia: float | None  # from the end of the cold
     rewarm_seconds: float | None  # end of cold → surface within 1 °C of resting; None: not yet
+    nerve_c: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
+    numb_after_cold_s: float | None = None  # numb at the end of the cold: for how long after
+    seconds_to_thaw: float | None = None  # end of cold → surface back to 0 °C (frozen only)
+    frozen_depth_mm: float = 0.0  # deepest ice reached in the skin (0: never frozen)
+    spot: Response | None = None  # the coldest spot under a nozzle, when the exposure has one
     _phase_changes: tuple[tuple[float, str], ...] = field(default=(), repr=False)
 
     @property
     def end_of_cold_s(self) -> float:
         """When the cold agent is removed."""
         return self.exposure.duration_s
+
+    @property
+    def coldest_c(self) -> float:
+        """The lowest surface temperature anywhere shown: the coldest spot's, if there is one."""
+        return min(self.min_surface_c, self.spot.min_surface_c if self.spot else math.inf)
+
+    def surface_at(self, t_s: float) -> float:
+        """The surface temperature at ``t_s`` seconds (interpolated)."""
+        return float(np.interp(t_s, self.t_s, self.surface_c))
 
     def phase_at(self, t_s: float) -> str:
         """The phase ("cooling", "rebound", "recovery") at time ``t_s`` (seconds)."""
@@ -680,6 +718,45 @@ def _time_below(t: np.ndarray, y: np.ndarray, level: float) -> float:
     return total + float((dt[crossing] * np.abs(fraction)).sum())
 
 
+def _rest_state(slab: _Slab, room_c: float, core_c: float) -> tuple[np.ndarray, float]:
+    """Resting temperatures and the resting surface, in ``room_c`` air."""
+    matrix, source = _conduction_system(slab, H_ROOM_W_M2K, room_c, 1.0, core_c)
+    temps = np.linalg.solve(matrix, -source)
+    g_half = slab.surface_half_cell
+    return temps, (g_half * temps[0] + H_ROOM_W_M2K * room_c) / (g_half + H_ROOM_W_M2K)
+
+
+@lru_cache(maxsize=64)
+def _deep_temperature(slab: _Slab, room_c: float, rest_surface_c: float | None) -> float:
+    """Temperature of the deep tissue (and of the blood reaching it) for this skin's resting
+    surface: a limb in a cool room is cooler inside than the body core. Found by bisection."""
+    if rest_surface_c is None:
+        return BODY_CORE_C
+    low, high = DEEP_RANGE_C
+    _require(
+        _rest_state(slab, room_c, low)[1] <= rest_surface_c <= _rest_state(slab, room_c, high)[1],
+        f"A resting skin temperature of {rest_surface_c:g} °C is not possible for this tissue "
+        f"in a room at {room_c:g} °C.",
+    )
+    for _ in range(40):
+        middle = 0.5 * (low + high)
+        if _rest_state(slab, room_c, middle)[1] < rest_surface_c:
+            low = middle
+        else:
+            high = middle
+    return 0.5 * (low + high)
+
+
+def _nerve_weights(slab: _Slab) -> tuple[int, float]:
+    """Cell index and weight to interpolate the temperature at NERVE_DEPTH_MM."""
+    centres = np.cumsum(slab.widths_m) - 0.5 * slab.widths_m
+    depth = NERVE_DEPTH_MM * 1e-3
+    i = int(np.searchsorted(centres, depth))
+    if i == 0:
+        return 0, 0.0
+    return i - 1, float((depth - centres[i - 1]) / (centres[i] - centres[i - 1]))
+
+
 def simulate(
     exposure: Exposure,
     observe_s: float = 600.0,
@@ -692,7 +769,8 @@ def simulate(
 
     ``refine`` divides every cell size by that factor and ``max_step_s`` caps the time step
     (both for convergence checks); ``method`` is "exact" (default, fast) or "ftcs" (explicit
-    reference, slow).
+    reference, slow). Steps where skin can freeze use the latent-heat stepper in both methods.
+    An exposure with a coldest spot (``spot_h_w_m2k``) is also run for that spot.
     """
     _require(isinstance(exposure, Exposure), "simulate() needs an Exposure (or a preset's).")
     observe = _finite_number("The observation time", observe_s)
@@ -702,36 +780,56 @@ def simulate(
         method in ("exact", "ftcs"),
         "method must be 'exact' or 'ftcs'." + _did_you_mean(str(method), ["exact", "ftcs"]),
     )
+    _require(
+        isinstance(max_step_s, int | float) and 0.01 <= max_step_s <= 5.0,
+        "max_step_s must be between 0.01 and 5 seconds.",
+    )
+    response = _run(exposure, observe, refine, method, float(max_step_s))
+    if exposure.spot_h_w_m2k is None:
+        return response
+    spot = replace(exposure, h_w_m2k=exposure.spot_h_w_m2k, spot_h_w_m2k=None)
+    return replace(response, spot=_run(spot, observe, refine, method, float(max_step_s)))
+
+
+def _run(exposure: Exposure, observe: float, refine: int, method: str,
+         max_step_s: float) -> Response:
     slab = _slab(exposure.skin_mm, exposure.fat_mm, exposure.muscle_mm, refine)
     stepper = _Propagator if method == "exact" else _ExplicitStepper
-    cold = stepper(slab, exposure.h_w_m2k, exposure.agent_temp_c)
-    room = stepper(slab, H_ROOM_W_M2K, ROOM_C)
-
-    rest_matrix, rest_source = _conduction_system(slab, H_ROOM_W_M2K, ROOM_C, skin_flow=1.0)
-    temps = np.linalg.solve(rest_matrix, -rest_source)
+    room_c = exposure.room_c
+    core = _deep_temperature(slab, room_c, exposure.rest_surface_c)
+    cold = stepper(slab, exposure.h_w_m2k, exposure.agent_temp_c, core)
+    room = stepper(slab, H_ROOM_W_M2K, room_c, core)
+    can_freeze = exposure.agent_temp_c < FREEZE_START_C
+    freezing_cold = _FreezingStepper(slab, exposure.h_w_m2k, exposure.agent_temp_c, core) if (
+        can_freeze) else None
+    freezing_room = _FreezingStepper(slab, H_ROOM_W_M2K, room_c, core) if can_freeze else None
+    temps, rest_surface = _rest_state(slab, room_c, core)
     skin_cells, skin_weights = slab.skin_cells, slab.skin_weights
     skin = TISSUES["skin"]  # one tissue: the same perfusion rate in every skin cell
     skin_rate = skin.perfusion_per_s * BLOOD_RHO_C / (skin.rho_kg_m3 * skin.c_j_kgk)
     rest_skin_c = float(skin_weights @ temps[:skin_cells])
     g_half = slab.surface_half_cell
+    nerve_cell, nerve_share = _nerve_weights(slab)
 
     def surface(first_cell_c: float, touching: bool) -> float:
         h, ambient = (
-            (exposure.h_w_m2k, exposure.agent_temp_c) if touching else (H_ROOM_W_M2K, ROOM_C)
+            (exposure.h_w_m2k, exposure.agent_temp_c) if touching else (H_ROOM_W_M2K, room_c)
         )
         return (g_half * first_cell_c + h * ambient) / (g_half + h)
 
-    _require(
-        isinstance(max_step_s, int | float) and 0.01 <= max_step_s <= 5.0,
-        "max_step_s must be between 0.01 and 5 seconds.",
-    )
-    steps, touching = _time_steps(_segments(exposure, observe), float(max_step_s))
+    def nerve(cells: np.ndarray) -> float:
+        return float((1 - nerve_share) * cells[nerve_cell] + nerve_share * cells[nerve_cell + 1])
+
+    steps, touching = _time_steps(_segments(exposure, observe), max_step_s)
     n = steps.size + 1
     t_out = np.empty(n)
     surface_out = np.empty(n)
     flow_out = np.empty(n)
-    t_out[0], surface_out[0], flow_out[0] = 0.0, surface(temps[0], False), 1.0
-    rest_surface = surface_out[0]
+    nerve_out = np.empty(n)
+    t_out[0], surface_out[0], flow_out[0] = 0.0, rest_surface, 1.0
+    nerve_reading = nerve_out[0] = nerve(temps)
+    frozen_depth, frozen_seen = 0.0, False
+    faces = np.cumsum(slab.widths_m) * 1e3
 
     end = exposure.duration_s
     civd = exposure.civd
@@ -740,9 +838,22 @@ def simulate(
     flow = 1.0
     for i, (dt, touch) in enumerate(zip(steps.tolist(), touching.tolist(), strict=True)):
         surface_before = surface(float(temps[0]), touch)
-        temps = (cold if touch else room).step(temps, dt)
+        before = temps
+        temps = (cold if touch else room).step(before, dt)
+        # The surface cell is the coldest until something freezes; while any cell is near
+        # freezing, every cell is checked.
+        if can_freeze and (frozen_seen or float(before[0]) < FREEZE_START_C + FREEZE_MARGIN_C
+                           or float(temps[0]) < FREEZE_START_C):
+            temps = (freezing_cold if touch else freezing_room).step(before, dt)
+            frozen_seen = float(temps.min()) < FREEZE_START_C + FREEZE_MARGIN_C
         cooled = temps[:skin_cells]
-        cooled -= (1.0 - math.exp(-skin_rate * flow * dt)) * (cooled - BODY_CORE_C)
+        relax = 1.0 - math.exp(-skin_rate * flow * dt)
+        if frozen_seen and float(temps.min()) < FREEZE_START_C:  # blood stops in frozen skin
+            frozen = temps < FREEZE_START_C
+            frozen_depth = max(frozen_depth, float(faces[np.flatnonzero(frozen)[-1]]))
+            cooled -= relax * ~frozen[:skin_cells] * (cooled - core)
+        else:
+            cooled -= relax * (cooled - core)
         t += dt
         surface_c = surface(float(temps[0]), touch)
         in_cold = t <= end + 1e-9
@@ -767,14 +878,36 @@ def simulate(
             goal = hyperaemia_amplitude * math.exp(-(t - end) / HYPERAEMIA_DECAY_S)
             hyperaemia = goal + (hyperaemia - goal) * math.exp(-dt / HYPERAEMIA_RISE_S)
         flow = tone + hyperaemia + (_civd_burst(t) if civd and t < end else 0.0)
+        # The nerves go numb as soon as they are cold enough, and come back slowly.
+        at_nerves = nerve(temps)
+        nerve_reading = at_nerves if at_nerves <= nerve_reading else (
+            at_nerves + (nerve_reading - at_nerves) * math.exp(-dt / NUMBNESS_RECOVERY_S))
         t_out[i + 1] = t
         surface_out[i + 1] = surface_c
         flow_out[i + 1] = flow
-    return _response(exposure, t_out, surface_out, flow_out, rest_surface)
+        nerve_out[i + 1] = nerve_reading
+    return _response(exposure, t_out, surface_out, flow_out, nerve_out, rest_surface,
+                     frozen_depth)
+
+
+def _time_until_above(t: np.ndarray, y: np.ndarray, start_s: float, level: float
+                      ) -> float | None:
+    """From ``start_s``: seconds until ``y`` is above ``level`` (None if it already is there;
+    the time watched if it never rises above it)."""
+    after = t >= start_s - 1e-9
+    tt, yy = t[after], y[after]
+    if yy.size == 0 or yy[0] > level:
+        return None
+    above = np.flatnonzero(yy > level)
+    if above.size == 0:
+        return float(tt[-1] - start_s)
+    i = int(above[0])
+    return float(np.interp(level, [yy[i - 1], yy[i]], [tt[i - 1], tt[i]]) - start_s)
 
 
 def _response(
-    exposure: Exposure, t: np.ndarray, surface_c: np.ndarray, flow: np.ndarray, rest_c: float
+    exposure: Exposure, t: np.ndarray, surface_c: np.ndarray, flow: np.ndarray,
+    nerve_c: np.ndarray, rest_c: float, frozen_depth_mm: float,
 ) -> Response:
     """Derive the phases and summary numbers from the sampled curves."""
     end = exposure.duration_s
@@ -782,7 +915,7 @@ def _response(
     after_index = np.flatnonzero(after)
     phase = np.full(t.size, "cooling", dtype="<U8")
     changes: list[tuple[float, str]] = []
-    peak = peak_after = rewarm = None
+    peak = peak_after = rewarm = numb_after = thaw = None
     if after_index.size:
         first = int(after_index[0]) - 1  # the sample at the end of the cold
         phase[after] = "recovery"
@@ -801,6 +934,9 @@ def _response(
             changes.append((recovery_from, "recovery"))
         warm = np.flatnonzero(surface_c[first:] >= rest_c - REWARM_WITHIN_C)
         rewarm = float(t[first + int(warm[0])] - end) if warm.size else None
+        numb_after = _time_until_above(t, nerve_c, end, NUMBNESS_C)
+        if float(surface_c[: first + 1].min()) < FREEZING_C:
+            thaw = _time_until_above(t, surface_c, end, FREEZING_C - 1e-9) or 0.0
     return Response(
         exposure=exposure,
         t_s=t,
@@ -808,11 +944,15 @@ def _response(
         perfusion_rel=flow,
         phase=phase,
         rest_surface_c=float(rest_c),
-        seconds_to_numbness=_first_crossing_below(t, surface_c, NUMBNESS_C),
+        seconds_to_numbness=_first_crossing_below(t, nerve_c, NUMBNESS_C),
         min_surface_c=float(surface_c.min()),
         seconds_below_zero=_time_below(t, surface_c, FREEZING_C),
         peak_hyperaemia=peak,
         seconds_to_peak_hyperaemia=peak_after,
         rewarm_seconds=rewarm,
+        nerve_c=nerve_c,
+        numb_after_cold_s=numb_after,
+        seconds_to_thaw=thaw,
+        frozen_depth_mm=frozen_depth_mm,
         _phase_changes=tuple(changes),
     )

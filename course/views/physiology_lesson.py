@@ -17,11 +17,11 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from course.facts.knowledge import find_claim, find_modality, find_side_effect, sources_text
+from course.facts.physiology_data import load_physiology
 from course.models.physiology import (
     BASELINE_FLOW_BAND,
     FREEZING_C,
     HYPERAEMIA_MAX,
-    LN2_H_W_M2K,
     NUMBNESS_C,
     PRESETS,
     Q10,
@@ -35,6 +35,7 @@ from course.models.physiology import (
     preset,
     simulate,
 )
+from course.models.physiology_validation import validation
 from course.views.evidence import KIND_LABELS
 from course.views.html import Html
 from course.views.html import table as _table
@@ -43,6 +44,7 @@ from course.views.simulator import (
     FLOW_COLOUR,
     TEMPERATURE_COLOUR,
     TOP_C,
+    basis_note,
     figure_png,
     make_axes,
     plot_response,
@@ -98,7 +100,8 @@ def safety_band_table() -> Html:
 
 
 def model_status_table() -> Html:
-    """What the simulator's numbers rest on: typical values, or illustrative teaching values."""
+    """What the simulator's numbers rest on: measured, calibrated, or illustrative."""
+    data = load_physiology()
     rows = [
         (f"{layer}: conductivity {tissue.k_w_mk:g} W/m·K, density {tissue.rho_kg_m3:g} kg/m³, "
          f"heat capacity {tissue.c_j_kgk:g} J/kg·K",
@@ -113,25 +116,39 @@ def model_status_table() -> Html:
          "tuned to the patterns of Hohenauer 2019 and Khoshnevis 2016"),
         (f"Size of the rebound: at most {HYPERAEMIA_MAX:g} × resting flow, smaller after long "
          "cold", "illustrative (teaching values)", "tuned to Hohenauer 2019"),
-        (f"Liquid-nitrogen swab heat transfer {LN2_H_W_M2K:g} W/m²·K",
-         "illustrative (teaching value)", "research range 150-300 W/m²·K"),
-        ("Temperatures below 0 °C", "qualitative only",
-         "the model leaves out the heat released when water freezes (latent heat)"),
     ]
+    rows += [(f"{item.meaning}: {item.value:g} {item.unit}", item.basis,
+              sources_text(item.sources)) for item in data.parameters.values()]
+    rows += [(f"How fast {item.name} takes heat: {item.h_w_m2k:g} W/m²·K", item.basis,
+              sources_text(item.sources)) for item in data.heat_transfers.values()]
     return _table(("part of the model", "status", "based on"), rows,
                   "What the simulator's numbers rest on")
+
+
+def validation_table() -> Html:
+    """The model against published skin measurements: within range, or a known limit (why)."""
+    rows = [
+        (f"{check.measurement.condition}; {check.measurement.site}",
+         check.measurement.published, check.model_text,
+         "matches" if check.within else f"does not match: {check.measurement.limit}",
+         sources_text(check.measurement.sources))
+        for check in validation()
+    ]
+    return _table(("measured situation", "published", "simulator", "result", "source"), rows,
+                  "The simulator checked against published measurements")
 
 
 def preset_table() -> Html:
     """Every preset: agent, contact, duration, source, and whether its values are illustrative."""
     rows = [
-        (item.label, f"{item.exposure.agent_temp_c:g} °C", contact_text(item.exposure),
-         seconds_text(item.exposure.duration_s),
-         "illustrative (teaching values)" if item.illustrative else "calibrated to measurements",
-         item.source)
+        (item.label, item.tissue.name if item.tissue else "", f"{item.exposure.agent_temp_c:g} °C",
+         contact_text(item.exposure), seconds_text(item.exposure.duration_s),
+         "illustrative (teaching values)" if item.illustrative else item.basis,
+         item.caveat, item.source)
         for item in PRESETS.values()
     ]
-    return _table(("preset", "agent", "contact", "cold for", "status", "source"), rows,
+    return _table(("preset", "whose skin", "agent", "contact", "cold for", "status",
+                   "what the chart cannot show", "source"), rows,
                   "The simulator's presets")
 
 
@@ -144,13 +161,21 @@ def readout_rows(response: Response) -> list[tuple[str, str]]:
         ("cold applied for", seconds_text(end)),
         ("skin surface at rest", f"{response.rest_surface_c:.1f} °C"),
         ("lowest skin surface temperature",
-         f"{lowest:.1f} °C" + (" (below 0 °C: qualitative only)" if lowest < FREEZING_C else "")),
-        (f"time until numb (surface at or below {NUMBNESS_C:g} °C)",
+         f"{lowest:.1f} °C" + (" (below 0 °C: the skin freezes)" if lowest < FREEZING_C else "")),
+        (f"time until numb (nerves just under the surface at or below {NUMBNESS_C:g} °C)",
          "never" if response.seconds_to_numbness is None
          else seconds_text(response.seconds_to_numbness)),
-        ("time below 0 °C", seconds_text(response.seconds_below_zero)),
-        ("lowest blood flow during the cold", f"{low_flow:.2f} × resting"),
     ]
+    if response.numb_after_cold_s is not None:
+        rows.append(("still numb after the cold ends for",
+                     seconds_text(response.numb_after_cold_s)))
+    rows.append(("time below 0 °C", seconds_text(response.seconds_below_zero)))
+    if response.seconds_to_thaw is not None:
+        rows.append(("back to 0 °C after the cold ends", seconds_text(response.seconds_to_thaw)))
+    if response.spot is not None:
+        rows.append(("lowest temperature at the coldest spot under the nozzle",
+                     f"{response.spot.min_surface_c:.1f} °C"))
+    rows.append(("lowest blood flow during the cold", f"{low_flow:.2f} × resting"))
     peak = response.peak_hyperaemia
     if peak is not None and response.seconds_to_peak_hyperaemia is not None:
         if peak > 1.0 + BASELINE_FLOW_BAND:
@@ -214,7 +239,7 @@ def run_card(name: str) -> Html:
         f"<p><i>{escape(text)}</i></p>"
         f"<p><b>{escape(verdict(response, chosen.exposure))}</b></p>"
         f"{readout(name)}"
-        f"<p><small>Source: {escape(chosen.source)}.{escape(note)}</small></p></div>"
+        f"<p><small>{escape(basis_note(chosen, False))}{escape(note)}</small></p></div>"
     )
 
 
@@ -259,7 +284,8 @@ def still_vs_moving_card() -> Html:
     text = still_vs_moving_summary()
     verdicts = "".join(
         f"<li><b>{escape(PRESETS[name].label)}:</b> "
-        f"{escape(verdict(run(name), PRESETS[name].exposure))}</li>"
+        f"{escape(verdict(run(name), PRESETS[name].exposure))} "
+        f"<small>{escape(basis_note(PRESETS[name], False))}</small></li>"
         for name in STILL_VS_MOVING)
     return Html(f"<div class='cryo-run'>{_png_html(still_vs_moving_figure(), text)}"
                 f"<p><i>{escape(text)}</i></p><ul>{verdicts}</ul></div>")
@@ -317,4 +343,5 @@ __all__ = [
     "still_vs_moving_figure",
     "still_vs_moving_summary",
     "time_limits_table",
+    "validation_table",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html import escape
 
 import ipywidgets as widgets
@@ -22,6 +22,8 @@ from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 from matplotlib.transforms import blended_transform_factory
 
+from course.facts.knowledge import sources_text
+from course.facts.physiology_data import BASIS_WORDS
 from course.foundation.names import duration_text
 from course.models.physiology import (
     BASELINE_FLOW_BAND,
@@ -31,6 +33,7 @@ from course.models.physiology import (
     NERVE_SLOWING_C,
     NUMBNESS_C,
     PRESETS,
+    REWARMING_RANGE,
     SAFETY_BANDS,
     Exposure,
     Preset,
@@ -94,12 +97,16 @@ class ResponseArtists:
     phase_labels: dict[str, Text]
     band_labels: tuple[Text, Text] = ()  # numbness, nerve slowing
     freezing_label: Text | None = None
+    spot: Line2D | None = None  # the coldest spot under a nozzle (empty when there is none)
 
     def update(self, response: Response) -> None:
         """Show ``response`` by changing the existing artists (no new figure, no new lines)."""
         t_min = response.t_s / 60.0
         self.temperature.set_data(t_min, response.surface_c)
         self.flow.set_data(t_min, response.perfusion_rel)
+        if self.spot is not None:
+            spot = response.spot
+            self.spot.set_data(([], []) if spot is None else (spot.t_s / 60.0, spot.surface_c))
         end_min = response.end_of_cold_s / 60.0
         for span in self.cold_periods:
             span.set_x(0.0)
@@ -107,7 +114,7 @@ class ResponseArtists:
         right = _axis_end_min(float(t_min[-1]))
         for ax in (self.ax_temp, self.ax_flow):
             ax.set_xlim(0.0, right)
-        bottom = min(LESION_DESTRUCTION_C - 8.0, response.min_surface_c - 5.0)
+        bottom = min(LESION_DESTRUCTION_C - 8.0, response.coldest_c - 5.0)
         self.ax_temp.set_ylim(bottom, TOP_C)
         top_flow = max(2.5, math.ceil(float(response.perfusion_rel.max()) * 1.15 * 2) / 2)
         self.ax_flow.set_ylim(0.0, top_flow)
@@ -148,7 +155,9 @@ class ResponseArtists:
 
     def artists(self) -> list:
         """Every artist that changes with the response."""
-        return [*self.cold_periods, self.temperature, self.flow, *self.phase_labels.values()]
+        spot = [self.spot] if self.spot is not None else []
+        return [*self.cold_periods, self.temperature, *spot, self.flow,
+                *self.phase_labels.values()]
 
 
 def _axis_end_min(last_min: float) -> float:
@@ -210,9 +219,11 @@ def plot_response(ax_temp: Axes, ax_flow: Axes, response: Response) -> ResponseA
     (temperature,) = ax_temp.plot(
         [], [], color=TEMPERATURE_COLOUR, lw=2.0, label="skin surface temperature"
     )
+    (spot,) = ax_temp.plot([], [], color=TEMPERATURE_COLOUR, lw=1.5, ls="--",
+                           label="coldest spot under the nozzle")
     ax_temp.set(
         ylabel="skin surface temperature (°C)",
-        title="Skin surface temperature (shaded: cold applied)",
+        title="Skin surface temperature (shaded: cold applied; dashed: coldest spot)",
     )
     ax_flow.axhline(1.0, color=OKABE_ITO["black"], ls="--", lw=1.0)
     ax_flow.text(
@@ -232,7 +243,7 @@ def plot_response(ax_temp: Axes, ax_flow: Axes, response: Response) -> ResponseA
         for name in PHASE_NAMES
     }
     drawn = ResponseArtists(ax_temp, ax_flow, temperature, flow, (cold_temp, cold_flow), labels,
-                            tuple(band_labels), freezing)
+                            tuple(band_labels), freezing, spot)
     drawn.update(response)
     return drawn
 
@@ -262,34 +273,74 @@ def _flow_after(response: Response) -> str:
     )
 
 
+def _frozen_text(response: Response) -> str:
+    text = f"spends {_duration(response.seconds_below_zero)} below 0 °C"
+    if response.frozen_depth_mm >= 0.05:
+        text += f", frozen to about {response.frozen_depth_mm:.1f} mm deep"
+    return text
+
+
+def _numb_text(response: Response) -> str:
+    if response.seconds_to_numbness is None:
+        return f"Never numb (lowest {response.min_surface_c:.1f} °C)"
+    numb = ("Numb within a second" if response.seconds_to_numbness < 1 else
+            f"Numb after {_duration(response.seconds_to_numbness)}")
+    if response.min_surface_c <= NERVE_SLOWING_C:
+        numb += f"; nerves slowed (surface down to {response.min_surface_c:.1f} °C)"
+    if response.numb_after_cold_s is not None and response.numb_after_cold_s >= 1:
+        numb += (f"; still numb {_duration(response.numb_after_cold_s)} after the cold ends, "
+                 "though the surface has warmed")
+    return numb
+
+
 def verdict(response: Response, exposure: Exposure) -> str:
-    """A plain-language verdict on what this exposure does to the skin."""
+    """A plain-language verdict on what this exposure does to the skin.
+
+    Freezing is judged on the coldest surface shown: the coldest spot under a nozzle when the
+    run has one, not only the average surface."""
     lowest = response.min_surface_c
+    spot = response.spot
     if lowest < FROSTBITE_C:
         text = (
             f"Freezing: this is cryodestruction, a physician's procedure, never a cosmetic "
-            f"one. The surface reaches {lowest:.0f} °C and spends "
-            f"{_duration(response.seconds_below_zero)} below 0 °C"
+            f"one. The surface reaches {lowest:.0f} °C and {_frozen_text(response)}"
         )
         if lowest <= LESION_DESTRUCTION_C:
             text += ", down in the range doctors use to destroy lesions"
         return text + "."
     if lowest < FREEZING_C:
         return (
-            f"Freezing possible: the surface dips to {lowest:.1f} °C for "
-            f"{_duration(response.seconds_below_zero)}. Stop: cosmetic cold must keep the "
-            "skin above 0 °C."
+            f"Freezing possible: the surface dips to {lowest:.1f} °C and "
+            f"{_frozen_text(response)}. Stop: cosmetic cold must keep the skin above 0 °C."
         )
-    if response.seconds_to_numbness is None:
-        numb = f"Never numb (lowest {lowest:.1f} °C)"
-    else:
-        numb = ("Numb within a second" if response.seconds_to_numbness < 1 else
-                f"Numb after {_duration(response.seconds_to_numbness)}")
-        if lowest <= NERVE_SLOWING_C:
-            numb += f"; nerves slowed (down to {lowest:.1f} °C)"
+    if spot is not None and spot.min_surface_c < FREEZING_C:
+        return (
+            f"Freezing possible at the coldest spot: the average surface stays at "
+            f"{lowest:.1f} °C or above, but the spot right under the nozzle dips to "
+            f"{spot.min_surface_c:.1f} °C and {_frozen_text(spot)}. Stop: cosmetic cold must "
+            "keep the skin above 0 °C everywhere."
+        )
+    numb = _numb_text(response)
     if exposure.contact != "continuous":
         numb += " while the applicator keeps moving"
-    return f"{numb}; stays above 0 °C; {_flow_after(response)}."
+    above = "stays above 0 °C"
+    if spot is not None:
+        above = (f"the average surface stays above 0 °C and the coldest spot under the nozzle "
+                 f"reaches {spot.min_surface_c:.1f} °C")
+    return f"{numb}; {above}; {_flow_after(response)}."
+
+
+def basis_note(chosen: Preset, own_settings: bool) -> str:
+    """What the numbers rest on, and what the chart cannot show, in plain words."""
+    if own_settings:
+        basis = ("Basis: illustrative. These are your own settings; the model was checked only "
+                 f"at the preset's (its basis there: {chosen.basis}).")
+    else:
+        basis = f"Basis: {BASIS_WORDS[chosen.basis]}. {chosen.note}"
+    text = f"{basis} {chosen.caveat} Source: {chosen.source}."
+    if chosen.modality == "cryosauna":
+        text += (f" {REWARMING_RANGE.text} ({sources_text(REWARMING_RANGE.sources)}).")
+    return text
 
 
 def summary(response: Response) -> str:
@@ -302,6 +353,9 @@ def summary(response: Response) -> str:
     )
     if response.t_s[-1] > end:
         text += f" and is {final:.1f} °C at the end"
+    if response.spot is not None:
+        text += (f"; the dashed curve, the coldest spot under the nozzle, falls to "
+                 f"{response.spot.min_surface_c:.1f} °C")
     low_flow = float(response.perfusion_rel[response.t_s <= end].min())
     text += f"; skin blood flow falls to {low_flow:.2f}x resting"
     if response.peak_hyperaemia is not None and response.peak_hyperaemia > 1.05:
@@ -359,7 +413,8 @@ class SimulatorWidget(BatchedRefresh):
 
     ``.controls`` holds the control widgets, ``.figure`` the matplotlib Figure, ``.response``
     the latest :class:`~course.models.physiology.Response`, ``.verdict`` an HTML widget with the
-    verdict and ``.summary`` a one-line text description of the chart.
+    verdict, ``.summary`` a one-line text description of the chart and ``.basis`` what the
+    numbers rest on (measured, calibrated, illustrative) and what the chart cannot show.
     """
 
     def __init__(self, preset_name: str = "whole_body_chamber", observe_s: float = 600.0) -> None:
@@ -407,9 +462,10 @@ class SimulatorWidget(BatchedRefresh):
             width=f"{width}px", height=f"{height}px", min_width=f"{width}px"))
         self.verdict = widgets.HTML(layout=widgets.Layout(width=f"{width}px"))
         self.summary = widgets.HTML(layout=widgets.Layout(width=f"{width}px"))
-        # Controls beside the chart, the verdict above it: everything in one 1400x900 window.
+        self.basis = widgets.HTML(layout=widgets.Layout(width=f"{width}px"))
+        # Controls beside the chart, the verdict above it, what it rests on below it.
         self.widget = widgets.HBox(
-            [self.controls, widgets.VBox([self.verdict, self.image, self.summary])],
+            [self.controls, widgets.VBox([self.verdict, self.image, self.summary, self.basis])],
             layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"),
         )
         with self.batch(refresh=False):
@@ -428,14 +484,11 @@ class SimulatorWidget(BatchedRefresh):
         base = chosen.exposure
         moving = chosen.moving_contact is not None and self.movement.value == "moving"
         contact = chosen.moving_contact if moving else "continuous"
-        return Exposure(
+        return replace(  # the preset's skin (whose it is, its room) and its coldest spot
+            base,
             agent_temp_c=self.agent_temp.value,
-            h_w_m2k=base.h_w_m2k,
             duration_s=self.exposure_time.value,
             contact=contact,
-            skin_mm=base.skin_mm,
-            fat_mm=base.fat_mm,
-            muscle_mm=base.muscle_mm,
             site=self.site.value,
             civd=self.site.value == "face" and contact == "continuous",
         )
@@ -474,17 +527,18 @@ class SimulatorWidget(BatchedRefresh):
     def _show(self, response: Response) -> None:
         chosen = PRESETS[self.preset.value]
         self.image.value = self._renderer.render()
+        as_preset = self._as_preset(chosen)
         note = (
             " <i>Illustrative parameters: teaching values, not measurements.</i>"
-            if chosen.illustrative
+            if chosen.illustrative or not as_preset
             else ""
         )
-        own = ("" if self._as_preset(chosen) else
+        own = ("" if as_preset else
                f"Your own settings, changed from the preset \u201c{escape(chosen.label)}\u201d. ")
         self.verdict.value = (
-            f"<b>{verdict(response, response.exposure)}</b><br>"
-            f"<small>{own}Source: {chosen.source}.{note}</small>"
+            f"<b>{escape(verdict(response, response.exposure))}</b><br><small>{own}{note}</small>"
         )
+        self.basis.value = f"<small>{escape(basis_note(chosen, not as_preset))}</small>"
         self.summary.value = f"<small>{escape(summary(response))}</small>"
 
     def _repr_mimebundle_(self, **kwargs):
@@ -501,6 +555,7 @@ __all__ = [
     "ResponseArtists",
     "SimulatorWidget",
     "band_legend",
+    "basis_note",
     "figure_png",
     "make_axes",
     "plot_response",

@@ -136,8 +136,10 @@ def held_still_vs_moving() -> Html:
         rows.append((escape(preset.label), f"{response.min_surface_c:.0f} °C",
                      duration_text(round(response.seconds_below_zero, 1))))
     spot = [lim for lim in time_limits("ln2_cryomassage") if lim.kind == SPOT]
-    caption = ("Skin surface in the cold-response simulator (illustrative teaching values). "
-               + (spot[0].text if spot else ""))
+    static = PRESETS["ln2_applicator_static"]
+    caption = ("Skin surface in lesson 01's cold-response simulator. Basis: illustrative (the "
+               "swab's heat transfer is a teaching value; no study has measured skin under a "
+               f"moving swab). {static.caveat} " + (spot[0].text if spot else ""))
     return _table(caption, ("applicator", "coldest skin surface", "time below 0 °C"), rows)
 
 

@@ -93,6 +93,34 @@ def test_questions_ask_for_a_judgement_not_a_number_read_off_the_simulator():
     assert hold == {"s1_hold_is_safe": False, "seconds_per_spot": lesson.per_spot_seconds()}
 
 
+def test_question_4_b_is_answered_by_the_measurement_not_the_illustrative_swab():
+    """The held swab's thaw time is a known limit of the model (it thaws too soon): the answer
+    comes from the pig-skin measurement, and the chart's shorter time earns only half."""
+    from course.models.physiology_validation import validation
+
+    thaw = next(c for c in validation() if c.measurement.code == lesson.THAW_MEASUREMENT)
+    assert not thaw.within and thaw.measurement.limit
+    item = ITEMS["physiology_still_vs_moving"]
+    assert item.expected()["spot_stays_frozen"] == "about a minute"
+    chart = lesson.frozen_for(views.run(lesson.STILL_PRESET).seconds_to_thaw)
+    assert chart == "a few seconds"
+    assert item.score({"freezes_the_skin": "still", "spot_stays_frozen": chart}).fraction == 0.5
+
+
+def test_numbness_question_rests_on_a_validated_row():
+    from course.models.physiology_validation import validation
+
+    bugaj = next(c for c in validation() if c.measurement.code == "bugaj1975_numb_after")
+    assert bugaj.within
+    assert lesson.preset_run(lesson.LONG_COLD_PRESET).exposure == PRESETS["ice_massage"].exposure
+
+
+def test_the_notebook_shows_the_validation_table_and_the_limits(notebook):
+    sources = "\n".join(c.source for c in notebook.cells)
+    assert "validation_table()" in sources and "limits of the simulator" in sources
+    assert "no study has measured skin under a moving swab" in sources.lower()
+
+
 def test_only_the_still_applicator_freezes_the_skin():
     still, moving = (views.run(name) for name in views.STILL_VS_MOVING)
     assert still.min_surface_c < FREEZING_C < moving.min_surface_c
@@ -136,7 +164,7 @@ def test_misspelt_phase_gets_a_did_you_mean():
 
 def test_aliases_are_accepted():
     item = ITEMS["physiology_still_vs_moving"]
-    answers = {"freezes_the_skin": "Held still", "moving_goes_below_zero": "no"}
+    answers = {"freezes_the_skin": "Held still", "spot_stays_frozen": "a minute"}
     assert item.score(answers).status == "correct"
     flow = ITEMS["physiology_peak_flow_chamber"]
     assert flow.score({"flow_after_cold": "Above", "pink_skin_after_chamber": "expected"}
@@ -224,7 +252,9 @@ def test_tables_name_their_sources_and_say_what_is_illustrative():
         p.illustrative for p in PRESETS.values())
     assert "Radecka" in presets
     status = views.model_status_table()
-    assert "latent heat" in status and "illustrative" in status and "Burns 2017" in status
+    assert "when the water in skin freezes" in status and "illustrative" in status
+    assert "Burns 2017" in status and "calibrated" in status
+    assert "whose skin" in presets and "what the chart cannot show" in presets
     bands = views.safety_band_table()
     assert "13.6 °C" in bands and "Bugaj" in bands and "-20 °C" in bands
     assert "stimulates collagen" in views.claims_table() and "unsupported" in views.claims_table()
@@ -242,14 +272,14 @@ def test_run_card_has_chart_with_alt_text_verdict_and_source():
     card = views.run_card("ln2_applicator_static")
     assert "<img src='data:image/png;base64," in card
     assert "alt='Chart: skin surface temperature" in card
-    assert "Freezing" in card and "qualitative only" in card
+    assert "Freezing" in card and "the skin freezes" in card and "Basis: illustrative" in card
     assert "Illustrative parameters" in card
 
 
 def test_unknown_preset_gives_a_plain_message_not_a_traceback():
     for view in (views.run_card, views.readout):
-        html = view("ice pak")
-        assert html.startswith("<p>✘") and "Did you mean &#x27;ice_pack&#x27;" in html
+        html = view("ice masage")
+        assert html.startswith("<p>✘") and "Did you mean &#x27;ice_massage&#x27;" in html
 
 
 def test_still_vs_moving_figure_is_labelled_and_colour_blind_safe():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
@@ -11,6 +13,7 @@ from course.views.simulator import (
     OKABE_ITO,
     SimulatorWidget,
     band_legend,
+    basis_note,
     figure_png,
     make_axes,
     plot_response,
@@ -49,7 +52,7 @@ def test_update_moves_existing_artists(chamber):
     _, ax_temp, ax_flow = make_axes(Figure())
     drawn = plot_response(ax_temp, ax_flow, chamber)
     lines_before = list(ax_temp.lines) + list(ax_flow.lines)
-    ice = simulate(PRESETS["ice_pack"].exposure)
+    ice = simulate(PRESETS["ice_massage"].exposure)
     drawn.update(ice)
     assert list(ax_temp.lines) + list(ax_flow.lines) == lines_before
     np.testing.assert_allclose(drawn.temperature.get_ydata(), ice.surface_c)
@@ -65,19 +68,43 @@ def test_verdicts_in_plain_words():
     )
     moving = PRESETS["ln2_applicator_moving"].exposure
     text = verdict(simulate(moving), moving)
-    assert text.startswith("Numb after ")
+    assert text.startswith("Never numb") and "while the applicator keeps moving" in text
     assert "stays above 0 °C" in text and "rebounds to" in text
+    ice = PRESETS["ice_massage"].exposure
+    assert "still numb 3 min after the cold ends" in verdict(simulate(ice), ice)
     brief = Exposure(-30.0, 10.0, 30.0)
     assert verdict(simulate(brief), brief).startswith("Never numb (lowest ")
     pad = PRESETS["cooling_pad_60min"].exposure
     assert "stays below baseline" in verdict(simulate(pad), pad)
     one_second = Exposure(-196.0, 160.0, 1.0)  # too short to rebound, flow ends near 1x
     one_second_text = verdict(simulate(one_second), one_second)
-    assert one_second_text.startswith("Numb within a second")
+    # the surface touches 2.5 °C, but the nerves just under it never get that cold
+    assert one_second_text.startswith("Never numb (lowest 2.5 °C)")
     assert "back to baseline" in one_second_text and "below baseline" not in one_second_text
     nearly = Exposure(-196.0, 160.0, 300.0, contact=Touches(0.3, 6.0))
     nearly_text = verdict(simulate(nearly), nearly)
     assert nearly_text.startswith(("Freezing possible", "Freezing:"))
+
+
+def test_the_verdict_judges_freezing_at_the_coldest_spot_under_the_nozzle():
+    vapour = PRESETS["nitrogen_vapour"].exposure
+    text = verdict(simulate(vapour), vapour)
+    assert "the average surface stays above 0 °C" in text
+    assert "the coldest spot under the nozzle reaches 0.9 °C" in text
+    longer = dataclasses.replace(vapour, duration_s=300.0)
+    assert verdict(simulate(longer), longer).startswith("Freezing possible at the coldest spot")
+    assert "dashed curve, the coldest spot" in summary(simulate(vapour))
+
+
+def test_every_preset_names_its_basis_and_what_the_chart_cannot_show():
+    for item in PRESETS.values():
+        note = basis_note(item, own_settings=False)
+        assert note.startswith(f"Basis: {item.basis}") and item.caveat in note
+        assert basis_note(item, own_settings=True).startswith("Basis: illustrative.")
+    chamber = basis_note(PRESETS["whole_body_chamber"], own_settings=False)
+    assert "Hohenauer" in chamber and "Costello et al. 2014" in chamber  # contested rewarming
+    for jargon in ("W/m", "Q10", "ω", "latent"):
+        assert all(jargon not in basis_note(item, False) for item in PRESETS.values())
 
 
 def test_summary_is_one_line(chamber):
@@ -104,6 +131,8 @@ def test_widget_starts_from_the_preset(simulator):
     assert simulator.movement.disabled  # a chamber cannot be "moved"
     assert bytes(simulator.image.value).startswith(PNG_SIGNATURE)
     assert "Never numb" in simulator.verdict.value
+    assert "Basis: calibrated" in simulator.basis.value
+    assert "one area of dry thigh skin" in simulator.basis.value
     assert simulator.summary.value.startswith("<small>Chart:")
     for control in (simulator.agent_temp, simulator.exposure_time):
         assert control.continuous_update is False
@@ -114,6 +143,7 @@ def test_the_preset_is_named_as_changed_once_a_control_moves(simulator):
     assert "Your own settings" not in simulator.verdict.value
     simulator.exposure_time.value = 3.0
     assert "Your own settings, changed from the preset" in simulator.verdict.value
+    assert "Basis: illustrative. These are your own settings" in simulator.basis.value
     simulator.preset.value = "ln2_applicator_static"
     assert "Your own settings" not in simulator.verdict.value
 
@@ -146,7 +176,7 @@ def test_preset_and_toggles_change_the_exposure(simulator):
     simulator.movement.value = "moving"
     assert simulator.response.exposure.contact == PRESETS["ln2_applicator_moving"].moving_contact
     assert simulator.verdict.value != frozen_verdict
-    simulator.preset.value = "ice_pack"
+    simulator.preset.value = "ice_massage"
     simulator.site.value = "face"
     assert simulator.response.exposure.civd is True
     simulator.site.value = "body"
@@ -156,14 +186,15 @@ def test_preset_and_toggles_change_the_exposure(simulator):
 def test_every_preset_runs_in_the_widget(simulator):
     for name in PRESETS:
         simulator.preset.value = name
-        assert simulator.response.exposure.agent_temp_c == PRESETS[name].exposure.agent_temp_c
+        shown = dataclasses.replace(simulator.response.exposure, civd=False)  # face: widget's own
+        assert shown == dataclasses.replace(PRESETS[name].exposure, civd=False)  # whose skin
         assert "Cannot simulate" not in simulator.verdict.value
 
 
 @pytest.mark.parametrize("preset", sorted(PRESETS))
 def test_threshold_labels_never_touch(preset):
     figure, ax_temp, ax_flow = make_axes()
-    drawn = plot_response(ax_temp, ax_flow, simulate(PRESETS["ice_pack"].exposure))
+    drawn = plot_response(ax_temp, ax_flow, simulate(PRESETS["ice_massage"].exposure))
     drawn.update(simulate(PRESETS[preset].exposure))  # as the widget does: limits follow
     figure_png(figure)  # lays the figure out
     renderer = figure.canvas.get_renderer()
