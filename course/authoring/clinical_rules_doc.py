@@ -12,9 +12,9 @@ docs/clinical-rules.md).
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
+from course.authoring.documents import write_generated
 from course.facts.knowledge import (
     NO_REFERRAL,
     Condition,
@@ -269,12 +269,7 @@ def render(knowledge: Knowledge | None = None) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Write the document (default docs/clinical-rules.md, or the path given)."""
-    args = sys.argv[1:] if argv is None else argv
-    path = Path(args[0]) if args else DOCUMENT
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(), encoding="utf-8")
-    print(f"Wrote {path}")
-    return 0
+    return write_generated(render, DOCUMENT, argv)
 
 
 if __name__ == "__main__":

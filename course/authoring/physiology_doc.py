@@ -10,9 +10,9 @@ Regenerate it with ``python -m course.authoring.physiology_doc`` (writes docs/ph
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
+from course.authoring.documents import write_generated
 from course.facts.knowledge import sources_text
 from course.facts.physiology_data import BASIS_WORDS, load_physiology
 from course.models.physiology import TISSUES
@@ -122,12 +122,7 @@ def render() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Write the document (default docs/physiology-model.md, or the path given)."""
-    args = sys.argv[1:] if argv is None else argv
-    path = Path(args[0]) if args else DOCUMENT
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(), encoding="utf-8")
-    print(f"Wrote {path}")
-    return 0
+    return write_generated(render, DOCUMENT, argv)
 
 
 if __name__ == "__main__":
