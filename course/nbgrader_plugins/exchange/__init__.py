@@ -1,0 +1,1 @@
+"""nbgrader's exchange: only regular files travel."""

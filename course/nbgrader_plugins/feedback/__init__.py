@@ -1,0 +1,1 @@
+"""nbgrader generate_feedback: each mark explained to the trainee."""
