@@ -51,6 +51,7 @@ from course.autograde.save_grades import SaveAutoGradesAtOnce
 from course.autograde.teaching_feedback import FeedbackStyle, TeachingFeedback
 from course.autograde.trainee_view import TraineeView
 from course.autograde.trusted_scores import ItemPoints, TrustedScores
+from course.classroom.deadlines import CourseLatePenalty
 
 c = get_config()  # noqa: F821 -- provided by nbgrader when it loads this file
 
@@ -167,6 +168,10 @@ c.Autograde.autograde_preprocessors = [
     AssignLatePenalties,
     CheckCellMetadata,
 ]
+
+# A late hand-in (after the gradebook's due date plus the trainee's extension, at the server's
+# time of the hand-in) loses what the assignment's late policy says (`cryocourse deadline`).
+c.AssignLatePenalties.plugin_class = CourseLatePenalty
 
 # nbconvert checks the whole notebook against nbformat's schema after every step of a
 # pipeline (14 checks per graded notebook); check it once, after the last step.
