@@ -7,8 +7,8 @@ owner check only logs "cheating attempt?"). What the trainee cannot forge:
 * **who made it**: the owner uid of the folder and of every file in it, read with ``lstat``
   (links never followed). A hand-in counts for the account named only if that account made
   it (or the collecting account itself, the instructor, who already controls the course);
-* **when it arrived**: the latest inode change time (``st_ctime``) of the folder and of every
-  entry in it. The kernel sets it to the server's clock at every change (creating, writing,
+* **when it arrived**: the latest inode change time (``st_ctime``) of the trainee's files in
+  it. The kernel sets it to the server's clock at every change (creating, writing,
   renaming, ``chmod``, ``touch``); no unprivileged call sets it back, so a hand-in made late
   can never look early (touching it later only makes it later).
 
@@ -61,10 +61,14 @@ def allowed_owners(student: str) -> set[int]:
     return uids
 
 
-def latest_change(path: str, limit: int = MAX_ENTRIES) -> float:
-    """The latest ``st_ctime`` of ``path`` and everything below it (links not followed)."""
-    latest = os.lstat(path).st_ctime
-    pending, seen = [path], 0
+def latest_change(path: str, owners: set[int], limit: int = MAX_ENTRIES) -> float:
+    """The latest ``st_ctime`` of the files below ``path`` that ``owners`` made.
+
+    Folders are left out (another account that may write into one would move its time) and
+    so are files of other accounts (they are refused at the copy); with no such file, the
+    folder's own time. Links are never followed.
+    """
+    latest, pending, seen = None, [path], 0
     while pending and seen < limit:
         here = pending.pop()
         try:
@@ -72,14 +76,15 @@ def latest_change(path: str, limit: int = MAX_ENTRIES) -> float:
                 for entry in entries:
                     seen += 1
                     info = entry.stat(follow_symlinks=False)
-                    latest = max(latest, info.st_ctime)
                     if stat.S_ISDIR(info.st_mode):
                         pending.append(entry.path)
+                    elif info.st_uid in owners:
+                        latest = max(latest or 0.0, info.st_ctime)
                     if seen >= limit:
                         break
         except OSError:
             continue
-    return latest
+    return os.lstat(path).st_ctime if latest is None else latest
 
 
 def utc(seconds: float) -> datetime.datetime:
@@ -95,9 +100,11 @@ def inspect_handin(path: str, student: str) -> HandIn:
     """Who made the inbound folder at ``path`` for ``student``, and when it arrived."""
     info = os.lstat(path)
     owner = account_name(info.st_uid)
-    received = utc(latest_change(path) if stat.S_ISDIR(info.st_mode) else info.st_ctime)
+    owners = allowed_owners(student)
+    received = utc(latest_change(path, owners) if stat.S_ISDIR(info.st_mode)
+                   else info.st_ctime)
     problem = None
-    if info.st_uid not in allowed_owners(student):
+    if info.st_uid not in owners:
         if account_uid(student) is None:
             problem = (f"handed in under the name {student!r}, which is no account on this "
                        f"machine, by account {owner}")

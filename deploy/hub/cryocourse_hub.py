@@ -25,6 +25,12 @@ HERE = Path(__file__).resolve().parent
 # rights: an institution-wide "Instructor" of another course is not a grader of this one.
 LTI_ROLES_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/roles"
 LTI_CONTEXT_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/context"
+LTI_DEPLOYMENT_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/deployment_id"
+# Hub users who arrive from the LMS are named LTI_PREFIX + a hash of the platform's issuer and
+# the person's ``sub`` (stable and unique); their system accounts carry LTI_ACCOUNT_MARK in the
+# comment field, so the hub never takes over an account it did not create.
+LTI_PREFIX = "lti-"
+LTI_ACCOUNT_MARK = "cryocourse LTI learner"
 _MEMBERSHIP = "http://purl.imsglobal.org/vocab/lis/v2/membership"
 GRADER_ROLES = frozenset({
     f"{_MEMBERSHIP}#Instructor",
@@ -72,6 +78,7 @@ class HubSettings:
     proxy_command: str = "configurable-http-proxy"
     lti: dict[str, str] = field(default_factory=dict)
     singleuser_config: Path = HERE / "jupyter"  # trainee/, grader/ and common/ settings
+    lti_home_root: Path = Path("/home")  # where LMS people's accounts get their homes
     # The course's variant salt, readable by the hub only (on Kubernetes: a Secret mounted
     # into the hub pod). None: the hub gives no variant keys (one machine: the course
     # package's hub_environment does).
@@ -106,11 +113,12 @@ class HubSettings:
             roster=Path(get("ROSTER", "")) if get("ROSTER", "") else None,
             hub_db_url=get("HUB_DB_URL", ""),
             proxy_command=get("PROXY_COMMAND", default.proxy_command),
+            lti_home_root=Path(get("LTI_HOME_ROOT", default.lti_home_root)),
             variant_salt_file=(Path(get("VARIANT_SALT_FILE", "")) if get("VARIANT_SALT_FILE", "")
                                else None),
             lti={key: env[f"CRYOCOURSE_LTI_{key.upper()}"]
                  for key in ("issuer", "client_id", "authorize_url", "jwks_endpoint",
-                             "username_key")
+                             "context_id", "deployment_id")
                  if env.get(f"CRYOCOURSE_LTI_{key.upper()}")},
         )
 
@@ -161,23 +169,63 @@ def groups_for_lti_roles(roles: list[str] | tuple[str, ...], course_id: str) -> 
     return groups
 
 
-def make_post_auth_hook(course_id: str):
-    """A ``post_auth_hook`` for LTI 1.3: safe user name and nbgrader groups from the roles.
+def lti_username(issuer: str, sub: str) -> str:
+    """The hub name of an LMS person: the reserved prefix and a hash of (issuer, sub).
 
-    A launch with neither a learner nor an instructor role of the course (a guest, a mentor)
-    is refused with a plain message rather than let in with no group.
+    ``sub`` is the platform's stable, unique id of the person (LTI 1.3 §5.1.2), unlike a
+    given name or an e-mail address; the prefix keeps every such name apart from the
+    machine's own accounts (root, the course account, staff).
     """
+    digest = hashlib.sha256(f"{issuer}\n{sub}".encode()).hexdigest()[:20]
+    return f"{LTI_PREFIX}{digest}"
+
+
+class LaunchRefused(Exception):
+    """A launch that gives no role in this course (the message says why, plainly)."""
+
+
+def check_launch(claims: dict, context_id: str, deployment_id: str) -> None:
+    """Refuse a launch from another LMS course or another placement of the tool."""
+    context = claims.get(LTI_CONTEXT_CLAIM) or {}
+    if not isinstance(context, dict) or context.get("id") != context_id:
+        raise LaunchRefused("This class server serves one course of the LMS; this launch "
+                            "comes from another course, so it gives no role here.")
+    if claims.get(LTI_DEPLOYMENT_CLAIM) != deployment_id:
+        raise LaunchRefused("This launch comes from another placement of the tool in the "
+                            "LMS (its deployment), so it gives no role here.")
+
+
+def make_post_auth_hook(course_id: str, context_id: str = "", deployment_id: str = "",
+                        issuer: str = ""):
+    """A ``post_auth_hook`` for LTI 1.3: this course's launches only, a stable unique name,
+    nbgrader groups from the roles held **in this course**.
+
+    A launch from another LMS course (``context.id``) or another deployment of the tool, or
+    with neither a learner nor an instructor role of the course (a guest, a mentor), is
+    refused with a plain message rather than let in with no group. The hub name is
+    ``lti_username(issuer, sub)``, never the name the LMS shows.
+    """
+    if not context_id or not deployment_id:
+        raise ValueError("LTI log-in needs the LMS course and the tool's deployment: set "
+                         "CRYOCOURSE_LTI_CONTEXT_ID and CRYOCOURSE_LTI_DEPLOYMENT_ID "
+                         "(docs/instructor-guide.md, 'Accounts and roles').")
 
     def post_auth_hook(authenticator, handler, authentication: dict) -> dict:
-        claims = authentication.get("auth_state") or {}
-        roles = claims.get(LTI_ROLES_CLAIM) or []
-        groups = groups_for_lti_roles(roles, course_id)
-        if not groups:
-            from tornado import web  # the hub's own dependency
+        from tornado import web  # the hub's own dependency
 
+        claims = authentication.get("auth_state") or {}
+        sub = claims.get("sub")
+        try:
+            check_launch(claims, context_id, deployment_id)
+            if not isinstance(sub, str) or not sub:
+                raise LaunchRefused("This launch does not say who you are (no 'sub').")
+        except LaunchRefused as refused:
+            raise web.HTTPError(403, str(refused)) from None
+        groups = groups_for_lti_roles(claims.get(LTI_ROLES_CLAIM) or [], course_id)
+        if not groups:
             raise web.HTTPError(403, "This course is open to its trainees and instructors "
                                      "only: your LMS role in it is neither.")
-        authentication["name"] = safe_username(authentication["name"])
+        authentication["name"] = lti_username(claims.get("iss") or issuer, sub)
         authentication["groups"] = groups
         authentication["admin"] = False
         return authentication
@@ -240,20 +288,43 @@ def variant_key_environment(settings: HubSettings, user: str) -> dict[str, str]:
 
 
 def ensure_system_user(name: str, home_root: Path = Path("/home")) -> None:
-    """Create the system account of a hub user who has none yet, with a private home.
+    """The system account of a hub user who arrived from the LMS, with a private home.
 
-    Used on one machine with LMS log-in, where people arrive from the LMS without an account.
+    Only names with the reserved prefix are ever created, and an existing account is used
+    only if the hub made it (its comment field carries ``LTI_ACCOUNT_MARK``): a hub name can
+    never run as root, the course account or anyone else's account.
     """
     import pwd
     import subprocess
 
+    if not name.startswith(LTI_PREFIX):
+        raise RuntimeError(f"{name!r} did not come from the LMS log-in; the hub creates "
+                           f"accounts only for names starting with {LTI_PREFIX!r}.")
     try:
         entry = pwd.getpwnam(name)
     except KeyError:
         subprocess.run(["useradd", "--create-home", "--home-dir", str(home_root / name),
-                        "--shell", "/usr/sbin/nologin", "--user-group", name], check=True)
+                        "--shell", "/usr/sbin/nologin", "--user-group",
+                        "--comment", LTI_ACCOUNT_MARK, name], check=True)
         entry = pwd.getpwnam(name)
+    if entry.pw_gecos != LTI_ACCOUNT_MARK or entry.pw_uid < 1000:
+        raise RuntimeError(f"The system account {name!r} was not made by the class server: "
+                           "its server is not started.")
     os.chmod(entry.pw_dir, 0o700)  # trainees' home folders are private
+
+
+def require_person_account(name: str) -> None:
+    """A hub user's server runs as the machine account of that name: a person's, never a
+    system account (root, daemons, the course account: uid below 1000) or a missing one."""
+    import pwd
+
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        raise RuntimeError(f"There is no account {name!r} on this machine: create it "
+                           "(adduser) before its server can start.") from None
+    if entry.pw_uid < 1000:
+        raise RuntimeError(f"{name!r} is a system account: no server runs as it.")
 
 
 def make_pre_spawn_hook(settings: HubSettings, create_accounts: bool):
@@ -261,8 +332,13 @@ def make_pre_spawn_hook(settings: HubSettings, create_accounts: bool):
 
     def pre_spawn_hook(spawner) -> None:
         groups = {group.name for group in spawner.user.groups}
+        if spawner.user.name == settings.course_user:
+            raise RuntimeError("The course account has no server: graders use the Formgrader "
+                               "service.")
         if create_accounts:
-            ensure_system_user(spawner.user.name)
+            ensure_system_user(spawner.user.name, settings.lti_home_root)
+        else:
+            require_person_account(spawner.user.name)
         spawner.environment.update(singleuser_environment(settings, groups))
 
     return pre_spawn_hook

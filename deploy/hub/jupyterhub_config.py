@@ -61,11 +61,16 @@ if settings.auth == "lti":
     c.LTI13Authenticator.client_id = set(lti.get("client_id", "").split())
     c.LTI13Authenticator.authorize_url = lti.get("authorize_url", "")
     c.LTI13Authenticator.jwks_endpoint = lti.get("jwks_endpoint", "")
-    c.LTI13Authenticator.username_key = lti.get("username_key", "email")
+    # People are named from the platform's stable, unique `sub` (hashed, with a reserved
+    # prefix, by the hook), never from a display name or e-mail that two people may share.
+    c.LTI13Authenticator.username_key = "sub"
     c.Authenticator.allow_all = True  # the LMS decides who launches; the hook checks the role
-    c.Authenticator.manage_groups = True  # groups come from the LMS roles at every launch
-    c.Authenticator.post_auth_hook = make_post_auth_hook(settings.course_id)
-    course_groups = {grader_group(settings.course_id): [settings.course_user]}
+    # Groups come from the LMS roles at every launch; JupyterHub then refuses load_groups.
+    c.Authenticator.manage_groups = True
+    c.Authenticator.post_auth_hook = make_post_auth_hook(
+        settings.course_id, context_id=lti.get("context_id", ""),
+        deployment_id=lti.get("deployment_id", ""), issuer=lti.get("issuer", ""))
+    course_groups = {}
 elif settings.auth == "shared":
     c.JupyterHub.authenticator_class = "shared-password"
     c.SharedPasswordAuthenticator.user_password = settings.shared_password
@@ -73,7 +78,9 @@ else:
     c.JupyterHub.authenticator_class = "pam"
     c.PAMAuthenticator.open_sessions = False
 
-c.JupyterHub.load_groups = {name: {"users": users} for name, users in course_groups.items()}
+if course_groups:
+    c.JupyterHub.load_groups = {name: {"users": users}
+                                for name, users in course_groups.items()}
 
 # --- trainees' and graders' servers: their own account, private home, JupyterLab ----------
 c.JupyterHub.spawner_class = "localprocess"
@@ -82,7 +89,9 @@ c.Spawner.default_url = "/lab"
 c.Spawner.notebook_dir = "~"
 c.Spawner.http_timeout = 60
 c.Spawner.start_timeout = 90
-c.Spawner.pre_spawn_hook = make_pre_spawn_hook(settings, create_accounts=True)
+# With LMS log-in the hub makes each person's account (reserved prefix, marked as its own);
+# otherwise every user is an existing account of the machine (never a system account).
+c.Spawner.pre_spawn_hook = make_pre_spawn_hook(settings, create_accounts=settings.auth == "lti")
 # Per-trainee variants of an assessment (course/variants.py): each server gets its trainee's
 # own key, computed here from the course's salt; no trainee's server ever holds the salt.
 c.Spawner.environment.update(hub_environment(settings.course_dir))
