@@ -295,6 +295,7 @@ def ensure_system_user(name: str, home_root: Path = Path("/home")) -> None:
     never run as root, the course account or anyone else's account.
     """
     import pwd
+    import shutil
     import subprocess
 
     if not name.startswith(LTI_PREFIX):
@@ -303,7 +304,8 @@ def ensure_system_user(name: str, home_root: Path = Path("/home")) -> None:
     try:
         entry = pwd.getpwnam(name)
     except KeyError:
-        subprocess.run(["useradd", "--create-home", "--home-dir", str(home_root / name),
+        useradd = shutil.which("useradd", path="/usr/sbin:/sbin:/usr/bin:/bin") or "useradd"
+        subprocess.run([useradd, "--create-home", "--home-dir", str(home_root / name),
                         "--shell", "/usr/sbin/nologin", "--user-group",
                         "--comment", LTI_ACCOUNT_MARK, name], check=True)
         entry = pwd.getpwnam(name)

@@ -158,7 +158,8 @@ class Hub:
         began = time.monotonic()
         for user in users:
             answer = self.request("POST", f"/hub/api/users/{user}/server")
-            assert answer.status in (201, 202), (user, answer.status, answer.body[:300])
+            assert answer.status in (201, 202), (user, answer.status, answer.body[:300],
+                                                  self.log_tail())
         waiting = set(users)
         while waiting and time.monotonic() - began < timeout:
             for user in list(waiting):
