@@ -102,7 +102,9 @@ c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!server",
 
 # --- the shared Formgrader: a hub service run by the course account ------------------------
 # Graders open it in its own tab: <hub>/services/<course_id>/formgrader (nbgrader #1870:
-# inside JupyterLab's frame it shows a blank page under JupyterHub).
+# inside JupyterLab's frame it shows a blank page under JupyterHub). It is the Formgrader
+# only (deploy/hub/jupyter/course, course/classroom/grading_service.py): no terminal, no
+# kernel, no file browser, no JupyterLab, so a grader never acts as the course account.
 c.JupyterHub.services = [{
     "name": settings.course_id,
     "url": f"http://127.0.0.1:{settings.formgrader_port}",
@@ -112,8 +114,8 @@ c.JupyterHub.services = [{
     "user": settings.course_user,
     "cwd": str(settings.course_dir),
     "environment": {
-        # JupyterHub gives a managed service about 10 s to answer: the language-server
-        # scan (not needed to grade) is left out of its start-up.
+        # The Formgrader-only settings (and, since JupyterHub gives a managed service about
+        # 10 s to answer, no language-server scan at start-up).
         "JUPYTER_CONFIG_PATH": str(Path(settings.singleuser_config) / "course"),
         "PATH": f"{settings.venv / 'bin'}:/usr/local/bin:/usr/bin:/bin",
         "CRYOCOURSE_EXCHANGE": str(settings.exchange),

@@ -21,6 +21,7 @@ import stat
 import subprocess
 import tempfile
 import time
+import urllib.parse
 from pathlib import Path
 
 import nbformat
@@ -271,6 +272,9 @@ def test_a_whole_term_on_the_class_server(class_server):
     assert hub.request("GET", f"{formgrader}/api/status", hub.token_for(ben)).status == 403
     _wait_for(lambda: hub.request("GET", f"{formgrader}/api/status",
                                   hub.token_for(gia)).status == 200, 60, hub)
+    # A grader gets the Formgrader, never the course account: no terminal, no kernel, no
+    # file of the course account's (salt, settings, source/), not even to write the config.
+    _a_grader_is_not_the_course_account(hub, gia, courses["value"][0]["url"])
 
     # Collect: the forged hand-in is refused and named; ana's own is the one collected; the
     # planted file is refused by name; ben's back-dated hand-in is collected as late.
@@ -351,6 +355,28 @@ def test_a_whole_term_on_the_class_server(class_server):
         exported = {row["student_id"] for row in csv.DictReader(rows)}
     assert {ana, ben} <= exported
     print(json.dumps(timings))
+
+
+def _a_grader_is_not_the_course_account(hub: Hub, grader: str, course_list_link: str) -> None:
+    service, token = f"/services/{COURSE_ID}", hub.token_for(grader)
+    link = urllib.parse.urlsplit(course_list_link)
+    answer = hub.request("GET", f"{link.path}?{link.query}", token)  # the course list's link
+    assert answer.status == 200 and b"formgrader" in answer.body.lower(), answer.status
+    for path in (".variant-salt", ".cryocourse/database-url", "nbgrader_config.py", "source",
+                 f"source/{ASSIGNMENT}/{NOTEBOOK}", ""):
+        for prefix in ("/api/contents/", "/files/", "/nbconvert/html/", "/view/"):
+            got = hub.request("GET", f"{service}{prefix}{path}", token)
+            assert got.status in (403, 404), (prefix, path, got.status, got.body[:200])
+    written = hub.request("PUT", f"{service}/api/contents/nbgrader_config.py", token,
+                          body={"type": "file", "format": "text", "content": "c = 1"})
+    assert written.status in (403, 404), written.status
+    assert hub.request("POST", f"{service}/api/terminals", token, body={}).status == 404
+    kernel = hub.request("POST", f"{service}/api/kernels", token, body={"name": "python3"})
+    assert kernel.status >= 400, kernel.status
+    assert hub.request("GET", f"{service}/api/kernels", token).json() in ([], None)
+    validate = hub.request("POST", f"{service}/assignments/validate", token,
+                           form={"path": f"source/{ASSIGNMENT}/{NOTEBOOK}"})
+    assert validate.status == 404, validate.status
 
 
 def _stamp(seconds: float) -> str:
