@@ -79,6 +79,15 @@ class HubSettings:
     lti: dict[str, str] = field(default_factory=dict)
     singleuser_config: Path = HERE / "jupyter"  # trainee/, grader/ and common/ settings
     lti_home_root: Path = Path("/home")  # where LMS people's accounts get their homes
+    # Each user's server (JupyterLab and every kernel it starts) together: memory, CPU cores,
+    # processes and threads; the largest file one process may write (docs: "Limits").
+    server_memory: str = "1536M"
+    server_cpus: float = 1.0
+    server_tasks: int = 256
+    server_file_size: str = "2G"
+    # Disk quota of each user's account (e.g. "2G"; empty: none), set with setquota on every
+    # file system with user quotas on (docs: "Limits"; needs the quota tools and usrquota).
+    disk_quota: str = ""
     # The course's variant salt, readable by the hub only (on Kubernetes: a Secret mounted
     # into the hub pod). None: the hub gives no variant keys (one machine: the course
     # package's hub_environment does).
@@ -114,6 +123,11 @@ class HubSettings:
             hub_db_url=get("HUB_DB_URL", ""),
             proxy_command=get("PROXY_COMMAND", default.proxy_command),
             lti_home_root=Path(get("LTI_HOME_ROOT", default.lti_home_root)),
+            server_memory=get("SERVER_MEMORY", default.server_memory),
+            server_cpus=float(get("SERVER_CPUS", default.server_cpus)),
+            server_tasks=int(get("SERVER_TASKS", default.server_tasks)),
+            server_file_size=get("SERVER_FILE_SIZE", default.server_file_size),
+            disk_quota=get("DISK_QUOTA", ""),
             variant_salt_file=(Path(get("VARIANT_SALT_FILE", "")) if get("VARIANT_SALT_FILE", "")
                                else None),
             lti={key: env[f"CRYOCOURSE_LTI_{key.upper()}"]
@@ -329,6 +343,22 @@ def require_person_account(name: str) -> None:
         raise RuntimeError(f"{name!r} is a system account: no server runs as it.")
 
 
+def apply_disk_quota(settings: HubSettings, user: str) -> None:
+    """Give ``user`` the disk quota of the settings (soft = hard, in 1 KiB blocks)."""
+    import shutil
+    import subprocess
+
+    if not settings.disk_quota:
+        return
+    setquota = shutil.which("setquota", path="/usr/sbin:/sbin:/usr/bin:/bin")
+    if setquota is None:
+        raise RuntimeError("CRYOCOURSE_DISK_QUOTA is set but the quota tools are missing "
+                           "(apt install quota, and mount the file systems with usrquota).")
+    blocks = str(size_in_bytes(settings.disk_quota) // 1024)
+    subprocess.run([setquota, "-u", user, blocks, blocks, "0", "0", "-a"], check=True,
+                   capture_output=True)
+
+
 def make_pre_spawn_hook(settings: HubSettings, create_accounts: bool):
     """A ``pre_spawn_hook``: the account exists, its home is private, the role's config."""
 
@@ -341,6 +371,111 @@ def make_pre_spawn_hook(settings: HubSettings, create_accounts: bool):
             ensure_system_user(spawner.user.name, settings.lti_home_root)
         else:
             require_person_account(spawner.user.name)
+        apply_disk_quota(settings, spawner.user.name)
         spawner.environment.update(singleuser_environment(settings, groups))
 
     return pre_spawn_hook
+
+
+# --- limits of each user's server ------------------------------------------------------------
+
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+CGROUP_PREFIX = "cryocourse-"
+_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+
+
+def size_in_bytes(text: str) -> int:
+    """``1536M``, ``2G``, ``1048576`` as bytes."""
+    match = re.fullmatch(r"\s*(\d+)\s*([KMGT]?)i?B?\s*", str(text), re.IGNORECASE)
+    if not match:
+        raise ValueError(f"{text!r} is not a size such as 1536M or 2G")
+    return int(match[1]) * _UNITS[match[2].upper()]
+
+
+def _own_cgroup(controller: str) -> str | None:
+    """This process's cgroup path for a v1 controller ('' for v2), from /proc/self/cgroup."""
+    for line in Path("/proc/self/cgroup").read_text().splitlines():
+        _, controllers, path = line.split(":", 2)
+        if controller in controllers.split(","):
+            return path
+    return None
+
+
+def server_cgroups(settings: HubSettings, user: str) -> dict[Path, dict[str, str]]:
+    """The control groups of ``user``'s server (below the hub's own) and what each limits.
+
+    cgroup v1: one folder per controller (memory, cpu, pids); v2: one folder. Every server of
+    the user goes into the same groups, so the limits hold for all their processes together.
+    """
+    memory = size_in_bytes(settings.server_memory)
+    period = 100_000
+    quota = max(1000, int(settings.server_cpus * period))
+    name = f"{CGROUP_PREFIX}{user}"
+    if (CGROUP_ROOT / "cgroup.controllers").is_file():  # v2, unified
+        own = _own_cgroup("") or "/"
+        return {CGROUP_ROOT / own.lstrip("/") / name: {
+            "memory.max": str(memory), "memory.swap.max": "0", "cpu.max": f"{quota} {period}",
+            "pids.max": str(settings.server_tasks)}}
+    wanted = {
+        "memory": {"memory.limit_in_bytes": str(memory),
+                   "memory.memsw.limit_in_bytes": str(memory)},
+        "cpu": {"cpu.cfs_period_us": str(period), "cpu.cfs_quota_us": str(quota)},
+        "pids": {"pids.max": str(settings.server_tasks)},
+    }
+    groups = {}
+    for controller, limits in wanted.items():
+        own = _own_cgroup(controller)
+        if own is not None and (CGROUP_ROOT / controller).is_dir():
+            groups[CGROUP_ROOT / controller / own.lstrip("/") / name] = limits
+    return groups
+
+
+def prepare_server_cgroups(settings: HubSettings, user: str) -> list[Path]:
+    """Create ``user``'s control groups with their limits; the folders to join (may be none).
+
+    A limit the kernel does not offer (no swap accounting, a controller not delegated) is
+    skipped; the rest still apply. None at all (no cgroup file system the hub may write)
+    leaves the per-process limits (``server_rlimits``) alone, and says so in the hub's log.
+    """
+    joined = []
+    for folder, limits in server_cgroups(settings, user).items():
+        try:
+            folder.mkdir(exist_ok=True)
+        except OSError:
+            continue
+        for name, value in limits.items():
+            target = folder / name
+            if target.exists():
+                try:
+                    target.write_text(value)
+                except OSError:
+                    continue
+        joined.append(folder)
+    return joined
+
+
+def server_rlimits(settings: HubSettings) -> dict[str, int]:
+    """Per-process limits every user's server process starts with (hard: it cannot raise
+    them): processes and threads of the account, the largest file it may write."""
+    return {"RLIMIT_NPROC": settings.server_tasks,
+            "RLIMIT_FSIZE": size_in_bytes(settings.server_file_size),
+            "RLIMIT_CORE": 0}
+
+
+def limited_preexec(settings: HubSettings, user: str, then):
+    """A ``preexec_fn`` for the server's process: join the user's control groups and set
+    its limits while still root, then ``then()`` (the spawner's own switch to the user)."""
+    import resource
+
+    groups = prepare_server_cgroups(settings, user)
+    limits = server_rlimits(settings)
+
+    def preexec() -> None:
+        for folder in groups:
+            with open(folder / "cgroup.procs", "w") as procs:
+                procs.write(str(os.getpid()))
+        for name, value in limits.items():
+            resource.setrlimit(getattr(resource, name), (value, value))
+        then()
+
+    return preexec, groups

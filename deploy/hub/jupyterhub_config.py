@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cryocourse_hub import (  # noqa: E402 -- after the path above
     HubSettings,
     grader_group,
+    limited_preexec,
     make_post_auth_hook,
     make_pre_spawn_hook,
     read_roster,
@@ -83,7 +84,23 @@ if course_groups:
                                 for name, users in course_groups.items()}
 
 # --- trainees' and graders' servers: their own account, private home, JupyterLab ----------
-c.JupyterHub.spawner_class = "localprocess"
+from jupyterhub.spawner import LocalProcessSpawner  # noqa: E402 -- the hub's own package
+
+
+class LimitedLocalProcessSpawner(LocalProcessSpawner):
+    """LocalProcessSpawner whose servers start inside their user's control groups (memory,
+    CPU, processes for the server and all its kernels together) with hard per-process
+    limits (cryocourse_hub.limited_preexec; CRYOCOURSE_SERVER_* settings)."""
+
+    def make_preexec_fn(self, name):
+        preexec, groups = limited_preexec(settings, name, super().make_preexec_fn(name))
+        if not groups:
+            self.log.warning("No control group could be made for %s's server: its memory "
+                             "and CPU are not limited (only processes and file size).", name)
+        return preexec
+
+
+c.JupyterHub.spawner_class = LimitedLocalProcessSpawner
 c.Spawner.cmd = [str(settings.venv / "bin" / "jupyterhub-singleuser")]
 c.Spawner.default_url = "/lab"
 c.Spawner.notebook_dir = "~"

@@ -199,6 +199,7 @@ def test_a_whole_term_on_the_class_server(class_server):
     # The instructor releases; two trainees' servers start at once.
     cryocourse(teacher, course, exchange, "release", ASSIGNMENT)
     timings["spawn 2 trainees and a grader (s)"] = hub.start_servers([ana, ben, gia])
+    _each_server_is_limited(ana, acc[ana])
 
     # Trainees do not get the instructor tools, in the page or on the server.
     lab_page = hub.request("GET", f"/user/{ana}/lab", hub.token_for(ana)).body.decode()
@@ -355,6 +356,37 @@ def test_a_whole_term_on_the_class_server(class_server):
         exported = {row["student_id"] for row in csv.DictReader(rows)}
     assert {ana, ben} <= exported
     print(json.dumps(timings))
+
+
+def _each_server_is_limited(user: str, account) -> None:
+    """The server runs in its user's control groups (memory, CPU, processes together) and
+    with hard per-process limits, as deploy/hub/cryocourse_hub.py sets them."""
+    from tests.hub.test_hub_config import hubconf
+
+    settings = hubconf.HubSettings()
+    pids = [int(e) for e in os.listdir("/proc") if e.isdigit() and _runs_server_of(int(e), user)]
+    assert pids, f"no server process of {user}"
+    limits = Path(f"/proc/{pids[0]}/limits").read_text()
+    processes = next(line for line in limits.splitlines() if line.startswith("Max processes"))
+    assert processes.split()[2:4] == [str(settings.server_tasks)] * 2, processes
+    groups = dict(line.split(":", 2)[1:] for line in
+                  Path(f"/proc/{pids[0]}/cgroup").read_text().splitlines())
+    expected = hubconf.server_cgroups(settings, user)
+    assert expected, "no cgroup file system on this machine"
+    for folder, wanted in expected.items():
+        assert folder.name == f"cryocourse-{user}"
+        assert any(path.endswith(f"/cryocourse-{user}") for path in groups.values()), groups
+        for name, value in wanted.items():
+            if (folder / name).exists() and "memsw" not in name and "swap" not in name:
+                assert (folder / name).read_text().split()[0] == value.split()[0], name
+
+
+def _runs_server_of(pid: int, user: str) -> bool:
+    try:
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return f"JUPYTERHUB_USER={user}".encode() in environ
 
 
 def _a_grader_is_not_the_course_account(hub: Hub, grader: str, course_list_link: str) -> None:

@@ -34,6 +34,7 @@ import pytest
 
 from tests.hub.hub_harness import (
     Hub,
+    remove_server_cgroups_of,
     remove_temporary_files_of,
     require_class_server_tools,
     running_hub,
@@ -168,6 +169,7 @@ def accounts_the_hub_makes(names: list[str]):
                 uids.add(pwd.getpwnam(name).pw_uid)
         stop_processes_of(uids)
         remove_temporary_files_of(uids)
+        remove_server_cgroups_of(names)
         for name in names:
             with suppress(KeyError):
                 pwd.getpwnam(name)
