@@ -51,7 +51,7 @@ from course.autograde.save_grades import SaveAutoGradesAtOnce
 from course.autograde.teaching_feedback import FeedbackStyle, TeachingFeedback
 from course.autograde.trainee_view import TraineeView
 from course.autograde.trusted_scores import ItemPoints, TrustedScores
-from course.classroom.deadlines import CourseLatePenalty
+from course.classroom.deadlines import CourseLatePenalty, LateNotice
 
 c = get_config()  # noqa: F821 -- provided by nbgrader when it loads this file
 
@@ -180,8 +180,8 @@ c.Exporter.optimistic_validation = True
 # Feedback never shows hidden tests (stock nbgrader shows them), and explains each mark in
 # plain words: what was right, what was missing or wrong, the course's answer.
 c.GenerateFeedback.preprocessors = [
-    ClearHiddenTests, TeachingFeedback, GetGrades, AwaitingMarks, CSSHTMLHeaderPreprocessor,
-    FeedbackStyle]
+    ClearHiddenTests, TeachingFeedback, GetGrades, AwaitingMarks, LateNotice,
+    CSSHTMLHeaderPreprocessor, FeedbackStyle]
 # For an assessment that is reused, keep the course's answers out of its feedback, e.g.
 # c.TeachingFeedback.hide_reference_for = ["05-screening-cases"]
 

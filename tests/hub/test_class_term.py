@@ -22,6 +22,7 @@ import subprocess
 import tempfile
 import time
 import urllib.parse
+from contextlib import nullcontext
 from pathlib import Path
 
 import nbformat
@@ -133,9 +134,10 @@ def lab_action(hub: Hub, user: str, action: str) -> dict:
     return result
 
 
-@pytest.fixture(scope="module")
-def class_server():
-    """PostgreSQL, the accounts, the course, the exchange and the hub; all stopped after."""
+@pytest.fixture(scope="module", params=["postgresql", "sqlite"])
+def class_server(request):
+    """The gradebook (PostgreSQL or SQLite), the accounts, the course, the exchange and the
+    hub; all stopped after."""
     require_class_server_tools()
     here = Path(__file__).resolve()
     closed = [p for p in here.parents if not p.stat().st_mode & stat.S_IXOTH]
@@ -150,9 +152,11 @@ def class_server():
     everyone = [names["course"], *names["trainees"], *names["graders"]]
     (folder / "home").mkdir(mode=0o755)
     try:
-        with running_postgres() as postgres, system_accounts(everyone, folder / "home") as acc:
+        postgres = running_postgres() if request.param == "postgresql" else nullcontext()
+        with postgres as cluster, system_accounts(everyone, folder / "home") as acc:
             course_account = acc[names["course"]]
-            database = postgres.create_database("gradebook")
+            database = (cluster.create_database("gradebook") if cluster is not None
+                        else f"sqlite:///{folder / 'course' / 'gradebook.db'}")
             course = make_course(folder, course_account, database)
             exchange = make_exchange(folder, course_account)
             settings = {
