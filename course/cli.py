@@ -127,6 +127,12 @@ def cmd_release(root: Path, args: argparse.Namespace) -> int:
     outbound = Path(api.config.Exchange.root) / api.coursedir.course_id / "outbound"
     for notebook in (outbound / assignment).rglob("*.ipynb"):
         stamp_language_info(notebook, info)
+    from nbgrader.api import Gradebook
+
+    from course.classroom import deadlines
+
+    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
+        _publish_deadlines(root, api, gradebook, deadlines.load(root))
     print(f"{assignment} released to {api.config.Exchange.root}. Trainees fetch it in the "
           "Assignments tab of JupyterLab.")
     return 0
@@ -362,6 +368,7 @@ def cmd_deadline(root: Path, args: argparse.Namespace) -> int:
                 book.policies.pop(assignment, None)
                 deadlines.save(root, book)
                 print(f"{assignment} has no due date now.")
+            _publish_deadlines(root, api, gradebook, book)
             return 0
         print(f"{'assignment':<26}{'due (server time)':<24}late policy")
         for assignment in known_assignments(root):
@@ -370,6 +377,15 @@ def cmd_deadline(root: Path, args: argparse.Namespace) -> int:
                   f"{book.policy(assignment).describe() if due else '-'}")
     _list_extensions(book)
     return 0
+
+
+def _publish_deadlines(root: Path, api, gradebook, book, also: tuple[str, ...] = ()) -> None:
+    """Due dates and each trainee's own extra time, where trainees' servers read them."""
+    from course.classroom.due_notes import publish
+
+    exchange_course = Path(api.config.Exchange.root) / api.coursedir.course_id
+    if exchange_course.is_dir():
+        publish(root, exchange_course, gradebook, book, also)
 
 
 def _list_extensions(book) -> None:
@@ -429,6 +445,7 @@ def cmd_extension(root: Path, args: argparse.Namespace) -> int:
     with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
         for assignment in assignments:
             deadlines.write_extension(gradebook, book, assignment, student)
+        _publish_deadlines(root, api, gradebook, book, also=(student,))
     if args.clear:
         print(f"{student}: no extra time on {where} now.")
     else:

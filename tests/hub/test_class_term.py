@@ -200,8 +200,13 @@ def test_a_whole_term_on_the_class_server(class_server):
     for user in (ana, ben):
         assert stat.S_IMODE(os.stat(acc[user].pw_dir).st_mode) == 0o700
 
-    # The instructor releases; two trainees' servers start at once.
+    # The instructor releases, with a due date a week ahead and 12 hours' extra time for
+    # ana; two trainees' servers start at once.
     cryocourse(teacher, course, exchange, "release", ASSIGNMENT)
+    cryocourse(teacher, course, exchange, "deadline", "set", ASSIGNMENT,
+               _iso(time.time() + 7 * 86400))
+    cryocourse(teacher, course, exchange, "extension", ana, ASSIGNMENT, "--hours", "12")
+    assert stat.S_IMODE((exchange / COURSE_ID / "deadlines").stat().st_mode) == 0o711
     timings["spawn 2 trainees and a grader (s)"] = hub.start_servers([ana, ben, gia])
     _each_server_is_limited(ana, acc[ana])
 
@@ -225,9 +230,15 @@ def test_a_whole_term_on_the_class_server(class_server):
                           hub.token_for(ana)).json()
     assert any(a["assignment_id"] == ASSIGNMENT for a in listing["value"]), listing
     reference = reference_answers()
+    for user in (ana, ben):  # each sees the due date, and only their own extra time
+        lab_action(hub, user, "fetch")
+        note = hub.request("GET", f"/user/{user}/api/contents/{ASSIGNMENT}/DUE-DATE.md",
+                           hub.token_for(user)).json()["content"]
+        assert "Due:" in note and "server" in note, note
+        assert ("Your extra time:** 12 h" in note) == (user == ana), (user, note)
+    assert cannot_read(acc[ben], exchange / COURSE_ID / "deadlines")  # cannot list others'
     handed_in = {}
     for user, answers in ((ana, reference), (ben, dict(list(reference.items())[:1]))):
-        lab_action(hub, user, "fetch")
         path = f"/user/{user}/api/contents/{ASSIGNMENT}/{NOTEBOOK}"
         model = hub.request("GET", path, hub.token_for(user)).json()
         notebook = answered(model["content"], answers)
