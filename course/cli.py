@@ -22,6 +22,7 @@ Expected problems are printed as plain sentences with what to do next, never a t
 from __future__ import annotations
 
 import argparse
+import datetime
 import functools
 import re
 import sys
@@ -82,27 +83,30 @@ def cmd_status(root: Path, args: argparse.Namespace) -> int:
 
 
 def _waiting_to_collect(inbound: Path, assignment: str, collected) -> int:
-    """Trainees with a submission in the exchange newer than the one collected (if any)."""
-    latest: dict[str, str] = {}
-    for folder in inbound.glob(f"*+{assignment}+*"):  # student+assignment+timestamp[+random]
-        student, _, stamp, *_ = folder.name.split("+")
-        latest[student] = max(latest.get(student, ""), stamp)
-    have = {}
-    for submission in collected:
-        stamp_file = submission.folder / "timestamp.txt"
-        have[submission.student] = stamp_file.read_text().strip() if stamp_file.is_file() else ""
-    return sum(1 for student, stamp in latest.items()
-               if student not in have or _newer(stamp, have[student]))
-
-
-def _newer(exchange_stamp: str, collected_stamp: str) -> bool:
-    """Whether the exchange's folder stamp is later than the collected timestamp.txt."""
+    """Trainees with a hand-in of their own in the exchange newer, by the server's time,
+    than the one collected (forged or unreadable hand-ins are not counted)."""
     from nbgrader.utils import parse_utc
 
-    try:
-        return parse_utc(exchange_stamp) > parse_utc(collected_stamp)
-    except (ValueError, TypeError, OverflowError):
-        return not collected_stamp
+    from course.autograde.handins import inspect_handin
+
+    latest: dict[str, float] = {}
+    for folder in inbound.glob(f"*+{assignment}+*"):  # student+assignment+timestamp[+random]
+        student = folder.name.split("+", 1)[0]
+        try:
+            handin = inspect_handin(str(folder), student)
+        except OSError:
+            continue
+        if handin.counts:
+            latest[student] = max(latest.get(student, 0.0), handin.received.timestamp())
+    have: dict[str, float] = {}
+    for submission in collected:
+        try:
+            stamp = parse_utc((submission.folder / "timestamp.txt").read_text().strip())
+            have[submission.student] = stamp.replace(tzinfo=datetime.UTC).timestamp()
+        except (OSError, ValueError, TypeError, OverflowError, AttributeError):
+            have[submission.student] = 0.0
+    return sum(1 for student, received in latest.items()
+               if student not in have or received > have[student])
 
 
 def cmd_release(root: Path, args: argparse.Namespace) -> int:

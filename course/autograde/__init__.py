@@ -5,5 +5,6 @@ restore_metadata.py  ``RestoreGradeMetadata``: put back grading settings a train
 trusted_scores.py    ``TrustedScores`` (marks from the answers' text) and ``ItemPoints``
 save_grades.py       ``SaveAutoGradesAtOnce``: nbgrader's SaveAutoGrades, one commit per notebook
 faults.py            what went wrong with one notebook, recorded on the notebook
+handins.py           who made an inbound hand-in (owner uid) and when it arrived (server time)
 nbgrader_patches.py  speed-ups of nbgrader internals, applied explicitly, pinned version only
 """
