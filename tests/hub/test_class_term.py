@@ -305,6 +305,12 @@ def test_a_whole_term_on_the_class_server(class_server):
     assert (mine / "submission_secret.txt").read_text() != forged_secret
     assert not (mine / "extra.txt").exists()
     assert forged.exists()  # nothing is deleted from the exchange
+    # The Formgrader's Collect button (nbgrader's collect, through the course's config) as a
+    # grader: the same refusal in its log, ana's own hand-in kept.
+    button = hub.request("POST", f"{formgrader}/api/assignment/{ASSIGNMENT}/collect",
+                         hub.token_for(gia)).json()
+    assert button["success"] and forged.name in button["log"], button
+    assert (mine / "submission_secret.txt").read_text() != forged_secret
     # The hand-in's time is the server's, never the one in its name or timestamp.txt.
     stamps = {user: _read_stamp(course / "submitted" / user / ASSIGNMENT) for user in (ana, ben)}
     assert stamps[ana] <= due < stamps[ben], (stamps, due)
