@@ -28,6 +28,7 @@ from nbgrader.preprocessors import (
 from course.nbgrader_plugins import nbgrader_patches
 from course.nbgrader_plugins.autograde.execute import SandboxedExecute
 from course.nbgrader_plugins.autograde.grading_guard import GradingLockExporter
+from course.nbgrader_plugins.autograde.late_penalty import CourseLatePenalty
 from course.nbgrader_plugins.autograde.restore_metadata import RestoreGradeMetadata
 from course.nbgrader_plugins.autograde.save_grades import SaveAutoGradesAtOnce
 from course.nbgrader_plugins.autograde.trusted_scores import ItemPoints, TrustedScores
@@ -37,6 +38,7 @@ from course.nbgrader_plugins.exchange.regular_file_exchange import (
     screen_before_convert,
 )
 from course.nbgrader_plugins.feedback.competence_progress import CompetenceProgress
+from course.nbgrader_plugins.feedback.late_notice import LateNotice
 from course.nbgrader_plugins.feedback.mark_scheme import MarkSchemeBesideAnswers
 from course.nbgrader_plugins.feedback.teaching_feedback import FeedbackStyle, TeachingFeedback
 from course.nbgrader_plugins.generate.release_cells import TraineeView
@@ -176,6 +178,10 @@ c.Autograde.autograde_preprocessors = [
     CheckCellMetadata,
 ]
 
+# A late hand-in (after the gradebook's due date plus the trainee's extension, at the server's
+# time of the hand-in) loses what the assignment's late policy says (`cryocourse deadline`).
+c.AssignLatePenalties.plugin_class = CourseLatePenalty
+
 # nbconvert checks the whole notebook against nbformat's schema after every step of a
 # pipeline (14 checks per graded notebook); check it once, after the last step.
 c.Exporter.optimistic_validation = True
@@ -183,9 +189,10 @@ c.Exporter.optimistic_validation = True
 # ---- Stage 4, feedback (nbgrader generate_feedback, cryocourse feedback) ----
 # Feedback never shows hidden tests (stock nbgrader shows them), and explains each mark in
 # plain words: what was right, what was missing or wrong, the course's answer.
-# The practice log's feedback (lesson 08) shows the trainee's progress towards the units.
+# The practice log's feedback (lesson 08) shows the trainee's progress towards the units; a late
+# hand-in's feedback says when it came, by how much, against which due date and extension.
 c.GenerateFeedback.preprocessors = [
-    ClearHiddenTests, TeachingFeedback, CompetenceProgress, GetGrades, AwaitingMarks,
+    ClearHiddenTests, TeachingFeedback, CompetenceProgress, GetGrades, AwaitingMarks, LateNotice,
     CSSHTMLHeaderPreprocessor, FeedbackStyle]
 # For an assessment that is reused, keep the course's answers out of its feedback, e.g.
 # c.TeachingFeedback.hide_reference_for = ["05-screening-cases"]

@@ -11,6 +11,9 @@
     cryocourse demo --students 12 --out demo-class
     cryocourse variant ana 05-screening-cases   a trainee's own clients (--answers: the key)
     cryocourse variant --new-salt --yes         new clients for everyone (a new cohort)
+    cryocourse deadline set 05-screening-cases "2026-12-10 17:00" --late flag
+    cryocourse deadline list                    due dates, late policies, extensions
+    cryocourse extension ana 05-screening-cases --hours 24   (--every-assignment: accommodation)
 
 Every command takes ``--course FOLDER`` (default: the course around the current folder).
 Expected problems are printed as plain sentences with what to do next, never a traceback.
@@ -19,6 +22,7 @@ Expected problems are printed as plain sentences with what to do next, never a t
 from __future__ import annotations
 
 import argparse
+import datetime
 import functools
 import re
 import sys
@@ -79,27 +83,30 @@ def cmd_status(root: Path, args: argparse.Namespace) -> int:
 
 
 def _waiting_to_collect(inbound: Path, assignment: str, collected) -> int:
-    """Trainees with a submission in the exchange newer than the one collected (if any)."""
-    latest: dict[str, str] = {}
-    for folder in inbound.glob(f"*+{assignment}+*"):  # student+assignment+timestamp[+random]
-        student, _, stamp, *_ = folder.name.split("+")
-        latest[student] = max(latest.get(student, ""), stamp)
-    have = {}
-    for submission in collected:
-        stamp_file = submission.folder / "timestamp.txt"
-        have[submission.student] = stamp_file.read_text().strip() if stamp_file.is_file() else ""
-    return sum(1 for student, stamp in latest.items()
-               if student not in have or _newer(stamp, have[student]))
-
-
-def _newer(exchange_stamp: str, collected_stamp: str) -> bool:
-    """Whether the exchange's folder stamp is later than the collected timestamp.txt."""
+    """Trainees with a hand-in of their own in the exchange newer, by the server's time,
+    than the one collected (forged or unreadable hand-ins are not counted)."""
     from nbgrader.utils import parse_utc
 
-    try:
-        return parse_utc(exchange_stamp) > parse_utc(collected_stamp)
-    except (ValueError, TypeError, OverflowError):
-        return not collected_stamp
+    from course.nbgrader_plugins.exchange.handins import inspect_handin
+
+    latest: dict[str, float] = {}
+    for folder in inbound.glob(f"*+{assignment}+*"):  # student+assignment+timestamp[+random]
+        student = folder.name.split("+", 1)[0]
+        try:
+            handin = inspect_handin(str(folder), student)
+        except OSError:
+            continue
+        if handin.counts:
+            latest[student] = max(latest.get(student, 0.0), handin.received.timestamp())
+    have: dict[str, float] = {}
+    for submission in collected:
+        try:
+            stamp = parse_utc((submission.folder / "timestamp.txt").read_text().strip())
+            have[submission.student] = stamp.replace(tzinfo=datetime.UTC).timestamp()
+        except (OSError, ValueError, TypeError, OverflowError, AttributeError):
+            have[submission.student] = 0.0
+    return sum(1 for student, received in latest.items()
+               if student not in have or received > have[student])
 
 
 def cmd_release(root: Path, args: argparse.Namespace) -> int:
@@ -124,23 +131,58 @@ def cmd_release(root: Path, args: argparse.Namespace) -> int:
     outbound = Path(api.config.Exchange.root) / api.coursedir.course_id / "outbound"
     for notebook in (outbound / assignment).rglob("*.ipynb"):
         stamp_language_info(notebook, info)
+    from nbgrader.api import Gradebook
+
+    from course.storage import deadlines
+
+    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
+        _publish_deadlines(root, api, gradebook, deadlines.load(root))
     print(f"{assignment} released to {api.config.Exchange.root}. Trainees fetch it in the "
           "Assignments tab of JupyterLab.")
     return 0
 
 
 def cmd_collect(root: Path, args: argparse.Namespace) -> int:
+    from nbgrader.utils import capture_log
+
+    from course.nbgrader_plugins.exchange.regular_file_exchange import collect_notices
+
     assignment = require_assignment(root, args.assignment)
     api = make_api(root)
-    _api_step(api.collect(assignment), f"Collecting {assignment}")
+    api.coursedir.assignment_id = assignment
+    app = api.exchange.Collect(coursedir=api.coursedir,
+                               authenticator=api.authenticator, parent=api)
+    app.update = True
+    result = capture_log(app)
+    _api_step(result, f"Collecting {assignment}")
+    notices = collect_notices(root, assignment)
+    shown = _print_notices(notices["notices"])
+    others = [line for line in result.get("log", "").splitlines()
+              if line.startswith(("[WARNING]", "[ERROR]"))
+              and not any(n["text"] in line for n in notices["notices"])]
+    for line in others:
+        print(f"  {line.strip()}", file=sys.stderr)
     count = len(find_submissions(root, assignment))
     if count == 0:
         raise CourseError(f"No submissions of {assignment} yet. Trainees submit from the "
                           "Assignments tab; check it was released (cryocourse status) and run "
                           "collect again later.")
-    print(f"{count} submissions of {assignment} are in submitted/. Next: "
+    print(f"{count} submissions of {assignment} are in submitted/"
+          f"{f' ({shown} warnings above, by trainee)' if shown else ''}. Next: "
           f"cryocourse grade {assignment}")
     return 0
+
+
+def _print_notices(notices: list[dict[str, str]]) -> int:
+    """Every warning and refusal of a collect, grouped by trainee (to stderr); their count."""
+    by_student: dict[str, list[str]] = {}
+    for notice in notices:
+        by_student.setdefault(notice["student"], []).append(notice["text"])
+    for student, texts in sorted(by_student.items()):
+        print(f"{student}:", file=sys.stderr)
+        for text in texts:
+            print(f"  - {text}", file=sys.stderr)
+    return len(notices)
 
 
 def cmd_grade(root: Path, args: argparse.Namespace) -> int:
@@ -377,6 +419,124 @@ def cmd_verify(root: Path, args: argparse.Namespace) -> int:
              else achievement.verify(root, args.code))
     print(("Valid. " if found.valid else "NOT VALID. ") + found.message)
     return 0 if found.valid else 1
+def cmd_deadline(root: Path, args: argparse.Namespace) -> int:
+    from nbgrader.api import Gradebook
+
+    from course.storage import deadlines
+
+    api = make_api(root)
+    book = deadlines.load(root)
+    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
+        if args.action in ("set", "clear"):
+            if not args.assignment:
+                raise CourseError(f"Name the assignment: cryocourse deadline {args.action} "
+                                  "05-screening-cases" + (' "2026-12-10 17:00"'
+                                                          if args.action == "set" else ""))
+            assignment = require_assignment(root, args.assignment)
+            if args.action == "set":
+                if not args.when:
+                    raise CourseError('Give the due date: cryocourse deadline set '
+                                      f'{assignment} "2026-12-10 17:00"')
+                due = deadlines.parse_time(args.when)
+                policy = deadlines.LatePolicy(args.late, args.penalty_per_day or 0.0,
+                                              100.0 if args.penalty_max is None
+                                              else args.penalty_max)
+                deadlines.set_due_date(gradebook, assignment, due)
+                book.policies[assignment] = {"rule": policy.rule,
+                                             "percent_per_day": policy.percent_per_day,
+                                             "max_percent": policy.max_percent}
+                deadlines.save(root, book)
+                print(f"{assignment} is due {deadlines.show_time(due)}; {policy.describe()}.")
+            else:
+                deadlines.set_due_date(gradebook, assignment, None)
+                book.policies.pop(assignment, None)
+                deadlines.save(root, book)
+                print(f"{assignment} has no due date now.")
+            _publish_deadlines(root, api, gradebook, book)
+            return 0
+        print(f"{'assignment':<26}{'due (server time)':<24}late policy")
+        for assignment in known_assignments(root):
+            due = deadlines.due_date(gradebook, assignment)
+            print(f"{assignment:<26}{deadlines.show_time(due):<24}"
+                  f"{book.policy(assignment).describe() if due else '-'}")
+    _list_extensions(book)
+    return 0
+
+
+def _publish_deadlines(root: Path, api, gradebook, book, also: tuple[str, ...] = ()) -> None:
+    """Due dates and each trainee's own extra time, where trainees' servers read them."""
+    from course.nbgrader_plugins.exchange.due_notes import publish
+
+    exchange_course = Path(api.config.Exchange.root) / api.coursedir.course_id
+    if exchange_course.is_dir():
+        publish(root, exchange_course, gradebook, book, also)
+
+
+def _list_extensions(book) -> None:
+    from datetime import timedelta
+
+    from course.storage.deadlines import show_span
+
+    rows = [(student, "every assignment", minutes)
+            for student, minutes in book.accommodations.items()]
+    rows += [(student, assignment, minutes) for assignment, granted in book.extensions.items()
+             for student, minutes in granted.items()]
+    if not rows:
+        print("No extensions or accommodations.")
+        return
+    print("Extensions and accommodations (extra time after the due date):")
+    for student, where, minutes in sorted(rows):
+        print(f"  {student}: {show_span(timedelta(minutes=minutes))} on {where}")
+
+
+def cmd_extension(root: Path, args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from nbgrader.api import Gradebook
+
+    from course.nbgrader_plugins.exchange.regular_file_exchange import is_plain_id
+    from course.storage import deadlines
+
+    if not is_plain_id(args.trainee):
+        raise CourseError(f"{args.trainee!r} is not a trainee id (their hub user name).")
+    student = args.trainee
+    minutes = round(((args.days or 0) * 1440) + ((args.hours or 0) * 60) + (args.minutes or 0))
+    if minutes < 0 or (minutes == 0 and not args.clear):
+        raise CourseError("Give the extra time, e.g. --hours 24 or --days 2 (or --clear).")
+    book = deadlines.load(root)
+    if args.every_assignment:
+        if args.assignment:
+            raise CourseError("Either an assignment or --every-assignment, not both.")
+        if args.clear:
+            book.accommodations.pop(student, None)
+        else:
+            book.accommodations[student] = minutes
+        where, assignments = "every assignment (accommodation)", known_assignments(root)
+    else:
+        if not args.assignment:
+            raise CourseError("Name the assignment (cryocourse extension ana "
+                              "05-screening-cases --hours 24), or give --every-assignment "
+                              "for an accommodation.")
+        assignment = require_assignment(root, args.assignment)
+        granted = book.extensions.setdefault(assignment, {})
+        if args.clear:
+            granted.pop(student, None)
+        else:
+            granted[student] = minutes
+        where, assignments = assignment, [assignment]
+    deadlines.save(root, book)
+    api = make_api(root)
+    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
+        for assignment in assignments:
+            deadlines.write_extension(gradebook, book, assignment, student)
+        _publish_deadlines(root, api, gradebook, book, also=(student,))
+    if args.clear:
+        print(f"{student}: no extra time on {where} now.")
+    else:
+        print(f"{student}: {deadlines.show_span(timedelta(minutes=minutes))} "
+              f"extra time on {where}. Hand-ins already graded are judged again by "
+              "`cryocourse grade ASSIGNMENT --force`.")
+    return 0
 
 
 COMMANDS: dict[str, Callable[[Path, argparse.Namespace], int]] = {
@@ -384,6 +544,7 @@ COMMANDS: dict[str, Callable[[Path, argparse.Namespace], int]] = {
     "grade": cmd_grade, "feedback": cmd_feedback, "export": cmd_export,
     "report": cmd_report, "demo": cmd_demo, "variant": cmd_variant, "backup": cmd_backup,
     "competence": cmd_competence, "statement": cmd_statement, "verify": cmd_verify,
+    "deadline": cmd_deadline, "extension": cmd_extension,
 }
 
 
@@ -441,6 +602,25 @@ def parser() -> argparse.ArgumentParser:
     variant.add_argument("--new-salt", action="store_true",
                          help="new secret salt: new clients for every trainee (new cohort)")
     variant.add_argument("--yes", action="store_true", help="confirm --new-salt")
+    deadline = command("deadline", help="due dates and late policies: set, clear, list")
+    deadline.add_argument("action", choices=("set", "clear", "list"))
+    deadline.add_argument("assignment", nargs="?")
+    deadline.add_argument("when", nargs="?", help='due date, e.g. "2026-12-10 17:00" '
+                          "(server's local time) or with a zone, 2026-12-10T17:00+01:00")
+    deadline.add_argument("--late", default="flag", choices=("accept", "flag", "penalise",
+                                                             "refuse"),
+                          help="what happens to a late hand-in (default: flag)")
+    deadline.add_argument("--penalty-per-day", type=float, help="penalise: %% per started day")
+    deadline.add_argument("--penalty-max", type=float, help="penalise: at most this %%")
+    extension = command("extension", help="extra time for one trainee (or an accommodation)")
+    extension.add_argument("trainee")
+    extension.add_argument("assignment", nargs="?")
+    extension.add_argument("--every-assignment", action="store_true",
+                           help="an accommodation: this extra time on every assignment")
+    extension.add_argument("--days", type=float)
+    extension.add_argument("--hours", type=float)
+    extension.add_argument("--minutes", type=float)
+    extension.add_argument("--clear", action="store_true", help="remove the extra time")
     demo = command("demo", help="build a synthetic class and run the whole workflow")
     demo.add_argument("--students", type=at_least_one, default=12)
     demo.add_argument("--out", required=True, help="new folder for the demo class")

@@ -24,6 +24,7 @@ import io
 import math
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import nbformat
@@ -38,6 +39,7 @@ from course.models.variants import ASSESSMENT, has_variants, marking_as, my_vari
 from course.questions.kinds import Names, normalise
 from course.questions.reader import question_labels, read_notebook, typed_answers
 from course.storage.course_folder import make_api, require_assignment
+from course.storage.deadlines import show_span, show_time
 from course.storage.variant_keys import key_for
 from course.views.style import OKABE_ITO
 
@@ -75,6 +77,8 @@ class ClassData:
     items: dict[str, ItemStats] = field(default_factory=dict)
     awaiting_manual: list[str] = field(default_factory=list)
     not_graded: list[str] = field(default_factory=list)  # collected, but not in the gradebook
+    late: dict[str, float] = field(default_factory=dict)  # student -> seconds after the due date
+    due: str = ""  # the due date, as people read it ("" without one)
     missed_names: Counter = field(default_factory=Counter)
     must_not_miss_failures: Counter = field(default_factory=Counter)
     names_asked: int = 0
@@ -199,8 +203,11 @@ def gather(root: Path, assignment: str) -> ClassData:
         except MissingEntry:
             return data
         data.max_total = float(record.max_score)
+        data.due = show_time(record.duedate) if record.duedate else ""
         for submission in sorted(record.submissions, key=lambda s: s.student_id):
             data.students.append(submission.student_id)
+            if submission.total_seconds_late > 0:
+                data.late[submission.student_id] = submission.total_seconds_late
             data.totals.append(float(submission.score))
             if submission.needs_manual_grade:
                 data.awaiting_manual.append(submission.student_id)
@@ -539,6 +546,13 @@ def build_report(root: Path, assignment: str, out: Path | None = None) -> Path:
         parts.append(f"<h2>Collected but not graded</h2><p>{missing}: not in the numbers "
                      f"above. Run <code>cryocourse grade {html.escape(assignment)}</code> to "
                      "grade them or to see why they cannot be graded.</p>")
+    if data.due:
+        late = "; ".join(f"{html.escape(s)} {show_span(timedelta(seconds=seconds))} late"
+                         for s, seconds in sorted(data.late.items()))
+        parts.append(f"<h2>Handed in late</h2><p>Due {html.escape(data.due)} (server time, "
+                     "plus each trainee's extension). "
+                     + (f"{len(data.late)} late: {late}." if data.late else "None late.")
+                     + "</p>")
     if data.awaiting_manual:
         waiting = ", ".join(html.escape(s) for s in data.awaiting_manual)
         count = len(data.awaiting_manual)

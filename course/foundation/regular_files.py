@@ -167,6 +167,7 @@ def _ignored(name: str, patterns: Iterable[str]) -> bool:
 class _Walk:
     limits: Limits
     ignore: tuple[str, ...]
+    owners: frozenset[int] | None = None  # None: any owner (the instructor's own copies)
     files: int = 0
     total: int = 0
 
@@ -181,12 +182,18 @@ def plain_entries(dir_fd: int, limits: Limits = DEFAULT_LIMITS, ignore: Iterable
 
 
 def copy_plain_tree(dir_fd: int, dest: str | os.PathLike[str],
-                    limits: Limits = DEFAULT_LIMITS, ignore: Iterable[str] = ()) -> list[Refusal]:
-    """Copy the plain files under an open folder into ``dest`` (created); the refusals."""
+                    limits: Limits = DEFAULT_LIMITS, ignore: Iterable[str] = (),
+                    owners: Iterable[int] | None = None) -> list[Refusal]:
+    """Copy the plain files under an open folder into ``dest`` (created); the refusals.
+
+    ``owners``: the uids whose files may travel (a hand-in's files are the trainee's own); a
+    file or folder another account made is refused by name.
+    """
     Path(dest).mkdir(parents=True, exist_ok=True)
     accepted: list[str] = []
     refused: list[Refusal] = []
-    _walk(dir_fd, "", _Walk(limits, tuple(ignore)), accepted, refused, 0, Path(dest))
+    walk = _Walk(limits, tuple(ignore), frozenset(owners) if owners is not None else None)
+    _walk(dir_fd, "", walk, accepted, refused, 0, Path(dest))
     return refused
 
 
@@ -199,6 +206,10 @@ def _walk(dir_fd: int, prefix: str, state: _Walk, accepted: list[str], refused: 
         if _ignored(entry.name, state.ignore):
             continue
         info = entry.stat(follow_symlinks=False)
+        if state.owners is not None and info.st_uid not in state.owners:
+            refused.append(Refusal(name, f"made by another account ({account_name(info.st_uid)}), "
+                                         "not by the trainee"))
+            continue
         if stat.S_ISDIR(info.st_mode):
             if depth + 1 >= state.limits.max_depth:
                 refused.append(Refusal(name, "folders are nested too deep"))
@@ -234,6 +245,16 @@ def _walk(dir_fd: int, prefix: str, state: _Walk, accepted: list[str], refused: 
         state.files += 1
         state.total += info.st_size
         accepted.append(name)
+
+
+def account_name(uid: int) -> str:
+    """The account name of ``uid``, or ``uid N`` when it has none."""
+    import pwd
+
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid {uid}"
 
 
 def first_link_below(base: str | os.PathLike[str], relative: str | os.PathLike[str]

@@ -19,12 +19,14 @@ never applies the process-count limit to root.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
 import itertools
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -35,6 +37,8 @@ from typing import Any
 
 from jupyter_client.provisioning import LocalProvisioner
 from traitlets import Bool, Integer, List, Unicode
+
+from course.foundation.regular_files import read_plain_file
 
 PROVISIONER_NAME = "cryocourse-bubblewrap"  # the entry point in pyproject.toml
 BWRAP = "bwrap"
@@ -124,21 +128,44 @@ def traversable_parents(path: str) -> list[str]:
     return options
 
 
+def private_cache_dir(name: str) -> Path:
+    """A folder only the grading account can write: ``~/.cache/cryocourse/<name>``, 0700.
+
+    Never in a shared place (``/tmp``): a trainee could create it first and plant links
+    there. Each component from the home folder down is created with mode 0700 if missing
+    and must then be a real folder (not a link) owned by this account and closed to others;
+    otherwise ``SandboxUnavailable`` says which one is not.
+    """
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    here = base.parent
+    for part in (base.name, "cryocourse", name):
+        here = here / part
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(here, 0o700)
+        info = os.lstat(here)
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
+            raise SandboxUnavailable(f"{here} is not a folder of the grading account's own; "
+                                     "remove it and grade again.")
+        if stat.S_IMODE(info.st_mode) & 0o022:
+            os.chmod(here, stat.S_IMODE(info.st_mode) & ~0o022)
+    return here
+
+
 @functools.cache
 def prebuilt_matplotlib_cache() -> Path | None:
-    """A folder holding matplotlib's font list, built once per machine and matplotlib version.
+    """A folder holding matplotlib's font list, built once per account and matplotlib version.
 
     Without it every sandboxed kernel rebuilds the list in its empty home (about 0.4 s of CPU
     per submission). Each kernel gets a private writable copy (matplotlib ignores a read-only
-    config folder). None when it cannot be built: kernels then build their own, as before.
+    config folder). The folder is the grading account's own (``private_cache_dir``). None when
+    it cannot be built: kernels then build their own, as before.
     """
     try:
         mpl_version = metadata.version("matplotlib")
-    except metadata.PackageNotFoundError:
+        folder = private_cache_dir(f"matplotlib-{mpl_version}")
+    except (metadata.PackageNotFoundError, OSError, SandboxUnavailable):
         return None
-    folder = Path(tempfile.gettempdir()) / f"cryocourse-mplcache-{os.getuid()}-{mpl_version}"
     if not list(folder.glob("fontlist-*.json")):
-        folder.mkdir(parents=True, exist_ok=True)
         subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"],
                        env={**os.environ, "MPLCONFIGDIR": str(folder)}, capture_output=True,
                        timeout=120, check=False)
@@ -146,13 +173,24 @@ def prebuilt_matplotlib_cache() -> Path | None:
 
 
 def _give_matplotlib_cache(holder: str) -> None:
-    """Put a private copy of the prebuilt font list beside the kernel's work folder."""
+    """Put a private copy of the prebuilt font list beside the kernel's work folder.
+
+    Only regular files owned by the grading account are copied, read without following a
+    link (``course.foundation.regular_files``); anything else in the cache folder is left behind.
+    """
     mpl = os.path.join(holder, MPL_FOLDER)
     os.mkdir(mpl)
     cache = prebuilt_matplotlib_cache()
-    if cache is not None:
-        for font_list in cache.glob("fontlist-*.json"):
-            shutil.copy(font_list, mpl)
+    if cache is None:
+        return
+    for font_list in cache.glob("fontlist-*.json"):
+        try:
+            if os.lstat(font_list).st_uid != os.geteuid():
+                continue
+            content = read_plain_file(font_list, cache)
+        except OSError:
+            continue
+        Path(mpl, font_list.name).write_bytes(content)
 
 
 def _refuse_enclosing_folder(cwd: str, holder: str) -> None:

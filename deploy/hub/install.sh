@@ -44,16 +44,28 @@ set_up_hub() {
   chown -R "$course_user:" "$course_dir"
   chmod 750 "$course_dir"   # graders work through the Formgrader service, trainees never here
 
-  # The exchange: root 1777 (everyone may create, nobody may remove another's), the course's
-  # own folder owned by the course account (nbgrader makes inbound/ write-only for trainees).
-  mkdir -p "$exchange/$course_id"
+  # The exchange: root 1777 (nbgrader's trainee side insists on a writable root; nobody may
+  # remove another's files), the course's own folder owned by the course account (nbgrader
+  # makes inbound/ write-only for trainees). A course folder someone else made first (a
+  # trainee squatting a later course's name) is never adopted: set-up stops and says so.
+  mkdir -p "$exchange"
   chown root:root "$exchange"; chmod 1777 "$exchange"
-  chown "$course_user:" "$exchange/$course_id"; chmod 755 "$exchange/$course_id"
+  if [ -L "$exchange/$course_id" ] || { [ -e "$exchange/$course_id" ] && \
+      ! [ "$(stat -c %U "$exchange/$course_id")" = "$course_user" ] && \
+      ! [ "$(stat -c %u "$exchange/$course_id")" = 0 ]; }; then
+    say "$exchange/$course_id was made by $(stat -c %U "$exchange/$course_id"), not by set-up: check what is in it, remove it, then run this again."
+    exit 1
+  fi
+  install -d -o "$course_user" -g "$course_user" -m 755 "$exchange/$course_id"
 
   set_up_gradebook "$course_user" "$course_dir"
 
-  # Settings: root-only file, read by the hub; the exchange path for everyone's shells.
+  # Settings: root-only file, read by the hub; the exchange path for everyone's shells. The
+  # class list is the hub's alone too (trainees never see who else is in the class).
   mkdir -p /etc/cryocourse "$state"; chmod 700 "$state"
+  local roster=${CRYOCOURSE_ROSTER:-}
+  [ -z "$roster" ] && [ -f "$settings" ] && roster=$(sed -n 's/^CRYOCOURSE_ROSTER=//p' "$settings")
+  if [ -n "$roster" ] && [ -f "$roster" ]; then chown root:root "$roster"; chmod 600 "$roster"; fi
   if [ ! -f "$settings" ]; then
     umask 077
     {

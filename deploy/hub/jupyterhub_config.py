@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cryocourse_hub import (  # noqa: E402 -- after the path above
     HubSettings,
     grader_group,
+    limited_preexec,
     make_post_auth_hook,
     make_pre_spawn_hook,
     read_roster,
@@ -61,11 +62,16 @@ if settings.auth == "lti":
     c.LTI13Authenticator.client_id = set(lti.get("client_id", "").split())
     c.LTI13Authenticator.authorize_url = lti.get("authorize_url", "")
     c.LTI13Authenticator.jwks_endpoint = lti.get("jwks_endpoint", "")
-    c.LTI13Authenticator.username_key = lti.get("username_key", "email")
+    # People are named from the platform's stable, unique `sub` (hashed, with a reserved
+    # prefix, by the hook), never from a display name or e-mail that two people may share.
+    c.LTI13Authenticator.username_key = "sub"
     c.Authenticator.allow_all = True  # the LMS decides who launches; the hook checks the role
-    c.Authenticator.manage_groups = True  # groups come from the LMS roles at every launch
-    c.Authenticator.post_auth_hook = make_post_auth_hook(settings.course_id)
-    course_groups = {grader_group(settings.course_id): [settings.course_user]}
+    # Groups come from the LMS roles at every launch; JupyterHub then refuses load_groups.
+    c.Authenticator.manage_groups = True
+    c.Authenticator.post_auth_hook = make_post_auth_hook(
+        settings.course_id, context_id=lti.get("context_id", ""),
+        deployment_id=lti.get("deployment_id", ""), issuer=lti.get("issuer", ""))
+    course_groups = {}
 elif settings.auth == "shared":
     c.JupyterHub.authenticator_class = "shared-password"
     c.SharedPasswordAuthenticator.user_password = settings.shared_password
@@ -73,16 +79,36 @@ else:
     c.JupyterHub.authenticator_class = "pam"
     c.PAMAuthenticator.open_sessions = False
 
-c.JupyterHub.load_groups = {name: {"users": users} for name, users in course_groups.items()}
+if course_groups:
+    c.JupyterHub.load_groups = {name: {"users": users}
+                                for name, users in course_groups.items()}
 
 # --- trainees' and graders' servers: their own account, private home, JupyterLab ----------
-c.JupyterHub.spawner_class = "localprocess"
+from jupyterhub.spawner import LocalProcessSpawner  # noqa: E402 -- the hub's own package
+
+
+class LimitedLocalProcessSpawner(LocalProcessSpawner):
+    """LocalProcessSpawner whose servers start inside their user's control groups (memory,
+    CPU, processes for the server and all its kernels together) with hard per-process
+    limits (cryocourse_hub.limited_preexec; CRYOCOURSE_SERVER_* settings)."""
+
+    def make_preexec_fn(self, name):
+        preexec, groups = limited_preexec(settings, name, super().make_preexec_fn(name))
+        if not groups:
+            self.log.warning("No control group could be made for %s's server: its memory "
+                             "and CPU are not limited (only processes and file size).", name)
+        return preexec
+
+
+c.JupyterHub.spawner_class = LimitedLocalProcessSpawner
 c.Spawner.cmd = [str(settings.venv / "bin" / "jupyterhub-singleuser")]
 c.Spawner.default_url = "/lab"
 c.Spawner.notebook_dir = "~"
 c.Spawner.http_timeout = 60
 c.Spawner.start_timeout = 90
-c.Spawner.pre_spawn_hook = make_pre_spawn_hook(settings, create_accounts=True)
+# With LMS log-in the hub makes each person's account (reserved prefix, marked as its own);
+# otherwise every user is an existing account of the machine (never a system account).
+c.Spawner.pre_spawn_hook = make_pre_spawn_hook(settings, create_accounts=settings.auth == "lti")
 # Per-trainee variants of an assessment (course/models/variants.py): each server gets its trainee's
 # own key, computed here from the course's salt; no trainee's server ever holds the salt.
 c.Spawner.environment.update(hub_environment(settings.course_dir))
@@ -93,7 +119,10 @@ c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!server",
 
 # --- the shared Formgrader: a hub service run by the course account ------------------------
 # Graders open it in its own tab: <hub>/services/<course_id>/formgrader (nbgrader #1870:
-# inside JupyterLab's frame it shows a blank page under JupyterHub).
+# inside JupyterLab's frame it shows a blank page under JupyterHub). It is the Formgrader
+# only (deploy/hub/jupyter/course, course/nbgrader_plugins/pages/grading_service.py): no
+# terminal, no kernel, no file browser, no JupyterLab, so a grader never acts as the course
+# account.
 c.JupyterHub.services = [{
     "name": settings.course_id,
     "url": f"http://127.0.0.1:{settings.formgrader_port}",
@@ -103,8 +132,8 @@ c.JupyterHub.services = [{
     "user": settings.course_user,
     "cwd": str(settings.course_dir),
     "environment": {
-        # JupyterHub gives a managed service about 10 s to answer: the language-server
-        # scan (not needed to grade) is left out of its start-up.
+        # The Formgrader-only settings (and, since JupyterHub gives a managed service about
+        # 10 s to answer, no language-server scan at start-up).
         "JUPYTER_CONFIG_PATH": str(Path(settings.singleuser_config) / "course"),
         "PATH": f"{settings.venv / 'bin'}:/usr/local/bin:/usr/bin:/bin",
         "CRYOCOURSE_EXCHANGE": str(settings.exchange),

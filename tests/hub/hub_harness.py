@@ -66,6 +66,7 @@ def system_accounts(names: list[str], home_root: Path) -> Iterator[dict[str, pwd
                 uids.add(pwd.getpwnam(name).pw_uid)
         stop_processes_of(uids)
         remove_temporary_files_of(uids)
+        remove_server_cgroups_of(made)
         for name in made:
             subprocess.run(["userdel", name], capture_output=True, timeout=30)
             subprocess.run(["groupdel", name], capture_output=True, timeout=30)
@@ -91,6 +92,17 @@ def remove_temporary_files_of(uids: set[int]) -> None:
             if entry.lstat().st_uid in uids:
                 shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else \
                     entry.unlink()
+
+
+def remove_server_cgroups_of(names: list[str]) -> None:
+    """Remove the (empty) control groups the hub made for these users' servers."""
+    for line in Path("/proc/self/cgroup").read_text().splitlines():
+        _, controllers, own = line.split(":", 2)
+        folder = Path("/sys/fs/cgroup") / (controllers.split(",")[0].removeprefix("name=")
+                                            if controllers else "")
+        for name in names:
+            with suppress(OSError):
+                (folder / own.lstrip("/") / f"cryocourse-{name}").rmdir()
 
 
 def _uid_of(pid: int) -> int | None:
@@ -158,7 +170,8 @@ class Hub:
         began = time.monotonic()
         for user in users:
             answer = self.request("POST", f"/hub/api/users/{user}/server")
-            assert answer.status in (201, 202), (user, answer.status, answer.body[:300])
+            assert answer.status in (201, 202), (user, answer.status, answer.body[:300],
+                                                  self.log_tail())
         waiting = set(users)
         while waiting and time.monotonic() - began < timeout:
             for user in list(waiting):

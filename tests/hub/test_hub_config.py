@@ -73,19 +73,27 @@ def hub_config(monkeypatch, **settings: str) -> Config:
     return PyFileConfigLoader("jupyterhub_config.py", path=str(HUB)).load_config()
 
 
+LTI_COURSE = {"LTI_CONTEXT_ID": "CRYO-2026", "LTI_DEPLOYMENT_ID": "dep-1",
+              "LTI_ISSUER": "https://lms.example.org"}
+
+
 @pytest.mark.parametrize("auth", ["pam", "shared", "lti"])
 def test_hub_config_sets_only_real_traits(monkeypatch, tmp_path, auth):
     roster = tmp_path / "roster.txt"
     roster.write_text("trainee ana  # first row\ngrader Gia\n\ntrainee ana.lopes@school.org\n")
-    config = hub_config(monkeypatch, HUB_AUTH=auth, ROSTER=str(roster), HUB_PORT="8123")
+    config = hub_config(monkeypatch, HUB_AUTH=auth, ROSTER=str(roster), HUB_PORT="8123",
+                        **LTI_COURSE)
     assert unknown_keys(config) == []
     assert config.JupyterHub.port == 8123 and config.JupyterHub.ip == "127.0.0.1"
-    graders = config.JupyterHub.load_groups["formgrade-cosmetic-cryotherapy"]["users"]
-    assert "cryocourse" in graders  # the course account is a hub user (nbgrader #1872)
     if auth == "lti":
         assert config.Authenticator.manage_groups is True
+        # JupyterHub refuses to start with both (tests/hub/test_lti_hub.py starts it).
+        assert not config.JupyterHub.get("load_groups")
+        assert config.LTI13Authenticator.username_key == "sub"
         assert callable(config.Authenticator.post_auth_hook)
     else:
+        graders = config.JupyterHub.load_groups["formgrade-cosmetic-cryotherapy"]["users"]
+        assert "cryocourse" in graders  # the course account is a hub user (nbgrader #1872)
         trainees = config.JupyterHub.load_groups["nbgrader-cosmetic-cryotherapy"]["users"]
         assert trainees[0] == "ana" and trainees[1].startswith("ana-lopes-")
         assert "gia" in graders
@@ -116,9 +124,19 @@ def test_other_names_become_valid_distinct_account_names():
         assert all(ch.isalnum() or ch in "-_" for ch in name), name
 
 
-def _launch(*roles: str) -> dict:
-    return {"name": "Ana.Lopes@school.org",
-            "auth_state": {hubconf.LTI_ROLES_CLAIM: list(roles)}}
+ISSUER = "https://lms.example.org"
+
+
+def _launch(*roles: str, context: str = "CRYO-2026", deployment: str = "dep-1",
+            sub: str = "8f3c-77aa", name: str = "Ana.Lopes@school.org") -> dict:
+    return {"name": name, "auth_state": {
+        "iss": ISSUER, "sub": sub, hubconf.LTI_ROLES_CLAIM: list(roles),
+        hubconf.LTI_CONTEXT_CLAIM: {"id": context, "label": context},
+        hubconf.LTI_DEPLOYMENT_CLAIM: deployment}}
+
+
+def _hook():
+    return hubconf.make_post_auth_hook("cosmetic-cryotherapy", "CRYO-2026", "dep-1", ISSUER)
 
 
 @pytest.mark.parametrize(("roles", "groups"), [
@@ -129,11 +147,46 @@ def _launch(*roles: str) -> dict:
      ["formgrade-cosmetic-cryotherapy", "nbgrader-cosmetic-cryotherapy"]),
 ])
 def test_lti_roles_put_people_in_nbgrader_groups(roles, groups):
-    hook = hubconf.make_post_auth_hook("cosmetic-cryotherapy")
-    result = hook(None, None, _launch(*roles))
+    result = _hook()(None, None, _launch(*roles))
     assert result["groups"] == groups
-    assert result["name"] == hubconf.safe_username("Ana.Lopes@school.org")
+    assert result["name"] == hubconf.lti_username(ISSUER, "8f3c-77aa")
     assert result["admin"] is False
+
+
+@pytest.mark.parametrize("where", [{"context": "OTHER-101"}, {"deployment": "dep-2"},
+                                   {"context": ""}])
+def test_a_role_from_another_lms_course_or_deployment_counts_for_nothing(where):
+    from tornado.web import HTTPError
+
+    with pytest.raises(HTTPError) as refused:
+        _hook()(None, None, _launch(f"{ROLE}#Instructor", **where))
+    assert refused.value.status_code == 403
+
+
+def test_lms_names_never_collide_nor_name_a_machine_account():
+    """Two people called Ana, and people whose LMS name is root or the course account."""
+    hook = _hook()
+    names = [hook(None, None, _launch(f"{ROLE}#Learner", sub=sub, name=name))["name"]
+             for sub, name in (("1", "Ana"), ("2", "Ana"), ("3", "root"), ("4", "cryocourse"),
+                               ("root", "root"), ("cryocourse", "x"))]
+    assert len(set(names)) == len(names)
+    assert all(n.startswith(hubconf.LTI_PREFIX) and len(n) <= 32 for n in names), names
+
+
+def test_lti_without_the_course_and_deployment_does_not_start():
+    with pytest.raises(ValueError, match="CRYOCOURSE_LTI_CONTEXT_ID"):
+        hubconf.make_post_auth_hook("cosmetic-cryotherapy")
+
+
+@pytest.mark.parametrize("name", ["root", "cryocourse", "ana"])
+def test_the_hub_makes_accounts_only_with_its_reserved_prefix(name):
+    with pytest.raises(RuntimeError, match="did not come from the LMS"):
+        hubconf.ensure_system_user(name)
+
+
+def test_no_server_runs_as_a_system_account():
+    with pytest.raises(RuntimeError, match="system account"):
+        hubconf.require_person_account("root")
 
 
 @pytest.mark.parametrize("roles", [
@@ -143,9 +196,8 @@ def test_lti_roles_put_people_in_nbgrader_groups(roles, groups):
 def test_a_launch_without_a_course_role_is_refused(roles):
     from tornado.web import HTTPError
 
-    hook = hubconf.make_post_auth_hook("cosmetic-cryotherapy")
     with pytest.raises(HTTPError) as refused:
-        hook(None, None, _launch(*roles))
+        _hook()(None, None, _launch(*roles))
     assert refused.value.status_code == 403
 
 
@@ -200,6 +252,8 @@ def kubernetes_hub_config(monkeypatch, salt_file: Path) -> Config:
     """The values file's hub.extraConfig run as the hub runs it, the salt at ``salt_file``."""
     monkeypatch.setenv("CRYOCOURSE_HUB_FILES", str(HUB))
     monkeypatch.setenv("CRYOCOURSE_VARIANT_SALT_FILE", str(salt_file))
+    monkeypatch.setenv("CRYOCOURSE_LTI_CONTEXT_ID", "CRYO-2026")
+    monkeypatch.setenv("CRYOCOURSE_LTI_DEPLOYMENT_ID", "dep-1")
     config = Config()
     for snippet in values()["hub"]["extraConfig"].values():
         exec(compile(snippet, "extraConfig", "exec"), {"c": config})  # noqa: S102

@@ -72,3 +72,45 @@ def test_jupyter_client_is_the_release_the_sandbox_was_written_for() -> None:
     for hook in ("pre_launch", "launch_kernel", "cleanup"):
         assert hook in vars(BubblewrapProvisioner) or hook in vars(
             BubblewrapProvisioner.__mro__[1]), hook
+
+
+def test_the_font_cache_is_private_and_nothing_planted_in_a_shared_place_is_copied(
+        tmp_path, monkeypatch) -> None:
+    """A trainee who plants the old shared cache folder in /tmp, or a link in the private
+    one, gets nothing into a kernel: only the grading account's own regular files travel."""
+    import os
+
+    from course.sandbox import provisioner as sandbox
+
+    secret = tmp_path / "salt"
+    secret.write_text("the course's secret salt\n")
+    version = metadata.version("matplotlib")
+    planted = Path("/tmp") / f"cryocourse-mplcache-{os.getuid()}-{version}"
+    made_here = not planted.exists()
+    if made_here:  # the folder the sandbox used to read, as a hostile trainee makes it
+        planted.mkdir()
+        (planted / "fontlist-v390.json").symlink_to(secret)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    sandbox.prebuilt_matplotlib_cache.cache_clear()
+    try:
+        cache = sandbox.private_cache_dir(f"matplotlib-{version}")
+        assert cache.is_relative_to(tmp_path / "cache")
+        assert (cache.stat().st_mode & 0o777) == 0o700
+        (cache / "fontlist-v999.json").symlink_to(secret)  # a link inside the private one
+        holder = tmp_path / "holder"
+        holder.mkdir()
+        sandbox._give_matplotlib_cache(str(holder))
+        copied = list((holder / sandbox.MPL_FOLDER).iterdir())
+        assert all(not p.is_symlink() for p in copied)
+        assert all("secret salt" not in p.read_text(errors="replace") for p in copied)
+        assert "fontlist-v999.json" not in {p.name for p in copied}
+        # A cache folder that is a link (or another account's) is refused, never used.
+        os.rename(cache, tmp_path / "moved")
+        cache.symlink_to(tmp_path / "moved")
+        with pytest.raises(sandbox.SandboxUnavailable, match="not a folder"):
+            sandbox.private_cache_dir(f"matplotlib-{version}")
+    finally:
+        sandbox.prebuilt_matplotlib_cache.cache_clear()
+        if made_here:
+            (planted / "fontlist-v390.json").unlink()
+            planted.rmdir()

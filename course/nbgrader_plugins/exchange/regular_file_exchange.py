@@ -21,6 +21,7 @@ submission with ``shutil.copy``. Through nbgrader's public extension points:
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import re
 import shutil
@@ -31,6 +32,8 @@ from nbgrader.exchange.default.collect import ExchangeCollect
 from nbgrader.exchange.default.release_feedback import ExchangeReleaseFeedback
 from nbgrader.utils import notebook_hash
 
+from course.nbgrader_plugins.exchange.handins import allowed_owners, inspect_handin, nbgrader_time
+from course.storage import deadlines
 from course.foundation.regular_files import (
     NotPlain,
     Refusal,
@@ -52,7 +55,27 @@ def is_plain_id(text: str) -> bool:
 
 
 class PlainCollect(ExchangeCollect):
-    """nbgrader's collect, copying regular files only and never following a link."""
+    """nbgrader's collect, taking a hand-in only for the account that made it, at the
+    server's time, copying regular files only and never following a link.
+
+    * **Identity** (``course.nbgrader_plugins.exchange.handins``): an inbound folder not made by the account
+      it names (its owner uid, read with ``lstat``) is refused and reported by name; it never
+      replaces that trainee's own submission. Inside an accepted folder, a file another
+      account made is refused by name.
+    * **Time**: the hand-in's time is the server's (the latest inode change of the folder and
+      its files), written to ``submitted/.../timestamp.txt``; the time in the folder's name
+      and in the trainee's ``timestamp.txt`` is ignored. The assignment's due date (the
+      gradebook), the trainee's extension and the late policy (``course.storage.deadlines``)
+      decide whether it is late, flagged, penalised (at grading) or not collected.
+    * Every warning and refusal is kept by trainee in ``notices`` and in
+      ``.cryocourse/collect/<assignment>.json``, which ``cryocourse collect`` prints.
+    """
+
+    notices: list[dict[str, str]]
+
+    def _notice(self, student: str, kind: str, text: str) -> None:
+        self.notices.append({"student": student, "kind": kind, "text": text})
+        self.log.warning("%s: %s", student, text)
 
     def _path_to_record(self, path: str) -> dict[str, Any]:
         try:
@@ -60,20 +83,73 @@ class PlainCollect(ExchangeCollect):
         except Exception:  # noqa: BLE001 - a badly named folder is that folder's problem
             record = None
         if record is None or not is_plain_id(record["username"]):
-            self.log.warning("Skipped %s: not a submission folder with a plain trainee id "
-                             "(trainee+assignment+time)", os.path.basename(path))
-            return {"username": _INVALID, "filename": os.path.basename(path),
-                    "timestamp": datetime.datetime.min.replace(tzinfo=datetime.UTC)}
+            self._notice("(unnamed)", "skipped",
+                         f"skipped {os.path.basename(path)!r}: not a submission folder with a "
+                         "plain trainee id (trainee+assignment+time)")
+            return _invalid(path)
+        try:
+            handin = inspect_handin(path, record["username"])
+        except OSError as problem:
+            self._notice(record["username"], "refused",
+                         f"the hand-in {record['filename']} could not be read ({problem})")
+            return _invalid(path)
+        if not handin.counts:
+            self._notice(record["username"], "refused",
+                         f"refused the hand-in {handin.folder}: {handin.problem}. It was not "
+                         f"collected; {record['username']}'s own hand-in is kept")
+            return _invalid(path)
+        record["timestamp"] = handin.received.replace(tzinfo=None)  # naive UTC, as nbgrader's
+        self._handins[record["filename"]] = handin
+        self._records.append(record)
         return record
 
+    def init_src(self) -> None:
+        self.notices, self._handins, self._records = [], {}, []
+        self._collected: dict[str, dict[str, Any]] = {}
+        super().init_src()
+        self.src_records = self._choose()
+
+    def _choose(self) -> list[dict[str, Any]]:
+        """Per trainee, the latest hand-in by server time that the late policy lets in."""
+        by_student: dict[str, list[dict[str, Any]]] = {}
+        for record in self._records:
+            by_student.setdefault(record["username"], []).append(record)
+        book = deadlines.load(self.coursedir.root)
+        policy = book.policy(self.coursedir.assignment_id)
+        chosen = []
+        for student, records in sorted(by_student.items()):
+            records.sort(key=lambda r: r["timestamp"], reverse=True)
+            extension = book.extension(self.coursedir.assignment_id, student)
+            late = [deadlines.seconds_late(r["timestamp"], self.duedate, extension)
+                    for r in records]
+            pick = 0
+            if policy.rule == "refuse" and late[0] > 0:
+                on_time = [i for i, seconds in enumerate(late) if seconds == 0]
+                self._notice(student, "refused-late",
+                             f"{len(records) - len(on_time)} hand-in(s) after the due date not "
+                             f"collected (late policy: refuse); they stay in the exchange")
+                if not on_time:
+                    continue
+                pick = on_time[0]
+            record = records[pick]
+            self._collected[student] = {"received": record["timestamp"], "late": late[pick],
+                                        "extension": extension}
+            chosen.append(record)
+        return chosen
+
     def copy_files(self) -> None:
-        self.src_records = [r for r in self.src_records if r["username"] != _INVALID]
-        super().copy_files()
+        self.check_owner = False  # nbgrader's check only warns; the course's refuses (above)
+        try:
+            super().copy_files()
+        finally:
+            self._record_extensions()
+            self._write_notices()
 
     def do_copy(self, src: str, dest: str, log: Any = None) -> None:
         """Copy one inbound folder into ``submitted/`` (regular files only)."""
         relative = os.path.relpath(src, self.root)
         student = os.path.basename(os.path.dirname(dest))
+        handin = self._handins.get(os.path.basename(src))
         try:
             fd = open_folder(self.root, relative)
         except NotPlain as problem:
@@ -82,13 +158,65 @@ class PlainCollect(ExchangeCollect):
             os.makedirs(dest, exist_ok=True)  # collected, empty: listed as not graded
         else:
             try:
-                refused = copy_plain_tree(fd, dest, ignore=self.coursedir.ignore)
+                refused = copy_plain_tree(fd, dest, ignore=self.coursedir.ignore,
+                                          owners=allowed_owners(student))
             finally:
                 os.close(fd)
+        if handin is not None:  # the server's time, never the trainee's timestamp.txt
+            Path(dest, "timestamp.txt").write_text(nbgrader_time(handin.received) + "\n")
         for refusal in refused:
-            self.log.warning("Refused from %s's submission: %s", student, refusal)
+            self._notice(student, "files-refused", f"refused from the hand-in: {refusal}")
         record_refusals(self.coursedir.root, self.coursedir.assignment_id, student, refused,
                         replace=True)
+        state = self._collected.get(student, {})
+        if state.get("late"):
+            policy = deadlines.load(self.coursedir.root).policy(self.coursedir.assignment_id)
+            if policy.rule != "accept":
+                self._notice(student, "late",
+                             f"handed in {deadlines.show_span(_seconds(state['late']))} after "
+                             f"the due date (at {deadlines.show_time(state['received'])}, "
+                             f"server time); {policy.describe()}")
+
+    def _record_extensions(self) -> None:
+        """Each collected trainee's extension, in the gradebook (nbgrader's lateness)."""
+        book = deadlines.load(self.coursedir.root)
+        if not any(state["extension"] for state in self._collected.values()):
+            return
+        from nbgrader.api import Gradebook
+
+        with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gradebook:
+            for student in self._collected:
+                deadlines.write_extension(gradebook, book, self.coursedir.assignment_id,
+                                          student, create=True)
+
+    def _write_notices(self) -> None:
+        record = Path(self.coursedir.root) / ".cryocourse" / "collect" / (
+            f"{self.coursedir.assignment_id}.json")
+        record.parent.mkdir(parents=True, exist_ok=True)
+        temporary = record.with_suffix(".tmp")
+        temporary.write_text(json.dumps({"notices": self.notices, "collected": {
+            student: {"received": nbgrader_time(state["received"].replace(
+                tzinfo=datetime.UTC)), "seconds_late": state["late"]}
+            for student, state in self._collected.items()}}, indent=1), encoding="utf-8")
+        temporary.replace(record)
+
+
+def _invalid(path: str) -> dict[str, Any]:
+    return {"username": _INVALID, "filename": os.path.basename(path),
+            "timestamp": datetime.datetime.min}
+
+
+def _seconds(seconds: float) -> datetime.timedelta:
+    return datetime.timedelta(seconds=seconds)
+
+
+def collect_notices(root: Path, assignment: str) -> dict[str, Any]:
+    """What the last collect of ``assignment`` reported (empty before the first)."""
+    try:
+        return json.loads((Path(root) / ".cryocourse" / "collect" / f"{assignment}.json")
+                          .read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"notices": [], "collected": {}}
 
 
 def _submission_of(notebook: str) -> tuple[Path, str, str, str] | None:
@@ -156,5 +284,5 @@ class PlainReleaseFeedback(ExchangeReleaseFeedback):
                       html.stem, timestamp)
 
 
-__all__ = ["PlainCollect", "PlainReleaseFeedback", "describe", "is_plain_id",
+__all__ = ["PlainCollect", "collect_notices", "PlainReleaseFeedback", "describe", "is_plain_id",
            "screen_before_convert"]

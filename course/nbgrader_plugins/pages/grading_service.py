@@ -1,0 +1,106 @@
+"""The graders' service on a class server: the Formgrader, and nothing of the course account's.
+
+The shared Formgrader runs as the course account, which owns the salt, the gradebook's
+address, ``nbgrader_config.py`` and ``source/``. A plain single-user server there would hand
+every grader a terminal, kernels and the file browser as that account. This Jupyter server
+extension and the two classes below (named in ``deploy/hub/jupyter/course``) leave only the
+Formgrader's own pages and API:
+
+* ``NoFiles``: the contents API (file browser, ``/files``, ``/view``, ``/nbconvert``) refuses
+  every read and write, so no grader reads the salt or edits the configuration;
+* ``NoKernels``: the server starts no kernel (autograding starts its own sandboxed kernels
+  through nbgrader, never through the server's kernel manager);
+* terminals are off (``ServerApp.terminals_enabled``) and JupyterLab and nbgrader's
+  assignment, course-list and validate extensions are not loaded (validating runs a
+  notebook's code as the server's account, outside the sandbox);
+* this extension sends JupyterLab's and the classic tree's addresses (the graders' course
+  list links to ``lab?formgrader=true``) to the Formgrader.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jupyter_server.files.handlers import FilesHandler
+from jupyter_server.services.contents.largefilemanager import AsyncLargeFileManager
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from tornado import web
+from traitlets import default
+
+REFUSED_FILES = ("The grading service shows the Formgrader only: the course account's files "
+                 "are not open to graders.")
+REFUSED_KERNELS = "The grading service runs no code: grading starts its own sandboxed kernels."
+
+
+class NoFiles(AsyncLargeFileManager):
+    """A contents manager that opens, lists and writes nothing (and says nothing exists)."""
+
+    @default("files_handler_class")
+    def _files_through_this_manager(self) -> type:
+        return FilesHandler  # /files/ asks get() (refused), never serves the folder itself
+
+    @default("files_handler_params")
+    def _file_params(self) -> dict:
+        return {"path": self.root_dir}  # required by its base class; never read from
+
+    def file_exists(self, path: str = "") -> bool:
+        return False
+
+    def dir_exists(self, path: str) -> bool:
+        return path.strip("/") == ""  # the server's own root, which it checks at start-up
+
+    async def get(self, path: str, content: bool = True, type: str | None = None,  # noqa: A002
+                  format: str | None = None, **kwargs: Any) -> Any:  # noqa: A002
+        raise web.HTTPError(403, REFUSED_FILES)
+
+    async def save(self, model: dict, path: str = "") -> Any:
+        raise web.HTTPError(403, REFUSED_FILES)
+
+    async def delete_file(self, path: str) -> None:
+        raise web.HTTPError(403, REFUSED_FILES)
+
+    async def rename_file(self, old_path: str, new_path: str) -> None:
+        raise web.HTTPError(403, REFUSED_FILES)
+
+    async def new(self, model: dict | None = None, path: str = "") -> Any:
+        raise web.HTTPError(403, REFUSED_FILES)
+
+    async def new_untitled(self, path: str = "", type: str = "", ext: str = "") -> Any:  # noqa: A002
+        raise web.HTTPError(403, REFUSED_FILES)
+
+    async def copy(self, from_path: str, to_path: str | None = None) -> Any:
+        raise web.HTTPError(403, REFUSED_FILES)
+
+    async def create_checkpoint(self, path: str) -> Any:
+        raise web.HTTPError(403, REFUSED_FILES)
+
+    async def restore_checkpoint(self, checkpoint_id: str, path: str) -> None:
+        raise web.HTTPError(403, REFUSED_FILES)
+
+
+class NoKernels(AsyncMappingKernelManager):
+    """A kernel manager that starts no kernel."""
+
+    async def start_kernel(self, *args: Any, **kwargs: Any) -> str:
+        raise web.HTTPError(403, REFUSED_KERNELS)
+
+
+class _ToFormgrader(web.RequestHandler):
+    def initialize(self, target: str) -> None:
+        self.target = target
+
+    def get(self, *args: Any) -> None:
+        self.redirect(self.target)
+
+
+def _jupyter_server_extension_points() -> list[dict[str, str]]:
+    return [{"module": "course.nbgrader_plugins.pages.grading_service"}]
+
+
+def _load_jupyter_server_extension(server_app: Any) -> None:
+    """Send JupyterLab's and the tree's addresses to the Formgrader."""
+    base = server_app.web_app.settings["base_url"]
+    target = f"{base}formgrader"
+    server_app.web_app.add_handlers(".*$", [
+        (rf"{base}(?:lab|tree)(/.*)?", _ToFormgrader, {"target": target}),
+    ])
