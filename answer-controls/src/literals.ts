@@ -216,7 +216,8 @@ function dedent(source: string): { lines: string[]; margin: string } {
   return { lines: lines.map(line => (line.startsWith(cut) ? line.slice(cut.length) : line)), margin: cut };
 }
 
-const KEYWORDS = new Set(
+/** Python 3.11's keywords (never an answer name). */
+export const KEYWORDS: ReadonlySet<string> = new Set(
   ('False None True and as assert async await break class continue def del elif else ' +
     'except finally for from global if import in is lambda nonlocal not or pass raise ' +
     'return try while with yield').split(' ')

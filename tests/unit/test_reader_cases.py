@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
-import subprocess
 
 import pytest
 
 from course.answers import NotPlainValue
 from course.notebook_text import answers_in_cells
 from tests.nbgrader_harness import REPO
+from tests.unit.typescript_runner import run_typescript
 
 TABLE = json.loads((REPO / "tests" / "reader_cases.json").read_text(encoding="utf-8"))["cases"]
-RUNNER = REPO / "tests" / "unit" / "ts_reader.cjs"
 PICKED = "picked"  # the value the runner writes with withAnswer for every case and name
 ABSENT, UNREADABLE, NOT_ATTEMPTED, UNSURE = "absent", "unreadable", "not attempted", "unsure"
 
@@ -57,18 +55,10 @@ def shown(reading: object) -> object:
     return {"nothing": True}
 
 
-def run_controls_reader(cases: list[dict]) -> list[dict]:
-    node = shutil.which("node")
-    assert node, "Node.js is needed to run the answer controls' reader (bash setup.sh test)"
-    result = subprocess.run([node, str(RUNNER)], input=json.dumps(cases), capture_output=True,
-                            text=True, timeout=120, check=False)
-    assert result.returncode == 0, result.stderr[-2000:]
-    return json.loads(result.stdout)
-
-
 @pytest.fixture(scope="module")
 def controls() -> dict[str, dict]:
-    return {case["id"]: out for case, out in zip(TABLE, run_controls_reader(TABLE), strict=True)}
+    results = run_typescript("reader", TABLE)
+    return {case["id"]: out for case, out in zip(TABLE, results, strict=True)}
 
 
 def _ids(cases):
