@@ -264,7 +264,13 @@ class Scanner {
   private depth: string[] = [];
   readonly scan: Scan = { tokens: [], broken: false, doubt: false, unsure: false };
 
-  constructor(private readonly lines: string[]) {}
+  /** ``lines``: the dedented cell; ``ended``: whether it ended with a newline. */
+  constructor(private readonly lines: string[], private readonly ended: boolean) {}
+
+  /** The text after line ``line`` as Python gets it (IPython ends every cell with a newline). */
+  private afterLine(line: number): string {
+    return this.lines.slice(line + 1).join('\n') + (this.ended ? '' : '\n');
+  }
 
   private get text(): string {
     return this.lines[this.line] ?? '';
@@ -301,9 +307,12 @@ class Scanner {
       } else if (c === '#') {
         this.col = text.length;
       } else if (c === '\\') {
-        if (this.col === text.length - 1 && this.line < this.lines.length - 1) {
+        if (this.col === text.length - 1 && this.afterLine(this.line) !== '') {
           this.line += 1;
           this.col = 0;
+        } else if (this.col === text.length - 1) {
+          this.scan.broken = true; // a continuation with nothing after it
+          this.line = this.lines.length;
         } else {
           this.scan.doubt = true;
           this.col += 1;
@@ -341,6 +350,9 @@ class Scanner {
     if (rest[0] === '%' || rest[0] === '!') {
       this.magic(indent > 0);
       return false;
+    }
+    if (rest[0] === '\\') {
+      this.scan.doubt = true; // Python measures such a line's indent after the continuation
     }
     if ('?,;/'.includes(rest[0])) {
       this.scan.unsure = true; // IPython's help and auto-call escapes
@@ -1027,7 +1039,8 @@ function statement(tokens: Token[], scan: Scan, found: Assignment[]): void {
   }
 }
 
-const PROMPT = /^[ \t]*(>>>|In \[\d+\]:|\.{3,}:)/m;
+// Pasted prompts, and a line ending in `?` (IPython's help, whatever else is on the line)
+const PROMPT = /^[ \t]*(>>>|In \[\d+\]:|\.{3,}:)|\?[ \t]*$/m;
 
 function read(source: string): Reader {
   const { lines, margin } = dedent(source.length > MAX_CELL ? '' : source);
@@ -1039,7 +1052,7 @@ function read(source: string): Reader {
   if (PROMPT.test(lines.join('\n'))) {
     scan.unsure = true;
   }
-  const scanned = new Scanner(lines).run();
+  const scanned = new Scanner(lines, source.endsWith('\n')).run();
   Object.assign(scan, { tokens: scanned.tokens, broken: scanned.broken, doubt: scanned.doubt,
     unsure: scan.unsure || scanned.unsure });
   const found: Assignment[] = [];

@@ -111,3 +111,48 @@ def test_a_pick_is_what_the_marker_reads_and_changes_nothing_else(case, controls
             assert after[name] == {"value": PICKED}, (name, written[name])
             others = {n: r for n, r in after.items() if n != name}
             assert others == {n: case["read"][n] for n in others}, written[name]
+
+
+NAMES = ["decision", "minutes"]
+VALUES = ['"defer"', "'refuse'", "3", "2.5", "-4", "2 * 3", "1 / 0", "...", "None", "True",
+          '["a", "b"]', "[]", "(1,)", "3, 5", '"a" "b"', 'r"\\d"', '"\\x41"', '"""x\ny"""',
+          "defer", "f(1)", "x.y", '"é ✓"', "0x1f", "1e3", "[1, [2]]", "-True", "%time 3", "!ls"]
+NOISE = ["#", "# decision = 'x'", "%whos", "!echo hi", "print(decision)", "pass", "if x:",
+         "    pass", ")", "(", '"', "decision +=", "decision == 3", "import os", "x = y = ",
+         "decision: str", "\\", ";", "ｄecision = 1", "decision?", ">>> decision = 1", "  "]
+
+
+def _random_cell(rng) -> str:
+    lines = []
+    for _ in range(rng.randint(1, 4)):
+        roll = rng.random()
+        if roll < 0.6:
+            name = rng.choice(NAMES)
+            sep = rng.choice([" = ", "=", ": str = ", " = ", " = ("])
+            tail = rng.choice(["", "", "  # note", ";", "; minutes = 1", ")"])
+            lines.append(f"{name}{sep}{rng.choice(VALUES)}{tail}")
+        else:
+            lines.append(rng.choice(NOISE))
+    indent = rng.choice(["", "", "", " ", "\t"])
+    return "\n".join(indent + line for line in lines) + rng.choice(["", "\n"])
+
+
+def test_controls_never_show_what_the_marker_does_not_read():
+    """Cells made at random from answer lines and noise: the controls' reader reads what the
+    marker reads, or says it is unsure; never a different answer (a fixed seed: no flakes)."""
+    import random
+
+    rng = random.Random(20261207)
+    cells = [{"source": _random_cell(rng), "names": NAMES} for _ in range(1500)]
+    results = run_typescript("reader", cells)
+    wrong, sure = [], 0
+    for cell, result in zip(cells, results, strict=True):
+        marker = marker_reading(cell["source"], NAMES)
+        for name in NAMES:
+            reading = result["readings"][name]
+            got = reading["state"] if reading["state"] != "value" else {"value": reading["value"]}
+            sure += got != UNSURE
+            if got not in (marker[name], UNSURE):
+                wrong.append((cell["source"], name, marker[name], got))
+    assert not wrong, wrong[:5]
+    assert sure > 0.8 * 2 * len(cells)  # unsure stays the exception
