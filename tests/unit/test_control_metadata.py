@@ -16,6 +16,7 @@ import json
 
 import pytest
 
+from course.answers import Choice
 from course.control_metadata import SCHEMA_VERSION, problems, schema
 from tests.nbgrader_harness import ASSIGNMENTS, REPO
 from tests.unit.typescript_runner import run_typescript
@@ -213,3 +214,43 @@ def test_what_is_drawn_is_the_checked_declaration_and_nothing_more(case, extensi
     meta, _ = CASES[case]
     expected = {k: v for k, v in meta.items() if k != "schema_version"}
     assert extension_says[case]["spec"] == expected
+
+
+def _answer_cell(grade_id: str):
+    from nbformat.v4 import new_code_cell
+
+    cell = new_code_cell("treatment = ...\n")
+    cell.metadata["nbgrader"] = {"solution": True, "grade": False, "locked": False,
+                                 "grade_id": grade_id}
+    return cell
+
+
+def test_generation_writes_versioned_metadata_that_passes():
+    from course.answers import Item
+    from course.autograde.trainee_view import METADATA_KEY, TraineeView
+
+    item = Item("demo_q", {"treatment": Choice(("refuse", "defer"))}, expected=dict)
+    cell = _answer_cell("demo_q_answer")
+    TraineeView._describe_answer(cell, {"demo_q": item})
+    written = cell.metadata[METADATA_KEY]
+    assert written == {"schema_version": SCHEMA_VERSION, "item": "demo_q",
+                       "answers": [{"name": "treatment", "kind": "choice",
+                                    "options": ["refuse", "defer"]}]}
+    assert problems(written, "demo_q_answer") == []
+
+
+@pytest.mark.parametrize("answers", [
+    {"treatment": Choice(("refuse", 'de"fer'))},
+    {"Treatment": Choice(("refuse", "defer"))},
+    {"treatm\u0435nt": Choice(("refuse", "defer"))},
+    {"treatment": Choice(("refuse",))},
+], ids=["a quote in a value", "a capital in a name", "a look-alike letter", "one option"])
+def test_generation_refuses_what_the_controls_would_refuse(answers):
+    """A declaration the extension would refuse is the course's mistake, caught when the lesson
+    is generated rather than found by a trainee as a cell without buttons."""
+    from course.answers import AuthoringError, Item
+    from course.autograde.trainee_view import TraineeView
+
+    item = Item("demo_q", answers, expected=dict)
+    with pytest.raises(AuthoringError, match="demo_q_answer"):
+        TraineeView._describe_answer(_answer_cell("demo_q_answer"), {"demo_q": item})
