@@ -16,16 +16,12 @@ import { PanelLayout, Widget } from '@lumino/widgets';
 
 import { AnswerSpec, control, Control, spoken } from './controls';
 import { literal, typedAnswer, Value, withAnswer } from './literals';
+import { checkedCellSpec } from './metadata';
 
 const KEY = 'cryocourse';
 const DONE = 'cryoControls';
 const STUB = 'Write your answer here, in plain sentences.';
-
-interface CellSpec {
-  kind?: 'written';
-  item?: string;
-  answers?: AnswerSpec[];
-}
+const REFUSED = 'This answer cell cannot show its buttons.';
 
 function insertAboveInput(cell: Cell, widget: Widget): void {
   const layout = cell.layout as PanelLayout;
@@ -141,28 +137,55 @@ class WrittenAnswer extends Widget {
   }
 }
 
+/** In place of controls that may not be shown: one plain sentence; nothing is written or run. */
+class Refusal extends Widget {
+  constructor() {
+    super();
+    this.addClass('cryo-refused');
+    const sentence = document.createElement('p');
+    sentence.textContent = REFUSED;
+    this.node.append(sentence);
+  }
+}
+
+/**
+ * Give one cell its controls, or the refusal sentence. The cell's metadata is checked first
+ * (./metadata.ts); whatever goes wrong, goes wrong for this cell alone.
+ */
 function decorate(cell: Cell, panel: NotebookPanel): void {
   if (cell.node.dataset[DONE]) {
     return;
   }
-  const spec = cell.model.getMetadata(KEY) as CellSpec | undefined;
-  if (!spec) {
-    return;
+  let metadata: unknown;
+  let gradeId: unknown;
+  try {
+    metadata = cell.model.getMetadata(KEY);
+    gradeId = (cell.model.getMetadata('nbgrader') as { grade_id?: unknown } | undefined)?.grade_id;
+  } catch {
+    metadata = null;
   }
-  if (spec.kind === 'written' && cell instanceof MarkdownCell) {
-    cell.addClass('cryo-written-cell');
-    insertAboveInput(cell, new WrittenAnswer(cell));
-  } else if (spec.answers?.length && cell instanceof CodeCell) {
-    cell.addClass('cryo-answer-cell');
-    insertAboveInput(cell, new AnswerControls(cell, panel, spec.answers));
-  } else {
+  if (metadata === undefined) {
     return;
   }
   cell.node.dataset[DONE] = 'yes';
-  cell.node.setAttribute(
-    'aria-label',
-    spec.answers ? `Answer: ${spec.answers.map(a => spoken(a.name)).join(', ')}` : 'Written answer'
-  );
+  const checked = checkedCellSpec(metadata, gradeId);
+  let shown: Widget | undefined;
+  try {
+    if (checked.ok && 'kind' in checked.spec && cell instanceof MarkdownCell) {
+      shown = new WrittenAnswer(cell);
+      cell.addClass('cryo-written-cell');
+      cell.node.setAttribute('aria-label', 'Written answer');
+    } else if (checked.ok && 'answers' in checked.spec && cell instanceof CodeCell) {
+      const answers = checked.spec.answers;
+      shown = new AnswerControls(cell, panel, answers);
+      cell.addClass('cryo-answer-cell');
+      cell.node.setAttribute('aria-label', `Answer: ${answers.map(a => spoken(a.name)).join(', ')}`);
+    }
+  } catch {
+    shown?.dispose();
+    shown = undefined;
+  }
+  insertAboveInput(cell, shown ?? new Refusal());
 }
 
 /**
@@ -191,7 +214,11 @@ function watch(panel: NotebookPanel): void {
   panel.disposed.connect(() => observer.disconnect());
   const visit = (): void => {
     for (const cell of notebook.widgets) {
-      decorate(cell, panel);
+      try {
+        decorate(cell, panel);
+      } catch {
+        // one cell's failure never takes the other cells' controls with it
+      }
     }
   };
   void panel.context.ready.then(() => {

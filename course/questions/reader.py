@@ -43,11 +43,23 @@ def as_python(source: str) -> str:
         return source
 
 
+def _assigns(source: str, name: str) -> bool:
+    """Whether a line of ``source`` starts assigning ``name`` (annotated or not): what is said
+    of a cell Python could not read (the answer controls look for the same lines)."""
+    return re.search(rf"^\s*{re.escape(name)}\s*(:[^=\n]*)?=(?!=)", source, re.M) is not None
+
+
+def _mentions(source: str, name: str) -> bool:
+    """Whether ``name`` can be in ``source`` at all: Python reads identifiers NFKC-normalised
+    (a full-width "ｄecision" is ``decision``), so non-ASCII text is normalised first."""
+    return name in (source if source.isascii() else unicodedata.normalize("NFKC", source))
+
+
 def _too_long(source: str, names: Iterable[str]) -> dict[str, object]:
     """Answers in a cell too long or too deeply nested to read: each named one explained."""
     found: dict[str, object] = {}
     for name in names:
-        if re.search(rf"^\s*{re.escape(name)}\s*(:[^=\n]*)?=(?!=)", source, re.M):
+        if _assigns(source, name):
             found[name] = NotPlainValue(
                 f"`{name}` is too long a calculation to read: type the value itself, "
                 f"like `{name} = 3`.")
@@ -65,7 +77,7 @@ def answers_in_cells(sources: Iterable[str], names: Iterable[str]) -> dict[str, 
     wanted = list(names)
     found: dict[str, object] = {}
     for source in sources:
-        if not any(name in source for name in wanted):  # no assignment without the name
+        if not any(_mentions(source, name) for name in wanted):  # no assignment without it
             continue
         python = as_python(source)
         try:
@@ -84,8 +96,7 @@ def unreadable_answers(source: str, names: Iterable[str],
     why = (syntax_error_message(error) if isinstance(error, SyntaxError)
            else "Python could not read it.")
     return {name: NotPlainValue(f"Your answer cell for `{name}` did not run. {why}")
-            for name in names
-            if re.search(rf"^\s*{re.escape(name)}\s*=(?!=)", source, re.MULTILINE)}
+            for name in names if _assigns(source, name)}
 
 
 def _nbgrader(cell: Mapping[str, Any]) -> Mapping[str, Any]:

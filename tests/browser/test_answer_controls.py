@@ -119,3 +119,65 @@ def test_assessment_case_answered_with_decision_and_no_findings(
         re.compile(r'case01_findings = \["epilepsy"\]'))
     expect(controls.get_by_role("checkbox", name=re.compile("^none"))).not_to_be_checked()
     scenario.screenshot("case")
+
+
+def _hostile_notebook(root) -> str:
+    """A notebook as a trainee could pass it on: one answer cell from lesson 00 as released,
+    and answer cells whose metadata asks the controls to write code, to show a label that is
+    not its value, or to draw a kind that does not exist."""
+    import json
+
+    released = json.loads((root / ORIENTATION).read_text(encoding="utf-8"))
+    good = next(cell for cell in released["cells"]
+                if cell["metadata"].get("cryocourse", {}).get("item") ==
+                "orientation_decision_herpes")
+
+    def hostile(grade_id: str, spec: dict, source: str) -> dict:
+        return {"cell_type": "code", "execution_count": None, "outputs": [], "source": source,
+                "metadata": {"nbgrader": {"solution": True, "grade": False, "locked": False,
+                                          "grade_id": grade_id, "schema_version": 3},
+                             "cryocourse": spec}}
+
+    code = 'x\nimport pathlib; pathlib.Path("ran-from-a-click").write_text("x")\ny'
+    unknown_kind = hostile("q3_answer", {"schema_version": 1, "item": "q3", "answers": [
+        {"name": "q3", "kind": "script", "options": ["<img src=x onerror=alert(1)>"]}]},
+        "q3 = ...\n")
+    code_in_name = hostile("q1_answer", {"schema_version": 1, "item": "q1", "answers": [
+        {"name": code, "kind": "choice", "options": ["defer", "refuse"]}]}, "x = ...\n")
+    label_not_value = hostile("q2_answer", {"schema_version": 1, "item": "q2", "answers": [
+        {"name": "q2", "kind": "choice", "options": [["refuse", "proceed"], "defer"]}]},
+        "q2 = ...\n")
+    # the unknown kind comes first: it once took every later cell's controls with it
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": "# Passed on by a trainee"},
+             unknown_kind, code_in_name, good, label_not_value]
+    path = "passed-on/passed-on.ipynb"
+    (root / "passed-on").mkdir(exist_ok=True)
+    (root / path).write_text(json.dumps({**released, "cells": cells}), encoding="utf-8")
+    return path
+
+
+def test_a_hostile_cell_shows_one_sentence_and_the_good_cell_keeps_its_buttons(
+        scenario: Scenario, open_notebook) -> None:
+    """Issue 31: controls come only from metadata the course's schema and the cell's own
+    question allow. A cell asking for anything else shows one plain sentence and writes and
+    runs nothing, and the other cells' controls are untouched."""
+    root = scenario.server.root_dir
+    notebook: Notebook = open_notebook(_hostile_notebook(root))
+    refusals = notebook.panel.locator(".cryo-refused")
+    expect(refusals).to_have_count(3)
+    for index in range(3):
+        expect(refusals.nth(index)).to_have_text("This answer cell cannot show its buttons.")
+    hostile = [notebook.code_cell(text) for text in ("x = ...", "q2 = ...", "q3 = ...")]
+    for cell in hostile:
+        expect(cell.locator("input")).to_have_count(0)
+        expect(cell.locator("img")).to_have_count(0)
+    cell, controls = _controls(notebook, "treatment")
+    controls.get_by_role("radio", name="defer").check()
+    expect(cell.locator(".cm-content")).to_have_text(re.compile('treatment = "defer"'))
+    notebook.wait_for_idle_kernel()
+    scenario.screenshot("refused")
+    for cell, source in zip(hostile, ("x = ...", "q2 = ...", "q3 = ..."), strict=True):
+        expect(cell.locator(".cm-content")).to_have_text(source)
+        expect(cell.locator(".jp-InputArea-prompt")).to_have_text(re.compile(r"^\[ \]:$"))
+    assert not (root / "passed-on" / "ran-from-a-click").exists()
+    assert not (root / "ran-from-a-click").exists()
