@@ -2,14 +2,16 @@
  * One answer control per answer variable, built from the answer's kind as the course
  * declares it (cell metadata ``cryocourse`` written when the lesson was generated):
  * choice -> buttons, yesno -> Yes/No, number -> a number box with its unit, names -> a
- * searchable checklist. Native form elements, so keyboards and screen readers work.
+ * searchable checklist, steps -> an ordered-steps list (steps.ts). Native form elements, so
+ * keyboards and screen readers work.
  */
 
 import { Value } from './literals';
+import { stepsControl } from './steps';
 
 export interface AnswerSpec {
   name: string;
-  kind: 'choice' | 'yesno' | 'number' | 'names';
+  kind: 'choice' | 'yesno' | 'number' | 'names' | 'steps';
   options?: Array<string | [string, string]>;
   unit?: string;
   min?: number;
@@ -220,5 +222,7 @@ export function control(spec: AnswerSpec, pick: Pick): Control {
       return numberBox(spec, pick);
     case 'names':
       return checklist(spec, pick);
+    case 'steps':
+      return stepsControl(spec, hint => fieldset(spec, hint), pick);
   }
 }
