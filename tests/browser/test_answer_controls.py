@@ -4,17 +4,21 @@ moves the control; everything works from the keyboard and has a name for screen 
 
 from __future__ import annotations
 
+import json
 import re
 
+import nbformat
 import pytest
 
 from tests.browser.conftest import Notebook, Scenario, expect
+from tests.nbgrader_harness import REPO
 
 pytestmark = pytest.mark.browser
 
 ORIENTATION = "release/00-orientation/00-orientation.ipynb"
 CONTRAINDICATIONS = "release/04-contraindications/04-contraindications.ipynb"
 CASES = "release/05-screening-cases/05-screening-cases.ipynb"
+NUMBER_CASES = json.loads((REPO / "answer-controls/number_cases.json").read_text())["cases"]
 
 
 def _controls(notebook: Notebook, variable: str):
@@ -45,10 +49,11 @@ def test_orientation_answers_picked_with_buttons_boxes_and_a_checklist(
     scenario.screenshot("decision")
 
     cell, controls = _controls(notebook, "more_minutes")
-    box = controls.get_by_role("spinbutton", name=re.compile("more minutes in minutes"))
-    box.fill("15")
+    box = controls.get_by_role("textbox", name=re.compile("more minutes in minutes"))
+    box.fill("15 min")
     box.press("Enter")
     expect(cell.locator(".cm-content")).to_have_text("more_minutes = 15")
+    expect(controls.locator(".cryo-number-note")).to_have_text("Read as 15 minutes.")
 
     cell, controls = _controls(notebook, "physician_only")
     search = controls.get_by_role("searchbox", name=re.compile("Find a modality"))
@@ -119,3 +124,49 @@ def test_assessment_case_answered_with_decision_and_no_findings(
         re.compile(r'case01_findings = \["epilepsy"\]'))
     expect(controls.get_by_role("checkbox", name=re.compile("^none"))).not_to_be_checked()
     scenario.screenshot("case")
+
+
+def _number_boxes(scenario: Scenario, units: list[str]) -> str:
+    """A notebook in the served folder with one number answer cell per unit (the metadata the
+    course writes at generate time), so every row of the table meets a box of its unit."""
+    cells = [nbformat.v4.new_code_cell(f"{unit}_box = ...", metadata={"cryocourse": {
+        "item": f"{unit}_box", "answers": [{"name": f"{unit}_box", "kind": "number",
+                                            "unit": unit, "min": -1000, "max": 100000,
+                                            "whole": False}]}}) for unit in units]
+    notebook = nbformat.v4.new_notebook(cells=cells)
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                       "language": "python"}
+    path = scenario.server.root_dir / "number-boxes.ipynb"
+    nbformat.write(notebook, path)
+    return path.name
+
+
+def test_number_boxes_read_the_shared_table_and_never_change_a_number_silently(
+        scenario: Scenario, open_notebook) -> None:
+    """Every row of answer-controls/number_cases.json typed into a real box: a decimal comma
+    or the question's unit word is read and said ("Read as 0.5 seconds."); anything else is
+    named plainly and nothing is written."""
+    units = sorted({case["unit"] for case in NUMBER_CASES})
+    notebook: Notebook = open_notebook(_number_boxes(scenario, units))
+    for case in NUMBER_CASES:
+        cell = notebook.code_cell(f"{case['unit']}_box = ")
+        controls = cell.locator(".cryo-answers")
+        before = _source(cell)
+        box = controls.get_by_role("textbox")
+        box.fill(case["typed"])
+        box.press("Enter")
+        note = controls.locator(".cryo-number-note")
+        if "problem" in case:
+            expect(note).to_contain_text(case["problem"])
+            expect(note).to_contain_text("Not written in the cell")
+            expect(box).to_have_attribute("aria-invalid", "true")
+            expect(box).to_have_value(case["typed"])  # what she typed stays for her to fix
+            assert _source(cell) == before, case
+        else:
+            value = case["value"]
+            written = "..." if value is None else (f"{value:g}" if value % 1 else str(int(value)))
+            expect(cell.locator(".cm-content")).to_have_text(f"{case['unit']}_box = {written}")
+            expect(note).to_have_text(case["note"])
+            expect(box).not_to_have_attribute("aria-invalid", "true")
+        notebook.wait_for_idle_kernel()
+    scenario.screenshot("number-boxes")
