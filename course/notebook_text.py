@@ -80,12 +80,16 @@ def answers_in_cells(sources: Iterable[str], names: Iterable[str]) -> dict[str, 
 def unreadable_answers(source: str, names: Iterable[str],
                        error: BaseException) -> dict[str, NotPlainValue]:
     """The names a cell Python could not read assigns, each with what went wrong: the kernel
-    ran none of that cell, so an earlier value must not be judged (or marked) instead."""
+    ran none of that cell, so an earlier value must not be judged (or marked) instead.
+
+    A name counts as assigned wherever ``name =`` stands in the cell, not only at the start
+    of a line: a line pasted with words in front of it ("Copy this line ...: steps = [...]")
+    is an attempt that did not run, never "not attempted"."""
     why = (syntax_error_message(error) if isinstance(error, SyntaxError)
            else "Python could not read it.")
     return {name: NotPlainValue(f"Your answer cell for `{name}` did not run. {why}")
             for name in names
-            if re.search(rf"^\s*{re.escape(name)}\s*=(?!=)", source, re.MULTILINE)}
+            if re.search(rf"(?<![\w.]){re.escape(name)}\s*=(?!=)", source)}
 
 
 def _nbgrader(cell: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -42,7 +42,7 @@ def test_orientation_answers_picked_with_buttons_boxes_and_a_checklist(
     expect(controls).to_have_attribute("aria-label", "Your answer")
     controls.get_by_role("radio", name="defer").check()
     expect(cell.locator(".cm-content")).to_have_text(re.compile('treatment = "defer"'))
-    expect(controls.locator(".cryo-status")).to_contain_text('treatment = "defer"')
+    expect(controls.locator(".cryo-status")).to_contain_text("treatment: defer")
     controls.get_by_role("radio", name="none", exact=True).check()
     expect(cell.locator(".cm-content")).to_have_text(re.compile('referral = "none"'))
     notebook.wait_for_idle_kernel()
@@ -170,3 +170,37 @@ def test_number_boxes_read_the_shared_table_and_never_change_a_number_silently(
             expect(box).not_to_have_attribute("aria-invalid", "true")
         notebook.wait_for_idle_kernel()
     scenario.screenshot("number-boxes")
+
+
+def test_the_check_follows_every_change_to_the_answer_by_click_or_by_typing(
+        scenario: Scenario, open_notebook) -> None:
+    """Lesson 00, practice 1: a pick runs the answer and its check (no cell run by hand); a
+    new pick replaces the old verdict; typing updates the status line at once and marks the
+    old verdict out of date until the answer cell is run (Shift+Enter runs the check too)."""
+    notebook: Notebook = open_notebook(ORIENTATION)
+    notebook.run_all()
+    cell, controls = _controls(notebook, "is_medical_advice")
+    check = notebook.output_of(notebook.code_cell(
+        'check("orientation_practice_not_medical_advice")'))
+    status = controls.locator(".cryo-status")
+    controls.get_by_role("radio", name="Yes (True)").check()
+    expect(check).to_contain_text("Not correct")
+    expect(status).to_have_text("Your answer now: Yes")
+    controls.get_by_role("radio", name="No (False)").check()
+    expect(check).to_contain_text("Correct")
+    expect(check).not_to_contain_text("Not correct")
+    expect(status).to_have_text("Your answer now: No")
+    notebook.wait_for_idle_kernel()
+    stale = notebook.panel.locator(".cryo-stale-note")
+    notebook.type_into(cell, "is_medical_advice = True")
+    expect(status).to_have_text("Your answer now: Yes")
+    expect(stale).to_contain_text("Your answer has changed since this check ran")
+    scenario.screenshot("check-out-of-date")
+    notebook.run_cell_and_advance()
+    expect(check).to_contain_text("Not correct")
+    expect(stale).to_have_count(0)
+    # a list typed in the cell: the status names what is there now, in plain words
+    cell, controls = _controls(notebook, "physician_only")
+    notebook.type_into(cell, 'physician_only = ["cryodestruction", "cryoelectrophoresis"]')
+    expect(controls.locator(".cryo-status")).to_contain_text("Cryodestruction")
+    expect(controls.locator(".cryo-status")).to_contain_text("Cryoelectrophoresis")
