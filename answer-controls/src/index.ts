@@ -15,6 +15,7 @@ import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { PanelLayout, Widget } from '@lumino/widgets';
 
 import { AnswerSpec, control, Control, spoken } from './controls';
+import { LiveCheck, statusLine } from './live';
 import { literal, typedAnswer, Value, withAnswer } from './literals';
 import { checkedCellSpec } from './metadata';
 
@@ -49,13 +50,18 @@ function keepFocus(node: HTMLElement): void {
 class AnswerControls extends Widget {
   private readonly controls = new Map<string, Control>();
   private readonly status: HTMLElement;
+  private readonly live: LiveCheck;
+  private source: string;
 
   constructor(
     private readonly cell: CodeCell,
-    private readonly panel: NotebookPanel,
-    answers: AnswerSpec[]
+    panel: NotebookPanel,
+    private readonly answers: AnswerSpec[],
+    item?: string
   ) {
     super();
+    this.live = new LiveCheck(cell, panel, item);
+    this.source = cell.model.sharedModel.getSource();
     this.addClass('cryo-answers');
     this.node.setAttribute('role', 'group');
     this.node.setAttribute('aria-label', 'Your answer');
@@ -73,25 +79,33 @@ class AnswerControls extends Widget {
     cell.model.contentChanged.connect(this.follow, this);
   }
 
-  /** Show in the controls what the cell says now. */
+  /** Show in the controls and the status line what the cell says now (typed or picked). */
   private follow(): void {
     const source = this.cell.model.sharedModel.getSource();
     for (const [name, made] of this.controls) {
       made.show(typedAnswer(source, name));
     }
+    const line = statusLine(this.answers, name => typedAnswer(source, name));
+    if (this.status.textContent !== line) {
+      this.status.textContent = line;
+    }
+    if (source !== this.source) {
+      this.source = source;
+      this.live.changed(); // typed, not yet run: the check under it is out of date
+    }
   }
 
   private pick(name: string, value: Value): void {
     const model = this.cell.model.sharedModel;
-    model.setSource(withAnswer(model.getSource(), name, value));
-    this.status.textContent = `Written in the cell: ${name} = ${literal(value)}`;
-    // A newer pick cancels this run: its rejection is expected, not an error.
-    CodeCell.execute(this.cell, this.panel.sessionContext).catch(() => undefined);
+    this.source = withAnswer(model.getSource(), name, value);
+    model.setSource(this.source);
+    this.live.run(); // the answer cell, then its check
   }
 
   dispose(): void {
     if (!this.isDisposed) {
       this.cell.model.contentChanged.disconnect(this.follow, this);
+      this.live.dispose();
     }
     super.dispose();
   }
@@ -177,7 +191,7 @@ function decorate(cell: Cell, panel: NotebookPanel): void {
       cell.node.setAttribute('aria-label', 'Written answer');
     } else if (checked.ok && 'answers' in checked.spec && cell instanceof CodeCell) {
       const answers = checked.spec.answers;
-      shown = new AnswerControls(cell, panel, answers);
+      shown = new AnswerControls(cell, panel, answers, checked.spec.item);
       cell.addClass('cryo-answer-cell');
       cell.node.setAttribute('aria-label', `Answer: ${answers.map(a => spoken(a.name)).join(', ')}`);
     }

@@ -1088,7 +1088,7 @@ function read(source: string): Reader {
 /** The line pattern course/questions/reader.py's `unreadable_answers` looks for. */
 function assignedByPattern(lines: string, name: string): boolean {
   const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`^\\s*${escaped}\\s*(:[^=\\n]*)?=(?!=)`, 'm').test(lines);
+  return new RegExp(`(?<![\\w.])${escaped}\\s*(:[^=\\n]*)?=(?!=)`).test(lines);
 }
 
 /** What the marker reads for each of ``names`` in one cell's text. */

@@ -154,7 +154,7 @@ function questionProblem(meta: { item: string; answers: any[] }, gradeId: unknow
     if (answer.kind === 'number' && answer.min > answer.max) {
       return 'min is above max';
     }
-    if (answer.kind === 'names' && new Set(answer.options.map((o: string[]) => o[0])).size !== answer.options.length) {
+    if ((answer.kind === 'names' || answer.kind === 'steps') && new Set(answer.options.map((o: string[]) => o[0])).size !== answer.options.length) {
       return 'a code is given twice';
     }
   }
@@ -170,6 +170,11 @@ function drawn(answer: any): AnswerSpec {
       return { name: answer.name, kind: 'yesno' };
     case 'number':
       return { name: answer.name, kind: 'number', unit: answer.unit, min: answer.min, max: answer.max, whole: answer.whole };
+    case 'steps':
+      return {
+        name: answer.name, kind: 'steps', label: answer.label,
+        options: answer.options.map((option: string[]) => [option[0], option[1]] as [string, string])
+      };
     default:
       return {
         name: answer.name, kind: 'names', label: answer.label, allow_empty: answer.allow_empty,

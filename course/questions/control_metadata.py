@@ -58,7 +58,8 @@ def problems(metadata: object, grade_id: object) -> list[str]:
     for answer in metadata["answers"]:
         if answer["kind"] == "number" and answer["min"] > answer["max"]:
             found.append(f"{answer['name']}: min is above max")
-        codes = [option[0] for option in answer["options"]] if answer["kind"] == "names" else []
+        listed = answer["kind"] in ("names", "steps")
+        codes = [option[0] for option in answer["options"]] if listed else []
         if len(set(codes)) != len(codes):
             found.append(f"{answer['name']}: a code is given twice")
     return found

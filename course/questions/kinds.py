@@ -203,6 +203,16 @@ def picked_notes(chosen: Iterable[str], wanted: Iterable[str], labels: Mapping[s
     return _tuple(notes)
 
 
+def offered_options(labels: Mapping[str, str],
+                    offered: Callable[[], Iterable[str]] | None) -> list[list[str]]:
+    """[code, plain name] for each code ``offered`` (every labelled code when None), in
+    alphabetical order of the names: what a control lists to choose from."""
+    codes = labels if offered is None else offered()
+    pairs = _sorted(((code, labels.get(code, code)) for code in codes),
+                    key=lambda pair: pair[1].lower())
+    return [[code, label] for code, label in pairs]
+
+
 def _looked_up(name: str, value: list | tuple, vocabulary: Mapping[str, str], label: str,
                known: str) -> list[tuple[str, str]]:
     """(text, code) for each entry of an exact list or tuple, in order; an unknown name gets
@@ -241,9 +251,8 @@ class Names:
 
     def spec(self) -> dict[str, object]:
         """Each code once, with its plain name (the first spelling that is not the code)."""
-        options = _sorted(self.labels().items(), key=lambda pair: pair[1].lower())
         return {"kind": "names", "label": self.label, "allow_empty": self.allow_empty,
-                "options": [[code, label] for code, label in options]}
+                "options": offered_options(self.labels(), None)}
 
     def normalise(self, name: str, value: object) -> tuple[str, ...]:
         # "No findings" is understood however it is written: None, "none", ["none"], [].
@@ -273,11 +282,13 @@ class Names:
 class Steps:
     """Steps in order: a list of step names from a vocabulary, each once; order is kept.
 
-    ``vocabulary`` maps every accepted spelling to its code, as for ``Names``.
+    ``vocabulary`` maps every accepted spelling to its code, as for ``Names``; ``offered``
+    gives the codes the question lists to choose from (every step when it is None).
     """
 
     vocabulary: Callable[[], Mapping[str, str]]
     label: str = "step"
+    offered: Callable[[], Iterable[str]] | None = None
 
     def describe(self) -> str:
         return f"a list of {self.label}s in quotes, in the order you do them"
@@ -285,6 +296,12 @@ class Steps:
     def labels(self) -> dict[str, str]:
         """Each step's plain name (for the marking notes)."""
         return plain_labels(self.vocabulary())
+
+    def spec(self) -> dict[str, object]:
+        """The steps to choose from, with their plain names, in alphabetical order of the
+        names (never in the answer's order), for the ordered-steps control."""
+        return {"kind": "steps", "label": self.label,
+                "options": offered_options(self.labels(), self.offered)}
 
     def normalise(self, name: str, value: object) -> tuple[str, ...]:
         if _type(value) not in (_list, _tuple):
@@ -375,8 +392,8 @@ NONE_WORDS = frozenset({"none", "nothing", "no", "nil", "no findings", "no condi
 def answer_spec(item: Item) -> dict[str, object] | None:
     """An item's answers as data for the answer controls (written into released notebooks'
     answer cells at generate time, so kinds and choices are never typed twice). None when a
-    kind has no control (ordered steps: lesson 07 gives them a step picker widget of its own,
-    and the cell is typed into as usual)."""
+    kind has no control (every kind of the course has one: the test over the released
+    lessons proves it)."""
     if not all(hasattr(kind, "spec") for kind in item.answers.values()):
         return None
     return {"item": item.id,

@@ -44,9 +44,11 @@ def as_python(source: str) -> str:
 
 
 def _assigns(source: str, name: str) -> bool:
-    """Whether a line of ``source`` starts assigning ``name`` (annotated or not): what is said
-    of a cell Python could not read (the answer controls look for the same lines)."""
-    return re.search(rf"^\s*{re.escape(name)}\s*(:[^=\n]*)?=(?!=)", source, re.M) is not None
+    """Whether ``source`` assigns ``name`` anywhere in a line (annotated or not): what is said
+    of a cell Python could not read. A line pasted with words in front of it ("Copy this line
+    ...: steps = [...]") is an attempt that did not run, never "not attempted". The answer
+    controls look for the same text (answer-controls/src/literals.ts, `assignedByPattern`)."""
+    return re.search(rf"(?<![\w.]){re.escape(name)}\s*(:[^=\n]*)?=(?!=)", source) is not None
 
 
 def _mentions(source: str, name: str) -> bool:
@@ -92,7 +94,11 @@ def answers_in_cells(sources: Iterable[str], names: Iterable[str]) -> dict[str, 
 def unreadable_answers(source: str, names: Iterable[str],
                        error: BaseException) -> dict[str, NotPlainValue]:
     """The names a cell Python could not read assigns, each with what went wrong: the kernel
-    ran none of that cell, so an earlier value must not be judged (or marked) instead."""
+    ran none of that cell, so an earlier value must not be judged (or marked) instead.
+
+    A name counts as assigned wherever ``name =`` stands in the cell, not only at the start
+    of a line: a line pasted with words in front of it ("Copy this line ...: steps = [...]")
+    is an attempt that did not run, never "not attempted"."""
     why = (syntax_error_message(error) if isinstance(error, SyntaxError)
            else "Python could not read it.")
     return {name: NotPlainValue(f"Your answer cell for `{name}` did not run. {why}")
