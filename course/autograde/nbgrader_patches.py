@@ -4,8 +4,10 @@ nbgrader offers no extension point for these, so they replace module attributes.
 applied explicitly (``nbgrader_config.py`` calls ``apply_to_converter``; a grading worker
 also calls ``share_gradebook_engines``), only on the nbgrader release they were written for
 (``PINNED_NBGRADER``, pinned in pyproject.toml): on any other release, or if a patched name
-is gone, nothing is patched and a warning says why (nbgrader then runs as shipped).
-``patch_problems()`` lists what would stop them; tests/grading fail on any.
+is gone, nothing is patched and a warning says why (nbgrader then runs as shipped: these
+are speed-ups, and nbgrader's results are the same without them). The replaced names are
+in the ledger of third-party internals (``course.third_party``); ``patch_problems()`` lists
+what would stop them, and tests/grading fail on any.
 
 * ``check_metadata_schemas_once``: nbgrader checks each cell's metadata with
   ``jsonschema.validate()``, which re-checks the schema itself on every call. Here each
@@ -26,7 +28,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-from importlib import metadata
 from typing import Any
 
 import fastjsonschema
@@ -40,28 +41,18 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-PINNED_NBGRADER = "0.9.6"
-# Every module attribute replaced here: (module, attribute).
-PATCHED_NAMES = (
-    (nbgrader_format_common, "jsonschema"),
-    (nbgrader_api, "create_engine"),
-    (nbgrader_api, "Base"),
-)
+from course import third_party
+
+PINNED_NBGRADER = third_party.PINNED["nbgrader"]
 log = logging.getLogger(__name__)
 
 
 def patch_problems() -> list[str]:
-    """Why the patches would not apply here (an empty list when they do)."""
-    problems = []
-    installed = metadata.version("nbgrader")
-    if installed != PINNED_NBGRADER:
-        problems.append(f"nbgrader {installed} is installed; the patches are for "
-                        f"{PINNED_NBGRADER}")
-    problems += [f"{module.__name__}.{name} is missing" for module, name in PATCHED_NAMES
-                 if not hasattr(module, name)]
-    if hasattr(nbgrader_api, "Base") and not hasattr(nbgrader_api.Base.metadata, "create_all"):
-        problems.append("nbgrader.api.Base.metadata.create_all is missing")
-    return problems
+    """Why the patches would not apply here (an empty list when they do).
+
+    The names this module replaces are entries of the ledger (``course.third_party``).
+    """
+    return third_party.problems(used_in="course/autograde/nbgrader_patches.py")
 
 
 def _may_patch() -> bool:
