@@ -20,10 +20,12 @@ submission with ``shutil.copy``. Through nbgrader's public extension points:
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 import re
 import shutil
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -87,8 +89,31 @@ class PlainCollect(ExchangeCollect):
                 os.close(fd)
         for refusal in refused:
             self.log.warning("Refused from %s's submission: %s", student, refusal)
+        if self.coursedir.groupshared:
+            share_with_group(dest)
         record_refusals(self.coursedir.root, self.coursedir.assignment_id, student, refused,
                         replace=True)
+
+
+def share_with_group(folder: str) -> None:
+    """What nbgrader's ``groupshared`` gives a collected copy: folders ug+rwx and set-group-id,
+    files ug+rw (where this account may change them).
+
+    Unlike nbgrader's copy, the modes of the trainee's folder are not copied: nbgrader's
+    submit makes it world-writable (0777), so that copy would let any account of the class
+    server change a collected submission.
+    """
+    for dirname, _, filenames in os.walk(folder):
+        _add_mode(dirname, 0o2770)
+        for filename in filenames:
+            _add_mode(os.path.join(dirname, filename), 0o660)
+
+
+def _add_mode(path: str, bits: int) -> None:
+    mode = os.stat(path).st_mode  # a copy of plain files and folders: no links in it
+    if mode & bits != bits:
+        with contextlib.suppress(PermissionError):  # another account's: as nbgrader does
+            os.chmod(path, stat.S_IMODE(mode) | bits)
 
 
 def _submission_of(notebook: str) -> tuple[Path, str, str, str] | None:

@@ -20,13 +20,17 @@ from pathlib import Path
 # A run never takes this long (the slowest, nbgrader's gradebook tests, ~3 min on a busy
 # machine): past it the run is stopped and the test fails.
 RUN_TIMEOUT = 1500
-# The code the subprocess runs: the patch (if any), a check that it took, then pytest.
+# The code the subprocess runs: the patch (if any), a check that it took, then pytest, then
+# a check that the patched code was used (exit 9 if not).
 _RUNNER = """\
 import sys
 {apply}
 import pytest
-sys.exit(pytest.main(sys.argv[1:]))
+status = pytest.main(sys.argv[1:])
+{after}
+sys.exit(status)
 """
+NOT_USED = 9
 
 
 @dataclass(frozen=True)
@@ -47,12 +51,13 @@ class Run:
         return dict(sorted(found.items()))
 
 
-def run_upstream(modules: list[str], work: Path, apply: str = "",
+def run_upstream(modules: list[str], work: Path, apply: str = "", after: str = "",
                  env: dict[str, str] | None = None) -> Run:
     """Run the test modules (``--pyargs`` names) in a subprocess, after the code ``apply``.
 
-    ``apply`` must raise if its patch does not take (a run that silently stayed stock
-    would prove nothing).
+    ``apply`` must raise if its patch does not take, and ``after`` (run once the tests are
+    done) exit with ``NOT_USED`` if the patched code was never called: a run that silently
+    stayed stock would prove nothing.
     """
     work.mkdir(parents=True)
     for folder in ("home", "tmp", "cwd", "jupyter-config", "jupyter-data", "jupyter-runtime"):
@@ -76,13 +81,15 @@ def run_upstream(modules: list[str], work: Path, apply: str = "",
     for name in ("PYTEST_ADDOPTS", "PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT",
                  "PYTEST_CURRENT_TEST"):
         environment.pop(name, None)
-    code = _RUNNER.format(apply=textwrap.dedent(apply))
+    code = _RUNNER.format(apply=textwrap.dedent(apply), after=textwrap.dedent(after))
     command = [sys.executable, "-c", code, "-c", str(empty_ini), f"--rootdir={site}",
                "-p", "no:cacheprovider", "-p", "no:xdist", "-q", "-o", "junit_family=xunit1",
                f"--junitxml={report}", "--pyargs", *modules]
     done = subprocess.run(command, cwd=work / "cwd", env=environment, capture_output=True,
                           text=True, timeout=RUN_TIMEOUT, check=False)
     log = done.stdout[-20000:] + done.stderr[-5000:]
+    if done.returncode == NOT_USED:
+        raise AssertionError(f"the patched code was never used:\n{log}")
     if done.returncode not in (0, 1) or not report.exists():
         raise AssertionError(f"the run did not complete (exit {done.returncode}):\n{log}")
     return _read_report(report, log)
@@ -109,19 +116,15 @@ def _read_report(report: Path, log: str) -> Run:
 
 def differences(stock: Run, patched: Run) -> list[str]:
     """Every test id whose outcome differs between the runs (or that only one run has)."""
-    found = []
-    for test in sorted(set(stock.outcomes) | set(patched.outcomes)):
-        before = stock.outcomes.get(test, "absent")
-        after = patched.outcomes.get(test, "absent")
-        if before != after:
-            found.append(f"{test}: stock {before}, patched {after}"
-                         f" ({patched.messages.get(test, '')})")
-    return found
+    return [test for test in sorted(set(stock.outcomes) | set(patched.outcomes))
+            if stock.outcomes.get(test, "absent") != patched.outcomes.get(test, "absent")]
 
 
 def explain(stock: Run, patched: Run, limit: int = 25) -> str:
     """An assertion message: both runs' counts and the first differing tests."""
-    found = differences(stock, patched)
+    found = [f"{test}: stock {stock.outcomes.get(test, 'absent')}, patched "
+             f"{patched.outcomes.get(test, 'absent')} ({patched.messages.get(test, '')})"
+             for test in differences(stock, patched)]
     shown = "\n".join(found[:limit])
     more = f"\n... and {len(found) - limit} more" if len(found) > limit else ""
     return (f"stock {stock.counts()}, patched {patched.counts()}; "
