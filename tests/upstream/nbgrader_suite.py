@@ -44,6 +44,17 @@ assert nbgrader_patches.apply_to_converter(), "check_metadata_schemas_once not a
 WORKER_PATCHES = CONVERTER_PATCH + """
 assert nbgrader_patches.share_gradebook_engines(), "share_gradebook_engines not applied"
 """
+# Checks after a run that the patched code did its work (exit 9 if it never did).
+SCHEMAS_CHECKED = """
+from nbgrader.nbgraderformat import common as _common
+if not _common.jsonschema._by_content:
+    sys.exit(9)
+"""
+ENGINES_SHARED = """
+from nbgrader import api as _api
+if not _api.create_engine._engines:
+    sys.exit(9)
+"""
 
 COLLECT_MODULES = ["nbgrader.tests.apps.test_nbgrader_collect"]
 # The course's collect class, named in configuration as nbgrader_config.py names it (a

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.upstream.nbgrader_suite import (
+    ENGINES_SHARED,
     GRADEBOOK_USER_MODULES,
     WORKER_PATCHES,
     assert_patch_changes_nothing,
@@ -14,4 +15,5 @@ pytestmark = pytest.mark.upstream
 
 
 def test_nbgrader_gradebook_file_tests_alike_with_a_grading_workers_patches(tmp_path) -> None:
-    assert_patch_changes_nothing(GRADEBOOK_USER_MODULES, WORKER_PATCHES, tmp_path)
+    assert_patch_changes_nothing(GRADEBOOK_USER_MODULES, WORKER_PATCHES, tmp_path,
+                                 after=ENGINES_SHARED)

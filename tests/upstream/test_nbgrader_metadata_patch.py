@@ -7,6 +7,7 @@ import pytest
 from tests.upstream.nbgrader_suite import (
     CONVERTER_PATCH,
     METADATA_MODULES,
+    SCHEMAS_CHECKED,
     assert_patch_changes_nothing,
 )
 
@@ -14,4 +15,5 @@ pytestmark = pytest.mark.upstream
 
 
 def test_nbgrader_metadata_tests_alike_with_the_schema_checked_once(tmp_path) -> None:
-    assert_patch_changes_nothing(METADATA_MODULES, CONVERTER_PATCH, tmp_path)
+    assert_patch_changes_nothing(METADATA_MODULES, CONVERTER_PATCH, tmp_path,
+                                 after=SCHEMAS_CHECKED)
