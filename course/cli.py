@@ -227,11 +227,12 @@ _NOT_RELEASED = re.compile(r"Feedback not released for (\S+): (.*)")
 
 def cmd_export(root: Path, args: argparse.Namespace) -> int:
     from nbgrader.api import Gradebook
-    from nbgrader.plugins import CsvExportPlugin
+
+    from course.classroom.grades_csv import GradesCsvExport
 
     api = make_api(root)
     target = Path(args.to).resolve()
-    plugin = CsvExportPlugin(config=api.config)
+    plugin = GradesCsvExport(config=api.config)  # quoted, inert fields (never nbgrader's own)
     plugin.to = str(target)
     with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
         plugin.export(gradebook)

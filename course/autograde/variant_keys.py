@@ -12,12 +12,15 @@ new clients: do it between cohorts, never while an assessment with variants is o
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from course.classroom.course_folder import CourseError
 from course.variants import KEY_VARIABLE, trainee_key
+from course.whole_files import beside
 
 SALT_FILE = ".variant-salt"
 
@@ -27,31 +30,61 @@ def salt_path(root: Path) -> Path:
     return Path(root) / SALT_FILE
 
 
-def _write_salt(path: Path) -> str:
-    salt = secrets.token_hex(32)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(salt + "\n")
-    os.chmod(path, 0o600)
+SALT_FORM = re.compile(r"[0-9a-f]{64}")  # what _new_salt_file writes: 256 bits in hex
+
+
+class SaltProblem(CourseError):
+    """The course's salt file exists but cannot be used (empty, cut short, unreadable)."""
+
+
+def _new_salt_file(path: Path) -> Path:
+    """A complete, owner-only salt file beside ``path``, under a name of its own."""
+    with beside(path) as (handle, made):
+        handle.write(secrets.token_hex(32) + "\n")
+    return made
+
+
+def _read_salt(path: Path) -> str:
+    """The salt in ``path``; a file that is empty or not a whole salt is an error, never a
+    reason to make a new one (that would give every trainee other clients)."""
+    salt = path.read_text(encoding="utf-8").strip()
+    if not SALT_FORM.fullmatch(salt):
+        state = "is empty" if not salt else "is not a whole salt (cut short or edited)"
+        raise SaltProblem(
+            f"The course's variant salt {path} {state}. Submissions are marked against keys "
+            "made from it, so a new one is never made in its place: put back the file from "
+            "your backup of the course folder; only between cohorts, with no assessment "
+            "open, start afresh with `cryocourse variant --new-salt --yes`.")
     return salt
 
 
 def course_salt(root: Path) -> str:
-    """The course's salt, created (random, owner-only) the first time it is needed."""
+    """The course's salt, created (random, owner-only) the first time it is needed.
+
+    Created once, whole, by one process: the salt is written to a file of its own, which is
+    then linked to ``.variant-salt`` (``os.link`` fails if that name exists). Processes that
+    start at the same moment all read the one salt that won; nobody ever reads a half-written
+    file. An empty or damaged salt file raises ``SaltProblem``.
+    """
     path = salt_path(root)
-    try:
-        salt = path.read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        return _write_salt(path)
-    if not salt:
-        return _write_salt(path)
-    return salt
+    if not path.exists():
+        made = _new_salt_file(path)
+        try:
+            os.link(made, path)
+        except FileExistsError:
+            pass  # another process made it first: use theirs
+        finally:
+            made.unlink()
+    return _read_salt(path)
 
 
 def new_salt(root: Path) -> Path:
-    """Replace the salt (a new cohort): every trainee's key and clients change."""
+    """Replace the salt (a new cohort): every trainee's key and clients change.
+
+    The new salt is whole before it takes the old one's place (``os.replace``).
+    """
     path = salt_path(root)
-    _write_salt(path)
+    os.replace(_new_salt_file(path), path)
     return path
 
 

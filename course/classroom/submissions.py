@@ -24,6 +24,7 @@ from course.plain_files import (
     recorded_refusals,
     screen_folder,
 )
+from course.whole_files import write_whole
 
 
 @dataclass(frozen=True)
@@ -86,9 +87,7 @@ def is_up_to_date(root: Path, submission: Submission, fingerprint: str) -> bool:
 def record_graded(root: Path, submission: Submission, fingerprint: str) -> None:
     ledger = ledger_file(root, submission)
     ledger.parent.mkdir(parents=True, exist_ok=True)
-    temporary = ledger.with_suffix(".tmp")
-    temporary.write_text(json.dumps({"fingerprint": fingerprint, "graded_at": time.time()}))
-    temporary.replace(ledger)
+    write_whole(ledger, json.dumps({"fingerprint": fingerprint, "graded_at": time.time()}))
 
 
 def file_problems(root: Path, submission: Submission) -> list[str]:
