@@ -38,7 +38,11 @@ from course.classroom.course_folder import (
 from course.classroom.gradebook import awaiting_manual
 from course.classroom.parallel_grading import default_workers, grade_assignment
 from course.classroom.self_study import kernel_language_info, stamp_language_info
-from course.classroom.submissions import find_submissions, is_up_to_date
+from course.classroom.submissions import (
+    find_submissions,
+    is_up_to_date,
+    unfinished_regrades,
+)
 
 WAIT_FOR_OTHER_RUN = 6 * 3600.0  # seconds `grade --wait` waits for another grader's run
 
@@ -187,6 +191,14 @@ def cmd_feedback(root: Path, args: argparse.Namespace) -> int:
     if not any((root / "autograded").glob(f"*/{assignment}")):
         raise CourseError(f"Nothing of {assignment} is graded yet: run "
                           f"`cryocourse grade {assignment}` first.")
+    cut_short = unfinished_regrades(root, assignment)
+    if cut_short:
+        raise CourseError(
+            f"The last grading run of {assignment} was stopped before it finished "
+            f"({', '.join(sorted(cut_short)[:8])}{', ...' if len(cut_short) > 8 else ''}): "
+            f"run `cryocourse grade {assignment}` to finish it (hand grades are kept), then "
+            "this command again.")
+    damaged = _damaged_autograded(root, assignment)
     api = make_api(root)
     with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
         waiting = awaiting_manual(gradebook, assignment)
@@ -204,6 +216,7 @@ def cmd_feedback(root: Path, args: argparse.Namespace) -> int:
     generated = api.generate_feedback(assignment, force=True)
     skipped = {student: "its feedback page could not be made from the autograded notebook"
                for student in _FEEDBACK_FAILED.findall(generated.get("log", ""))}
+    skipped.update(damaged)
     if not generated.get("success") and not skipped:
         _api_step(generated, f"Feedback for {assignment}")
     released = api.release_feedback(assignment)
@@ -218,6 +231,25 @@ def cmd_feedback(root: Path, args: argparse.Namespace) -> int:
             print(f"  not released: {student}: {reason}", file=sys.stderr)
         return 1
     return 0
+
+
+def _damaged_autograded(root: Path, assignment: str) -> dict[str, str]:
+    """Trainees whose autograded notebook of ``assignment`` is cut short or unreadable, with
+    what to do (their feedback cannot be made from it)."""
+    from course.classroom.course_folder import release_notebooks
+    from course.classroom.submissions import autograded_problem
+
+    damaged = {}
+    for folder in sorted((root / "autograded").glob(f"*/{assignment}")):
+        student = folder.parent.name
+        for release in release_notebooks(root, assignment):
+            problem = autograded_problem(folder / release.name)
+            if problem and (root / "submitted" / student / assignment / release.name).is_file():
+                damaged[student] = (f"its autograded notebook {release.name} {problem}: grade "
+                                    f"it again with `cryocourse grade {assignment} --student "
+                                    f"{student}`, then run this command again")
+                break
+    return damaged
 
 
 # What nbgrader's feedback converter and the course's release step log about one trainee.

@@ -60,6 +60,7 @@ from course.classroom.submissions import (
     end_regrade,
     file_problems,
     find_submissions,
+    graded_from,
     is_up_to_date,
     record_graded,
     start_regrade,
@@ -388,6 +389,8 @@ def _grade_locked(root: Path, api, assignment: str, candidates: list[Submission]
                 summary.skipped.append(submission.student)
                 continue
             unchanged.add(submission.student)
+        elif graded_from(root, submission) == fingerprint:
+            unchanged.add(submission.student)  # same files; an autograded notebook is damaged
         elif submission.student in cut_short and cut_short[submission.student].unchanged and (
                 cut_short[submission.student].fingerprint == fingerprint):
             unchanged.add(submission.student)  # a regrade a killed run did not finish

@@ -71,18 +71,23 @@ def ledger_file(root: Path, submission: Submission) -> Path:
     return root / STATE_DIR / "graded" / submission.assignment / f"{submission.student}.json"
 
 
+def graded_from(root: Path, submission: Submission) -> str | None:
+    """The fingerprint of the files the submission was last graded from (None: not graded)."""
+    try:
+        recorded = json.loads(ledger_file(root, submission).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return recorded.get("fingerprint") if isinstance(recorded, dict) else None
+
+
 def is_up_to_date(root: Path, submission: Submission, fingerprint: str) -> bool:
     """Graded before from exactly these files, and the autograded notebooks are there whole
     (a notebook cut short by a killed write, or otherwise unreadable, is graded again)."""
-    ledger = ledger_file(root, submission)
-    try:
-        recorded = json.loads(ledger.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    if graded_from(root, submission) != fingerprint:
         return False
     autograded = autograded_folder(root, submission)
-    notebooks = [p.name for p in submission.folder.glob("*.ipynb")]
-    return recorded.get("fingerprint") == fingerprint and all(
-        autograded_problem(autograded / name) is None for name in notebooks)
+    return all(autograded_problem(autograded / path.name) is None
+               for path in submission.folder.glob("*.ipynb"))
 
 
 def autograded_folder(root: Path, submission: Submission) -> Path:
