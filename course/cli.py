@@ -7,6 +7,7 @@
     cryocourse feedback 01-physiology      generate and release feedback
     cryocourse export                      grades as CSV
     cryocourse backup                      copy the gradebook (SQLite or PostgreSQL), checked
+    cryocourse restore backups/FILE.db     put a backup back (a damaged or lost gradebook)
     cryocourse report 05-screening-cases   class report (HTML page with figures)
     cryocourse demo --students 12 --out demo-class
     cryocourse variant ana 05-screening-cases   a trainee's own clients (--answers: the key)
@@ -21,9 +22,12 @@ from __future__ import annotations
 import argparse
 import functools
 import re
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+
+from sqlalchemy.exc import DBAPIError
 
 from course.classroom import database
 from course.classroom.course_folder import (
@@ -44,6 +48,7 @@ from course.classroom.submissions import (
     unfinished_regrades,
 )
 
+DATABASE_ERRORS = (sqlite3.DatabaseError, DBAPIError)  # the gradebook's own faults
 WAIT_FOR_OTHER_RUN = 6 * 3600.0  # seconds `grade --wait` waits for another grader's run
 
 
@@ -330,10 +335,55 @@ def cmd_variant(root: Path, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_restore(root: Path, args: argparse.Namespace) -> int:
+    from course.classroom.gradebook_faults import restore
+
+    url = make_api(root).coursedir.db_url
+    if database.backend(url) == "SQLite" and not args.yes and (
+            database.sqlite_path(url).exists()
+            and database.integrity_problem(url) is None):
+        raise CourseError("The gradebook is sound: restoring replaces it, and every grade "
+                          "given since the backup is lost. To do it anyway, run: "
+                          f"cryocourse restore {args.backup} --yes")
+    kept = restore(root, url, Path(args.backup))
+    print(f"Gradebook restored from {Path(args.backup).resolve()}"
+          + (f"; the file it replaced is kept as {kept}." if kept else ".")
+          + " Run `cryocourse grade ASSIGNMENT` for each assignment: what was graded since "
+          "the backup is graded again.")
+    return 0
+
+
+# Commands that use the gradebook: checked first (locked, damaged, missing), see
+# course/classroom/gradebook_faults.py. True: the command writes to it.
+GRADEBOOK_COMMANDS = {"status": False, "grade": True, "feedback": False, "export": False,
+                      "report": False, "backup": False}
+
+
+def _check_gradebook(root: Path, args: argparse.Namespace) -> None:
+    from course.classroom.course_folder import load_config
+    from course.classroom.gradebook_faults import require_usable
+
+    if args.command in GRADEBOOK_COMMANDS:
+        require_usable(root, load_config(root).CourseDirectory.db_url,
+                       write=GRADEBOOK_COMMANDS[args.command],
+                       allow_missing=args.command == "grade" and args.force)
+
+
+def _gradebook_fault(root: Path | None, problem: BaseException) -> str:
+    """A database error that escaped a command, in a sentence."""
+    from course.classroom.course_folder import load_config
+    from course.classroom.gradebook_faults import explain
+
+    if root is None:
+        return f"the gradebook could not be used ({type(problem).__name__})."
+    return str(explain(root, load_config(root).CourseDirectory.db_url, problem))
+
+
 COMMANDS: dict[str, Callable[[Path, argparse.Namespace], int]] = {
     "status": cmd_status, "release": cmd_release, "collect": cmd_collect,
     "grade": cmd_grade, "feedback": cmd_feedback, "export": cmd_export,
     "report": cmd_report, "demo": cmd_demo, "variant": cmd_variant, "backup": cmd_backup,
+    "restore": cmd_restore,
 }
 
 
@@ -378,6 +428,10 @@ def parser() -> argparse.ArgumentParser:
                        help="if someone else is grading this assignment, wait for them")
     backup = command("backup", help="copy the gradebook (SQLite or PostgreSQL) and check it")
     backup.add_argument("--to", help="backup file (default backups/gradebook-DATE-TIME)")
+    restore = command("restore", help="put a gradebook backup back (a damaged gradebook)")
+    restore.add_argument("backup", help="the backup file (cryocourse backup makes them)")
+    restore.add_argument("--yes", action="store_true",
+                         help="replace a gradebook that is not damaged")
     export = command("export", help="write grades as CSV")
     export.add_argument("--to", default="grades.csv", help="CSV file (default grades.csv)")
     report = command("report", help="class report (HTML) for an assignment")
@@ -405,15 +459,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     args.course = getattr(args, "course", None)  # before or after the command, or not at all
     ensure_tools_on_path()
+    root = None
     try:
         if args.command == "demo":
             from course.demo.class_demo import course_to_copy
 
             return cmd_demo(course_to_copy(Path(args.course) if args.course else None), args)
         root = find_course_root(Path(args.course) if args.course else None)
+        _check_gradebook(root, args)
         return COMMANDS[args.command](root, args)
     except (CourseError, database.GradebookError) as problem:
         print(f"cryocourse: {problem}", file=sys.stderr)
+        return 2
+    except DATABASE_ERRORS as problem:
+        print(f"cryocourse: {_gradebook_fault(root, problem)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("cryocourse: stopped. Grades written so far are kept; run the same command "
