@@ -7,6 +7,7 @@
     cryocourse feedback 01-physiology      generate and release feedback
     cryocourse export                      grades as CSV
     cryocourse backup                      copy the gradebook (SQLite or PostgreSQL), checked
+    cryocourse restore backups/FILE.db     put a backup back (a damaged or lost gradebook)
     cryocourse report 05-screening-cases   class report (HTML page with figures)
     cryocourse demo --students 12 --out demo-class
     cryocourse variant ana 05-screening-cases   a trainee's own clients (--answers: the key)
@@ -25,14 +26,21 @@ import argparse
 import datetime
 import functools
 import re
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from sqlalchemy.exc import DBAPIError
+
 from course.classroom.gradebook import awaiting_manual
 from course.classroom.parallel_grading import default_workers, grade_assignment
 from course.classroom.self_study import kernel_language_info, stamp_language_info
-from course.classroom.submissions import find_submissions, is_up_to_date
+from course.classroom.submissions import (
+    find_submissions,
+    is_up_to_date,
+    unfinished_regrades,
+)
 from course.storage import database
 from course.storage.course_folder import (
     CourseError,
@@ -44,6 +52,7 @@ from course.storage.course_folder import (
     require_assignment,
 )
 
+DATABASE_ERRORS = (sqlite3.DatabaseError, DBAPIError)  # the gradebook's own faults
 WAIT_FOR_OTHER_RUN = 6 * 3600.0  # seconds `grade --wait` waits for another grader's run
 
 
@@ -229,6 +238,14 @@ def cmd_feedback(root: Path, args: argparse.Namespace) -> int:
     if not any((root / "autograded").glob(f"*/{assignment}")):
         raise CourseError(f"Nothing of {assignment} is graded yet: run "
                           f"`cryocourse grade {assignment}` first.")
+    cut_short = unfinished_regrades(root, assignment)
+    if cut_short:
+        raise CourseError(
+            f"The last grading run of {assignment} was stopped before it finished "
+            f"({', '.join(sorted(cut_short)[:8])}{', ...' if len(cut_short) > 8 else ''}): "
+            f"run `cryocourse grade {assignment}` to finish it (hand grades are kept), then "
+            "this command again.")
+    damaged = _damaged_autograded(root, assignment)
     api = make_api(root)
     with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
         waiting = awaiting_manual(gradebook, assignment)
@@ -246,6 +263,7 @@ def cmd_feedback(root: Path, args: argparse.Namespace) -> int:
     generated = api.generate_feedback(assignment, force=True)
     skipped = {student: "its feedback page could not be made from the autograded notebook"
                for student in _FEEDBACK_FAILED.findall(generated.get("log", ""))}
+    skipped.update(damaged)
     if not generated.get("success") and not skipped:
         _api_step(generated, f"Feedback for {assignment}")
     released = api.release_feedback(assignment)
@@ -262,6 +280,25 @@ def cmd_feedback(root: Path, args: argparse.Namespace) -> int:
     return 0
 
 
+def _damaged_autograded(root: Path, assignment: str) -> dict[str, str]:
+    """Trainees whose autograded notebook of ``assignment`` is cut short or unreadable, with
+    what to do (their feedback cannot be made from it)."""
+    from course.classroom.submissions import autograded_problem
+    from course.storage.course_folder import release_notebooks
+
+    damaged = {}
+    for folder in sorted((root / "autograded").glob(f"*/{assignment}")):
+        student = folder.parent.name
+        for release in release_notebooks(root, assignment):
+            problem = autograded_problem(folder / release.name)
+            if problem and (root / "submitted" / student / assignment / release.name).is_file():
+                damaged[student] = (f"its autograded notebook {release.name} {problem}: grade "
+                                    f"it again with `cryocourse grade {assignment} --student "
+                                    f"{student}`, then run this command again")
+                break
+    return damaged
+
+
 # What nbgrader's feedback converter and the course's release step log about one trainee.
 _FEEDBACK_FAILED = re.compile(r"error processing assignment '[^']*' for student '([^']*)'")
 _NOT_RELEASED = re.compile(r"Feedback not released for (\S+): (.*)")
@@ -269,11 +306,12 @@ _NOT_RELEASED = re.compile(r"Feedback not released for (\S+): (.*)")
 
 def cmd_export(root: Path, args: argparse.Namespace) -> int:
     from nbgrader.api import Gradebook
-    from nbgrader.plugins import CsvExportPlugin
+
+    from course.classroom.grades_csv import GradesCsvExport
 
     api = make_api(root)
     target = Path(args.to).resolve()
-    plugin = CsvExportPlugin(config=api.config)
+    plugin = GradesCsvExport(config=api.config)  # quoted, inert fields (never nbgrader's own)
     plugin.to = str(target)
     with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
         plugin.export(gradebook)
@@ -537,6 +575,48 @@ def cmd_extension(root: Path, args: argparse.Namespace) -> int:
               f"extra time on {where}. Hand-ins already graded are judged again by "
               "`cryocourse grade ASSIGNMENT --force`.")
     return 0
+def cmd_restore(root: Path, args: argparse.Namespace) -> int:
+    from course.classroom.gradebook_faults import restore
+
+    url = make_api(root).coursedir.db_url
+    if database.backend(url) == "SQLite" and not args.yes and (
+            database.sqlite_path(url).exists()
+            and database.integrity_problem(url) is None):
+        raise CourseError("The gradebook is sound: restoring replaces it, and every grade "
+                          "given since the backup is lost. To do it anyway, run: "
+                          f"cryocourse restore {args.backup} --yes")
+    kept = restore(root, url, Path(args.backup))
+    print(f"Gradebook restored from {Path(args.backup).resolve()}"
+          + (f"; the file it replaced is kept as {kept}." if kept else ".")
+          + " Run `cryocourse grade ASSIGNMENT` for each assignment: what was graded since "
+          "the backup is graded again.")
+    return 0
+
+
+# Commands that use the gradebook: checked first (locked, damaged, missing), see
+# course/classroom/gradebook_faults.py. True: the command writes to it.
+GRADEBOOK_COMMANDS = {"status": False, "grade": True, "feedback": False, "export": False,
+                      "report": False, "backup": False}
+
+
+def _check_gradebook(root: Path, args: argparse.Namespace) -> None:
+    from course.classroom.gradebook_faults import require_usable
+    from course.storage.course_folder import load_config
+
+    if args.command in GRADEBOOK_COMMANDS:
+        require_usable(root, load_config(root).CourseDirectory.db_url,
+                       write=GRADEBOOK_COMMANDS[args.command],
+                       allow_missing=args.command == "grade" and args.force)
+
+
+def _gradebook_fault(root: Path | None, problem: BaseException) -> str:
+    """A database error that escaped a command, in a sentence."""
+    from course.classroom.gradebook_faults import explain
+    from course.storage.course_folder import load_config
+
+    if root is None:
+        return f"the gradebook could not be used ({type(problem).__name__})."
+    return str(explain(root, load_config(root).CourseDirectory.db_url, problem))
 
 
 COMMANDS: dict[str, Callable[[Path, argparse.Namespace], int]] = {
@@ -545,6 +625,7 @@ COMMANDS: dict[str, Callable[[Path, argparse.Namespace], int]] = {
     "report": cmd_report, "demo": cmd_demo, "variant": cmd_variant, "backup": cmd_backup,
     "competence": cmd_competence, "statement": cmd_statement, "verify": cmd_verify,
     "deadline": cmd_deadline, "extension": cmd_extension,
+    "restore": cmd_restore,
 }
 
 
@@ -589,6 +670,10 @@ def parser() -> argparse.ArgumentParser:
                        help="if someone else is grading this assignment, wait for them")
     backup = command("backup", help="copy the gradebook (SQLite or PostgreSQL) and check it")
     backup.add_argument("--to", help="backup file (default backups/gradebook-DATE-TIME)")
+    restore = command("restore", help="put a gradebook backup back (a damaged gradebook)")
+    restore.add_argument("backup", help="the backup file (cryocourse backup makes them)")
+    restore.add_argument("--yes", action="store_true",
+                         help="replace a gradebook that is not damaged")
     export = command("export", help="write grades as CSV")
     export.add_argument("--to", default="grades.csv", help="CSV file (default grades.csv)")
     report = command("report", help="class report (HTML) for an assignment")
@@ -659,15 +744,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     args.course = getattr(args, "course", None)  # before or after the command, or not at all
     ensure_tools_on_path()
+    root = None
     try:
         if args.command == "demo":
             from course.demo.class_demo import course_to_copy
 
             return cmd_demo(course_to_copy(Path(args.course) if args.course else None), args)
         root = find_course_root(Path(args.course) if args.course else None)
+        _check_gradebook(root, args)
         return COMMANDS[args.command](root, args)
     except (CourseError, database.GradebookError) as problem:
         print(f"cryocourse: {problem}", file=sys.stderr)
+        return 2
+    except DATABASE_ERRORS as problem:
+        print(f"cryocourse: {_gradebook_fault(root, problem)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("cryocourse: stopped. Grades written so far are kept; run the same command "

@@ -4,10 +4,10 @@ the command line."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
 from pathlib import Path
 
+from course.classroom.grades_csv import write_csv
 from course.facts.competencies import competency_map
 from course.models.competence import TraineeProgress, UnitProgress
 from course.storage.competence_evidence import (
@@ -47,18 +47,10 @@ def cohort_rows(results: Iterable[tuple[TraineeProgress, PracticeLog]]) -> list[
     return rows
 
 
-def spreadsheet_safe(value: str) -> str:
-    """A cell a spreadsheet shows as text: a leading = + - @ (or tab, CR) is quoted away."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def export_cohort(results: Iterable[tuple[TraineeProgress, PracticeLog]], target: Path) -> int:
-    """The cohort table as CSV (every field quoted, formulas neutralised); rows written."""
+    """The cohort table as CSV (every field quoted, formulas made inert); rows written."""
     rows = cohort_rows(results)
-    with target.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, quoting=csv.QUOTE_ALL)
-        writer.writerow(COHORT_COLUMNS)
-        writer.writerows([[spreadsheet_safe(cell) for cell in row] for row in rows])
+    write_csv(target, COHORT_COLUMNS, rows)
     return len(rows)
 
 

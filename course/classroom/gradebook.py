@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from course.classroom.submissions import Submission
-from course.questions.reader import name_in_notebook
+from course.questions.reader import name_in_notebook, plain_name
 from course.storage.course_folder import release_notebooks
 
 # --- manual grades: read before grading, put back if anything changed them -------------
@@ -92,6 +92,26 @@ def restore_manual_grades(db_url: str, assignment: str, before: dict[GradeKey, f
 
 
 # --- trainees' names: from the header's name cell into the gradebook ----------------------
+
+def store_plain_names() -> None:
+    """From now on, every trainee name this process stores in an nbgrader gradebook is plain
+    (``plain_name``: no separators, control characters or formula starts), whichever way it
+    comes in: the name cell, ``nbgrader db student add``/``import`` (a roster), the
+    Formgrader's student form, the demo, an LMS later. A SQLAlchemy attribute event on
+    nbgrader's ``Student`` model; ``nbgrader_config.py`` turns it on, so every nbgrader
+    command and the Formgrader of the course have it."""
+    from nbgrader.api import Student
+    from sqlalchemy import event
+
+    for attribute in (Student.first_name, Student.last_name):
+        if not event.contains(attribute, "set", _plain_name_on_entry):
+            event.listen(attribute, "set", _plain_name_on_entry, retval=True)
+
+
+def _plain_name_on_entry(target: object, value: object, old: object, initiator: object
+                         ) -> object:
+    return plain_name(value) if isinstance(value, str) else value
+
 
 def first_and_last(name: str) -> tuple[str, str]:
     """``"Ana Maria Lopes"`` -> ("Ana Maria", "Lopes"); a single word is the last name."""

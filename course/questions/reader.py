@@ -179,13 +179,22 @@ def modules_imported_by(notebooks: Iterable[Path]) -> list[str]:
     return found
 
 
+# Characters a name never needs that separate fields in files names travel in (CSV and
+# spreadsheet columns, lists) or quote them.
+NAME_SEPARATORS = frozenset(',;|"\\')
+FORMULA_STARTS = "=+-@"  # a spreadsheet reads a field starting with one as a formula
+
+
 def plain_name(typed: str) -> str:
-    """A typed name made safe to store: control and formatting characters and markup
-    brackets (``<`` ``>``) dropped, spaces squeezed, no leading character a spreadsheet reads
-    as a formula, at most 80 characters. (Pages still escape names: this is a second wall.)"""
-    printable = "".join(" " if c.isspace() else c for c in typed if c not in "<>" and (
-        c.isspace() or not unicodedata.category(c).startswith("C")))
-    return " ".join(printable.split()).lstrip("=+-@ ")[:MAX_NAME_LENGTH].strip()
+    """A typed name made safe to store: control and formatting characters, markup brackets
+    (``<`` ``>``) and field separators (``,`` ``;`` ``|`` quotes, backslash) dropped, spaces
+    squeezed, no word starting with a character a spreadsheet reads as a formula, at most 80
+    characters. (Pages escape names and CSV files quote them: this is a second wall.)"""
+    printable = "".join(" " if c.isspace() or c in NAME_SEPARATORS else c
+                        for c in typed if c not in "<>" and (
+                            c.isspace() or not unicodedata.category(c).startswith("C")))
+    words = (word.lstrip(FORMULA_STARTS) for word in printable.split())
+    return " ".join(word for word in words if word)[:MAX_NAME_LENGTH].strip()
 
 
 def name_in_notebook(path: Path) -> str:

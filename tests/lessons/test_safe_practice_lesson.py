@@ -91,9 +91,36 @@ def test_ordered_steps_reward_the_right_steps_and_the_critical_order():
     shuffled = ALARM[:3] + ["ventilate_from_outside", "check_client", "call_for_help"] + [
         "record_incident"]
     assert _alarm(shuffled).fraction == 1
-    # a step that does not belong costs like a missing one
-    assert _alarm([*ALARM[:-1], "lie_down_legs_up", ALARM[-1]]).fraction == pytest.approx(
-        (6 / 7 + 1) / 2)
+    # a step that does not belong costs like a missing one, in the naming and the order
+    padded = _alarm([*ALARM[:-1], "lie_down_legs_up", ALARM[-1]])
+    assert padded.fraction == pytest.approx((6 / 7 + 6 / 7) / 2)
+    assert "cost order credit too" in padded.message
+
+
+SAFE_STEPS = sorted(code for code, step in safe_practice().steps.items() if not step.never)
+
+
+@pytest.mark.parametrize("emergency", sorted(safe_practice().emergencies))
+@pytest.mark.parametrize("order", ["alphabetical", "reversed", "by plain name"])
+def test_listing_every_step_the_course_knows_earns_nothing(emergency, order):
+    """Issue 31: every known step in alphabetical order earned a quarter of the points (the
+    critical pairs that happened to come in order), with no knowledge of the emergency."""
+    listed = {"alphabetical": SAFE_STEPS, "reversed": SAFE_STEPS[::-1],
+              "by plain name": sorted(SAFE_STEPS, key=lambda c: safe_practice().steps[c].name)}
+    scorer = item("safety_oxygen_alarm_steps").scorer
+    expected = {"alarm_steps": list(find_emergency(emergency).steps)}
+    assert scorer({"alarm_steps": tuple(listed[order])}, expected).fraction == 0
+    assert scorer({"alarm_steps": tuple(expected["alarm_steps"])}, expected).fraction == 1
+
+
+def test_padding_costs_in_both_parts_never_more_than_the_steps_were_worth():
+    critical = list(find_emergency("oxygen_alarm").critical)
+    extras = [code for code in SAFE_STEPS if code not in ALARM]
+    fractions = [_alarm([*ALARM, *extras[:count]]).fraction for count in range(len(extras) + 1)]
+    assert fractions == sorted(fractions, reverse=True) and fractions[0] == 1
+    assert fractions[-1] == 0  # as many steps that do not belong as right ones: nothing
+    # the critical steps in order with padding earn less than the critical steps alone
+    assert _alarm([*critical, *extras[:2]]).fraction < _alarm(critical).fraction
 
 
 @pytest.mark.parametrize("never", ["go_in_to_help", "crouch_in_cabin"])

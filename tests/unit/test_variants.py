@@ -4,6 +4,7 @@ key, copied answers, synthetic trainees and the class report's per-template numb
 
 from __future__ import annotations
 
+import multiprocessing
 import random
 import re
 from collections import Counter
@@ -32,7 +33,13 @@ from course.models.variants import (
     my_variant,
     trainee_key,
 )
-from course.storage.variant_keys import course_salt, hub_environment, key_for, new_salt
+from course.storage.variant_keys import (
+    SaltProblem,
+    course_salt,
+    hub_environment,
+    key_for,
+    new_salt,
+)
 
 SALT = "test-salt-0123456789"
 IDS = [f"trainee{n}" for n in range(2000)]
@@ -139,6 +146,47 @@ def test_salt_is_secret_created_once_and_replaced_for_a_new_cohort(tmp_path):
     before = key_for(tmp_path, "ana")
     new_salt(tmp_path)
     assert key_for(tmp_path, "ana") != before and course_salt(tmp_path) != salt
+
+
+GRADERS_AT_ONCE = 6
+TRIES = 15
+
+
+def _first_use_of_salt(root, start, salts) -> None:
+    start.wait(timeout=60)  # all at once, as grading workers do on a course's first run
+    try:
+        salts.put(course_salt(root))
+    except Exception as problem:  # noqa: BLE001 - reported to the test
+        salts.put(f"failed: {problem}")
+
+
+def test_graders_using_a_new_salt_at_once_all_read_the_same_one(tmp_path):
+    """Issue 31: six processes creating the salt at the same moment once ended with different
+    salts (truncate, then write; an empty file read as 'make a new one')."""
+    context = multiprocessing.get_context("fork")
+    for attempt in range(TRIES):
+        root = tmp_path / f"course{attempt}"
+        root.mkdir()
+        start, salts = context.Barrier(GRADERS_AT_ONCE), context.Queue()
+        graders = [context.Process(target=_first_use_of_salt, args=(root, start, salts))
+                   for _ in range(GRADERS_AT_ONCE)]
+        for grader in graders:
+            grader.start()
+        seen = [salts.get(timeout=60) for _ in graders]
+        for grader in graders:
+            grader.join(timeout=60)
+        assert len(set(seen)) == 1 and len(seen[0]) == 64, (attempt, seen)
+        assert course_salt(root) == seen[0]
+        assert [p.name for p in root.iterdir()] == [".variant-salt"]  # no temporary left
+
+
+@pytest.mark.parametrize("content", ["", "\n", "3f2a", "not a salt at all"])
+def test_an_empty_or_partial_salt_is_an_error_never_replaced(tmp_path, content):
+    path = tmp_path / ".variant-salt"
+    path.write_text(content)
+    with pytest.raises(SaltProblem, match="never made in its place"):
+        key_for(tmp_path, "ana")
+    assert path.read_text() == content
 
 
 def test_hub_gives_each_trainee_only_their_own_key(tmp_path):
