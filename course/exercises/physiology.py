@@ -3,9 +3,10 @@
 Every expected answer is computed by running the model (``course.models.physiology``), read from the
 table of published measurements (``course.facts.physiology_data``) or from the knowledge base, never
 typed in here (one exception: question 2's "stop by the clock" is the course's rule that a time
-limit, not the client's feeling, ends a treatment). The marked questions ask only what the
-validated model supports (docs/physiology-model.md): where the model is illustrative or a known
-limit (a moving swab, how long a spot stays frozen), the answer comes from the measurement.
+limit, not the client's feeling, ends a treatment). The model is calibrated and illustrative,
+not validated (docs/physiology-model.md): a marked answer comes from a row the model matches, a
+published measurement or the course's rules, never from an illustrative value (the swab's heat
+transfer, the blood-flow control) or a known limit (how long a spot stays frozen).
 The question settings below are repeated in the notebook's question text; the lesson tests
 check that the two agree.
 """
