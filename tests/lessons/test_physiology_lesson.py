@@ -138,7 +138,7 @@ def test_a_stricter_time_per_spot_earns_the_credit(seconds, fraction):
 
 def test_question_5_a_rests_on_the_rule_not_the_illustrative_swab():
     assert ITEMS["physiology_longest_hold_above_zero"].expected()["s1_hold_is_safe"] is (
-        lesson.S1_HOLD_S <= lesson.per_spot_seconds())
+        lesson.per_spot_seconds() >= lesson.S1_HOLD_S)
     assert PRESETS[lesson.STILL_PRESET].illustrative
 
 
