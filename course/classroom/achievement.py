@@ -31,6 +31,9 @@ from course.storage.course_folder import STATE_DIR
 from course.storage.secrets import read_or_create
 
 DATA_MARK = "cryocourse-statement"
+REFER_SCOPE = ("A physician's procedure in this course: this unit certifies that the trainee "
+               "recognises a request for it and refers the client. It does not certify that "
+               "they may or can perform it.")
 
 
 class StatementRefused(ValueError):
@@ -83,7 +86,8 @@ def statement_content(result: TraineeProgress, name: str, course: str) -> dict[s
                     "verified_by": signed.countersigned_by or None},
             })
         units.append({"unit": unit.unit.code,
-                      "title": knowledge.modalities[unit.unit.modality].name,
+                      "title": unit.unit.title,
+                      "scope": REFER_SCOPE if unit.unit.recognise_and_refer else "",
                       "sessions": unit.sessions_counted, "hours": round(unit.minutes / 60, 1),
                       "criteria": criteria})
     policy = competency_map()
@@ -162,6 +166,8 @@ def render_html(code: str, content: dict[str, Any]) -> str:
     ]
     for unit in content["units"]:
         parts += [f"<h2>{e(unit['title'])}</h2>",
+                  *([f"<p><strong>{e(unit['scope'])}</strong></p>"] if unit.get("scope")
+                    else []),
                   f"<p>{unit['sessions']} supervised sessions counted; {unit['hours']} hours "
                   "logged.</p>",
                   f"<table><caption>Evidence for {e(unit['title'])}</caption>",
@@ -191,7 +197,9 @@ def render_pdf(code: str, content: dict[str, Any], target: Path) -> None:
              f"Course {content['course']}, issued {content['issued'][:10]}",
              f"Verification code {code}", "", *textwrap.wrap(content["basis"], 90), ""]
     for unit in content["units"]:
-        lines += [unit["title"], f"  {unit['sessions']} sessions, {unit['hours']} hours"]
+        lines += [unit["title"], *textwrap.wrap(unit.get("scope", ""), 88,
+                                                initial_indent="  ", subsequent_indent="  "),
+                  f"  {unit['sessions']} sessions, {unit['hours']} hours"]
         for criterion in unit["criteria"]:
             seen = criterion["observed"]
             lines += textwrap.wrap("- " + criterion["criterion"], 88, subsequent_indent="  ")

@@ -50,7 +50,7 @@ def cohort_figure(results: list[tuple[TraineeProgress, competence.PracticeLog]])
     achieved = [sum(r.unit(code).achieved for r, _ in results) for code in units]
     figure = Figure(figsize=(8, 3.6), layout="constrained")
     axes = figure.subplots()
-    labels = [code.replace("_", " ") for code in units]
+    labels = [results[0][0].unit(code).unit.title for code in units]
     axes.barh(labels, achieved, color=OKABE_ITO["bluish_green"], label="achieved")
     axes.barh(labels, [len(results) - a for a in achieved], left=achieved,
               color=OKABE_ITO["orange"], label="not yet", hatch="//")
@@ -66,9 +66,9 @@ def cohort_summary(results: list[tuple[TraineeProgress, competence.PracticeLog]]
     """The plot in words (its text alternative)."""
     if not results:
         return "No trainees yet."
-    units = [u.unit.code for u in results[0][0].units]
-    parts = [f"{code.replace('_', ' ')}: {sum(r.unit(code).achieved for r, _ in results)} of "
-             f"{len(results)} achieved" for code in units]
+    units = [u.unit for u in results[0][0].units]
+    parts = [f"{unit.title}: {sum(r.unit(unit.code).achieved for r, _ in results)} of "
+             f"{len(results)} achieved" for unit in units]
     complete = sum(r.complete for r, _ in results)
     return f"{complete} of {len(results)} trainees complete. " + "; ".join(parts) + "."
 
@@ -84,7 +84,7 @@ class SignOffWidget:
         practised = [u for u in self.map.units.values() if u.min_sessions]
         self.trainee = widgets.Dropdown(options=_trainees(self.root), description="Trainee",
                                         style=LABEL)
-        self.unit = widgets.Dropdown(options=[(u.code.replace("_", " "), u.code)
+        self.unit = widgets.Dropdown(options=[(u.title, u.code)
                                               for u in practised],
                                      description="Unit", style=LABEL)
         self.criterion = widgets.Dropdown(description="Criterion", style=LABEL,

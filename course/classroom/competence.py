@@ -64,8 +64,10 @@ def export_cohort(results: Iterable[tuple[TraineeProgress, PracticeLog]], target
 
 def _unit_lines(unit_progress: UnitProgress) -> list[str]:
     state = "achieved" if unit_progress.achieved else "not yet"
-    lines = [f"  {unit_progress.unit.code}: {state}; sessions {unit_progress.sessions_counted}"
-             f"/{unit_progress.unit.min_sessions}, {unit_progress.minutes / 60:.1f} h"]
+    unit = unit_progress.unit
+    lines = [f"  {unit.title} ({unit.code}): {state}; sessions "
+             f"{unit_progress.sessions_counted}/{unit.min_sessions}, "
+             f"{unit_progress.minutes / 60:.1f} h"]
     lines += [f"    still needed: {gap}" for gap in unit_progress.missing()]
     return lines
 

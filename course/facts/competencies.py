@@ -8,6 +8,7 @@ whose way of assessing practical competence they follow (checked against ``sourc
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from course.facts.knowledge import (
 )
 
 FILE = "competencies.toml"
+RECOGNISE_AND_REFER = "recognise_and_refer"
+REFER_TITLE = "Recognise and refer: "
 CATEGORIES: tuple[str, ...] = ("knowledge", "screening", "preparation", "treatment",
                                "aftercare", "safety", "records")
 
@@ -47,6 +50,12 @@ class Unit:
     criteria: tuple[str, ...]
     items: Mapping[str, tuple[str, ...]]
     min_sessions: int
+    title: str = ""  # what the trainee, the assessor and a statement read
+
+    @property
+    def recognise_and_refer(self) -> bool:
+        """A physician's procedure: the unit certifies recognising and referring, never doing."""
+        return self.criteria == (RECOGNISE_AND_REFER,)
 
     def items_for(self, criterion: str) -> tuple[str, ...]:
         """The course items whose full marks evidence this criterion's knowledge."""
@@ -104,7 +113,15 @@ def _unit(entry: _Entry, criteria: Mapping[str, Criterion]) -> Unit:
     if sessions == 0 and any(criteria[code].observed for code in listed):
         raise entry.fail("a unit with observed criteria needs at least one session")
     return Unit(code=entry.text("code"), modality=entry.text("modality"), criteria=listed,
-                items=MappingProxyType(items), min_sessions=sessions)
+                items=MappingProxyType(items), min_sessions=sessions,
+                title=entry.text("code").replace("_", " "))
+
+
+def unit_title(modality_name: str, criteria: tuple[str, ...]) -> str:
+    """A unit's title: the modality's name, or "Recognise and refer: ..." for a physician's
+    procedure, so that no one reads competence to perform it."""
+    refer = criteria == (RECOGNISE_AND_REFER,)
+    return (REFER_TITLE + modality_name) if refer else modality_name
 
 
 def load_directory(directory: Path) -> CompetencyMap:
@@ -123,7 +140,7 @@ def load_directory(directory: Path) -> CompetencyMap:
         for code in modelled_on:
             if code not in knowledge.sources:
                 raise policy.fail(f"unknown source {code!r}")
-        for unit in units.values():
+        for unit in list(units.values()):
             if unit.modality not in knowledge.modalities:
                 raise KnowledgeError(f"{FILE}: unit {unit.code!r}: unknown modality "
                                      f"{unit.modality!r}")
@@ -135,6 +152,8 @@ def load_directory(directory: Path) -> CompetencyMap:
                     f"{knowledge.modalities[unit.modality].performer} in this course, so its "
                     "unit " + ("needs observed practice" if cosmetic else
                                "is recognise-and-refer only (no practice is observed)"))
+            units[unit.code] = dataclasses.replace(unit, title=unit_title(
+                knowledge.modalities[unit.modality].name, unit.criteria))
     return CompetencyMap(criteria=MappingProxyType(criteria), units=MappingProxyType(units),
                          basis=policy.choice("basis", ("course",)), modelled_on=modelled_on,
                          min_sessions_note=policy.text("min_sessions_note"))

@@ -32,7 +32,7 @@ def log_html(sessions: Sequence[EntryReview], unreadable: Sequence[str] = ()) ->
 def progress_html(result: TraineeProgress) -> str:
     """One trainee's progress per unit, with what is still missing."""
     rows = "".join(
-        f"<tr><td>{escape(u.unit.code.replace('_', ' '))}</td>"
+        f"<tr><td>{escape(u.unit.title)}</td>"
         f"<td>{'achieved' if u.achieved else 'not yet'}</td>"
         f"<td>{sum(c.met for c in u.criteria)} of {len(u.criteria)}</td>"
         f"<td>{u.sessions_counted} of {u.unit.min_sessions}</td><td>{u.minutes / 60:.1f}</td>"

@@ -142,7 +142,7 @@ def test_progress_and_cohort_match_a_hand_count(course, signed):
     assert achieved[("ben", "cryosauna")] == "no" and achieved[("ana", "cryosauna")] == "yes"
     summary = cohort_summary(_cohort(course))
     assert summary.startswith("1 of 3 trainees complete.")
-    assert "cryosauna: 1 of 3 achieved" in summary
+    assert "Cryosauna (whole- or partial-body chamber): 1 of 3 achieved" in summary
     figure = cohort_figure(_cohort(course))
     bars = figure.axes[0].containers[0]
     assert [round(bar.get_width()) for bar in bars][:len(PRACTISED)] == [

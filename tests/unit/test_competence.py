@@ -253,3 +253,24 @@ def test_choosing_a_unit_offers_its_observed_criteria_with_the_first_chosen(tmp_
         form.unit.value = unit
         form._set_criteria()
         assert form.criterion.value == "screening"
+
+
+def test_a_physicians_procedure_is_titled_recognise_and_refer_everywhere(tmp_path, record):
+    from course.classroom.competence import progress_lines
+    from course.views.competence import progress_html
+
+    refer = [u for u in MAP.units.values() if u.recognise_and_refer]
+    assert {u.modality for u in refer} == {"cryolipolysis", "cryoelectrophoresis",
+                                           "cryodestruction"}
+    assert all(u.title.startswith("Recognise and refer: ") for u in refer)
+    assert not any(u.title.startswith("Recognise") for u in MAP.units.values()
+                   if not u.recognise_and_refer)
+    result = complete_progress(record)
+    shown = progress_html(result) + "\n".join(
+        progress_lines(result, read_practice_log(tmp_path / "none.json")))
+    assert "Recognise and refer: Cryolipolysis" in shown
+    code, content = achievement.issue(tmp_path, result, "Ana", "cryo")
+    page = achievement.render_html(code, content)
+    assert "<h2>Cryolipolysis</h2>" not in page
+    assert "<h2>Recognise and refer: Cryolipolysis</h2>" in page
+    assert "does not certify that they may or can perform it" in page
