@@ -71,6 +71,7 @@ class PracticeEntry:
     skin_type: str = ""  # a range value (competencies.toml [[range]]), never personal data
     client_group: str = ""
     fingerprint: str = ""  # of the entry as stored: an attestation is for exactly this
+    number: int = 0  # its place in the log file (1 = the first), 0 when not from a file
 
     @property
     def treated(self) -> bool:

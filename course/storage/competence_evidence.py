@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from course.facts.competencies import CompetencyMap, competency_map
@@ -55,7 +55,7 @@ def read_practice_log(path: Path, attestations: Mapping[str, Attestation] | None
     good, bad = [], []
     for number, data in enumerate(entries, start=1):
         try:
-            good.append(PracticeEntry.from_mapping(data))
+            good.append(replace(PracticeEntry.from_mapping(data), number=number))
         except PracticeLogError as error:
             bad.append(f"entry {number}: {error}")
     return PracticeLog(reviews(good, attestations), tuple(bad))
