@@ -252,5 +252,7 @@ def cohort_view(folder: Path | str = ".") -> widgets.VBox:
                    for row in competence.cohort_rows(results))
     head = "".join(f'<th scope="col">{escape(c)}</th>' for c in competence.COHORT_COLUMNS)
     return widgets.VBox([image, widgets.HTML(f"<p>{escape(cohort_summary(results))}</p>"),
-                         widgets.HTML(f"<table><caption>The cohort</caption><tr>{head}</tr>"
-                                      f"{rows}</table>")])
+                         widgets.HTML('<div role="region" aria-label="The cohort table" '
+                                      'tabindex="0" style="max-width:100%;overflow-x:auto">'
+                                      f"<table><caption>The cohort</caption><tr>{head}</tr>"
+                                      f"{rows}</table></div>")])
