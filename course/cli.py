@@ -377,6 +377,14 @@ def cmd_variant(root: Path, args: argparse.Namespace) -> int:
     return 0
 
 
+def parse_day(text: str) -> datetime.date:
+    """A date written like 2028-05-31 (CourseError otherwise)."""
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError as error:
+        raise CourseError(f"{text!r}: write the date like 2028-05-31.") from error
+
+
 def cmd_competence(root: Path, args: argparse.Namespace) -> int:
     import getpass
 
@@ -393,12 +401,30 @@ def cmd_competence(root: Path, args: argparse.Namespace) -> int:
             print(f"{args.account} may now act as {args.role} for this course.")
             return 0
         if args.action == "sign":
+            observed = (competence.logged_session(root, args.trainee, args.session)
+                        if args.session else None)
             entry = record.sign_off(competency_map(), trainee=args.trainee, unit=args.unit,
                                     criterion=args.criterion, outcome=args.outcome.replace(
                                         "-", " "), comment=args.comment,
-                                    assessor=getpass.getuser())
+                                    assessor=getpass.getuser(), session=observed)
             print(f"Signed off as entry {entry['entry']}: {args.trainee}, {args.unit}, "
                   f"{args.criterion}: {entry['outcome']} ({entry['at']}).")
+            return 0
+        if args.action == "attest":
+            session = competence.logged_session(root, args.trainee, args.session)
+            entry = record.attest_session(trainee=args.trainee, session=session,
+                                          assessor=getpass.getuser(), accept=args.accept,
+                                          comment=args.comment)
+            print(f"Session {args.session} of {args.trainee} ({session.client_code}, "
+                  f"{session.day}) attested as entry {entry['entry']}"
+                  + (", its differences accepted." if args.accept else "."))
+            return 0
+        if args.action == "certificate":
+            entry = record.record_certificate(
+                competency_map(), trainee=args.trainee, certificate=args.certificate,
+                valid_until=parse_day(args.valid_until), assessor=getpass.getuser())
+            print(f"Certificate {args.certificate} of {args.trainee}, valid until "
+                  f"{args.valid_until}, recorded as entry {entry['entry']}.")
             return 0
         if args.action == "countersign":
             entry = record.countersign(args.entry, getpass.getuser())
@@ -438,7 +464,8 @@ def cmd_statement(root: Path, args: argparse.Namespace) -> int:
         name = " ".join(n for n in (student.first_name, student.last_name) if n) or args.trainee
         result, _ = competence.trainee_progress(root, gradebook, args.trainee)
     try:
-        code, content = achievement.issue(root, result, name, api.coursedir.course_id)
+        code, content = achievement.issue(root, result, name, api.coursedir.course_id,
+                                          args.unit or None)
     except achievement.StatementRefused as refused:
         raise CourseError(str(refused)) from refused
     out = Path(args.out or root / "statements")
@@ -447,6 +474,7 @@ def cmd_statement(root: Path, args: argparse.Namespace) -> int:
     page.write_text(achievement.render_html(code, content), encoding="utf-8")
     achievement.render_pdf(code, content, page.with_suffix(".pdf"))
     print(f"Statement {code} issued: {page} and {page.with_suffix('.pdf')}")
+    print("Units listed: " + ", ".join(u["title"] for u in content["units"]))
     return 0
 
 
@@ -724,6 +752,20 @@ def parser() -> argparse.ArgumentParser:
     sign.add_argument("criterion")
     sign.add_argument("outcome", choices=["met", "not-yet"])
     sign.add_argument("--comment", default="")
+    sign.add_argument("--session", type=at_least_one,
+                      help="the number of the logged session observed (each is an occasion)")
+    attest = actions.add_parser("attest", help="supervisor: attest a logged session (its "
+                                               "number in the trainee's handed-in log)")
+    attest.add_argument("trainee")
+    attest.add_argument("session", type=at_least_one)
+    attest.add_argument("--accept", action="store_true",
+                        help="accept a decision stricter than the course's rules")
+    attest.add_argument("--comment", default="")
+    certificate = actions.add_parser("certificate", help="record a certificate seen "
+                                                         "(first_aid_cpr)")
+    certificate.add_argument("trainee")
+    certificate.add_argument("certificate")
+    certificate.add_argument("valid_until", help="the date printed on it, like 2028-05-31")
     countersign = actions.add_parser("countersign", help="internal verifier: countersign an "
                                                          "entry sampled")
     countersign.add_argument("entry", type=at_least_one)
@@ -734,6 +776,8 @@ def parser() -> argparse.ArgumentParser:
     statement = command("statement", help="issue a trainee's statement of achievement")
     statement.add_argument("trainee")
     statement.add_argument("--out", help="folder for the HTML and PDF (default statements/)")
+    statement.add_argument("--unit", action="append", help="only this unit (repeat for "
+                                                           "more); default: every unit achieved")
     verify = command("verify", help="check a statement's code (or an HTML copy of it)")
     verify.add_argument("code", help="the verification code, or a statement's .html file")
     return top
