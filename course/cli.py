@@ -25,10 +25,14 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from course.classroom.gradebook import awaiting_manual
+from course.classroom.gradebook import (
+    awaiting_marks,
+    describe_awaited,
+    question_labels_of,
+)
 from course.classroom.parallel_grading import default_workers, grade_assignment
 from course.classroom.self_study import kernel_language_info, stamp_language_info
-from course.classroom.submissions import find_submissions, is_up_to_date
+from course.classroom.submissions import find_submissions
 from course.storage import database
 from course.storage.course_folder import (
     CourseError,
@@ -49,11 +53,10 @@ def _api_step(result: dict, what: str) -> None:
 
 
 def cmd_status(root: Path, args: argparse.Namespace) -> int:
-    from nbgrader.api import Gradebook
+    from course.classroom.class_status import class_state
 
     api = make_api(root)
-    assignments = known_assignments(root)
-    if not assignments:
+    if not known_assignments(root):
         print("No assignments yet: add a folder with a notebook under source/.")
         return 0
     print(f"Course {api.coursedir.course_id} in {root}")
@@ -61,45 +64,14 @@ def cmd_status(root: Path, args: argparse.Namespace) -> int:
     print(f"Gradebook: {database.describe(api.coursedir.db_url)}")
     print(f"{'assignment':<26}{'released':<10}{'to collect':>11}{'submitted':>10}"
           f"{'graded':>8}{'to grade':>10}{'manual':>8}")
-    inbound = Path(api.config.Exchange.root) / api.coursedir.course_id / "inbound"
-    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
-        for assignment in assignments:
-            released = (Path(api.config.Exchange.root) / api.coursedir.course_id / "outbound"
-                        / assignment).is_dir()
-            submissions = find_submissions(root, assignment)
-            graded = sum(is_up_to_date(root, s, s.fingerprint()) for s in submissions)
-            manual = len(awaiting_manual(gradebook, assignment))
-            waiting = _waiting_to_collect(inbound, assignment, submissions)
-            print(f"{assignment:<26}{'yes' if released else 'no':<10}{waiting:>11}"
-                  f"{len(submissions):>10}{graded:>8}{len(submissions) - graded:>10}"
-                  f"{manual:>8}")
-    print("'to collect': trainees who submitted since the last collect; 'manual': submissions "
-          "with written answers waiting in the Formgrader.")
+    for state in class_state(root, api):
+        print(f"{state.assignment:<26}{'yes' if state.released else 'no':<10}"
+              f"{state.to_collect:>11}{state.submitted:>10}{state.graded:>8}"
+              f"{state.to_grade:>10}{state.manual:>8}")
+    print("'to collect': trainees who submitted since the last collect; 'graded': as the "
+          "gradebook holds them, however they were graded; 'manual': submissions with "
+          "written answers waiting in the Formgrader.")
     return 0
-
-
-def _waiting_to_collect(inbound: Path, assignment: str, collected) -> int:
-    """Trainees with a submission in the exchange newer than the one collected (if any)."""
-    latest: dict[str, str] = {}
-    for folder in inbound.glob(f"*+{assignment}+*"):  # student+assignment+timestamp[+random]
-        student, _, stamp, *_ = folder.name.split("+")
-        latest[student] = max(latest.get(student, ""), stamp)
-    have = {}
-    for submission in collected:
-        stamp_file = submission.folder / "timestamp.txt"
-        have[submission.student] = stamp_file.read_text().strip() if stamp_file.is_file() else ""
-    return sum(1 for student, stamp in latest.items()
-               if student not in have or _newer(stamp, have[student]))
-
-
-def _newer(exchange_stamp: str, collected_stamp: str) -> bool:
-    """Whether the exchange's folder stamp is later than the collected timestamp.txt."""
-    from nbgrader.utils import parse_utc
-
-    try:
-        return parse_utc(exchange_stamp) > parse_utc(collected_stamp)
-    except (ValueError, TypeError, OverflowError):
-        return not collected_stamp
 
 
 def cmd_release(root: Path, args: argparse.Namespace) -> int:
@@ -189,18 +161,19 @@ def cmd_feedback(root: Path, args: argparse.Namespace) -> int:
                           f"`cryocourse grade {assignment}` first.")
     api = make_api(root)
     with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
-        waiting = awaiting_manual(gradebook, assignment)
+        waiting = awaiting_marks(gradebook, assignment, question_labels_of(root, assignment))
     if waiting:
-        who = f"{', '.join(waiting[:8])}{', ...' if len(waiting) > 8 else ''}"
+        count = (f"{len(waiting)} answer{'s' if len(waiting) != 1 else ''} still "
+                 f"wait{'s' if len(waiting) == 1 else ''}")
         if not args.allow_ungraded:
             raise CourseError(
-                f"{len(waiting)} submissions still have written answers to grade by hand "
-                f"({who}): their feedback would show 0 for those answers. Grade them in the "
-                "Formgrader (Manage Submissions), then run this again; or release now with "
-                f"`cryocourse feedback {assignment} --allow-ungraded`.")
-        print(f"Warning: {len(waiting)} submissions still have written answers to grade by "
-              f"hand ({who}); their feedback shows 0 for those answers until you grade them "
-              "in the Formgrader and run this command again.", file=sys.stderr)
+                f"{count} for a hand mark:\n{describe_awaited(waiting)}\n"
+                "Mark them in the Formgrader (the assignment's submissions), then run this "
+                f"again; or release now with `cryocourse feedback {assignment} "
+                "--allow-ungraded`.")
+        print(f"Warning: {count} for a hand mark; their feedback shows what is "
+              f"listed until you mark them and run this command again:\n"
+              f"{describe_awaited(waiting)}", file=sys.stderr)
     generated = api.generate_feedback(assignment, force=True)
     skipped = {student: "its feedback page could not be made from the autograded notebook"
                for student in _FEEDBACK_FAILED.findall(generated.get("log", ""))}
