@@ -88,6 +88,11 @@ class VariantCase:
     template: str
     case: Case
 
+    @property
+    def identity(self) -> str:
+        """The client as a person: two sets with the same identity show the same client."""
+        return f"{self.template}|{self.case.vignette}|{self.case.modality}"
+
 
 @dataclass(frozen=True)
 class Variant:
@@ -113,8 +118,7 @@ class Variant:
     @property
     def fingerprint(self) -> str:
         """A short code that differs between two variants with different clients."""
-        text = "\n".join(f"{c.template}|{c.case.vignette}|{c.case.modality}"
-                         for c in self.clients)
+        text = "\n".join(client.identity for client in self.clients)
         return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
