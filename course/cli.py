@@ -11,6 +11,7 @@
     cryocourse demo --students 12 --out demo-class
     cryocourse variant ana 05-screening-cases   a trainee's own clients (--answers: the key)
     cryocourse variant --new-salt --yes         new clients for everyone (a new cohort)
+    cryocourse variant --seat-class roster.txt  no two trainees share a client in a position
 
 Every command takes ``--course FOLDER`` (default: the course around the current folder).
 Expected problems are printed as plain sentences with what to do next, never a traceback.
@@ -234,7 +235,7 @@ def cmd_demo(root: Path | None, args: argparse.Namespace) -> int:
 
 def cmd_variant(root: Path, args: argparse.Namespace) -> int:
     from course.models.variants import blueprint, draw, has_variants
-    from course.storage.variant_keys import key_for, new_salt, salt_path
+    from course.storage.variant_keys import key_for, new_salt, salt_path, seats_path
 
     if args.new_salt:
         if not args.yes:
@@ -244,6 +245,16 @@ def cmd_variant(root: Path, args: argparse.Namespace) -> int:
                               "cryocourse variant --new-salt --yes")
         print(f"New salt written to {new_salt(root)} (owner-only). Every trainee now has new "
               "clients; restart the trainees' servers so they receive their new keys.")
+        return 0
+    if args.seat_class:
+        from course.classroom.variant_seats import roster, seat_class
+
+        table = seat_class(root, roster(Path(args.seat_class)))
+        moved = sum(1 for number in table.values() if number)
+        print(f"{len(table)} trainees seated ({moved} with another draw): no two share a "
+              f"client in the same position. Table: {seats_path(root)}. Release it with "
+              "the assessment before trainees fetch it: cryocourse release "
+              "05-screening-cases --force")
         return 0
     if not args.trainee:
         raise CourseError("Name a trainee: cryocourse variant TRAINEE 05-screening-cases")
@@ -331,6 +342,9 @@ def parser() -> argparse.ArgumentParser:
     variant.add_argument("--new-salt", action="store_true",
                          help="new secret salt: new clients for every trainee (new cohort)")
     variant.add_argument("--yes", action="store_true", help="confirm --new-salt")
+    variant.add_argument("--seat-class", metavar="CLASS_LIST",
+                         help="give the trainees of this list (one id a line) sets with no "
+                         "client in common in the same position")
     demo = command("demo", help="build a synthetic class and run the whole workflow")
     demo.add_argument("--students", type=at_least_one, default=12)
     demo.add_argument("--out", required=True, help="new folder for the demo class")
