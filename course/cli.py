@@ -15,6 +15,7 @@
     cryocourse deadline set 05-screening-cases "2026-12-10 17:00" --late flag
     cryocourse deadline list                    due dates, late policies, extensions
     cryocourse extension ana 05-screening-cases --hours 24   (--every-assignment: accommodation)
+    cryocourse variant --seat-class roster.txt  no two trainees share a client in a position
 
 Every command takes ``--course FOLDER`` (default: the course around the current folder).
 Expected problems are printed as plain sentences with what to do next, never a traceback.
@@ -33,12 +34,15 @@ from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError
 
-from course.classroom.gradebook import awaiting_manual
+from course.classroom.gradebook import (
+    awaiting_marks,
+    describe_awaited,
+    question_labels_of,
+)
 from course.classroom.parallel_grading import default_workers, grade_assignment
 from course.classroom.self_study import kernel_language_info, stamp_language_info
 from course.classroom.submissions import (
     find_submissions,
-    is_up_to_date,
     unfinished_regrades,
 )
 from course.storage import database
@@ -62,11 +66,10 @@ def _api_step(result: dict, what: str) -> None:
 
 
 def cmd_status(root: Path, args: argparse.Namespace) -> int:
-    from nbgrader.api import Gradebook
+    from course.classroom.class_status import class_state
 
     api = make_api(root)
-    assignments = known_assignments(root)
-    if not assignments:
+    if not known_assignments(root):
         print("No assignments yet: add a folder with a notebook under source/.")
         return 0
     print(f"Course {api.coursedir.course_id} in {root}")
@@ -74,20 +77,13 @@ def cmd_status(root: Path, args: argparse.Namespace) -> int:
     print(f"Gradebook: {database.describe(api.coursedir.db_url)}")
     print(f"{'assignment':<26}{'released':<10}{'to collect':>11}{'submitted':>10}"
           f"{'graded':>8}{'to grade':>10}{'manual':>8}")
-    inbound = Path(api.config.Exchange.root) / api.coursedir.course_id / "inbound"
-    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
-        for assignment in assignments:
-            released = (Path(api.config.Exchange.root) / api.coursedir.course_id / "outbound"
-                        / assignment).is_dir()
-            submissions = find_submissions(root, assignment)
-            graded = sum(is_up_to_date(root, s, s.fingerprint()) for s in submissions)
-            manual = len(awaiting_manual(gradebook, assignment))
-            waiting = _waiting_to_collect(inbound, assignment, submissions)
-            print(f"{assignment:<26}{'yes' if released else 'no':<10}{waiting:>11}"
-                  f"{len(submissions):>10}{graded:>8}{len(submissions) - graded:>10}"
-                  f"{manual:>8}")
-    print("'to collect': trainees who submitted since the last collect; 'manual': submissions "
-          "with written answers waiting in the Formgrader.")
+    for state in class_state(root, api):
+        print(f"{state.assignment:<26}{'yes' if state.released else 'no':<10}"
+              f"{state.to_collect:>11}{state.submitted:>10}{state.graded:>8}"
+              f"{state.to_grade:>10}{state.manual:>8}")
+    print("'to collect': trainees who submitted since the last collect; 'graded': as the "
+          "gradebook holds them, however they were graded; 'manual': submissions with "
+          "written answers waiting in the Formgrader.")
     return 0
 
 
@@ -248,18 +244,19 @@ def cmd_feedback(root: Path, args: argparse.Namespace) -> int:
     damaged = _damaged_autograded(root, assignment)
     api = make_api(root)
     with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
-        waiting = awaiting_manual(gradebook, assignment)
+        waiting = awaiting_marks(gradebook, assignment, question_labels_of(root, assignment))
     if waiting:
-        who = f"{', '.join(waiting[:8])}{', ...' if len(waiting) > 8 else ''}"
+        count = (f"{len(waiting)} answer{'s' if len(waiting) != 1 else ''} still "
+                 f"wait{'s' if len(waiting) == 1 else ''}")
         if not args.allow_ungraded:
             raise CourseError(
-                f"{len(waiting)} submissions still have written answers to grade by hand "
-                f"({who}): their feedback would show 0 for those answers. Grade them in the "
-                "Formgrader (Manage Submissions), then run this again; or release now with "
-                f"`cryocourse feedback {assignment} --allow-ungraded`.")
-        print(f"Warning: {len(waiting)} submissions still have written answers to grade by "
-              f"hand ({who}); their feedback shows 0 for those answers until you grade them "
-              "in the Formgrader and run this command again.", file=sys.stderr)
+                f"{count} for a hand mark:\n{describe_awaited(waiting)}\n"
+                "Mark them in the Formgrader (the assignment's submissions), then run this "
+                f"again; or release now with `cryocourse feedback {assignment} "
+                "--allow-ungraded`.")
+        print(f"Warning: {count} for a hand mark; their feedback shows what is "
+              f"listed until you mark them and run this command again:\n"
+              f"{describe_awaited(waiting)}", file=sys.stderr)
     generated = api.generate_feedback(assignment, force=True)
     skipped = {student: "its feedback page could not be made from the autograded notebook"
                for student in _FEEDBACK_FAILED.findall(generated.get("log", ""))}
@@ -341,7 +338,7 @@ def cmd_demo(root: Path | None, args: argparse.Namespace) -> int:
 
 def cmd_variant(root: Path, args: argparse.Namespace) -> int:
     from course.models.variants import blueprint, draw, has_variants
-    from course.storage.variant_keys import key_for, new_salt, salt_path
+    from course.storage.variant_keys import key_for, new_salt, salt_path, seats_path
 
     if args.new_salt:
         if not args.yes:
@@ -351,6 +348,16 @@ def cmd_variant(root: Path, args: argparse.Namespace) -> int:
                               "cryocourse variant --new-salt --yes")
         print(f"New salt written to {new_salt(root)} (owner-only). Every trainee now has new "
               "clients; restart the trainees' servers so they receive their new keys.")
+        return 0
+    if args.seat_class:
+        from course.classroom.variant_seats import roster, seat_class
+
+        table = seat_class(root, roster(Path(args.seat_class)))
+        moved = sum(1 for number in table.values() if number)
+        print(f"{len(table)} trainees seated ({moved} with another draw): no two share a "
+              f"client in the same position. Table: {seats_path(root)}. Release it with "
+              "the assessment before trainees fetch it: cryocourse release "
+              "05-screening-cases --force")
         return 0
     if not args.trainee:
         raise CourseError("Name a trainee: cryocourse variant TRAINEE 05-screening-cases")
@@ -734,6 +741,9 @@ def parser() -> argparse.ArgumentParser:
     extension.add_argument("--hours", type=float)
     extension.add_argument("--minutes", type=float)
     extension.add_argument("--clear", action="store_true", help="remove the extra time")
+    variant.add_argument("--seat-class", metavar="CLASS_LIST",
+                         help="give the trainees of this list (one id a line) sets with no "
+                         "client in common in the same position")
     demo = command("demo", help="build a synthetic class and run the whole workflow")
     demo.add_argument("--students", type=at_least_one, default=12)
     demo.add_argument("--out", required=True, help="new folder for the demo class")

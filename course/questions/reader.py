@@ -203,7 +203,12 @@ def name_in_notebook(path: Path) -> str:
     Read from the text (a plain string only); the notebook is not run. The first code cell
     that names the trainee wins (the header's name cell comes first).
     """
-    for source in code_cell_sources(path):
+    return name_in_cells(code_cell_sources(path))
+
+
+def name_in_cells(sources: Iterable[str]) -> str:
+    """The name typed in the first of these code cells that names the trainee ('' if none)."""
+    for source in sources:
         typed = answers_in_cells([source], [NAME_VARIABLE]).get(NAME_VARIABLE)
         if isinstance(typed, str) and (name := plain_name(typed)):
             return name

@@ -15,7 +15,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from course.models.variants import KEY_VARIABLE, trainee_key
+from course.models.variants import (
+    ASSESSMENT,
+    KEY_VARIABLE,
+    SEATS_FILE,
+    read_seats,
+    seated,
+    trainee_key,
+)
 from course.storage.secrets import SecretError, read_or_create, replace_secret
 
 SALT_FILE = ".variant-salt"
@@ -52,9 +59,15 @@ def new_salt(root: Path) -> Path:
     return replace_secret(salt_path(root))
 
 
+def seats_path(root: Path) -> Path:
+    """The seat table of assessment 05: in its source folder, so it is released with it."""
+    return Path(root) / "source" / ASSESSMENT / SEATS_FILE
+
+
 def key_for(root: Path, trainee: str) -> str:
-    """The variant key of one trainee of the course at ``root``."""
-    return trainee_key(course_salt(root), trainee)
+    """The variant key of one trainee of the course at ``root`` (with the trainee's draw
+    number when the course seated its class for sets without shared clients)."""
+    return seated(trainee_key(course_salt(root), trainee), read_seats(seats_path(root)))
 
 
 def course_root(config: Any) -> Path:

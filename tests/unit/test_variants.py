@@ -11,7 +11,8 @@ from collections import Counter
 
 import pytest
 
-from course.classroom.report import ClassData, ClientResult, harder_templates, slot_means
+from course.classroom.fairness import ClientMark
+from course.classroom.report import ClassData, harder_templates, slot_means
 from course.demo.synthetic_trainees import PROFILES, Trainee
 from course.exercises import all_items
 from course.exercises.screening_cases import (
@@ -254,9 +255,10 @@ def test_synthetic_trainees_earn_their_expected_scores_on_their_own_variants():
 def test_report_flags_a_template_markedly_harder_than_its_slot():
     data = ClassData(ASSESSMENT)
     for n in range(6):
-        data.clients.append(ClientResult(f"s{n}", "cold_disorder", "c02", 1.0))
-        data.clients.append(ClientResult(f"t{n}", "cold_disorder", "g_cold_disorder", 0.2))
-        data.clients.append(ClientResult(f"s{n}", "sun_ahead", "c38", 0.8))
+        data.clients.append(ClientMark(f"s{n}", 1, "cold_disorder", "c02", "c02", 1.0))
+        data.clients.append(ClientMark(f"t{n}", 1, "cold_disorder", "g_cold_disorder",
+                                       f"g{n}", 0.2))
+        data.clients.append(ClientMark(f"s{n}", 2, "sun_ahead", "c38", "c38", 0.8))
     assert slot_means(data)["cold_disorder"] == pytest.approx(0.6)
     assert [s.template for s in harder_templates(data)] == ["g_cold_disorder"]
 
