@@ -92,8 +92,22 @@ def test_ordered_steps_reward_the_right_steps_and_the_critical_order():
         "record_incident"]
     assert _alarm(shuffled).fraction == 1
     # a step that does not belong costs like a missing one
-    assert _alarm([*ALARM[:-1], "lie_down_legs_up", ALARM[-1]]).fraction == pytest.approx(
+    assert _alarm([*ALARM[:-1], "jewellery_off", ALARM[-1]]).fraction == pytest.approx(
         (6 / 7 + 1) / 2)
+
+
+def test_calling_the_emergency_services_or_laying_a_dizzy_client_down_never_costs():
+    """Review of a742ee2, section 4: the call is offered and accepted; lying down with the legs
+    up for a dizzy client loses nothing, wherever it is put."""
+    also = find_emergency("oxygen_alarm").also_right
+    assert set(also) == {"call_emergency", "lie_down_legs_up"} <= set(ALARM_CHOICES)
+    assert _alarm([*ALARM[:4], "call_emergency", *ALARM[4:], "lie_down_legs_up"]).fraction == 1
+    assert _alarm(["call_emergency", *ALARM]).fraction == 1
+    # the call in place of warning colleagues still misses that step
+    without_warning = [code for code in ALARM if code != "call_for_help"]
+    assert _alarm([*without_warning, "call_emergency"]).fraction == pytest.approx(
+        (6 / 7 + 1) / 2)
+    assert "emergency services" in item("safety_oxygen_alarm_steps").reason()
 
 
 @pytest.mark.parametrize("never", ["go_in_to_help", "crouch_in_cabin"])
@@ -108,7 +122,8 @@ def test_steps_questions_read_their_answer_and_critical_steps_from_the_data():
     assert set(find_emergency("cold_burn").steps) <= set(COLD_BURN_CHOICES)
     assert set(ALARM) <= set(ALARM_CHOICES)
     never = {code for code in ALARM_CHOICES if safe_practice().steps[code].never}
-    assert never and set(ALARM_CHOICES) - set(ALARM) - never  # distractors of both kinds
+    also = set(find_emergency("oxygen_alarm").also_right)
+    assert never and also and set(ALARM_CHOICES) - set(ALARM) == never | also
 
 
 # --------------------------------------------------------------------------- one reader
