@@ -27,11 +27,12 @@ from course.facts.knowledge import (
 )
 
 FILE = "safety.toml"
-STATUSES: tuple[str, ...] = ("law", "published", "standard", "vendor")
+STATUSES: tuple[str, ...] = ("law", "published", "standard", "course", "vendor")
 STATUS_LABELS = MappingProxyType({
     "law": "law in many places (local rules decide the details)",
     "published": "published evidence or official health advice",
     "standard": "a named standard or code of practice (good practice; law where adopted)",
+    "course": "the course's own rule, as good practice (local law decides what is required)",
     "vendor": "vendor practice only (no published study or standard found)",
 })
 TOPICS: tuple[str, ...] = ("infection", "oxygen", "flask", "emergency", "consent",
