@@ -217,9 +217,12 @@ def _spill_reason() -> str:
             f"{oxygen_effect(lowest)}")
 
 
-def _s1_reason() -> str:
-    claim = safe_practice().seed_claims["s1_no_infection_risk"]
-    return f"{claim.verdict.rstrip('.')}{cited(claim.sources)}."
+def _shared_cup_reason() -> str:
+    decant, redip = find_rule("decant_per_client"), find_rule("never_redip")
+    return ("Yes: a new swab is not enough. During one client's massage the swab that touches "
+            "her skin goes back into the cup, so the cup carries her viruses to the next "
+            f"client's swab. {decant.text.rstrip('.')}{cited(decant.sources)}. "
+            f"{first_sentence(redip.text)}")
 
 
 def _rule_names(codes: Iterable[str]) -> str:
@@ -271,12 +274,12 @@ ITEMS = (
                "Stop the cold first; rings come off before the skin swells; then warm gently."),
     ),
     Item(
-        id="safety_s1_claim",
-        answers={"s1_claim_holds": YesNo()},
-        expected=lambda: {"s1_claim_holds": False},
+        id="safety_shared_cup",
+        answers={"virus_can_pass": YesNo()},
+        expected=lambda: {"virus_can_pass": True},
         points=1,
-        explanation=_s1_reason,
-        wrong=(Wrong({"s1_claim_holds": True}),),
+        explanation=_shared_cup_reason,
+        wrong=(Wrong({"virus_can_pass": False}),),
     ),
     Item(
         id="safety_gas_per_litre",

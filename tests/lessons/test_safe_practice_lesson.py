@@ -328,3 +328,11 @@ def test_tick_lists_offer_only_the_questions_own_choices():
         assert spec["kind"] == "names"
         assert sorted(code for code, _ in spec["options"]) == sorted(offered)
         assert all(label != code for code, label in spec["options"])
+
+
+def test_question_1_asks_to_apply_the_rule_not_to_repeat_the_lessons_verdict():
+    """Review of a742ee2, section 4: a new swab with a shared cup still passes viruses on."""
+    cup = item("safety_shared_cup")
+    assert cup.expected() == {"virus_can_pass": True}
+    assert cup.score({"virus_can_pass": False}).fraction == 0
+    assert "cup" in cup.reason() and "new swab" in cup.reason()
