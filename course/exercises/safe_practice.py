@@ -107,7 +107,11 @@ def rule_spellings() -> dict[str, str]:
 
 # --- the client (question 7): what is still to do before her first cabin session -------------
 
-CHECKLIST = tuple(rule.code for topic in ("consent", "preparation") for rule in rules_about(topic))
+LOCAL_COLD_ONLY = ("sensation_test",)
+"""Checklist rules for local cold only: Lena (question 6) books the cabin, so they are not
+offered."""
+CHECKLIST = tuple(rule.code for topic in ("consent", "preparation") for rule in rules_about(topic)
+                  if rule.code not in LOCAL_COLD_ONLY)
 INTAKE_STORY = (
     "Lena is 16 and has come for her first cryosauna session; her mother is in the waiting "
     "room.",

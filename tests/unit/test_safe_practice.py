@@ -165,3 +165,14 @@ def test_a_faint_that_is_not_breathing_normally_gets_cpr_and_an_aed():
     assert "AED" in safe_practice().steps["cpr_if_not_breathing"].name
     assert "not breathing normally" in faint.call_emergency_when
     assert "minute or two" not in faint.call_emergency_when
+
+
+def test_every_local_cold_starts_with_a_warm_cold_and_touch_test():
+    """Review of a742ee2, section 5 item 5: the test is taught for all local cold, not only
+    under diabetes; Lena's cabin checklist (lesson 07 Q6) does not offer it."""
+    from course.exercises.safe_practice import CHECKLIST
+    from course.facts.safe_practice import find_rule
+
+    rule = find_rule("sensation_test")
+    assert rule.topic == "preparation" and "not only for a client with diabetes" in rule.text
+    assert "sensation_test" not in CHECKLIST
