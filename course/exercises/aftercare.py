@@ -32,10 +32,6 @@ SUMMER_MODIFY = AcceptedAnswer(
     {"decision": "modify"}, 0.5,
     "Starting with strict sun protection follows S1 (sunscreen is enough); the course takes "
     "S2's stricter rule for facial nitrogen work before the sun: wait.")
-MIGRAINE_WEAK = AcceptedAnswer(
-    {"migraine_study": "weak", "fat_reduction": "supported", "depression": "weak"}, 5 / 6,
-    "'weak' for the 2013 study earns half of that answer: there is a study, but it tested a "
-    "frozen neck wrap, so it does not support localized cryotherapy at all.")
 
 
 def _reaction_reason(label: str, name: str) -> str:
@@ -61,8 +57,9 @@ ITEMS = (
         expected=lambda: {"light_peeling": _kind("light_peeling")},
         points=0,
         graded=False,
-        hints=("Find light peeling in the side-effects table.",),
-        explanation=lambda: _reaction_reason("Light peeling", "light_peeling"),
+        hints=("Find peeling in the side-effects table.",
+               "Is peeling a flush that fades within hours, or a sign the skin was hurt?"),
+        explanation=lambda: _reaction_reason("Peeling two days later", "light_peeling"),
     ),
     Item(
         id="aftercare_practice_claim_cellulite",
@@ -78,18 +75,23 @@ ITEMS = (
     Item(
         id="aftercare_reactions",
         answers={"redness_next_day": REACTION, "blister": REACTION,
-                 "numb_after_a_day": REACTION},
-        expected=lambda: {"redness_next_day": _kind("redness"), "blister": _kind("blister"),
-                          "numb_after_a_day": _kind("lasting numbness")},
+                 "pink_an_hour_later": REACTION},
+        expected=lambda: {"redness_next_day": _kind("next_day_redness"),
+                          "blister": _kind("blister"), "pink_an_hour_later": _kind("redness")},
         points=3,
         explanation=lambda: " ".join((
-            _reaction_reason("Redness the next day", "redness"),
+            _reaction_reason("Redness the next day", "next_day_redness"),
             _reaction_reason("A blister", "blister"),
-            _reaction_reason("Numbness that lasts after the skin has warmed", "lasting numbness"))),
-        wrong=(Wrong({"redness_next_day": "normal", "blister": "normal",
-                      "numb_after_a_day": "stop_and_report"}, 2 / 3),
-               Wrong({"redness_next_day": "normal", "blister": "normal",
-                      "numb_after_a_day": "normal"}, 1 / 3)),
+            _reaction_reason("Pink skin that is fading an hour later", "redness"))),
+        wrong=(  # S1's view of next-day redness; everything stopped; S2's view of the blister too
+            Wrong({"redness_next_day": "normal", "blister": "stop_and_report",
+                   "pink_an_hour_later": "normal"}, 2 / 3),
+            Wrong({"redness_next_day": "stop_and_report", "blister": "stop_and_report",
+                   "pink_an_hour_later": "stop_and_report"}, 2 / 3),
+            Wrong({"redness_next_day": "normal", "blister": "normal",
+                   "pink_an_hour_later": "normal"}, 1 / 3),
+            Wrong({"redness_next_day": "normal", "blister": "normal",
+                   "pink_an_hour_later": "stop_and_report"}, 0.0)),
     ),
     Item(
         id="aftercare_summer_course",
@@ -103,15 +105,19 @@ ITEMS = (
     ),
     Item(
         id="aftercare_claims_slogans",
-        answers={"absolutely_safe": EVIDENCE, "boosts_collagen": EVIDENCE},
+        answers={"absolutely_safe": EVIDENCE, "prevents_colds": EVIDENCE},
         expected=lambda: {"absolutely_safe": _level("absolutely_safe"),
-                          "boosts_collagen": _level("collagen_stimulation")},
+                          "prevents_colds": _level("prevents_colds")},
         points=2,
         explanation=lambda: " ".join((
             _claim_reason("'No risk and no pain'", "absolutely_safe"),
-            _claim_reason("'Builds new collagen'", "collagen_stimulation"))),
-        wrong=(Wrong({"absolutely_safe": "marketing", "boosts_collagen": "supported"}, 0.5),
-               Wrong({"absolutely_safe": "supported", "boosts_collagen": "weak"})),
+            _claim_reason("'Prevents colds and boosts immunity'", "prevents_colds"),
+            "Too little evidence either way is 'unsupported'; 'marketing' is for a slogan the "
+            "sources contradict.")),
+        wrong=(  # every slogan called marketing; every slogan called unsupported; believed
+            Wrong({"absolutely_safe": "marketing", "prevents_colds": "marketing"}, 0.5),
+            Wrong({"absolutely_safe": "unsupported", "prevents_colds": "unsupported"}, 0.5),
+            Wrong({"absolutely_safe": "supported", "prevents_colds": "weak"})),
     ),
     Item(
         id="aftercare_claims_studies",
@@ -122,13 +128,15 @@ ITEMS = (
                           "depression": _level("depression_relief")},
         points=3,
         explanation=lambda: " ".join((
-            _claim_reason("The migraine study", "migraine_2013_study"), MIGRAINE_WEAK.reason,
+            _claim_reason("A cold wrap on the neck for migraine", "migraine_2013_study"),
             _claim_reason("Fat reduction", "cryolipolysis_fat_reduction"),
             _claim_reason("Depression", "depression_relief"))),
-        wrong=(Wrong({"migraine_study": "supported", "fat_reduction": "supported",
-                      "depression": "weak"}, 2 / 3),
-               Wrong({"migraine_study": "supported", "fat_reduction": "marketing",
-                      "depression": "supported"})),
-        accepted=(MIGRAINE_WEAK,),
+        wrong=(  # one trial taken as proof; the wrap read as a salon device; all believed
+            Wrong({"migraine_study": "supported", "fat_reduction": "supported",
+                   "depression": "weak"}, 2 / 3),
+            Wrong({"migraine_study": "unsupported", "fat_reduction": "supported",
+                   "depression": "weak"}, 2 / 3),
+            Wrong({"migraine_study": "supported", "fat_reduction": "marketing",
+                   "depression": "supported"})),
     ),
 )

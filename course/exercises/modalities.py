@@ -112,13 +112,15 @@ ITEMS = (
                Wrong({"vacuum_applicator": "cryo_facial"})),
     ),
     Item(
-        id="modalities_match_swab_massage_lines",
-        answers={"swab_on_massage_lines": modality_choice()},
-        expected=lambda: {"swab_on_massage_lines": _code("ln2_cryomassage")},
+        id="modalities_match_swab_held_still",
+        answers={"swab_held_still": modality_choice()},
+        expected=lambda: {"swab_held_still": _code("cryodestruction")},
         points=1,
-        explanation=lambda: _match_reason("ln2_cryomassage", "cryodestruction"),
-        wrong=(Wrong({"swab_on_massage_lines": "cryodestruction"}),
-               Wrong({"swab_on_massage_lines": "cryo_facial"})),
+        explanation=lambda: (_match_reason("cryodestruction", "ln2_cryomassage")
+                             + " What she calls it does not matter: a swab held still freezes "
+                             "the spot, and a brown spot needs a diagnosis before anything."),
+        wrong=(Wrong({"swab_held_still": "ln2_cryomassage"}),
+               Wrong({"swab_held_still": "cryo_facial"})),
     ),
     Item(
         id="modalities_match_drug_with_current",

@@ -8,8 +8,8 @@ from course.exercises.reasons import cited, decision_reason
 from course.facts.knowledge import find_condition, load
 from course.questions.kinds import Choice, Item, Names, Number, Wrong, YesNo
 
-# Question 3: the client has already waited this long after her cryomassage.
-WAITED_MINUTES = 15
+# Question 3: the client's cryomassage has just ended (she has waited no time yet).
+WAITED_MINUTES = 0
 
 
 def _more_minutes() -> int:
@@ -40,8 +40,10 @@ def _observation_reason() -> str:
     rule = load().aftercare["observe_30_min"]
     return (f"After a {massage.name.split(' (')[0].lower()} the client stays "
             f"{massage.observation_minutes} minutes so you can watch for a reaction"
-            f"{cited(rule.sources)}, however well she feels. She has waited "
-            f"{WAITED_MINUTES}, so {_more_minutes()} more.")
+            f"{cited(rule.sources)}, however well she feels: {_more_minutes()} minutes. A "
+            "nurse outside or a signature does not let you see a reaction that starts in "
+            "the salon (a blister, an allergic reaction, a faint), and the observation is "
+            "yours to do.")
 
 
 ITEMS = (
@@ -98,6 +100,6 @@ ITEMS = (
         expected=lambda: {"more_minutes": _more_minutes()},
         points=1,
         explanation=_observation_reason,
-        wrong=(Wrong({"more_minutes": 0}), Wrong({"more_minutes": 30})),
+        wrong=(Wrong({"more_minutes": 0}), Wrong({"more_minutes": 15})),
     ),
 )

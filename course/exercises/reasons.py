@@ -40,8 +40,13 @@ def referral_phrase(code: str, reason: str = "") -> str:
 
 def cited(codes: Iterable[str], most: int = 2) -> str:
     """" (S1; S2)": the short names of the first ``most`` sources, for the end of a sentence
-    (the data and docs/clinical-rules.md list them all)."""
-    names = list(dict.fromkeys(source_label(code) for code in codes))[:most]
+    (the data and docs/clinical-rules.md list them all); a vendor-practice source is always
+    named, so a rule that rests on it says so."""
+    sources = load().sources
+    unique = list(dict.fromkeys(codes))
+    shown = unique[:most] + [code for code in unique[most:]
+                             if code in sources and sources[code].kind == "vendor"]
+    names = list(dict.fromkeys(source_label(code) for code in shown))
     return f" ({'; '.join(names)})" if names else ""
 
 

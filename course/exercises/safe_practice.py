@@ -107,7 +107,11 @@ def rule_spellings() -> dict[str, str]:
 
 # --- the client (question 7): what is still to do before her first cabin session -------------
 
-CHECKLIST = tuple(rule.code for topic in ("consent", "preparation") for rule in rules_about(topic))
+LOCAL_COLD_ONLY = ("sensation_test",)
+"""Checklist rules for local cold only: Lena (question 6) books the cabin, so they are not
+offered."""
+CHECKLIST = tuple(rule.code for topic in ("consent", "preparation") for rule in rules_about(topic)
+                  if rule.code not in LOCAL_COLD_ONLY)
 INTAKE_STORY = (
     "Lena is 16 and has come for her first cryosauna session; her mother is in the waiting "
     "room.",
@@ -172,13 +176,15 @@ def _never_steps() -> dict[str, str]:
 
 
 def steps_reason(emergency: str, offered: Iterable[str] = ()) -> str:
-    """The steps of an emergency in order, and why each dangerous step ``offered`` by the
-    question must never be done."""
+    """The steps of an emergency in order, the steps also accepted and why, and why each
+    dangerous step ``offered`` by the question must never be done."""
     steps = safe_practice().steps
-    order = "; then ".join(steps[code].name for code in find_emergency(emergency).steps)
+    found = find_emergency(emergency)
+    order = "; then ".join(steps[code].name for code in found.steps)
+    also = f" Also right: {found.also_right_why}" if found.also_right else ""
     never = "".join(f" Never {steps[code].name}: {first_sentence(steps[code].why_never)}"
                     for code in offered if steps[code].never)
-    return f"In order: {order}.{never}"
+    return f"In order: {order}.{also}{never}"
 
 
 def steps_item(item_id: str, emergency: str, name: str, points: float,
@@ -186,15 +192,17 @@ def steps_item(item_id: str, emergency: str, name: str, points: float,
                **practice: object) -> Item:
     """A question: put the steps of one emergency from the knowledge base in order, choosing
     from the steps ``offered`` (its reason: the steps in order, and why the dangerous ones
-    offered are never done)."""
+    offered are never done). The emergency's ``also_right`` steps neither earn nor cost."""
     kind = Steps(step_spellings, "step", offered=lambda: offered)
+    scorer = ordered_steps(name, lambda: find_emergency(emergency).critical, _never_steps,
+                           kind.labels)
     return Item(
         id=item_id,
         answers={name: kind},
         expected=lambda: {name: list(find_emergency(emergency).steps)},
         points=points,
-        scorer=ordered_steps(name, lambda: find_emergency(emergency).critical, _never_steps,
-                             kind.labels),
+        scorer=lambda given, expected: ignoring(
+            name, find_emergency(emergency).also_right, scorer)(given, expected),
         wrong=wrong,
         explanation=lambda: steps_reason(emergency, offered),
         **practice,  # type: ignore[arg-type]
@@ -213,9 +221,12 @@ def _spill_reason() -> str:
             f"{oxygen_effect(lowest)}")
 
 
-def _s1_reason() -> str:
-    claim = safe_practice().seed_claims["s1_no_infection_risk"]
-    return f"{claim.verdict.rstrip('.')}{cited(claim.sources)}."
+def _shared_cup_reason() -> str:
+    decant, redip = find_rule("decant_per_client"), find_rule("never_redip")
+    return ("Yes: a new swab is not enough. During one client's massage the swab that touches "
+            "her skin goes back into the cup, so the cup carries her viruses to the next "
+            f"client's swab. {decant.text.rstrip('.')}{cited(decant.sources)}. "
+            f"{first_sentence(redip.text)}")
 
 
 def _rule_names(codes: Iterable[str]) -> str:
@@ -242,9 +253,9 @@ def _record_reason() -> str:
 
 
 ALARM = "oxygen_alarm"
-ALARM_CHOICES = ("stop_session", "client_out", "leave_room", "call_for_help", "check_client",
-                 "ventilate_from_outside", "record_incident", "crouch_in_cabin", "go_in_to_help",
-                 "lie_down_legs_up")
+ALARM_CHOICES = ("stop_session", "client_out", "leave_room", "call_for_help", "call_emergency",
+                 "check_client", "ventilate_from_outside", "record_incident", "crouch_in_cabin",
+                 "go_in_to_help", "lie_down_legs_up")
 COLD_BURN_CHOICES = ("stop_session", "jewellery_off", "warm_water", "cover_loosely",
                      "medical_help", "record_incident", "rub_the_skin", "direct_heat")
 
@@ -267,12 +278,12 @@ ITEMS = (
                "Stop the cold first; rings come off before the skin swells; then warm gently."),
     ),
     Item(
-        id="safety_s1_claim",
-        answers={"s1_claim_holds": YesNo()},
-        expected=lambda: {"s1_claim_holds": False},
+        id="safety_shared_cup",
+        answers={"virus_can_pass": YesNo()},
+        expected=lambda: {"virus_can_pass": True},
         points=1,
-        explanation=_s1_reason,
-        wrong=(Wrong({"s1_claim_holds": True}),),
+        explanation=_shared_cup_reason,
+        wrong=(Wrong({"virus_can_pass": False}),),
     ),
     Item(
         id="safety_gas_per_litre",
@@ -314,6 +325,10 @@ ITEMS = (
             # the client told to crouch down and rest: dangerous, nothing earned
             Wrong({"alarm_steps": ["stop_session", "crouch_in_cabin", "client_out",
                                    "leave_room", "record_incident"]}, 0.0),
+            # the call in place of warning colleagues: that step missing (named 6/7 of 1/2)
+            Wrong({"alarm_steps": ["stop_session", "client_out", "leave_room", "call_emergency",
+                                   "check_client", "ventilate_from_outside",
+                                   "record_incident"]}, 13 / 14),
         ),
     ),
     Item(

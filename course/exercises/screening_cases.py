@@ -18,7 +18,7 @@ import functools
 from collections.abc import Callable, Iterable
 
 from course.exercises import REFERRAL, TREATMENT
-from course.exercises.reasons import referral_phrase
+from course.exercises.reasons import first_sentence, referral_phrase
 from course.facts.knowledge import NO_REFERRAL, TREATMENTS, load, spellings
 from course.models.cases import Case, case_from_intake, score_screening, scoring_weights
 from course.models.screening import finding_names, screen
@@ -26,7 +26,7 @@ from course.models.variants import ASSESSMENT, SELF_STUDY_KEY, Variant, blueprin
 from course.questions.kinds import AcceptedAnswer, Answers, Item, Names, Score, Wrong
 
 __all__ = ["CASE_POINTS", "FINDINGS", "REFERRAL", "TREATMENT", "case_from_intake",
-           "screening_item"]
+           "client_model_answer", "own_client_scheme", "screening_item"]
 
 CASE_POINTS = 4
 
@@ -87,6 +87,67 @@ def reference_explanation(item: Case) -> str:
                   else f"earns {alternative.credit:.0%} of that part")
         text += f" For the {part}, '{alternative.answer}' {credit}: {alternative.reason}"
     return text
+
+
+# How the model answer of a written explanation opens, by the client's treatment today.
+CLIENT_OPENINGS = {
+    "refuse": "I'm sorry, I can't offer you {treatment}.",
+    "clearance": "I can't do {treatment} for you until a doctor has given us a written OK.",
+    "defer": "Let's not do {treatment} today; we'll book you again once this has passed.",
+    "modify": "We can do {treatment} today, with a change.",
+    "proceed": "We can go ahead with {treatment} today as planned.",
+}
+
+
+# Whom the client is asked to see, in words said to her (other referral codes: their name).
+CLIENT_REFERRALS = {
+    "gp": "your GP", "dermatologist": "a dermatologist (a skin doctor)",
+    "specialist": "the specialist who treats you", "physician": "a physician who does it",
+}
+
+
+def client_model_answer(item: Case) -> str:
+    """A model answer to the client of ``item``, from the course's data: what happens today,
+    why (the first sentence of each finding that decides it, and what to change or whose OK),
+    and whom to see and why."""
+    decision = screen(item.intake, item.modality)
+    kb = load()
+    treatment = kb.modalities[item.modality].name.split(" (")[0].lower()
+    found = [f for f in decision.findings if f.code in item.findings]
+    deciding = [f for f in found if f.treatment == item.treatment] or found
+    words = [CLIENT_OPENINGS[item.treatment].format(treatment=treatment)]
+    words += [first_sentence(f.explanation) for f in deciding if f.explanation]
+    if item.treatment != "proceed":
+        words += [first_sentence(f.action) for f in deciding if f.action]
+    if item.referral == NO_REFERRAL:
+        words.append("You don't need to see a doctor about this.")
+    else:
+        why = next((f.referral_reason for f in found
+                    if f.referral == item.referral and f.referral_reason), "")
+        who = CLIENT_REFERRALS.get(item.referral, kb.referrals[item.referral].name)
+        said = f": {why[0].lower()}{why[1:].rstrip('.')}." if why else "."
+        words.append(f"Please see {who} about it{said}")
+    return '"' + " ".join(dict.fromkeys(words)) + '"'
+
+
+def explanation_client(grade_id: str) -> int | None:
+    """The client number of an assessment-05 explanation item ("cases_client08_explain_to_
+    client" -> 8), else None."""
+    head, _, tail = grade_id.partition("_explain_to_client")
+    return client_number(head) if tail == "" and head != grade_id else None
+
+
+def own_client_scheme(grade_id: str) -> str | None:
+    """For an assessment-05 explanation item, the active variant's client (the submitter's,
+    in the marker) with the model answer that fits it and its reference; else None."""
+    number = explanation_client(grade_id)
+    if number is None or number > client_count():
+        return None
+    item = my_variant(ASSESSMENT).case(number)
+    return (f"**This trainee's client {number}.** {item.vignette}\n\n"
+            f"**Reference:** {item.treatment} today, {referral_phrase(item.referral)}.\n\n"
+            f"**Model answer for this client** (built from the course's rules; any plain, "
+            f"kind wording that says the same earns the points): {client_model_answer(item)}")
 
 
 def reference_answers(item: Case, prefix: str) -> dict[str, object]:

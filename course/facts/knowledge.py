@@ -44,7 +44,9 @@ EVIDENCE_LEVELS: tuple[str, ...] = ("supported", "weak", "unsupported", "marketi
 MAX_BASIS_KINDS: tuple[str, ...] = ("seed", "published", "model", "none")
 PERFORMERS: tuple[str, ...] = ("cosmetologist", "physician")
 SIDE_EFFECT_KINDS: tuple[str, ...] = ("normal", "stop_and_report")
-SOURCE_KINDS: tuple[str, ...] = ("seed", "published")
+SOURCE_KINDS: tuple[str, ...] = ("seed", "published", "vendor")
+"""seed: a salon article; published: a paper, a standard or official advice; vendor: what
+equipment vendors or facilities do (manuals, pages), not published evidence."""
 TRIGGER_OPERATORS: tuple[str, ...] = ("below", "above", "equals", "contains_any")
 
 DATA_FILES: tuple[str, ...] = (
@@ -93,7 +95,7 @@ def most_restrictive(treatments: Iterable[str]) -> str:
 
 @dataclass(frozen=True)
 class Source:
-    """A seed article or a published source."""
+    """A seed article, a published source or vendor practice."""
 
     code: str
     title: str

@@ -27,11 +27,12 @@ from course.facts.knowledge import (
 )
 
 FILE = "safety.toml"
-STATUSES: tuple[str, ...] = ("law", "published", "standard", "vendor")
+STATUSES: tuple[str, ...] = ("law", "published", "standard", "course", "vendor")
 STATUS_LABELS = MappingProxyType({
     "law": "law in many places (local rules decide the details)",
     "published": "published evidence or official health advice",
     "standard": "a named standard or code of practice (good practice; law where adopted)",
+    "course": "the course's own rule, as good practice (local law decides what is required)",
     "vendor": "vendor practice only (no published study or standard found)",
 })
 TOPICS: tuple[str, ...] = ("infection", "oxygen", "flask", "emergency", "consent",
@@ -119,7 +120,8 @@ class Step:
 
 @dataclass(frozen=True)
 class Emergency:
-    """An emergency: its steps in order, the ones whose order is critical, when to call."""
+    """An emergency: its steps in order, the ones whose order is critical, when to call; the
+    steps a fair examiner also accepts (``also_right``: they neither earn nor cost) and why."""
 
     code: str
     name: str
@@ -128,6 +130,8 @@ class Emergency:
     call_emergency_when: str
     status: str
     sources: tuple[str, ...]
+    also_right: tuple[str, ...] = ()
+    also_right_why: str = ""
 
 
 @dataclass(frozen=True)
@@ -219,9 +223,13 @@ def _emergency(entry: _Entry) -> Emergency:
         raise entry.fail("steps must be a non-empty list without repeats")
     if [code for code in steps if code in critical] != list(critical) or len(critical) < 2:
         raise entry.fail("critical must be two or more of the steps, in the same order")
+    also = entry.texts("also_right", ())
+    why = entry.text("also_right_why", "")
+    if set(also) & set(steps) or bool(also) != bool(why):
+        raise entry.fail("also_right lists steps that are not among the steps, with also_right_why")
     return Emergency(entry.text("code"), entry.text("name"), steps, critical,
                      entry.text("call_emergency_when"), entry.choice("status", STATUSES),
-                     entry.sources())
+                     entry.sources(), also, why)
 
 
 def _named_step(entry: _Entry) -> list[str]:
@@ -247,8 +255,9 @@ def _check(practice: SafePractice, sources: Mapping[str, object]) -> None:
     for claim in practice.seed_claims.values():
         need(claim.code, (claim.seed,), sources, "seed")
     for emergency in practice.emergencies.values():
-        need(emergency.code, emergency.steps, practice.steps, "step")
-        bad = [code for code in emergency.steps if practice.steps[code].never]
+        need(emergency.code, emergency.steps + emergency.also_right, practice.steps, "step")
+        bad = [code for code in emergency.steps + emergency.also_right
+               if practice.steps[code].never]
         if bad:
             raise KnowledgeError(f"{FILE}: {emergency.code}: a step that must never be done "
                                  f"is listed as a step to do: {bad}")

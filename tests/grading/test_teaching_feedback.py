@@ -223,8 +223,9 @@ def test_a_partly_right_screening_names_each_part(tmp_path):
 def test_partly_right_steps_name_the_steps_and_the_order(tmp_path):
     lesson = "07-safe-practice"
     nb = with_answers(_release(lesson), {"safety_oxygen_alarm_steps": {"alarm_steps": [
-        "stop_session", "leave_room", "client_out", "lie_down_legs_up"]}})
+        "stop_session", "leave_room", "client_out", "jewellery_off"]}})
     text = _explained(lesson, nb, tmp_path)["safety_oxygen_alarm_steps"]
     assert "◐ Partly right." in text
-    assert "Should not be there: lay the client down and raise the legs." in text
+    # (laying a dizzy client down is also right there, so it would neither earn nor cost)
+    assert "Should not be there: take off jewellery and anything tight on the area." in text
     assert "Missing: 4 more steps." in text and "pairs of critical steps in the right order" in text

@@ -135,3 +135,25 @@ def test_demo_class_of_twelve_gets_twelve_sets_and_expected_scores(demo_class):
     assert all(summary.ok for summary in demo_class.summaries)
     report = demo_class.reports[ASSESSMENT].read_text(encoding="utf-8")
     assert "Case templates" in report
+
+
+def test_each_explanation_shows_the_model_answer_of_the_trainees_own_client(graded):
+    """Review of a742ee2, section 4: the written explanations of cases 2, 8 and 13 are marked
+    beside the submitter's own client and a model answer that fits it."""
+    from course.exercises.screening_cases import client_model_answer, explanation_client
+
+    for student in ("ana", "ben"):
+        nb = nbformat.read(graded.root / "autograded" / student / ASSESSMENT / NAME,
+                           as_version=4)
+        variant = draw(ASSESSMENT, key_for(graded.root, student))
+        shown = 0
+        for cell, after in zip(nb.cells, nb.cells[1:], strict=False):
+            number = explanation_client(cell.metadata.get("nbgrader", {}).get("grade_id", ""))
+            if number is None:
+                continue
+            case = variant.case(number)
+            assert "cryocourse-mark-scheme" in after.metadata.get("tags", [])
+            assert case.vignette in after.source
+            assert client_model_answer(case) in after.source
+            shown += 1
+        assert shown == 3

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from html import escape
+from pathlib import Path
 
+import nbformat
 import pytest
 from matplotlib.figure import Figure
 
 from course.exercises import item
+from course.facts import knowledge
 from course.facts.knowledge import EVIDENCE_LEVELS, UnknownNameError, load
 from course.views.evidence import (
     LEVEL_COLOURS,
@@ -23,6 +26,15 @@ from course.views.evidence import (
     side_effect_table,
 )
 from course.views.style import OKABE_ITO
+
+LESSON = Path(__file__).parents[2] / "source/06-aftercare-evidence/06-aftercare-evidence.ipynb"
+
+
+def _written_answer(grade_id: str) -> str:
+    """The model answer and mark scheme of one written question of the source notebook."""
+    nb = nbformat.read(LESSON, as_version=4)
+    [cell] = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id]
+    return cell.source
 
 
 def test_tables_show_every_entry_with_sources():
@@ -94,10 +106,10 @@ def test_chart_counts_claims_per_level():
 def test_reactions_accept_plain_words_and_give_partial_credit():
     reactions = item("aftercare_reactions")
     score = reactions.score({"redness_next_day": "expected", "blister": "stop and report",
-                             "numb_after_a_day": "normal"})
+                             "pink_an_hour_later": "ok"})
     assert score.fraction == pytest.approx(2 / 3) and score.status == "partly correct"
     bad = reactions.score({"redness_next_day": "normall", "blister": "stop",
-                           "numb_after_a_day": "stop"})
+                           "pink_an_hour_later": "stop"})
     assert bad.status == "malformed" and "did you mean 'normal'" in bad.message
 
 
@@ -105,3 +117,20 @@ def test_summer_decision_is_the_stricter_rule():
     summer = item("aftercare_summer_course")
     assert summer.expected() == {"decision": "defer"}
     assert summer.score({"decision": "postpone"}).fraction == 1
+
+
+def test_redness_into_the_next_day_and_peeling_are_checked_for_a_cold_injury():
+    """A flush fading within hours is normal; next-day redness or swelling and any peeling
+    are stop-and-report (clinical review of a742ee2, E3), in the data, the keys and the model
+    answer alike."""
+    assert knowledge.find_side_effect("redness").kind == "normal"
+    for sign in ("next_day_redness", "redness the next day", "light_peeling", "peeling"):
+        assert knowledge.find_side_effect(sign).kind == "stop_and_report"
+    assert "next day" in knowledge.find_side_effect("oedema").action
+    reactions = item("aftercare_reactions")
+    assert reactions.expected()["redness_next_day"] == "stop_and_report"
+    s1_view = {**reactions.expected(), "redness_next_day": "normal"}
+    assert reactions.score(s1_view).fraction == pytest.approx(2 / 3)
+    assert item("aftercare_practice_peeling").expected() == {"light_peeling": "stop_and_report"}
+    model = _written_answer("aftercare_explain_client")
+    assert "few days" not in model and "peel" in model and "tomorrow" in model

@@ -126,3 +126,12 @@ def test_scope_item_gives_half_marks_for_one_right():
     scope = item("modalities_scope_requests")
     score = scope.score({"fat_freezing_belly": "doctor", "cryosauna_session": "physician"})
     assert score.fraction == 0.5 and score.status == "partly correct"
+
+
+def test_a_swab_held_still_is_cryodestruction_whatever_it_is_called():
+    """Review of a742ee2, section 4: question 2 no longer copies the card; it asks which
+    modality a swab held still on a spot really is."""
+    held = item("modalities_match_swab_held_still")
+    assert held.expected() == {"swab_held_still": "cryodestruction"}
+    assert held.score({"swab_held_still": "ln2_cryomassage"}).fraction == 0
+    assert "physician" in held.reason().lower()

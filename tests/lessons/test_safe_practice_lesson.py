@@ -92,7 +92,7 @@ def test_ordered_steps_reward_the_right_steps_and_the_critical_order():
         "record_incident"]
     assert _alarm(shuffled).fraction == 1
     # a step that does not belong costs like a missing one, in the naming and the order
-    padded = _alarm([*ALARM[:-1], "lie_down_legs_up", ALARM[-1]])
+    padded = _alarm([*ALARM[:-1], "jewellery_off", ALARM[-1]])
     assert padded.fraction == pytest.approx((6 / 7 + 6 / 7) / 2)
     assert "cost order credit too" in padded.message
 
@@ -108,19 +108,35 @@ def test_listing_every_step_the_course_knows_earns_nothing(emergency, order):
     listed = {"alphabetical": SAFE_STEPS, "reversed": SAFE_STEPS[::-1],
               "by plain name": sorted(SAFE_STEPS, key=lambda c: safe_practice().steps[c].name)}
     scorer = item("safety_oxygen_alarm_steps").scorer
-    expected = {"alarm_steps": list(find_emergency(emergency).steps)}
+    also = set(find_emergency("oxygen_alarm").also_right)  # this scorer neither counts them
+    expected = {"alarm_steps": [s for s in find_emergency(emergency).steps if s not in also]}
     assert scorer({"alarm_steps": tuple(listed[order])}, expected).fraction == 0
     assert scorer({"alarm_steps": tuple(expected["alarm_steps"])}, expected).fraction == 1
 
 
 def test_padding_costs_in_both_parts_never_more_than_the_steps_were_worth():
     critical = list(find_emergency("oxygen_alarm").critical)
-    extras = [code for code in SAFE_STEPS if code not in ALARM]
+    also = set(find_emergency("oxygen_alarm").also_right)  # accepted: they cost nothing
+    extras = [code for code in SAFE_STEPS if code not in ALARM and code not in also]
     fractions = [_alarm([*ALARM, *extras[:count]]).fraction for count in range(len(extras) + 1)]
     assert fractions == sorted(fractions, reverse=True) and fractions[0] == 1
     assert fractions[-1] == 0  # as many steps that do not belong as right ones: nothing
     # the critical steps in order with padding earn less than the critical steps alone
     assert _alarm([*critical, *extras[:2]]).fraction < _alarm(critical).fraction
+
+
+def test_calling_the_emergency_services_or_laying_a_dizzy_client_down_never_costs():
+    """Review of a742ee2, section 4: the call is offered and accepted; lying down with the legs
+    up for a dizzy client loses nothing, wherever it is put."""
+    also = find_emergency("oxygen_alarm").also_right
+    assert set(also) == {"call_emergency", "lie_down_legs_up"} <= set(ALARM_CHOICES)
+    assert _alarm([*ALARM[:4], "call_emergency", *ALARM[4:], "lie_down_legs_up"]).fraction == 1
+    assert _alarm(["call_emergency", *ALARM]).fraction == 1
+    # the call in place of warning colleagues still misses that step
+    without_warning = [code for code in ALARM if code != "call_for_help"]
+    assert _alarm([*without_warning, "call_emergency"]).fraction == pytest.approx(
+        (6 / 7 + 1) / 2)
+    assert "emergency services" in item("safety_oxygen_alarm_steps").reason()
 
 
 @pytest.mark.parametrize("never", ["go_in_to_help", "crouch_in_cabin"])
@@ -135,7 +151,8 @@ def test_steps_questions_read_their_answer_and_critical_steps_from_the_data():
     assert set(find_emergency("cold_burn").steps) <= set(COLD_BURN_CHOICES)
     assert set(ALARM) <= set(ALARM_CHOICES)
     never = {code for code in ALARM_CHOICES if safe_practice().steps[code].never}
-    assert never and set(ALARM_CHOICES) - set(ALARM) - never  # distractors of both kinds
+    also = set(find_emergency("oxygen_alarm").also_right)
+    assert never and also and set(ALARM_CHOICES) - set(ALARM) == never | also
 
 
 # --------------------------------------------------------------------------- one reader
@@ -340,3 +357,11 @@ def test_tick_lists_offer_only_the_questions_own_choices():
         assert spec["kind"] == "names"
         assert sorted(code for code, _ in spec["options"]) == sorted(offered)
         assert all(label != code for code, label in spec["options"])
+
+
+def test_question_1_asks_to_apply_the_rule_not_to_repeat_the_lessons_verdict():
+    """Review of a742ee2, section 4: a new swab with a shared cup still passes viruses on."""
+    cup = item("safety_shared_cup")
+    assert cup.expected() == {"virus_can_pass": True}
+    assert cup.score({"virus_can_pass": False}).fraction == 0
+    assert "cup" in cup.reason() and "new swab" in cup.reason()

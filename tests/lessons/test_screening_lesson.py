@@ -372,3 +372,30 @@ def test_lesson_notebook_has_graded_manual_and_practice_questions():
     setup = [c for c in cells if _meta(c).get("grade_id") == "setup"]
     assert len(setup) == 1
     assert all(len(c.source.splitlines()) <= 15 for c in cells if c.cell_type == "code")
+
+
+def test_an_explanations_model_answer_fits_the_active_variants_own_client():
+    """Review of a742ee2, section 4: cases 2, 8 and 13 no longer all show one Raynaud's answer;
+    each trainee's marker sees the model answer of that trainee's client."""
+    from course.exercises.screening_cases import (
+        CLIENT_OPENINGS,
+        client_count,
+        client_model_answer,
+        own_client_scheme,
+    )
+    from course.models.variants import ASSESSMENT, draw, marking_as, trainee_key
+
+    assert own_client_scheme("cases_client08") is None
+    assert own_client_scheme("orientation_explain_mole") is None
+    for trainee in ("ana", "ben"):
+        key = trainee_key("salt", trainee)
+        with marking_as(key):
+            scheme = own_client_scheme("cases_client08_explain_to_client")
+        case = draw(ASSESSMENT, key).case(8)
+        assert scheme and case.vignette in scheme and client_model_answer(case) in scheme
+    for number in range(1, client_count() + 1):
+        case = draw(ASSESSMENT, trainee_key("salt", "ana")).case(number)
+        model = client_model_answer(case)
+        opening = CLIENT_OPENINGS[case.treatment].split("{")[0]
+        assert model.startswith('"' + opening)
+        assert ("don't need to see a doctor" in model) == (case.referral == "none")

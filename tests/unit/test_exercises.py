@@ -104,3 +104,13 @@ def test_released_notebooks_hold_no_marked_questions_reason(item):
     for fragment in _reason_fragments(item.reason()):
         assert fragment not in released and fragment.replace('"', '\\"') not in released, (
             item.id, fragment)
+
+
+def test_orientation_question_3_asks_for_the_observation_not_a_subtraction():
+    """Review of a742ee2, section 4: the client has just finished; no excuse shortens it."""
+    from course.facts.knowledge import load
+
+    observe = all_items()["orientation_observation_minutes"]
+    minutes = load().modalities["ln2_cryomassage"].observation_minutes
+    assert observe.expected() == {"more_minutes": minutes}
+    assert observe.score({"more_minutes": 0}).fraction == 0

@@ -269,3 +269,17 @@ def test_the_matrix_marks_physician_only_columns() -> None:
         marked = f"{escape(modality.name)} †" in matrix
         assert marked == (modality.performer == "physician"), modality.code
     assert "physician only: whatever the condition, a cosmetologist refers" in matrix
+
+
+def test_vendor_practice_is_its_own_kind_and_every_reason_citing_it_says_so() -> None:
+    """Review of a742ee2, E8: vendor lists are not published evidence, and a reason resting on
+    them names them even when they are not among its first sources."""
+    from course.exercises.reasons import cited
+
+    for code in ("wbc_vendor_lists", "chamber_vendor_practice"):
+        assert load().sources[code].kind == "vendor"
+        assert "not published" in knowledge.source_label(code)
+    said = cited(["004_b59a7fa09acce6a3.txt", "001_6f82df9865416c89.txt", "wbc_vendor_lists"])
+    assert said == " (S4; S1; chamber vendors' lists (not published))"
+    assert cited(["004_b59a7fa09acce6a3.txt", "001_6f82df9865416c89.txt", "bugaj1975"]) == (
+        " (S4; S1)")

@@ -147,3 +147,32 @@ def test_lesson_03_session_log_is_a_complete_record_that_gives_nothing_away():
     html = record_table(CRYOMASSAGE_RECORD)
     assert all(f"<b>{event.label}</b>" in html for event in CRYOMASSAGE_LOG)
     assert "⚠" not in html and "over the limit" not in html and "Operator" in html
+
+
+def test_anaphylaxis_puts_the_auto_injector_before_the_call_and_warms_the_client():
+    """Review of a742ee2, E4 (Anaphylaxis UK, NHS, Resuscitation Council UK)."""
+    reaction = find_emergency("cold_urticaria_reaction")
+    critical = list(reaction.critical)
+    assert critical.index("adrenaline_if_prescribed") < critical.index("call_emergency")
+    assert "warm_client" in reaction.steps
+    assert {"anaphylaxis_uk_emergency", "resus_council_anaphylaxis"} <= set(reaction.sources)
+
+
+def test_a_faint_that_is_not_breathing_normally_gets_cpr_and_an_aed():
+    """Review of a742ee2, E4 (St John Ambulance, Resuscitation Council UK): no waiting."""
+    faint = find_emergency("faint_in_cabin")
+    assert faint.critical.index("check_client") < faint.critical.index("cpr_if_not_breathing")
+    assert "AED" in safe_practice().steps["cpr_if_not_breathing"].name
+    assert "not breathing normally" in faint.call_emergency_when
+    assert "minute or two" not in faint.call_emergency_when
+
+
+def test_every_local_cold_starts_with_a_warm_cold_and_touch_test():
+    """Review of a742ee2, section 5 item 5: the test is taught for all local cold, not only
+    under diabetes; Lena's cabin checklist (lesson 07 Q6) does not offer it."""
+    from course.exercises.safe_practice import CHECKLIST
+    from course.facts.safe_practice import find_rule
+
+    rule = find_rule("sensation_test")
+    assert rule.topic == "preparation" and "not only for a client with diabetes" in rule.text
+    assert "sensation_test" not in CHECKLIST

@@ -5,7 +5,9 @@ it puts a markdown cell holding that question's model answer and mark scheme, re
 course's source notebook (the gradebook keeps only the released stub of a written answer).
 The Formgrader shows it right under the trainee's answer. Feedback shows it too (the
 course's answer and its reasons), unless the assignment's reference answers are hidden
-(``TeachingFeedback``), which removes it.
+(``TeachingFeedback``), which removes it. An explanation of assessment 05, whose clients
+differ per trainee, gets the submitter's own client first, with the model answer that fits it
+(``own_client_scheme``, in the marker's variant context).
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_markdown_cell
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
+
+from course.exercises.screening_cases import own_client_scheme
+from course.nbgrader_plugins.autograde.trusted_scores import marking_context
 
 MARK_SCHEME_TAG = "cryocourse-mark-scheme"
 HEADING = "**Mark scheme** (for the grader; the trainee's answer is above)"
@@ -54,9 +59,13 @@ class MarkSchemeBesideAnswers(NbGraderPreprocessor):
             if is_mark_scheme(cell):
                 continue  # an earlier run's copy: replaced below
             cells.append(cell)
-            scheme = schemes.get(cell.metadata.get("nbgrader", {}).get("grade_id", ""))
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+            scheme = schemes.get(grade_id)
             if is_written_answer(cell) and scheme:
-                added = new_markdown_cell(f"{HEADING}\n\n{scheme}")
+                with marking_context(self.config, resources):
+                    own = own_client_scheme(grade_id)
+                text = f"{own}\n\n{scheme}" if own else scheme
+                added = new_markdown_cell(f"{HEADING}\n\n{text}")
                 added.metadata["tags"] = [MARK_SCHEME_TAG]
                 cells.append(added)
         nb.cells = cells
