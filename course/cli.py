@@ -576,7 +576,7 @@ def cmd_supervise(root: Path, args: argparse.Namespace) -> int:
             granted = book.extensions.setdefault(assignment, {})
             for trainee in args.trainee:
                 supervision.window(book, assignment, trainee)  # in the window, or a clear error
-                granted[trainee] = granted.get(trainee, 0) + args.minutes
+                granted[trainee] = round(granted.get(trainee, 0) + args.minutes)
         elif args.action == "close":
             closed = supervision.close_window(book, assignment, now, args.trainee)
             print(f"Closed now for {', '.join(closed) or 'nobody (all closed already)'}; the "
@@ -628,6 +628,17 @@ def at_least_one(text: str) -> int:
         number = 0
     if number < 1:
         raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more (not {text!r})")
+    return number
+
+
+def positive_minutes(text: str) -> float:
+    """argparse type: a number of minutes above 0 (30, 1.5)."""
+    try:
+        number = float(text)
+    except ValueError:
+        number = 0.0
+    if not number > 0:
+        raise argparse.ArgumentTypeError(f"must be a number of minutes above 0 (not {text!r})")
     return number
 
 
@@ -698,7 +709,7 @@ def parser() -> argparse.ArgumentParser:
     supervise.add_argument("assignment")
     supervise.add_argument("--start", help='open: when it starts (default now), e.g. '
                            '"2026-12-10 09:00" (server\'s local time)')
-    supervise.add_argument("--minutes", type=at_least_one,
+    supervise.add_argument("--minutes", type=positive_minutes,
                            help="open: its length; extend: the extra minutes")
     supervise.add_argument("--trainee", action="append",
                            help="only this trainee (repeatable; open: default every trainee "

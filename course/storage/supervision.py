@@ -76,15 +76,15 @@ def mode(book: deadlines.DeadlineBook, assignment: str) -> str:
 
 
 def open_window(book: deadlines.DeadlineBook, assignment: str, start: datetime.datetime,
-                minutes: int, trainees: list[str]) -> dict:
+                minutes: float, trainees: list[str]) -> dict:
     """Open (or re-plan) the supervised window of ``assignment`` for ``trainees``."""
-    if minutes < 1:
-        raise CourseError("A supervised window lasts at least one minute.")
+    if not minutes > 0:
+        raise CourseError("A supervised window lasts some minutes (--minutes 60).")
     if not trainees:
         raise CourseError("Name the trainees who sit the supervised assessment (--trainee), "
                           "or add them to the gradebook first.")
     plan = book.supervision.setdefault(assignment, {})
-    plan.update({"mode": SUPERVISED, "start": _stored(start), "minutes": int(minutes)})
+    plan.update({"mode": SUPERVISED, "start": _stored(start), "minutes": float(minutes)})
     plan["trainees"] = sorted(set(plan.get("trainees", [])) | set(trainees))
     plan.setdefault("closed", {})
     return plan

@@ -82,7 +82,7 @@ def supervised_start(spawner, settings: HubSettings) -> bool:
         "JUPYTER_CONFIG_PATH": str(CONFIG),
         "CRYOCOURSE_SESSION": f"supervised:{window.assignment}",
     }
-    spawner.interrupt_timeout = spawner.term_timeout = 3  # bwrap does not pass signals on
+    spawner.interrupt_timeout = spawner.term_timeout = 1  # bwrap passes no signal on
     _record_mode(settings, user, _mode_word(window))
     spawner.log.info("%s: supervised session of %s until %s UTC", user, window.assignment,
                      window.end.isoformat(timespec="seconds"))
@@ -110,8 +110,15 @@ class HubAPI:
             return error.code, {}
 
     def running(self, user: str) -> bool:
+        """Whether the user's server exists (starting, running or stopping)."""
         status, model = self.call("GET", f"/users/{user}")
         return status == 200 and "" in (model.get("servers") or {})
+
+    def ready(self, user: str) -> bool:
+        """Whether the user's server has started (so it has recorded its mode)."""
+        status, model = self.call("GET", f"/users/{user}")
+        server = (model.get("servers") or {}).get("") if status == 200 else None
+        return bool(server and server.get("ready"))
 
     def stop(self, user: str, wait: float = 60) -> None:
         self.call("DELETE", f"/users/{user}/server")
@@ -128,16 +135,17 @@ def tick(settings: HubSettings, api: HubAPI, log=print) -> None:
         for window in supervision.windows(book, assignment):
             user, state = window.trainee, window.state(now)
             found = supervised_session.session(settings.supervised_dir, assignment, user)
-            mode = started_mode(settings, user)
+            # The mode is read after the server is seen ready: a start under way records
+            # its mode first.
             if state == supervision.OPEN:
                 if found.kit.is_dir():
                     supervised_session.write_window(found, window_data(window))
-                if mode != _mode_word(window) and api.running(user):
+                if api.ready(user) and started_mode(settings, user) != _mode_word(window):
                     log(f"{user}: window of {assignment} open; stopping the ordinary server")
                     api.stop(user)
             elif state == supervision.CLOSED:
                 start = window.start.isoformat()
-                if mode == _mode_word(window) and api.running(user):
+                if api.running(user) and started_mode(settings, user) == _mode_word(window):
                     log(f"{user}: window of {assignment} closed; stopping the session")
                     api.stop(user)
                 if found.started_for() == start and found.handed_in_for(start) is None:
