@@ -223,7 +223,7 @@ def test_a_supervised_window_on_the_class_server(supervised_server):
     assert record["collected"][ana]["mode"] == "supervised", record
     assert record["collected"][ana]["extra"] == "3 min", record
     # Ben's automatic hand-in is graded against his own clients (the report's "How it was
-    # sat" is proved in tests/grading/test_supervision.py); feedback goes out now.
+    # sat" is proved in tests/unit/test_supervision.py); feedback goes out now.
     cryocourse(teacher, course, exchange, "grade", ASSESSMENT, "--student", ben)
     assert _auto_scores(teacher, course, [ben]) == {ben: 56}
     cryocourse(teacher, course, exchange, "feedback", ASSESSMENT)  # every window closed
