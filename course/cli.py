@@ -16,6 +16,7 @@
     cryocourse extension ana 05-screening-cases --hours 24   (--every-assignment: accommodation)
     cryocourse supervise open 05-screening-cases --minutes 60 [--start "2026-12-10 09:00"]
     cryocourse supervise extend|close|status 05-screening-cases [--trainee ana --minutes 15]
+    cryocourse supervise open 05-screening-cases --again --trainee ana   (another attempt)
 
 Every command takes ``--course FOLDER`` (default: the course around the current folder).
 Expected problems are printed as plain sentences with what to do next, never a traceback.
@@ -560,15 +561,22 @@ def cmd_supervise(root: Path, args: argparse.Namespace) -> int:
     with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
         if args.action == "open":
             require_supervised_form(assignment)
-            if not args.minutes:
+            if not args.minutes and not args.again:
                 raise CourseError("Give the length of the window: --minutes 60.")
             trainees = args.trainee or [s.id for s in gradebook.students]
             start = deadlines.parse_time(args.start) if args.start else now
-            supervision.open_window(book, assignment, start, args.minutes, trainees)
-            # The due date is the window's end (plus the automatic hand-in's grace); each
-            # trainee's extension and accommodation lengthen their own window and due date.
-            deadlines.set_due_date(gradebook, assignment, start + datetime.timedelta(
-                minutes=args.minutes) + supervision.HANDIN_GRACE)
+            if args.again:  # another attempt: a window of their own, same length
+                if not args.trainee:
+                    raise CourseError("Name who may try again: --again --trainee ana.")
+                for trainee in args.trainee:
+                    supervision.allow_again(book, assignment, trainee, start, now)
+            else:
+                supervision.open_window(book, assignment, start, args.minutes, trainees)
+                # The due date is the window's end (plus the automatic hand-in's grace);
+                # each trainee's extension and accommodation lengthen their own window and
+                # due date.
+                deadlines.set_due_date(gradebook, assignment, start + datetime.timedelta(
+                    minutes=args.minutes) + supervision.HANDIN_GRACE)
         elif args.action == "extend":
             if not args.trainee or not args.minutes:
                 raise CourseError("Name the trainee and the extra time: cryocourse supervise "
@@ -587,7 +595,7 @@ def cmd_supervise(root: Path, args: argparse.Namespace) -> int:
                 deadlines.write_extension(gradebook, book, assignment, trainee)
         if args.action in ("open", "extend"):
             for found in supervision.windows(book, assignment):
-                if args.action == "open" or found.trainee in args.trainee:
+                if (args.action == "open" and not args.again) or found.trainee in args.trainee:
                     build_kit(root, assignment, found.trainee, found)
             _publish_deadlines(root, api, gradebook, book)
     _print_windows(book, assignment, now)
@@ -608,7 +616,8 @@ def _print_windows(book, assignment: str, now: datetime.datetime) -> None:
         if state == supervision.OPEN:
             state += f", {deadlines.show_span(found.left(now))} left"
         print(f"  {found.trainee:<20}{span:<42}{deadlines.show_span(found.extra):<14}{state}"
-              f"{' (closed early)' if found.closed_early else ''}")
+              f"{' (closed early)' if found.closed_early else ''}"
+              f"{f', attempt {found.attempt}' if found.attempt > 1 else ''}")
 
 
 COMMANDS: dict[str, Callable[[Path, argparse.Namespace], int]] = {
@@ -711,6 +720,9 @@ def parser() -> argparse.ArgumentParser:
                            '"2026-12-10 09:00" (server\'s local time)')
     supervise.add_argument("--minutes", type=positive_minutes,
                            help="open: its length; extend: the extra minutes")
+    supervise.add_argument("--again", action="store_true",
+                           help="open: another attempt for the --trainee named, whose window "
+                                "has closed (from --start, default now, same length)")
     supervise.add_argument("--trainee", action="append",
                            help="only this trainee (repeatable; open: default every trainee "
                                 "in the gradebook)")

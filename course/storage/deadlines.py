@@ -177,11 +177,12 @@ def set_due_date(gradebook, assignment: str, moment: datetime.datetime | None) -
 
 
 def write_extension(gradebook, book: DeadlineBook, assignment: str, student: str,
-                    create: bool = False) -> None:
-    """Put the trainee's extra time into the gradebook's submission row (made if ``create``)."""
+                    create: bool = False, extension: datetime.timedelta | None = None) -> None:
+    """Put the trainee's extra time (``extension``, else the book's) into the gradebook's
+    submission row (made if ``create``)."""
     from nbgrader.api import MissingEntry
 
-    extension = book.extension(assignment, student) or None
+    extension = (book.extension(assignment, student) if extension is None else extension) or None
     try:
         submission = gradebook.find_submission(assignment, student)
     except MissingEntry:

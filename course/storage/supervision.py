@@ -44,6 +44,7 @@ class Window:
     end: datetime.datetime
     extra: datetime.timedelta  # extension + accommodation (deadlines)
     closed_early: bool
+    attempt: int = 1  # a second or later attempt has a window of its own
 
     def state(self, now: datetime.datetime) -> str:
         if now < self.start:
@@ -120,13 +121,44 @@ def window(book: deadlines.DeadlineBook, assignment: str, trainee: str) -> Windo
     plan = _plan(book, assignment)
     if trainee not in plan["trainees"]:
         raise CourseError(f"{trainee} is not in the supervised window of {assignment}.")
-    start = _read(plan["start"])
+    again = plan.get("again", {}).get(trainee)
+    start = _read(again["start"] if again else plan["start"])
     extra = book.extension(assignment, trainee)
     end = start + datetime.timedelta(minutes=plan["minutes"]) + extra
     closed = plan.get("closed", {}).get(trainee)
     if closed is not None:
         end = max(start, min(end, _read(closed)))
-    return Window(assignment, trainee, start, end, extra, closed is not None)
+    return Window(assignment, trainee, start, end, extra, closed is not None,
+                  again["attempt"] if again else 1)
+
+
+def allow_again(book: deadlines.DeadlineBook, assignment: str, trainee: str,
+                start: datetime.datetime, now: datetime.datetime) -> Window:
+    """Another attempt for ``trainee``: a window of their own from ``start`` (same length,
+    same extra time). Only once their current window has closed; its hand-in stays
+    recorded, and the new attempt starts from the released notebook again."""
+    current = window(book, assignment, trainee)
+    if current.state(now) != CLOSED:
+        raise CourseError(f"{trainee}'s window of {assignment} has not closed yet: another "
+                          "attempt is given after it.")
+    plan = _plan(book, assignment)
+    plan.setdefault("again", {})[trainee] = {"start": _stored(start),
+                                             "attempt": current.attempt + 1}
+    plan.get("closed", {}).pop(trainee, None)
+    return window(book, assignment, trainee)
+
+
+def lateness_allowance(book: deadlines.DeadlineBook, assignment: str,
+                       trainee: str) -> datetime.timedelta:
+    """The extra time after the assignment's due date that the trainee's hand-in may take:
+    their extension and accommodation, or, for a later supervised attempt, up to the end of
+    its own window (the due date is the first window's end plus the hand-in's grace)."""
+    extra = book.extension(assignment, trainee)
+    plan = book.supervision.get(assignment)
+    if not plan or trainee not in plan.get("trainees", []):
+        return extra
+    first_end = _read(plan["start"]) + datetime.timedelta(minutes=plan["minutes"])
+    return max(extra, window(book, assignment, trainee).end - first_end)
 
 
 def windows(book: deadlines.DeadlineBook, assignment: str) -> list[Window]:
@@ -201,5 +233,5 @@ def window_record(book: deadlines.DeadlineBook, assignment: str, trainee: str) -
         return {"mode": SUPERVISED, "window": "none"}
     return {"mode": SUPERVISED, "start": deadlines.show_time(own.start),
             "end": deadlines.show_time(own.end), "extra": deadlines.show_span(own.extra),
-            "closed_early": own.closed_early}
+            "closed_early": own.closed_early, "attempt": own.attempt}
 

@@ -161,3 +161,20 @@ def test_the_report_says_how_each_trainee_sat_it():
     assert "How it was sat" in section and "Taken under supervision" in section
     assert "<td>15 min</td>" in section and "&lt;b&gt;x&lt;/b&gt;" in section
 
+
+
+def test_another_attempt_is_a_window_of_its_own_after_the_first():
+    book = _book()
+    with pytest.raises(CourseError, match="has not closed yet"):
+        supervision.allow_again(book, A, "cat", T0 + 90 * MINUTE, T0 + 30 * MINUTE)
+    supervision.close_window(book, A, T0 + 30 * MINUTE, ["cat"])
+    later = T0 + 24 * 60 * MINUTE
+    again = supervision.allow_again(book, A, "cat", later, T0 + 40 * MINUTE)
+    assert (again.start, again.end, again.attempt) == (later, later + 60 * MINUTE, 2)
+    assert not again.closed_early  # the first attempt's early close is not carried over
+    assert supervision.handin_problem(book, A, "cat", later + 30 * MINUTE) is None
+    assert "before" in supervision.handin_problem(book, A, "cat", T0 + 10 * MINUTE)
+    # Its hand-in is not late: the allowance reaches the end of its own window.
+    assert supervision.lateness_allowance(book, A, "cat") == later - T0
+    assert supervision.lateness_allowance(book, A, "ana") == 15 * MINUTE
+    assert supervision.lateness_allowance(book, "04-contraindications", "ben") == 30 * MINUTE

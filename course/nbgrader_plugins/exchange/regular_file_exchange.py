@@ -127,7 +127,8 @@ class PlainCollect(ExchangeCollect):
         chosen = []
         for student, records in sorted(by_student.items()):
             records.sort(key=lambda r: r["timestamp"], reverse=True)
-            extension = book.extension(self.coursedir.assignment_id, student)
+            extension = supervision.lateness_allowance(book, self.coursedir.assignment_id,
+                                                       student)
             late = [deadlines.seconds_late(r["timestamp"], self.duedate, extension)
                     for r in records]
             pick = 0
@@ -195,7 +196,8 @@ class PlainCollect(ExchangeCollect):
         with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gradebook:
             for student in self._collected:
                 deadlines.write_extension(gradebook, book, self.coursedir.assignment_id,
-                                          student, create=True)
+                                          student, create=True,
+                                          extension=self._collected[student]["extension"])
 
     def _write_notices(self) -> None:
         record = Path(self.coursedir.root) / ".cryocourse" / "collect" / (
