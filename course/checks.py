@@ -11,84 +11,25 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from dataclasses import dataclass
 
 from course.exercises import item as find_item
 from course.questions.friendly_errors import PlainError
 from course.questions.friendly_errors import install as install_plain_errors
-from course.questions.kinds import (
-    NOT_ATTEMPTED,
-    AnswerFormatError,
-    Answers,
-    Item,
-    NotPlainValue,
-    Score,
-    Status,
-)
-from course.questions.reader import answers_in_cells
+from course.questions.in_kernel import MARKS, CheckResult, form_only, kernel_answers
+from course.questions.kinds import NOT_ATTEMPTED, AnswerFormatError, Answers, Item, Score, Status
 
 _hints_shown: defaultdict[str, int] = defaultdict(int)
 install_plain_errors()  # "put it in quotes" instead of a NameError traceback
-
-# Symbols that ordinary text fonts carry (colour emoji show as empty boxes on some machines).
-MARKS = {"correct": "✔", "partly correct": "◐", "incorrect": "✘", "not attempted": "○",
-         "malformed": "✘", "well formed": "✔", "error": "✘", "hint": "→"}
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """What a check cell shows: an outcome and a plain-language message."""
-
-    status: str
-    message: str
-
-    def __repr__(self) -> str:
-        return f"{MARKS.get(self.status, '')} {self.message}".strip()
-
-    def _repr_markdown_(self) -> str:
-        return repr(self)
 
 
 class AnswerIncorrect(AssertionError):
     """Raised by grade() when an answer earns no points (the message is for the trainee)."""
 
 
-def _kernel_answers(item: Item) -> dict[str, object]:
-    """Read the item's answers as typed in the cells run so far (``notebook_text``'s rule).
-
-    A variable must exist in the notebook's namespace (its answer cell was run). Its answer
-    is the value last typed for it, exactly as the instructor-side marking reads it; only a
-    variable never typed in a cell (set some other way) is taken from the namespace.
-    """
-    from IPython import get_ipython
-
-    shell = get_ipython()
-    if shell is None:
-        raise AnswerFormatError("Run this inside a notebook, or pass the answers explicitly.")
-    namespace = shell.user_ns
-    history = [source for source in namespace.get("In", []) if isinstance(source, str)]
-    typed = answers_in_cells(history, item.answers)
-    # An answer line that failed to run is what to report: a later line of the same cell
-    # (``referral`` after a failed ``treatment``) never ran, and is not the trainee's mistake.
-    found: dict[str, object] = {name: typed[name] for name in item.answers
-                                if isinstance(typed.get(name), NotPlainValue)}
-    for name in item.answers:
-        if name in found:
-            continue
-        if name not in namespace:
-            if found:
-                continue
-            raise AnswerFormatError(
-                f"`{name}` is not defined yet: run the answer cell above first (Shift+Enter)."
-            )
-        found[name] = typed[name] if name in typed else namespace[name]
-    return found
-
-
 def _score(item_id: str, answers: Answers) -> tuple[Item, Score]:
     item = find_item(item_id)
     try:
-        raw = dict(answers) if answers else _kernel_answers(item)
+        raw = dict(answers) if answers else kernel_answers(item.answers)
     except AnswerFormatError as problem:
         return item, Score(0.0, Status.MALFORMED, (str(problem),))
     return item, item.score(raw)
@@ -97,14 +38,9 @@ def _score(item_id: str, answers: Answers) -> tuple[Item, Score]:
 def check(item_id: str, **answers: object) -> CheckResult:
     """Check an answer. Graded questions: only whether it is well formed. Practice: also right."""
     item, score = _score(item_id, answers)
-    if score.status in (Status.NOT_ATTEMPTED, Status.MALFORMED):
-        return CheckResult(score.status, score.message)
-    if item.graded:
-        kinds = "; ".join(f"`{n}` is {k.describe()}" for n, k in item.answers.items())
-        return CheckResult(
-            "well formed",
-            f"Your answer is in the right form ({kinds}). It will be marked after you submit.",
-        )
+    unmarkable = score.status in (Status.NOT_ATTEMPTED, Status.MALFORMED)
+    if item.graded or unmarkable:
+        return form_only(item, score if unmarkable else None)
     if score.status == Status.CORRECT:
         return CheckResult("correct", f"Correct! {item.reason()}".strip())
     more = " Run the hint cell for a hint." if item.hints else ""
@@ -152,4 +88,4 @@ def grade(item_id: str, **answers: object) -> float:
     return round(score.fraction * item.points, 4)
 
 
-__all__ = ["NOT_ATTEMPTED", "CheckResult", "check", "grade", "hint", "ready_to_submit"]
+__all__ = ["MARKS", "NOT_ATTEMPTED", "CheckResult", "check", "grade", "hint", "ready_to_submit"]

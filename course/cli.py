@@ -16,6 +16,9 @@
     cryocourse deadline list                    due dates, late policies, extensions
     cryocourse extension ana 05-screening-cases --hours 24   (--every-assignment: accommodation)
     cryocourse variant --seat-class roster.txt  no two trainees share a client in a position
+    cryocourse supervise open 05-screening-cases --minutes 60 [--start "2026-12-10 09:00"]
+    cryocourse supervise extend|close|status 05-screening-cases [--trainee ana --minutes 15]
+    cryocourse supervise open 05-screening-cases --again --trainee ana   (another attempt)
 
 Every command takes ``--course FOLDER`` (default: the course around the current folder).
 Expected problems are printed as plain sentences with what to do next, never a traceback.
@@ -230,7 +233,13 @@ def cmd_backup(root: Path, args: argparse.Namespace) -> int:
 def cmd_feedback(root: Path, args: argparse.Namespace) -> int:
     from nbgrader.api import Gradebook
 
+    from course.storage import deadlines, supervision
+
     assignment = require_assignment(root, args.assignment)
+    still_open = supervision.feedback_problem(deadlines.load(root), assignment,
+                                              supervision.now_utc())
+    if still_open:
+        raise CourseError(still_open)
     if not any((root / "autograded").glob(f"*/{assignment}")):
         raise CourseError(f"Nothing of {assignment} is graded yet: run "
                           f"`cryocourse grade {assignment}` first.")
@@ -654,12 +663,84 @@ def _gradebook_fault(root: Path | None, problem: BaseException) -> str:
     return str(explain(root, load_config(root).CourseDirectory.db_url, problem))
 
 
+def cmd_supervise(root: Path, args: argparse.Namespace) -> int:
+    from nbgrader.api import Gradebook
+
+    from course.classroom.supervised_kit import build_kit, require_supervised_form
+    from course.storage import deadlines, supervision
+
+    assignment = require_assignment(root, args.assignment)
+    book = deadlines.load(root)
+    now = supervision.now_utc()
+    api = make_api(root)
+    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
+        if args.action == "open":
+            require_supervised_form(assignment)
+            if not args.minutes and not args.again:
+                raise CourseError("Give the length of the window: --minutes 60.")
+            trainees = args.trainee or [s.id for s in gradebook.students]
+            start = deadlines.parse_time(args.start) if args.start else now
+            if args.again:  # another attempt: a window of their own, same length
+                if not args.trainee:
+                    raise CourseError("Name who may try again: --again --trainee ana.")
+                for trainee in args.trainee:
+                    supervision.allow_again(book, assignment, trainee, start, now)
+            else:
+                supervision.open_window(book, assignment, start, args.minutes, trainees)
+                # The due date is the window's end (plus the automatic hand-in's grace);
+                # each trainee's extension and accommodation lengthen their own window and
+                # due date.
+                deadlines.set_due_date(gradebook, assignment, start + datetime.timedelta(
+                    minutes=args.minutes) + supervision.HANDIN_GRACE)
+        elif args.action == "extend":
+            if not args.trainee or not args.minutes:
+                raise CourseError("Name the trainee and the extra time: cryocourse supervise "
+                                  f"extend {assignment} --trainee ana --minutes 15")
+            granted = book.extensions.setdefault(assignment, {})
+            for trainee in args.trainee:
+                supervision.window(book, assignment, trainee)  # in the window, or a clear error
+                granted[trainee] = round(granted.get(trainee, 0) + args.minutes)
+        elif args.action == "close":
+            closed = supervision.close_window(book, assignment, now, args.trainee)
+            print(f"Closed now for {', '.join(closed) or 'nobody (all closed already)'}; the "
+                  "class server hands their work in within a few seconds.")
+        if args.action != "status":
+            deadlines.save(root, book)
+            for trainee in args.trainee or []:
+                deadlines.write_extension(gradebook, book, assignment, trainee)
+        if args.action in ("open", "extend"):
+            for found in supervision.windows(book, assignment):
+                if (args.action == "open" and not args.again) or found.trainee in args.trainee:
+                    build_kit(root, assignment, found.trainee, found)
+            _publish_deadlines(root, api, gradebook, book)
+    _print_windows(book, assignment, now)
+    return 0
+
+
+def _print_windows(book, assignment: str, now: datetime.datetime) -> None:
+    from course.storage import deadlines, supervision
+
+    if supervision.mode(book, assignment) == supervision.PRACTICE:
+        print(f"{assignment}: practice mode (open-book; no supervised window).")
+        return
+    print(f"{assignment}: supervised. {'trainee':<20}{'window (server time)':<42}"
+          f"{'extra time':<14}state")
+    for found in supervision.windows(book, assignment):
+        span = f"{deadlines.show_time(found.start)} to {deadlines.show_time(found.end)}"
+        state = found.state(now)
+        if state == supervision.OPEN:
+            state += f", {deadlines.show_span(found.left(now))} left"
+        print(f"  {found.trainee:<20}{span:<42}{deadlines.show_span(found.extra):<14}{state}"
+              f"{' (closed early)' if found.closed_early else ''}"
+              f"{f', attempt {found.attempt}' if found.attempt > 1 else ''}")
+
+
 COMMANDS: dict[str, Callable[[Path, argparse.Namespace], int]] = {
     "status": cmd_status, "release": cmd_release, "collect": cmd_collect,
     "grade": cmd_grade, "feedback": cmd_feedback, "export": cmd_export,
     "report": cmd_report, "demo": cmd_demo, "variant": cmd_variant, "backup": cmd_backup,
     "competence": cmd_competence, "statement": cmd_statement, "verify": cmd_verify,
-    "deadline": cmd_deadline, "extension": cmd_extension,
+    "deadline": cmd_deadline, "extension": cmd_extension, "supervise": cmd_supervise,
     "restore": cmd_restore,
 }
 
@@ -672,6 +753,17 @@ def at_least_one(text: str) -> int:
         number = 0
     if number < 1:
         raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more (not {text!r})")
+    return number
+
+
+def positive_minutes(text: str) -> float:
+    """argparse type: a number of minutes above 0 (30, 1.5)."""
+    try:
+        number = float(text)
+    except ValueError:
+        number = 0.0
+    if not number > 0:
+        raise argparse.ArgumentTypeError(f"must be a number of minutes above 0 (not {text!r})")
     return number
 
 
@@ -744,6 +836,19 @@ def parser() -> argparse.ArgumentParser:
     variant.add_argument("--seat-class", metavar="CLASS_LIST",
                          help="give the trainees of this list (one id a line) sets with no "
                          "client in common in the same position")
+    supervise = command("supervise", help="a supervised window: open, extend, close, status")
+    supervise.add_argument("action", choices=("open", "extend", "close", "status"))
+    supervise.add_argument("assignment")
+    supervise.add_argument("--start", help='open: when it starts (default now), e.g. '
+                           '"2026-12-10 09:00" (server\'s local time)')
+    supervise.add_argument("--minutes", type=positive_minutes,
+                           help="open: its length; extend: the extra minutes")
+    supervise.add_argument("--again", action="store_true",
+                           help="open: another attempt for the --trainee named, whose window "
+                                "has closed (from --start, default now, same length)")
+    supervise.add_argument("--trainee", action="append",
+                           help="only this trainee (repeatable; open: default every trainee "
+                                "in the gradebook)")
     demo = command("demo", help="build a synthetic class and run the whole workflow")
     demo.add_argument("--students", type=at_least_one, default=12)
     demo.add_argument("--out", required=True, help="new folder for the demo class")

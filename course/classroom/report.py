@@ -40,6 +40,7 @@ from course.exercises.screening_cases import CASE_POINTS, case_item_id, client_n
 from course.models.variants import ASSESSMENT, has_variants, marking_as, my_variant
 from course.questions.kinds import Names, normalise
 from course.questions.reader import question_labels, read_notebook, typed_answers
+from course.storage import deadlines, supervision
 from course.storage.course_folder import make_api, require_assignment
 from course.storage.deadlines import show_span, show_time
 from course.storage.variant_keys import key_for
@@ -81,6 +82,8 @@ class ClassData:
     not_graded: list[str] = field(default_factory=list)  # collected, but not in the gradebook
     late: dict[str, float] = field(default_factory=dict)  # student -> seconds after the due date
     due: str = ""  # the due date, as people read it ("" without one)
+    # student -> how it was sat: mode, window, extra time, hand-in time (server's clock)
+    sittings: dict[str, dict] = field(default_factory=dict)
     missed_names: Counter = field(default_factory=Counter)
     must_not_miss_failures: Counter = field(default_factory=Counter)
     names_asked: int = 0
@@ -196,8 +199,13 @@ def gather(root: Path, assignment: str) -> ClassData:
             return data
         data.max_total = float(record.max_score)
         data.due = show_time(record.duedate) if record.duedate else ""
+        book = deadlines.load(root)
         for submission in sorted(record.submissions, key=lambda s: s.student_id):
             data.students.append(submission.student_id)
+            data.sittings[submission.student_id] = {
+                **supervision.window_record(book, assignment, submission.student_id),
+                "handed_in": show_time(submission.timestamp),
+                "extension": show_span(submission.extension) if submission.extension else ""}
             if submission.total_seconds_late > 0:
                 data.late[submission.student_id] = submission.total_seconds_late
             data.totals.append(float(submission.score))
@@ -506,6 +514,26 @@ def _table(data: ClassData) -> str:
             "<th>upper-lower 27 %</th><th>point-biserial</th></tr>" + rows + "</table>")
 
 
+def sittings_section(data: ClassData) -> str:
+    """How each trainee sat the assignment: its mode, their window, extra time, hand-in."""
+    supervised = any(s["mode"] == supervision.SUPERVISED for s in data.sittings.values())
+    intro = ("Taken under supervision: during each trainee's window their server held only "
+             "their cards and the form checks (no screening form, practice, package or data); "
+             "the work was handed in automatically at the window's end, and only hand-ins "
+             "made in the window count." if supervised else
+             "Practice mode (open-book): trainees could use the course's tools while answering.")
+    rows = "".join(
+        f"<tr><td>{html.escape(student)}</td><td>{html.escape(s['mode'])}</td>"
+        f"<td>{html.escape(s.get('start', '–'))}</td><td>{html.escape(s.get('end', '–'))}</td>"
+        f"<td>{html.escape(s.get('extra') or s.get('extension') or '–')}"
+        f"{' (closed early)' if s.get('closed_early') else ''}</td>"
+        f"<td>{html.escape(s['handed_in'])}</td></tr>"
+        for student, s in sorted(data.sittings.items()))
+    return (f"<h2>How it was sat</h2><p>{intro}</p><table><tr><th>trainee</th><th>mode</th>"
+            "<th>window from</th><th>window to</th><th>extra time</th>"
+            "<th>handed in (server time)</th></tr>" + rows + "</table>")
+
+
 def _number(value: float) -> str:
     return "–" if math.isnan(value) else f"{value:.2f}"
 
@@ -574,6 +602,8 @@ def build_report(root: Path, assignment: str, out: Path | None = None) -> Path:
                      "plus each trainee's extension). "
                      + (f"{len(data.late)} late: {late}." if data.late else "None late.")
                      + "</p>")
+    if data.sittings:
+        parts.append(sittings_section(data))
     if data.awaiting_manual:
         waiting = ", ".join(html.escape(s) for s in data.awaiting_manual)
         count = len(data.awaiting_manual)

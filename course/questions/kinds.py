@@ -612,8 +612,11 @@ class Item:
             out[name] = normalise(kind, name, value)
         return out
 
-    def score(self, raw: Answers) -> Score:
-        """Mark raw answers (values as typed) against the expected answer."""
+    def form_problem(self, raw: Answers) -> Score | None:
+        """Why raw answers cannot be marked yet (not attempted, malformed), or None.
+
+        Reads no answer of the course's: the form check of a supervised assessment uses it
+        alone."""
         if all(raw.get(name, NOT_ATTEMPTED) is NOT_ATTEMPTED for name in self.answers):
             return Score(0.0, Status.NOT_ATTEMPTED, (NOT_ATTEMPTED_NOTE,))
         try:
@@ -624,6 +627,14 @@ class Item:
         if missing:
             names = ", ".join(f"`{n}`" for n in missing)
             return Score(0.0, Status.NOT_ATTEMPTED, (f"Still to answer: {names}.",))
+        return None
+
+    def score(self, raw: Answers) -> Score:
+        """Mark raw answers (values as typed) against the expected answer."""
+        problem = self.form_problem(raw)
+        if problem is not None:
+            return problem
+        given = self.normalised(raw)
         reference = self.expected()
         expected = {n: normalise(k, n, reference[n]) for n, k in self.answers.items()}
         scorer = self.scorer or all_or_nothing(self.answers)

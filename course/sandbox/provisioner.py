@@ -119,6 +119,21 @@ def count_tasks_of_user(uid: int) -> int:
     return total
 
 
+def system_binds() -> list[str]:
+    """bwrap options: the system folders (read-only, links kept) and the few /etc files a
+    Python program needs; nothing else of the machine."""
+    args: list[str] = []
+    for folder in SYSTEM_DIRS:
+        if os.path.islink(folder):
+            args += ["--symlink", os.readlink(folder), folder]
+        elif os.path.isdir(folder):
+            args += ["--ro-bind", folder, folder]
+    for path in ETC_FILES:
+        if os.path.exists(path):
+            args += ["--ro-bind", path, path]
+    return args
+
+
 def traversable_parents(path: str) -> list[str]:
     """bwrap options creating the parents of ``path`` so the unprivileged kernel can pass."""
     options: list[str] = []
@@ -333,15 +348,7 @@ class BubblewrapProvisioner(LocalProvisioner):
 
     def bwrap_args(self, cwd: str, work_copy: str) -> list[str]:
         """bubblewrap options: what the kernel can see and which namespaces it gets."""
-        args = [shutil.which(BWRAP) or BWRAP]
-        for folder in SYSTEM_DIRS:
-            if os.path.islink(folder):
-                args += ["--symlink", os.readlink(folder), folder]
-            elif os.path.isdir(folder):
-                args += ["--ro-bind", folder, folder]
-        for path in ETC_FILES:
-            if os.path.exists(path):
-                args += ["--ro-bind", path, path]
+        args = [shutil.which(BWRAP) or BWRAP, *system_binds()]
         # The private /tmp is mounted before anything is bound under it: a course or venv
         # that lives in /tmp (a CI clone, a test copy) must stay visible on top of it.
         size = str(self.tmpfs_bytes)

@@ -10,7 +10,10 @@ Where each lives:
   ``SubmittedAssignment.extension`` when that trainee's hand-in is collected, so nbgrader's
   ``total_seconds_late`` and the Formgrader agree with the course;
 * the **late policy** of an assignment (``accept``, ``flag``, ``penalise``, ``refuse``): the
-  same file.
+  same file;
+* the **supervised window** of an assignment taken under supervision (its start, length,
+  trainees; ``course.storage.supervision``): the same file, so a trainee's extension and
+  accommodation lengthen their window too.
 
 The time of a hand-in is the server's (``course.nbgrader_plugins.exchange.handins``), never
 the trainee's.
@@ -74,6 +77,9 @@ class DeadlineBook:
     policies: dict[str, dict] = field(default_factory=dict)
     extensions: dict[str, dict[str, int]] = field(default_factory=dict)
     accommodations: dict[str, int] = field(default_factory=dict)
+    # Supervised windows per assignment (course.storage.supervision): mode, start, minutes,
+    # trainees, early closes, attempts.
+    supervision: dict[str, dict] = field(default_factory=dict)
 
     def policy(self, assignment: str) -> LatePolicy:
         return LatePolicy(**self.policies.get(assignment, {}))
@@ -101,7 +107,8 @@ def load(root: Path) -> DeadlineBook:
                           "lost; due dates stay in the gradebook).") from None
     return DeadlineBook(policies=dict(data.get("policies", {})),
                         extensions={a: dict(s) for a, s in data.get("extensions", {}).items()},
-                        accommodations=dict(data.get("accommodations", {})))
+                        accommodations=dict(data.get("accommodations", {})),
+                        supervision={a: dict(w) for a, w in data.get("supervision", {}).items()})
 
 
 def save(root: Path, book: DeadlineBook) -> None:
@@ -170,11 +177,12 @@ def set_due_date(gradebook, assignment: str, moment: datetime.datetime | None) -
 
 
 def write_extension(gradebook, book: DeadlineBook, assignment: str, student: str,
-                    create: bool = False) -> None:
-    """Put the trainee's extra time into the gradebook's submission row (made if ``create``)."""
+                    create: bool = False, extension: datetime.timedelta | None = None) -> None:
+    """Put the trainee's extra time (``extension``, else the book's) into the gradebook's
+    submission row (made if ``create``)."""
     from nbgrader.api import MissingEntry
 
-    extension = book.extension(assignment, student) or None
+    extension = (book.extension(assignment, student) if extension is None else extension) or None
     try:
         submission = gradebook.find_submission(assignment, student)
     except MissingEntry:

@@ -30,9 +30,21 @@ def clients_note(variant: Variant | None = None) -> str:
             "it in the file ~/.cryocourse/variant-key.")
 
 
+PRACTICE_MODE_NOTE = (
+    "<b>Practice mode (open-book).</b> Here the course's tools are open to you: lesson 04's "
+    "screening form, the practice at the end, the course package. A mark earned with them says "
+    "little about what you can do on your own, so use them to check yourself after you have "
+    "decided. When your instructor sets this assessment <em>supervised</em>, you take it on the "
+    "class server in a timed window, with your cards and nothing that decides for you.")
+
+
 def my_clients() -> Html:
-    """The note above the cases."""
-    return Html(f'<p class="cryo-clients">{clients_note()}</p>')
+    """The note above the cases: whose clients, and that this is practice mode.
+
+    (In a supervised window the kit's own ``my_clients`` says so instead:
+    course/lessons/supervised_cases.py.)"""
+    return Html(f'<p class="cryo-clients">{clients_note()}</p><p class="cryo-mode">'
+                f"{PRACTICE_MODE_NOTE}</p>")
 
 
 def client_card(number: int) -> Html:

@@ -92,6 +92,9 @@ class HubSettings:
     # into the hub pod). None: the hub gives no variant keys (one machine: the course
     # package's hub_environment does).
     variant_salt_file: Path | None = None
+    # Supervised sessions (deploy/hub/cryocourse_supervised.py): kits and work folders, root's.
+    supervised_dir: Path = Path("/srv/cryocourse/supervised")
+    supervisor_interval: float = 5.0  # seconds between the supervisor's rounds
 
     @classmethod
     def from_environ(cls, environ: os._Environ | dict | None = None) -> HubSettings:
@@ -130,6 +133,8 @@ class HubSettings:
             disk_quota=get("DISK_QUOTA", ""),
             variant_salt_file=(Path(get("VARIANT_SALT_FILE", "")) if get("VARIANT_SALT_FILE", "")
                                else None),
+            supervised_dir=Path(get("SUPERVISED_DIR", default.supervised_dir)),
+            supervisor_interval=float(get("SUPERVISOR_INTERVAL", default.supervisor_interval)),
             lti={key: env[f"CRYOCOURSE_LTI_{key.upper()}"]
                  for key in ("issuer", "client_id", "authorize_url", "jwks_endpoint",
                              "context_id", "deployment_id")

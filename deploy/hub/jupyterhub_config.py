@@ -99,6 +99,14 @@ class LimitedLocalProcessSpawner(LocalProcessSpawner):
                              "and CPU are not limited (only processes and file size).", name)
         return preexec
 
+    async def start(self):
+        # While the trainee's supervised window is open, the server starts in its supervised
+        # form (deploy/hub/cryocourse_supervised.py): the kit, a fresh work folder, no engine.
+        from cryocourse_supervised import supervised_start
+
+        supervised_start(self, settings)
+        return await super().start()
+
 
 c.JupyterHub.spawner_class = LimitedLocalProcessSpawner
 c.Spawner.cmd = [str(settings.venv / "bin" / "jupyterhub-singleuser")]
@@ -141,6 +149,14 @@ c.JupyterHub.services = [{
     },
     "oauth_no_confirm": True,
 }]
+# The supervisor of supervised windows (root): keeps the time in the kits, switches servers
+# between practice and supervised mode, hands the work in at a window's end.
+c.JupyterHub.services.append({
+    "name": "cryocourse-supervisor",
+    "command": [sys.executable, str(Path(__file__).resolve().parent / "cryocourse_supervised.py")],
+    "environment": {name: value for name, value in os.environ.items()
+                    if name.startswith("CRYOCOURSE_") and name != "CRYOCOURSE_ADMIN_API_TOKEN"},
+})
 # Scripts that manage the class (add trainees, start servers) use this service's token.
 admin_token = os.environ.get("CRYOCOURSE_ADMIN_API_TOKEN", "")
 if admin_token:
@@ -153,6 +169,12 @@ c.JupyterHub.load_roles = [
         "scopes": [f"access:services!service={settings.course_id}", "list:services",
                    "read:services"],
         "groups": [grader_group(settings.course_id)],
+    },
+    {
+        "name": "cryocourse-supervisor",
+        "description": "Stops servers at a supervised window's start and end.",
+        "scopes": ["admin:servers", "list:users", "read:users"],
+        "services": ["cryocourse-supervisor"],
     },
 ]
 if admin_token:

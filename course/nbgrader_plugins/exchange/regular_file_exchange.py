@@ -35,7 +35,7 @@ from nbgrader.exchange.default.release_feedback import ExchangeReleaseFeedback
 from nbgrader.utils import notebook_hash
 
 from course.nbgrader_plugins.exchange.handins import allowed_owners, inspect_handin, nbgrader_time
-from course.storage import deadlines
+from course.storage import deadlines, supervision
 from course.foundation.regular_files import (
     NotPlain,
     Refusal,
@@ -101,12 +101,20 @@ class PlainCollect(ExchangeCollect):
                          f"collected; {record['username']}'s own hand-in is kept")
             return _invalid(path)
         record["timestamp"] = handin.received.replace(tzinfo=None)  # naive UTC, as nbgrader's
+        outside = supervision.handin_problem(self._book, self.coursedir.assignment_id,
+                                             record["username"], record["timestamp"])
+        if outside:  # a supervised assignment: only the work of the trainee's window counts
+            self._notice(record["username"], "refused",
+                         f"refused the hand-in {handin.folder}: {outside}. It was not "
+                         "collected; it stays in the exchange")
+            return _invalid(path)
         self._handins[record["filename"]] = handin
         self._records.append(record)
         return record
 
     def init_src(self) -> None:
         self.notices, self._handins, self._records = [], {}, []
+        self._book = deadlines.load(self.coursedir.root)
         self._collected: dict[str, dict[str, Any]] = {}
         super().init_src()
         self.src_records = self._choose()
@@ -121,7 +129,8 @@ class PlainCollect(ExchangeCollect):
         chosen = []
         for student, records in sorted(by_student.items()):
             records.sort(key=lambda r: r["timestamp"], reverse=True)
-            extension = book.extension(self.coursedir.assignment_id, student)
+            extension = supervision.lateness_allowance(book, self.coursedir.assignment_id,
+                                                       student)
             late = [deadlines.seconds_late(r["timestamp"], self.duedate, extension)
                     for r in records]
             pick = 0
@@ -191,7 +200,8 @@ class PlainCollect(ExchangeCollect):
         with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gradebook:
             for student in self._collected:
                 deadlines.write_extension(gradebook, book, self.coursedir.assignment_id,
-                                          student, create=True)
+                                          student, create=True,
+                                          extension=self._collected[student]["extension"])
 
     def _write_notices(self) -> None:
         record = Path(self.coursedir.root) / ".cryocourse" / "collect" / (
@@ -200,7 +210,8 @@ class PlainCollect(ExchangeCollect):
         temporary = record.with_suffix(".tmp")
         temporary.write_text(json.dumps({"notices": self.notices, "collected": {
             student: {"received": nbgrader_time(state["received"].replace(
-                tzinfo=datetime.UTC)), "seconds_late": state["late"]}
+                tzinfo=datetime.UTC)), "seconds_late": state["late"],
+                **supervision.window_record(self._book, self.coursedir.assignment_id, student)}
             for student, state in self._collected.items()}}, indent=1), encoding="utf-8")
         temporary.replace(record)
 
@@ -278,6 +289,11 @@ class PlainReleaseFeedback(ExchangeReleaseFeedback):
 
     def copy_files(self) -> None:
         self.skipped = {}
+        still_open = supervision.feedback_problem(deadlines.load(self.coursedir.root),
+                                                  self.coursedir.assignment_id,
+                                                  supervision.now_utc())
+        if still_open:  # the Formgrader's Release button too
+            self.fail(still_open)
         exclude = set(filter(None, (self.coursedir.student_id_exclude or "").split(",")))
         pattern = Path(self.src_path)
         for html in sorted(Path(pattern.parent.parent).glob(f"{pattern.parent.name}/"
