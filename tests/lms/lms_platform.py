@@ -135,6 +135,7 @@ class TestLms:
         self.score_posts: list[tuple[str, str, int]] = []  # (line item, user, status)
         self.token_requests: list[dict[str, str]] = []  # (scopes asked, granted or error)
         self.links: list[dict[str, Any]] = []  # resource links made by deep linking
+        self.requests: list[str] = []  # "METHOD path?query" of every request served
         self.launches: dict[str, Launch] = {}
         self._numbers = itertools.count(1)
         self._lock = threading.Lock()
@@ -247,6 +248,7 @@ class TestLms:
         body = handler.rfile.read(length) if length else b""
         request = _HttpRequest((handler, body))
         path = request.path.rstrip("/")
+        self.requests.append(f"{handler.command} {handler.path}")
         try:
             with self._lock:
                 status, headers, payload = self._route(request, path)
