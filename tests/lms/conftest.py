@@ -79,8 +79,8 @@ def hand_in(root: Path, lms: TestLms, assignment: str, user_id: str, fraction: f
     student = student_of(lms, user_id)
     api = make_api(root)
     with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
-        gradebook.update_or_create_student(student, first_name=name[0], last_name=name[1],
-                                           lms_user_id=user_id)
+        names = {"first_name": name[0], "last_name": name[1]} if any(name) else {}
+        gradebook.update_or_create_student(student, lms_user_id=user_id, **names)
         due = gradebook.find_assignment(assignment).duedate
         when = (due or SUBMITTED) + datetime.timedelta(hours=hours_late)
         submission = gradebook.update_or_create_submission(assignment, student, timestamp=when)
