@@ -203,7 +203,7 @@ class TestLms:
         login = _Login(None, self.config)
         login.set_lti_message_hint(hint=hint)
         if launch.deep_link:
-            login.set_deeplink_launch_url()
+            login.set_deeplinking_launch_url()
         elif launch.target:
             login.set_launch_url(launch.target)
         return login.initiate_login(launch.user_id)
@@ -308,6 +308,12 @@ class TestLms:
             message.set_custom_parameters_claim(launch.custom)
         if launch.target:
             message.set_launch_url(launch.target)
+        # What Moodle and Canvas send with every launch (jupyterhub-ltiauthenticator 1.6.3
+        # requires both in a deep-linking request).
+        message.set_launch_presentation_claim("iframe", f"{self.url}/course")
+        message.set_extra_claims({f"{CLAIM}/tool_platform": {
+            "guid": "lms.test.example", "name": "Test LMS", "version": "0.1.8",
+            "product_family_code": "lti1p3platform"}})
         message.set_ags(f"{self.url}/lineitems")
         message.set_nrps(f"{self.url}/memberships")
         if launch.deep_link:
