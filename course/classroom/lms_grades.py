@@ -40,7 +40,7 @@ from course.classroom.lms_client import (
     Member,
 )
 from course.storage import deadlines
-from course.storage.course_folder import CourseError, make_api
+from course.storage.course_folder import CourseError, make_api, release_notebooks
 from course.storage.lms_settings import (
     PlatformSettings,
     lms_folder,
@@ -308,7 +308,7 @@ def _deliver(root: Path, client: LmsClient, people: dict[str, Member],
             assignment = entry["assignment"]
             try:
                 if assignment not in items:
-                    items[assignment] = client.line_item(assignment, assignment,
+                    items[assignment] = client.line_item(assignment, _title(root, assignment),
                                                          entry["score"]["scoreMaximum"])
                 client.post_score(items[assignment]["id"],
                                   {**entry["score"], "userId": member.user_id})
@@ -328,6 +328,20 @@ def _deliver(root: Path, client: LmsClient, people: dict[str, Member],
         held = {who for who, _ in report.waiting}
         report.waiting += [(_label(e), "waiting for the LMS") for e in waiting_entries(root)
                            if _label(e) not in held]
+
+
+def _title(root: Path, assignment: str) -> str:
+    """The assignment's title (its notebook's first heading), for a new gradebook column."""
+    for notebook in release_notebooks(root, assignment)[:1]:
+        try:
+            cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+        except (OSError, ValueError):
+            break
+        for cell in cells:
+            text = "".join(cell.get("source", ""))
+            if cell.get("cell_type") == "markdown" and text.startswith("# "):
+                return text[2:].splitlines()[0].strip()
+    return assignment
 
 
 def _label(entry: dict) -> str:

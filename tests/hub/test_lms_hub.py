@@ -10,6 +10,7 @@ or to an instructor. The LMS's gradebook is printed at the end (the term's evide
 
 from __future__ import annotations
 
+import copy
 import datetime
 import http.cookiejar
 import json
@@ -166,13 +167,15 @@ def test_a_term_with_the_lms(capsys):
     finally:
         lms.stop()
         shutil.rmtree(folder, ignore_errors=True)
+    lms.snapshots["after the term"] = lms.gradebook()
     with capsys.disabled():
-        print("\nThe test LMS's gradebook after the term:")
-        for label, scores in lms.gradebook().items():
-            print(f"  {label}")
-            for user, score in sorted(scores.items()):
-                print(f"    {user}: {score['scoreGiven']:g}/{score['scoreMaximum']:g} "
-                      f"{score['gradingProgress']} ({score['activityProgress']})")
+        for when, book in lms.snapshots.items():
+            print(f"\nThe test LMS's gradebook {when}:")
+            for label, scores in book.items():
+                print(f"  {label}")
+                for user, score in sorted(scores.items()):
+                    print(f"    {user}: {score['scoreGiven']:g}/{score['scoreMaximum']:g} "
+                          f"{score['gradingProgress']} ({score['activityProgress']})")
 
 
 def _term(lms, hub, owner, course, exchange, users, teacher, names, people, folder) -> None:
@@ -250,6 +253,7 @@ def _term(lms, hub, owner, course, exchange, users, teacher, names, people, fold
         assert sent.returncode == 1 and "3 grades sent" in sent.stdout, sent.stdout
         assert "no longer in the LMS course" in sent.stdout  # Dee: held, reported
     book = lms.gradebook()
+    lms.snapshots["before the hand marks"] = copy.deepcopy(book)
     assessment = book[item["label"]]
     assert {s["gradingProgress"] for s in assessment.values()} == {"PendingManual"}
     assert set(assessment) == {users[k] for k in ("ana", "ben", "cai")}
@@ -262,9 +266,10 @@ def _term(lms, hub, owner, course, exchange, users, teacher, names, people, fold
         sent = _course_command(owner, course, exchange, "lms", "send", assignment)
         assert "3 grades sent" in sent.stdout, sent.stdout
     book = lms.gradebook()
-    for label in (LESSON, item["label"]):
-        assert set(book[label]) == {users[k] for k in ("ana", "ben", "cai")}, book
-        assert {s["gradingProgress"] for s in book[label].values()} == {"FullyGraded"}
+    for assignment in (LESSON, ASSESSMENT):
+        scores = lms.scores_of(assignment)
+        assert set(scores) == {users[k] for k in ("ana", "ben", "cai")}, book
+        assert {s["gradingProgress"] for s in scores.values()} == {"FullyGraded"}
     assert "after the due date" not in book[item["label"]][users["ana"]]["comment"]
     assert "Handed in 1 day 5 h 30 min after the due date" in \
         book[item["label"]][users["cai"]]["comment"]

@@ -137,6 +137,7 @@ class TestLms:
         self.links: list[dict[str, Any]] = []  # resource links made by deep linking
         self.requests: list[str] = []  # "METHOD path?query" of every request served
         self.launches: dict[str, Launch] = {}
+        self.snapshots: dict[str, dict] = {}  # the gradebook at moments a test names
         self._numbers = itertools.count(1)
         self._lock = threading.Lock()
         self._server: http.server.ThreadingHTTPServer | None = None
@@ -190,6 +191,11 @@ class TestLms:
         """Line item label -> user id -> the score as the LMS stores it."""
         return {item["label"]: dict(self.scores.get(item_id, {}))
                 for item_id, item in self.line_items.items()}
+
+    def scores_of(self, resource_id: str) -> dict[str, dict[str, Any]]:
+        """User id -> score of the line item of ``resource_id`` (none: {})."""
+        item = self.line_item_by_resource(resource_id)
+        return dict(self.scores.get(item["id"], {})) if item else {}
 
     def line_item_by_resource(self, resource_id: str) -> dict[str, Any] | None:
         return next((i for i in self.line_items.values() if i.get("resourceId") == resource_id),

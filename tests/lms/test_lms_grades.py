@@ -112,7 +112,8 @@ def test_the_outbox_is_sent_by_any_later_send(course, lms):
     report = lms_grades.send(course, ASSESSMENT, client=client(course))
     assert report.ok and len(report.sent) == 2, report.text()
     assert any(LESSON in line for line in report.sent)
-    assert set(lms.gradebook()) == {LESSON, ASSESSMENT}
+    assert {i["resourceId"] for i in lms.line_items.values()} == {LESSON, ASSESSMENT}
+    assert lms.line_item_by_resource(LESSON)["label"] == "00 · Orientation: how this course works"
 
 
 def test_a_dropped_learner_and_an_instructor_are_sent_nothing(course, lms):
@@ -132,7 +133,7 @@ def test_a_dropped_learner_and_an_instructor_are_sent_nothing(course, lms):
     assert any("not a member of the LMS course" in why for why in reasons.values())
     assert not _posts_for(lms, "u-dee") and not _posts_for(lms, "u-tom")
     assert not _posts_for(lms, "u-nobody")
-    assert set(lms.gradebook()[LESSON]) == {"u-ana"}
+    assert set(lms.scores_of(LESSON)) == {"u-ana"}
     # Their grades are held, not lost: back in the course, the grade goes.
     lms.enrol("u-dee", [LEARNER], "Dee", "Brown")
     back = lms_grades.send(course, LESSON, client=client(course))
