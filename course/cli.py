@@ -593,9 +593,9 @@ def _lms_action(root: Path, args: argparse.Namespace) -> int:
 
     if not args.assignment:
         raise CourseError("Name the assignment: cryocourse lms send 05-screening-cases")
-    report = send(root, require_assignment(root, args.assignment), dry_run=args.dry_run)
-    print(report.text())
-    return 0 if report.ok else 1
+    sent = send(root, require_assignment(root, args.assignment), dry_run=args.dry_run)
+    print(sent.text())
+    return 0 if sent.ok else 1
 
 
 def _tool_urls(hub_url: str) -> str:

@@ -72,7 +72,7 @@ class Grade:
     def content(self, settings: PlatformSettings) -> dict:
         """The score's fields except ``userId`` and ``timestamp`` (what the digest covers)."""
         progress = "PendingManual" if self.pending_manual else "FullyGraded"
-        content = {
+        content: dict[str, object] = {
             "scoreGiven": round(self.score, 2),
             "scoreMaximum": round(self.maximum, 2),
             "activityProgress": "Submitted" if self.pending_manual else "Completed",

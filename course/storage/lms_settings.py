@@ -117,11 +117,15 @@ class ToolKey:
 
 
 def _public_jwk(pem: str) -> dict:
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
     from jwt.algorithms import RSAAlgorithm
 
-    public = load_pem_private_key(pem.encode(), password=None).public_key()
-    jwk = json.loads(RSAAlgorithm.to_jwk(public))
+    private = load_pem_private_key(pem.encode(), password=None)
+    if not isinstance(private, RSAPrivateKey):
+        raise CourseError("The tool's key is not an RSA key: make a new one with "
+                          "`cryocourse lms key --new`.")
+    jwk = json.loads(RSAAlgorithm.to_jwk(private.public_key()))
     # RFC 7638 thumbprint: a key id that follows from the key itself
     canonical = json.dumps({k: jwk[k] for k in ("e", "kty", "n")}, separators=(",", ":"),
                            sort_keys=True)
