@@ -206,7 +206,25 @@ def cmd_grade(root: Path, args: argparse.Namespace) -> int:
     print(summary.text())
     if summary.ok:
         print(f"Next: written answers in the Formgrader, then cryocourse feedback {assignment}")
+    _send_to_lms(root, assignment)
     return 0 if summary.ok else 1
+
+
+def _send_to_lms(root: Path, assignment: str) -> None:
+    """A course connected to an LMS sends what grading changed (the outbox keeps what the
+    LMS does not take now); after hand marks, `cryocourse lms send` does the same."""
+    from course.classroom.lms_client import LmsError
+    from course.storage.lms_settings import PLATFORM_FILE, lms_folder
+
+    if not (lms_folder(root) / PLATFORM_FILE).exists():
+        return
+    from course.classroom.lms_grades import send
+
+    try:
+        print(send(root, assignment).text())
+    except (LmsError, CourseError) as problem:
+        print(f"Grades were not sent to the LMS ({problem}); `cryocourse lms send "
+              f"{assignment}` sends them.", file=sys.stderr)
 
 
 def cmd_backup(root: Path, args: argparse.Namespace) -> int:

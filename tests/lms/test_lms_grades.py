@@ -185,3 +185,18 @@ def test_the_hub_names_lms_people_as_the_course_does():
     for issuer, sub in (("https://lms.example", "42"), ("https://canvas.x", "a b/ü")):
         assert cryocourse_hub.lti_username(issuer, sub) == lms_settings.lti_username(issuer,
                                                                                      sub)
+
+
+def test_a_token_without_the_scores_scope_is_refused_by_the_lms(course, lms):
+    from course.classroom.lms_client import LmsRefused
+    from tests.lms.conftest import roster_client
+
+    connect(course, lms)
+    item = client(course).line_item(LESSON, "Lesson 00", 5.0)
+    try:
+        roster_client(course).post_score(item["id"], {"userId": "u-ana", "scoreGiven": 1})
+    except LmsRefused as refused:
+        assert refused.status == 401 and "authentication token" in str(refused)
+    else:
+        raise AssertionError("the LMS took a score with a roster-only token")
+    assert not lms.score_posts
