@@ -216,6 +216,7 @@ class SendReport:
     sent: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     would_send: list[str] = field(default_factory=list)
+    superseded: list[str] = field(default_factory=list)  # the LMS had a newer grade
     waiting: list[tuple[str, str]] = field(default_factory=list)  # (who, why)
     problem: str = ""  # why nothing (more) could be delivered
 
@@ -233,6 +234,8 @@ class SendReport:
             lines.append(f"{self.assignment}: {len(self.sent)} grades sent to the LMS, "
                          f"{len(self.unchanged)} unchanged since the last send.")
             lines += [f"  sent: {line}" for line in self.sent]
+            lines += [f"  not sent: {line}: the LMS has a newer grade (changed there?)"
+                      for line in self.superseded]
         if self.problem:
             lines.append(f"Not sent: {self.problem}")
         if self.waiting:
@@ -313,7 +316,11 @@ def _deliver(root: Path, client: LmsClient, people: dict[str, Member],
                 client.post_score(items[assignment]["id"],
                                   {**entry["score"], "userId": member.user_id})
             except LmsRefused as refused:
-                report.waiting.append((_label(entry), f"the LMS refused it: {refused}"))
+                if refused.status == 409:  # AGS: the LMS keeps a newer score of its own
+                    _entry_path(root, assignment, entry["student"]).unlink()
+                    report.superseded.append(_label(entry))
+                else:
+                    report.waiting.append((_label(entry), f"the LMS refused it: {refused}"))
                 continue
             ledger.setdefault(assignment, {})[entry["student"]] = {
                 "digest": entry["digest"], "timestamp": entry["score"]["timestamp"],
