@@ -200,3 +200,18 @@ def test_a_token_without_the_scores_scope_is_refused_by_the_lms(course, lms):
     else:
         raise AssertionError("the LMS took a score with a roster-only token")
     assert not lms.score_posts
+
+
+def test_a_grade_changed_in_the_lms_is_not_overwritten_by_an_older_one(course, lms):
+    connect(course, lms)
+    lms.enrol("u-ana", [LEARNER], "Ana", "Silva")
+    ana = hand_in(course, lms, LESSON, "u-ana", 1.0)
+    lms_grades.send(course, LESSON, client=client(course))
+    item = lms.line_item_by_resource(LESSON)
+    lms.scores[item["id"]]["u-ana"]["timestamp"] = "2999-01-01T00:00:00.000Z"  # set later
+    hand_mark(course, LESSON, ana, 1.0)
+    report = lms_grades.send(course, LESSON, client=client(course))
+    assert report.superseded and not report.waiting, report.text()
+    assert "the LMS has a newer grade" in report.text()
+    assert not lms_grades.waiting_entries(course)
+    assert lms.scores_of(LESSON)["u-ana"]["gradingProgress"] == "PendingManual"
