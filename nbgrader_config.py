@@ -25,6 +25,8 @@ from nbgrader.preprocessors import (
     OverwriteKernelspec,
 )
 
+from course.classroom.gradebook import store_plain_names
+from course.classroom.grades_csv import GradesCsvExport
 from course.nbgrader_plugins import nbgrader_patches
 from course.nbgrader_plugins.autograde.execute import SandboxedExecute
 from course.nbgrader_plugins.autograde.grading_guard import GradingLockExporter
@@ -61,6 +63,8 @@ c = get_config()  # noqa: F821 -- provided by nbgrader when it loads this file
 
 # Same results with less CPU per notebook; only on the pinned nbgrader (else a warning).
 nbgrader_patches.apply_to_converter()
+# Names are stored plain however they come in (name cell, roster, Formgrader): issue 31.
+store_plain_names()
 
 COURSE_ROOT = Path(__file__).resolve().parent
 
@@ -137,6 +141,8 @@ c.OverwriteCells.add_missing_cells = True
 # run holds the lock stops with a plain message, having changed nothing
 # (course/nbgrader_plugins/autograde/grading_guard.py).
 c.Autograde.exporter_class = GradingLockExporter
+# `nbgrader export` writes CSV whose fields are quoted and never formulas (issue 31).
+c.ExportApp.plugin_class = GradesCsvExport
 
 # Cells whose nbgrader metadata a trainee edited (grade_id, points, flags) or deleted are
 # put back from the gradebook before nbgrader's own checks, so a submission is always graded.

@@ -147,8 +147,10 @@ case "${1:-}" in
     install_system_packages bwrap:bubblewrap chromium:chromium npm:npm
     install_postgresql
     make_environment
-    # axe-core (accessibility audit in the browser tests), from the npm registry
-    [ -f tests/browser/node_modules/axe-core/axe.min.js ] || \
+    # axe-core (accessibility audit in the browser tests) and typescript (the answer controls'
+    # reader run under Node in tests/unit/test_reader_cases.py), from the npm registry
+    [ -f tests/browser/node_modules/axe-core/axe.min.js ] && \
+      [ -f tests/browser/node_modules/typescript/lib/typescript.js ] || \
       npm ci --prefix tests/browser --no-audit --no-fund --silent
     # For the class-server test (tests/hub): the proxy, and an environment other accounts
     # may run (like the one setup.sh hub makes in /opt/cryocourse).

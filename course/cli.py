@@ -7,6 +7,7 @@
     cryocourse feedback 01-physiology      generate and release feedback
     cryocourse export                      grades as CSV
     cryocourse backup                      copy the gradebook (SQLite or PostgreSQL), checked
+    cryocourse restore backups/FILE.db     put a backup back (a damaged or lost gradebook)
     cryocourse report 05-screening-cases   class report (HTML page with figures)
     cryocourse demo --students 12 --out demo-class
     cryocourse variant ana 05-screening-cases   a trainee's own clients (--answers: the key)
@@ -18,6 +19,7 @@
     cryocourse lms key                          the tool's public key (--new: rotate it)
     cryocourse lms roster [--dry-run]           the class list from the LMS (NRPS)
     cryocourse lms send 05-screening-cases [--dry-run]   grades to the LMS gradebook (AGS)
+    cryocourse variant --seat-class roster.txt  no two trainees share a client in a position
 
 Every command takes ``--course FOLDER`` (default: the course around the current folder).
 Expected problems are printed as plain sentences with what to do next, never a traceback.
@@ -30,14 +32,24 @@ import datetime
 import functools
 import json
 import re
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from course.classroom.gradebook import awaiting_manual
+from sqlalchemy.exc import DBAPIError
+
+from course.classroom.gradebook import (
+    awaiting_marks,
+    describe_awaited,
+    question_labels_of,
+)
 from course.classroom.parallel_grading import default_workers, grade_assignment
 from course.classroom.self_study import kernel_language_info, stamp_language_info
-from course.classroom.submissions import find_submissions, is_up_to_date
+from course.classroom.submissions import (
+    find_submissions,
+    unfinished_regrades,
+)
 from course.storage import database
 from course.storage.course_folder import (
     CourseError,
@@ -49,6 +61,7 @@ from course.storage.course_folder import (
     require_assignment,
 )
 
+DATABASE_ERRORS = (sqlite3.DatabaseError, DBAPIError)  # the gradebook's own faults
 WAIT_FOR_OTHER_RUN = 6 * 3600.0  # seconds `grade --wait` waits for another grader's run
 
 
@@ -58,11 +71,10 @@ def _api_step(result: dict, what: str) -> None:
 
 
 def cmd_status(root: Path, args: argparse.Namespace) -> int:
-    from nbgrader.api import Gradebook
+    from course.classroom.class_status import class_state
 
     api = make_api(root)
-    assignments = known_assignments(root)
-    if not assignments:
+    if not known_assignments(root):
         print("No assignments yet: add a folder with a notebook under source/.")
         return 0
     print(f"Course {api.coursedir.course_id} in {root}")
@@ -70,20 +82,13 @@ def cmd_status(root: Path, args: argparse.Namespace) -> int:
     print(f"Gradebook: {database.describe(api.coursedir.db_url)}")
     print(f"{'assignment':<26}{'released':<10}{'to collect':>11}{'submitted':>10}"
           f"{'graded':>8}{'to grade':>10}{'manual':>8}")
-    inbound = Path(api.config.Exchange.root) / api.coursedir.course_id / "inbound"
-    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
-        for assignment in assignments:
-            released = (Path(api.config.Exchange.root) / api.coursedir.course_id / "outbound"
-                        / assignment).is_dir()
-            submissions = find_submissions(root, assignment)
-            graded = sum(is_up_to_date(root, s, s.fingerprint()) for s in submissions)
-            manual = len(awaiting_manual(gradebook, assignment))
-            waiting = _waiting_to_collect(inbound, assignment, submissions)
-            print(f"{assignment:<26}{'yes' if released else 'no':<10}{waiting:>11}"
-                  f"{len(submissions):>10}{graded:>8}{len(submissions) - graded:>10}"
-                  f"{manual:>8}")
-    print("'to collect': trainees who submitted since the last collect; 'manual': submissions "
-          "with written answers waiting in the Formgrader.")
+    for state in class_state(root, api):
+        print(f"{state.assignment:<26}{'yes' if state.released else 'no':<10}"
+              f"{state.to_collect:>11}{state.submitted:>10}{state.graded:>8}"
+              f"{state.to_grade:>10}{state.manual:>8}")
+    print("'to collect': trainees who submitted since the last collect; 'graded': as the "
+          "gradebook holds them, however they were graded; 'manual': submissions with "
+          "written answers waiting in the Formgrader.")
     return 0
 
 
@@ -252,23 +257,33 @@ def cmd_feedback(root: Path, args: argparse.Namespace) -> int:
     if not any((root / "autograded").glob(f"*/{assignment}")):
         raise CourseError(f"Nothing of {assignment} is graded yet: run "
                           f"`cryocourse grade {assignment}` first.")
+    cut_short = unfinished_regrades(root, assignment)
+    if cut_short:
+        raise CourseError(
+            f"The last grading run of {assignment} was stopped before it finished "
+            f"({', '.join(sorted(cut_short)[:8])}{', ...' if len(cut_short) > 8 else ''}): "
+            f"run `cryocourse grade {assignment}` to finish it (hand grades are kept), then "
+            "this command again.")
+    damaged = _damaged_autograded(root, assignment)
     api = make_api(root)
     with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
-        waiting = awaiting_manual(gradebook, assignment)
+        waiting = awaiting_marks(gradebook, assignment, question_labels_of(root, assignment))
     if waiting:
-        who = f"{', '.join(waiting[:8])}{', ...' if len(waiting) > 8 else ''}"
+        count = (f"{len(waiting)} answer{'s' if len(waiting) != 1 else ''} still "
+                 f"wait{'s' if len(waiting) == 1 else ''}")
         if not args.allow_ungraded:
             raise CourseError(
-                f"{len(waiting)} submissions still have written answers to grade by hand "
-                f"({who}): their feedback would show 0 for those answers. Grade them in the "
-                "Formgrader (Manage Submissions), then run this again; or release now with "
-                f"`cryocourse feedback {assignment} --allow-ungraded`.")
-        print(f"Warning: {len(waiting)} submissions still have written answers to grade by "
-              f"hand ({who}); their feedback shows 0 for those answers until you grade them "
-              "in the Formgrader and run this command again.", file=sys.stderr)
+                f"{count} for a hand mark:\n{describe_awaited(waiting)}\n"
+                "Mark them in the Formgrader (the assignment's submissions), then run this "
+                f"again; or release now with `cryocourse feedback {assignment} "
+                "--allow-ungraded`.")
+        print(f"Warning: {count} for a hand mark; their feedback shows what is "
+              f"listed until you mark them and run this command again:\n"
+              f"{describe_awaited(waiting)}", file=sys.stderr)
     generated = api.generate_feedback(assignment, force=True)
     skipped = {student: "its feedback page could not be made from the autograded notebook"
                for student in _FEEDBACK_FAILED.findall(generated.get("log", ""))}
+    skipped.update(damaged)
     if not generated.get("success") and not skipped:
         _api_step(generated, f"Feedback for {assignment}")
     released = api.release_feedback(assignment)
@@ -285,6 +300,25 @@ def cmd_feedback(root: Path, args: argparse.Namespace) -> int:
     return 0
 
 
+def _damaged_autograded(root: Path, assignment: str) -> dict[str, str]:
+    """Trainees whose autograded notebook of ``assignment`` is cut short or unreadable, with
+    what to do (their feedback cannot be made from it)."""
+    from course.classroom.submissions import autograded_problem
+    from course.storage.course_folder import release_notebooks
+
+    damaged = {}
+    for folder in sorted((root / "autograded").glob(f"*/{assignment}")):
+        student = folder.parent.name
+        for release in release_notebooks(root, assignment):
+            problem = autograded_problem(folder / release.name)
+            if problem and (root / "submitted" / student / assignment / release.name).is_file():
+                damaged[student] = (f"its autograded notebook {release.name} {problem}: grade "
+                                    f"it again with `cryocourse grade {assignment} --student "
+                                    f"{student}`, then run this command again")
+                break
+    return damaged
+
+
 # What nbgrader's feedback converter and the course's release step log about one trainee.
 _FEEDBACK_FAILED = re.compile(r"error processing assignment '[^']*' for student '([^']*)'")
 _NOT_RELEASED = re.compile(r"Feedback not released for (\S+): (.*)")
@@ -292,11 +326,12 @@ _NOT_RELEASED = re.compile(r"Feedback not released for (\S+): (.*)")
 
 def cmd_export(root: Path, args: argparse.Namespace) -> int:
     from nbgrader.api import Gradebook
-    from nbgrader.plugins import CsvExportPlugin
+
+    from course.classroom.grades_csv import GradesCsvExport
 
     api = make_api(root)
     target = Path(args.to).resolve()
-    plugin = CsvExportPlugin(config=api.config)
+    plugin = GradesCsvExport(config=api.config)  # quoted, inert fields (never nbgrader's own)
     plugin.to = str(target)
     with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
         plugin.export(gradebook)
@@ -326,7 +361,7 @@ def cmd_demo(root: Path | None, args: argparse.Namespace) -> int:
 
 def cmd_variant(root: Path, args: argparse.Namespace) -> int:
     from course.models.variants import blueprint, draw, has_variants
-    from course.storage.variant_keys import key_for, new_salt, salt_path
+    from course.storage.variant_keys import key_for, new_salt, salt_path, seats_path
 
     if args.new_salt:
         if not args.yes:
@@ -336,6 +371,16 @@ def cmd_variant(root: Path, args: argparse.Namespace) -> int:
                               "cryocourse variant --new-salt --yes")
         print(f"New salt written to {new_salt(root)} (owner-only). Every trainee now has new "
               "clients; restart the trainees' servers so they receive their new keys.")
+        return 0
+    if args.seat_class:
+        from course.classroom.variant_seats import roster, seat_class
+
+        table = seat_class(root, roster(Path(args.seat_class)))
+        moved = sum(1 for number in table.values() if number)
+        print(f"{len(table)} trainees seated ({moved} with another draw): no two share a "
+              f"client in the same position. Table: {seats_path(root)}. Release it with "
+              "the assessment before trainees fetch it: cryocourse release "
+              "05-screening-cases --force")
         return 0
     if not args.trainee:
         raise CourseError("Name a trainee: cryocourse variant TRAINEE 05-screening-cases")
@@ -362,6 +407,14 @@ def cmd_variant(root: Path, args: argparse.Namespace) -> int:
     return 0
 
 
+def parse_day(text: str) -> datetime.date:
+    """A date written like 2028-05-31 (CourseError otherwise)."""
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError as error:
+        raise CourseError(f"{text!r}: write the date like 2028-05-31.") from error
+
+
 def cmd_competence(root: Path, args: argparse.Namespace) -> int:
     import getpass
 
@@ -378,12 +431,30 @@ def cmd_competence(root: Path, args: argparse.Namespace) -> int:
             print(f"{args.account} may now act as {args.role} for this course.")
             return 0
         if args.action == "sign":
+            observed = (competence.logged_session(root, args.trainee, args.session)
+                        if args.session else None)
             entry = record.sign_off(competency_map(), trainee=args.trainee, unit=args.unit,
                                     criterion=args.criterion, outcome=args.outcome.replace(
                                         "-", " "), comment=args.comment,
-                                    assessor=getpass.getuser())
+                                    assessor=getpass.getuser(), session=observed)
             print(f"Signed off as entry {entry['entry']}: {args.trainee}, {args.unit}, "
                   f"{args.criterion}: {entry['outcome']} ({entry['at']}).")
+            return 0
+        if args.action == "attest":
+            session = competence.logged_session(root, args.trainee, args.session)
+            entry = record.attest_session(trainee=args.trainee, session=session,
+                                          assessor=getpass.getuser(), accept=args.accept,
+                                          comment=args.comment)
+            print(f"Session {args.session} of {args.trainee} ({session.client_code}, "
+                  f"{session.day}) attested as entry {entry['entry']}"
+                  + (", its differences accepted." if args.accept else "."))
+            return 0
+        if args.action == "certificate":
+            entry = record.record_certificate(
+                competency_map(), trainee=args.trainee, certificate=args.certificate,
+                valid_until=parse_day(args.valid_until), assessor=getpass.getuser())
+            print(f"Certificate {args.certificate} of {args.trainee}, valid until "
+                  f"{args.valid_until}, recorded as entry {entry['entry']}.")
             return 0
         if args.action == "countersign":
             entry = record.countersign(args.entry, getpass.getuser())
@@ -423,7 +494,8 @@ def cmd_statement(root: Path, args: argparse.Namespace) -> int:
         name = " ".join(n for n in (student.first_name, student.last_name) if n) or args.trainee
         result, _ = competence.trainee_progress(root, gradebook, args.trainee)
     try:
-        code, content = achievement.issue(root, result, name, api.coursedir.course_id)
+        code, content = achievement.issue(root, result, name, api.coursedir.course_id,
+                                          args.unit or None)
     except achievement.StatementRefused as refused:
         raise CourseError(str(refused)) from refused
     out = Path(args.out or root / "statements")
@@ -432,6 +504,7 @@ def cmd_statement(root: Path, args: argparse.Namespace) -> int:
     page.write_text(achievement.render_html(code, content), encoding="utf-8")
     achievement.render_pdf(code, content, page.with_suffix(".pdf"))
     print(f"Statement {code} issued: {page} and {page.with_suffix('.pdf')}")
+    print("Units listed: " + ", ".join(u["title"] for u in content["units"]))
     return 0
 
 
@@ -560,6 +633,48 @@ def cmd_extension(root: Path, args: argparse.Namespace) -> int:
               f"extra time on {where}. Hand-ins already graded are judged again by "
               "`cryocourse grade ASSIGNMENT --force`.")
     return 0
+def cmd_restore(root: Path, args: argparse.Namespace) -> int:
+    from course.classroom.gradebook_faults import restore
+
+    url = make_api(root).coursedir.db_url
+    if database.backend(url) == "SQLite" and not args.yes and (
+            database.sqlite_path(url).exists()
+            and database.integrity_problem(url) is None):
+        raise CourseError("The gradebook is sound: restoring replaces it, and every grade "
+                          "given since the backup is lost. To do it anyway, run: "
+                          f"cryocourse restore {args.backup} --yes")
+    kept = restore(root, url, Path(args.backup))
+    print(f"Gradebook restored from {Path(args.backup).resolve()}"
+          + (f"; the file it replaced is kept as {kept}." if kept else ".")
+          + " Run `cryocourse grade ASSIGNMENT` for each assignment: what was graded since "
+          "the backup is graded again.")
+    return 0
+
+
+# Commands that use the gradebook: checked first (locked, damaged, missing), see
+# course/classroom/gradebook_faults.py. True: the command writes to it.
+GRADEBOOK_COMMANDS = {"status": False, "grade": True, "feedback": False, "export": False,
+                      "report": False, "backup": False}
+
+
+def _check_gradebook(root: Path, args: argparse.Namespace) -> None:
+    from course.classroom.gradebook_faults import require_usable
+    from course.storage.course_folder import load_config
+
+    if args.command in GRADEBOOK_COMMANDS:
+        require_usable(root, load_config(root).CourseDirectory.db_url,
+                       write=GRADEBOOK_COMMANDS[args.command],
+                       allow_missing=args.command == "grade" and args.force)
+
+
+def _gradebook_fault(root: Path | None, problem: BaseException) -> str:
+    """A database error that escaped a command, in a sentence."""
+    from course.classroom.gradebook_faults import explain
+    from course.storage.course_folder import load_config
+
+    if root is None:
+        return f"the gradebook could not be used ({type(problem).__name__})."
+    return str(explain(root, load_config(root).CourseDirectory.db_url, problem))
 
 
 def cmd_lms(root: Path, args: argparse.Namespace) -> int:
@@ -635,7 +750,8 @@ COMMANDS: dict[str, Callable[[Path, argparse.Namespace], int]] = {
     "grade": cmd_grade, "feedback": cmd_feedback, "export": cmd_export,
     "report": cmd_report, "demo": cmd_demo, "variant": cmd_variant, "backup": cmd_backup,
     "competence": cmd_competence, "statement": cmd_statement, "verify": cmd_verify,
-    "deadline": cmd_deadline, "extension": cmd_extension, "lms": cmd_lms,
+    "deadline": cmd_deadline, "extension": cmd_extension,
+    "restore": cmd_restore, "lms": cmd_lms,
 }
 
 
@@ -680,6 +796,10 @@ def parser() -> argparse.ArgumentParser:
                        help="if someone else is grading this assignment, wait for them")
     backup = command("backup", help="copy the gradebook (SQLite or PostgreSQL) and check it")
     backup.add_argument("--to", help="backup file (default backups/gradebook-DATE-TIME)")
+    restore = command("restore", help="put a gradebook backup back (a damaged gradebook)")
+    restore.add_argument("backup", help="the backup file (cryocourse backup makes them)")
+    restore.add_argument("--yes", action="store_true",
+                         help="replace a gradebook that is not damaged")
     export = command("export", help="write grades as CSV")
     export.add_argument("--to", default="grades.csv", help="CSV file (default grades.csv)")
     report = command("report", help="class report (HTML) for an assignment")
@@ -712,6 +832,9 @@ def parser() -> argparse.ArgumentParser:
     extension.add_argument("--hours", type=float)
     extension.add_argument("--minutes", type=float)
     extension.add_argument("--clear", action="store_true", help="remove the extra time")
+    variant.add_argument("--seat-class", metavar="CLASS_LIST",
+                         help="give the trainees of this list (one id a line) sets with no "
+                         "client in common in the same position")
     lms = command("lms", help="the school's LMS: set-up, key, roster, grades")
     lms.add_argument("action", choices=("setup", "key", "roster", "send"))
     lms.add_argument("assignment", nargs="?", help="send: the assignment whose grades go")
@@ -751,6 +874,20 @@ def parser() -> argparse.ArgumentParser:
     sign.add_argument("criterion")
     sign.add_argument("outcome", choices=["met", "not-yet"])
     sign.add_argument("--comment", default="")
+    sign.add_argument("--session", type=at_least_one,
+                      help="the number of the logged session observed (each is an occasion)")
+    attest = actions.add_parser("attest", help="supervisor: attest a logged session (its "
+                                               "number in the trainee's handed-in log)")
+    attest.add_argument("trainee")
+    attest.add_argument("session", type=at_least_one)
+    attest.add_argument("--accept", action="store_true",
+                        help="accept a decision stricter than the course's rules")
+    attest.add_argument("--comment", default="")
+    certificate = actions.add_parser("certificate", help="record a certificate seen "
+                                                         "(first_aid_cpr)")
+    certificate.add_argument("trainee")
+    certificate.add_argument("certificate")
+    certificate.add_argument("valid_until", help="the date printed on it, like 2028-05-31")
     countersign = actions.add_parser("countersign", help="internal verifier: countersign an "
                                                          "entry sampled")
     countersign.add_argument("entry", type=at_least_one)
@@ -761,6 +898,8 @@ def parser() -> argparse.ArgumentParser:
     statement = command("statement", help="issue a trainee's statement of achievement")
     statement.add_argument("trainee")
     statement.add_argument("--out", help="folder for the HTML and PDF (default statements/)")
+    statement.add_argument("--unit", action="append", help="only this unit (repeat for "
+                                                           "more); default: every unit achieved")
     verify = command("verify", help="check a statement's code (or an HTML copy of it)")
     verify.add_argument("code", help="the verification code, or a statement's .html file")
     return top
@@ -771,15 +910,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     args.course = getattr(args, "course", None)  # before or after the command, or not at all
     ensure_tools_on_path()
+    root = None
     try:
         if args.command == "demo":
             from course.demo.class_demo import course_to_copy
 
             return cmd_demo(course_to_copy(Path(args.course) if args.course else None), args)
         root = find_course_root(Path(args.course) if args.course else None)
+        _check_gradebook(root, args)
         return COMMANDS[args.command](root, args)
     except (CourseError, database.GradebookError) as problem:
         print(f"cryocourse: {problem}", file=sys.stderr)
+        return 2
+    except DATABASE_ERRORS as problem:
+        print(f"cryocourse: {_gradebook_fault(root, problem)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("cryocourse: stopped. Grades written so far are kept; run the same command "

@@ -2,14 +2,17 @@
  * One answer control per answer variable, built from the answer's kind as the course
  * declares it (cell metadata ``cryocourse`` written when the lesson was generated):
  * choice -> buttons, yesno -> Yes/No, number -> a number box with its unit, names -> a
- * searchable checklist. Native form elements, so keyboards and screen readers work.
+ * searchable checklist, steps -> an ordered-steps list (steps.ts). Native form elements, so
+ * keyboards and screen readers work.
  */
 
 import { Value } from './literals';
+import { readNumber } from './numbers';
+import { stepsControl } from './steps';
 
 export interface AnswerSpec {
   name: string;
-  kind: 'choice' | 'yesno' | 'number' | 'names';
+  kind: 'choice' | 'yesno' | 'number' | 'names' | 'steps';
   options?: Array<string | [string, string]>;
   unit?: string;
   min?: number;
@@ -104,30 +107,55 @@ function numberBox(spec: AnswerSpec, pick: Pick): Control {
   const [set, body] = fieldset(spec, spec.whole ? 'a whole number' : 'a number');
   const label = element('label', 'cryo-number');
   const input = element('input');
-  input.type = 'number';
-  input.inputMode = spec.whole ? 'numeric' : 'decimal';
-  input.step = spec.whole ? '1' : 'any';
-  if (spec.min !== undefined) {
-    input.min = String(spec.min);
-  }
-  if (spec.max !== undefined) {
-    input.max = String(spec.max);
-  }
+  // A text box, not type=number: Chromium drops a decimal comma or a unit without a word.
+  input.type = 'text';
+  input.inputMode = 'decimal';
+  input.autocomplete = 'off';
   input.setAttribute('aria-label', `${spoken(spec.name)} in ${spec.unit ?? ''}`);
+  const note = element('p', 'cryo-number-note');
+  note.id = uid('note');
+  note.setAttribute('role', 'status');
+  input.setAttribute('aria-describedby', note.id);
   label.append(input, element('span', 'cryo-unit', spec.unit ?? ''));
-  body.append(label);
-  input.addEventListener('change', () => {
-    const text = input.value.trim();
-    if (text === '') {
-      pick(null);
-    } else if (!Number.isNaN(Number(text))) {
-      pick(Number(text));
+  body.append(label, note);
+  let written: Value | undefined;
+  let readText: string | undefined;
+  const read = (): void => {
+    if (input.value === readText) {
+      return; // Enter, then the change event on leaving the box: read once
+    }
+    readText = input.value;
+    const reading = readNumber(input.value, spec.unit ?? '');
+    if ('problem' in reading) {
+      input.setAttribute('aria-invalid', 'true');
+      note.classList.add('cryo-number-problem');
+      note.textContent = `Not written in the cell: ${reading.problem}`;
+      return;
+    }
+    input.removeAttribute('aria-invalid');
+    note.classList.remove('cryo-number-problem');
+    note.textContent = reading.note;
+    written = reading.value;
+    pick(reading.value);
+  };
+  input.addEventListener('change', read);
+  input.addEventListener('keydown', event => {
+    if (event.key === 'Enter') {
+      read();
     }
   });
   return {
     node: set,
     show(value) {
+      if (value === written && input.value.trim() !== '') {
+        return; // what the box read and wrote: keep the trainee's own spelling ("0,5")
+      }
+      written = value;
       input.value = typeof value === 'number' ? String(value) : '';
+      readText = input.value;
+      input.removeAttribute('aria-invalid');
+      note.classList.remove('cryo-number-problem');
+      note.textContent = '';
     }
   };
 }
@@ -220,5 +248,7 @@ export function control(spec: AnswerSpec, pick: Pick): Control {
       return numberBox(spec, pick);
     case 'names':
       return checklist(spec, pick);
+    case 'steps':
+      return stepsControl(spec, hint => fieldset(spec, hint), pick);
   }
 }

@@ -15,17 +15,14 @@ import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { PanelLayout, Widget } from '@lumino/widgets';
 
 import { AnswerSpec, control, Control, spoken } from './controls';
+import { LiveCheck, statusLine } from './live';
 import { literal, typedAnswer, Value, withAnswer } from './literals';
+import { checkedCellSpec } from './metadata';
 
 const KEY = 'cryocourse';
 const DONE = 'cryoControls';
 const STUB = 'Write your answer here, in plain sentences.';
-
-interface CellSpec {
-  kind?: 'written';
-  item?: string;
-  answers?: AnswerSpec[];
-}
+const REFUSED = 'This answer cell cannot show its buttons.';
 
 function insertAboveInput(cell: Cell, widget: Widget): void {
   const layout = cell.layout as PanelLayout;
@@ -53,13 +50,18 @@ function keepFocus(node: HTMLElement): void {
 class AnswerControls extends Widget {
   private readonly controls = new Map<string, Control>();
   private readonly status: HTMLElement;
+  private readonly live: LiveCheck;
+  private source: string;
 
   constructor(
     private readonly cell: CodeCell,
-    private readonly panel: NotebookPanel,
-    answers: AnswerSpec[]
+    panel: NotebookPanel,
+    private readonly answers: AnswerSpec[],
+    item?: string
   ) {
     super();
+    this.live = new LiveCheck(cell, panel, item);
+    this.source = cell.model.sharedModel.getSource();
     this.addClass('cryo-answers');
     this.node.setAttribute('role', 'group');
     this.node.setAttribute('aria-label', 'Your answer');
@@ -77,25 +79,33 @@ class AnswerControls extends Widget {
     cell.model.contentChanged.connect(this.follow, this);
   }
 
-  /** Show in the controls what the cell says now. */
+  /** Show in the controls and the status line what the cell says now (typed or picked). */
   private follow(): void {
     const source = this.cell.model.sharedModel.getSource();
     for (const [name, made] of this.controls) {
       made.show(typedAnswer(source, name));
     }
+    const line = statusLine(this.answers, name => typedAnswer(source, name));
+    if (this.status.textContent !== line) {
+      this.status.textContent = line;
+    }
+    if (source !== this.source) {
+      this.source = source;
+      this.live.changed(); // typed, not yet run: the check under it is out of date
+    }
   }
 
   private pick(name: string, value: Value): void {
     const model = this.cell.model.sharedModel;
-    model.setSource(withAnswer(model.getSource(), name, value));
-    this.status.textContent = `Written in the cell: ${name} = ${literal(value)}`;
-    // A newer pick cancels this run: its rejection is expected, not an error.
-    CodeCell.execute(this.cell, this.panel.sessionContext).catch(() => undefined);
+    this.source = withAnswer(model.getSource(), name, value);
+    model.setSource(this.source);
+    this.live.run(); // the answer cell, then its check
   }
 
   dispose(): void {
     if (!this.isDisposed) {
       this.cell.model.contentChanged.disconnect(this.follow, this);
+      this.live.dispose();
     }
     super.dispose();
   }
@@ -141,28 +151,55 @@ class WrittenAnswer extends Widget {
   }
 }
 
+/** In place of controls that may not be shown: one plain sentence; nothing is written or run. */
+class Refusal extends Widget {
+  constructor() {
+    super();
+    this.addClass('cryo-refused');
+    const sentence = document.createElement('p');
+    sentence.textContent = REFUSED;
+    this.node.append(sentence);
+  }
+}
+
+/**
+ * Give one cell its controls, or the refusal sentence. The cell's metadata is checked first
+ * (./metadata.ts); whatever goes wrong, goes wrong for this cell alone.
+ */
 function decorate(cell: Cell, panel: NotebookPanel): void {
   if (cell.node.dataset[DONE]) {
     return;
   }
-  const spec = cell.model.getMetadata(KEY) as CellSpec | undefined;
-  if (!spec) {
-    return;
+  let metadata: unknown;
+  let gradeId: unknown;
+  try {
+    metadata = cell.model.getMetadata(KEY);
+    gradeId = (cell.model.getMetadata('nbgrader') as { grade_id?: unknown } | undefined)?.grade_id;
+  } catch {
+    metadata = null;
   }
-  if (spec.kind === 'written' && cell instanceof MarkdownCell) {
-    cell.addClass('cryo-written-cell');
-    insertAboveInput(cell, new WrittenAnswer(cell));
-  } else if (spec.answers?.length && cell instanceof CodeCell) {
-    cell.addClass('cryo-answer-cell');
-    insertAboveInput(cell, new AnswerControls(cell, panel, spec.answers));
-  } else {
+  if (metadata === undefined) {
     return;
   }
   cell.node.dataset[DONE] = 'yes';
-  cell.node.setAttribute(
-    'aria-label',
-    spec.answers ? `Answer: ${spec.answers.map(a => spoken(a.name)).join(', ')}` : 'Written answer'
-  );
+  const checked = checkedCellSpec(metadata, gradeId);
+  let shown: Widget | undefined;
+  try {
+    if (checked.ok && 'kind' in checked.spec && cell instanceof MarkdownCell) {
+      shown = new WrittenAnswer(cell);
+      cell.addClass('cryo-written-cell');
+      cell.node.setAttribute('aria-label', 'Written answer');
+    } else if (checked.ok && 'answers' in checked.spec && cell instanceof CodeCell) {
+      const answers = checked.spec.answers;
+      shown = new AnswerControls(cell, panel, answers, checked.spec.item);
+      cell.addClass('cryo-answer-cell');
+      cell.node.setAttribute('aria-label', `Answer: ${answers.map(a => spoken(a.name)).join(', ')}`);
+    }
+  } catch {
+    shown?.dispose();
+    shown = undefined;
+  }
+  insertAboveInput(cell, shown ?? new Refusal());
 }
 
 /**
@@ -191,7 +228,11 @@ function watch(panel: NotebookPanel): void {
   panel.disposed.connect(() => observer.disconnect());
   const visit = (): void => {
     for (const cell of notebook.widgets) {
-      decorate(cell, panel);
+      try {
+        decorate(cell, panel);
+      } catch {
+        // one cell's failure never takes the other cells' controls with it
+      }
     }
   };
   void panel.context.ready.then(() => {

@@ -1,9 +1,10 @@
 """docs/physiology-model.md, generated from course/data/physiology.toml and the model.
 
 The model in words, whose skin each tissue profile is, how each agent takes heat, the presets,
-the calibration and validation table (the model run for every published measurement), its
-known limits, and the contested rewarming range. CI checks that the committed file is what
-``render()`` makes now (tests/unit/test_physiology_validation.py).
+the calibration table and the checks against published measurements (the model run for every
+published measurement), its known limits with the direction of each error, and the contested
+rewarming range. CI checks that the committed file is what ``render()`` makes now
+(tests/unit/test_physiology_validation.py).
 
 Regenerate it with ``python -m course.authoring.physiology_doc`` (writes docs/physiology-model.md).
 """
@@ -16,7 +17,8 @@ from course.authoring.documents import write_generated
 from course.facts.knowledge import sources_text
 from course.facts.physiology_data import BASIS_WORDS, load_physiology
 from course.models.physiology import TISSUES
-from course.models.physiology_validation import validation
+from course.models.physiology_validation import known_errors_text, validation
+from course.models.physiology_validation import summary as validation_summary
 
 DOCUMENT = Path("docs") / "physiology-model.md"
 
@@ -33,6 +35,12 @@ bioheat equation). The cold agent takes heat from the surface at a rate set by i
 transfer (how it touches the skin); between touches of a moving applicator and after the cold,
 the skin sits in room air. Skin blood flow narrows in the cold and rebounds after a brief cold
 (illustrative teaching values tuned to the patterns of Hohenauer 2019 and Khoshnevis 2016).
+
+The model is **calibrated and illustrative, not validated**: a few of its values were fitted to
+published measurements, the rest are teaching values, and where it misses an independent
+measurement it mostly errs on the unsafe side (section 6). Every verdict of the simulator says
+which way the model is known to be wrong for its preset, and no marked question rests on an
+illustrative value.
 
 What this round added, so that the numbers the lessons use mean something:
 
@@ -55,6 +63,15 @@ Numerical method: finite volumes (25 µm cells at the surface), an exact exponen
 nothing freezes and a backward-Euler enthalpy step with Newton iterations where skin can freeze
 (see the docstring of `course/models/physiology.py`).
 """
+
+
+SWAB_NOTE = """\
+The swab's heat transfer (ln2_swab) stays illustrative. No published study has measured how fast
+a swab dipped in liquid nitrogen takes heat from skin, held or moving. The faster value fitted to
+Erdmann & Wokes 2023 (ln2_applied_pig_skin) is for liquid nitrogen applied for 5 s to pig skin in
+a laboratory, by a method the abstract does not name; it is used only for that measurement. The
+swab's chart is therefore milder than the measurement (rows erdmann_wokes2023_swab_depth and
+erdmann_wokes2023_swab_thaw), and no marked question rests on either value."""
 
 
 def _cell(text: object) -> str:
@@ -90,25 +107,32 @@ def render() -> str:
                      "fitted to", "sources"), [
         (h.code, h.name, f"{h.h_w_m2k:g}", h.basis, h.calibration or "-",
          sources_text(h.sources)) for h in data.heat_transfers.values()])
+    lines += ["", SWAB_NOTE]
     lines += ["", "## 5. Presets", ""]
     lines += _table(("preset", "whose skin", "agent", "cold for", "basis", "how chosen",
-                     "what the chart cannot show", "sources"), [
+                     "what the chart cannot show", "known errors (the verdict's line)",
+                     "sources"), [
         (p.label, p.tissue, f"{p.agent_temp_c:g} °C ({p.heat_transfer})", f"{p.duration_s:g} s",
-         p.basis, p.note, p.caveat, sources_text(p.sources)) for p in data.presets.values()])
+         p.basis, p.note, p.caveat,
+         known_errors_text(p.checked_against, p.basis == "illustrative"),
+         sources_text(p.sources)) for p in data.presets.values()])
     lines += ["", "Basis words the trainee sees: " + "; ".join(
         f"**{word}** = {text}" for word, text in BASIS_WORDS.items()) + ".", ""]
-    lines += ["## 6. Calibration and validation", "",
+    lines += ["## 6. Calibration and checks against published measurements", "",
               "The model is run for every published measurement in the data. *calibration*: "
-              "the model was fitted to this row; *check*: an independent comparison. Every "
-              "row is within its published range or a known limit (section 7).", ""]
+              "the model was fitted to this row; *check*: an independent comparison. A row "
+              "the model misses is a known limit (section 7), with the direction of the "
+              "error. " + validation_summary(), ""]
     lines += _table(("measurement", "condition", "site", "published", "range", "model",
                      "role", "result", "sources"), [
         (c.measurement.code, c.measurement.condition, c.measurement.site,
          c.measurement.published, c.measurement.range_text, c.model_text, c.measurement.role,
-         c.status, sources_text(c.measurement.sources)) for c in validation()])
+         c.status if c.error is None else f"{c.status}: {c.error.text}",
+         sources_text(c.measurement.sources)) for c in validation()])
     lines += ["", "## 7. Known limits (shown to the trainee in lesson 01)", ""]
-    lines += [f"* **{c.measurement.code}** ({c.measurement.condition}; {c.measurement.site}): "
-              f"{_cell(c.measurement.limit)}" for c in validation() if not c.within]
+    lines += [f"* **{c.measurement.code}** ({c.measurement.condition}; {c.measurement.site}; "
+              f"{c.error.text}{', the unsafe direction' if c.error.unsafe else ''}): "
+              f"{_cell(c.measurement.limit)}" for c in validation() if c.error is not None]
     lines += ["* **Moving liquid-nitrogen swab**: no study has measured skin under a moving "
               "swab; the model's curve is illustrative and is no evidence that a moving swab "
               "cannot freeze skin.",

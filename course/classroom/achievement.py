@@ -1,8 +1,11 @@
-"""Statements of achievement: issued only on complete evidence, verifiable, never editable.
+"""Statements of achievement: issued per unit, only on complete evidence, verifiable, never
+editable.
 
-A statement lists the units achieved, the evidence behind each criterion (the course items
-with full marks, the assessor's sign-off with its date and any verifier's countersignature),
-the sessions and hours logged, and a verification code: an HMAC of the statement's content
+A statement lists exactly the units achieved (a school that cannot offer a modality issues
+the others; a unit without all its evidence is never listed), the evidence behind each
+criterion (the course items with full marks, the assessor's sign-off with its date and any
+verifier's countersignature), the attested sessions, the range covered, the certificates
+seen, and a verification code: an HMAC of the statement's content
 with the course's statement key (``.cryocourse/competence/statement-key``, course account
 only). Issued statements are registered (``.cryocourse/competence/statements/CODE.json``);
 ``verify(code)`` says whether this course issued it, ``verify_file(html)`` whether a copy
@@ -18,6 +21,7 @@ import hmac
 import html
 import json
 import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +35,9 @@ from course.storage.course_folder import STATE_DIR
 from course.storage.secrets import read_or_create
 
 DATA_MARK = "cryocourse-statement"
+REFER_SCOPE = ("A physician's procedure in this course: this unit certifies that the trainee "
+               "recognises a request for it and refers the client. It does not certify that "
+               "they may or can perform it.")
 
 
 class StatementRefused(ValueError):
@@ -62,15 +69,24 @@ def _canonical(content: dict[str, Any]) -> bytes:
                       separators=(",", ":")).encode("utf-8")
 
 
-def statement_content(result: TraineeProgress, name: str, course: str) -> dict[str, Any]:
-    """What a statement says, as data (refused unless every unit is achieved)."""
-    if not result.complete:
-        gaps = [f"{u.unit.code}: {gap}" for u in result.units for gap in u.missing()]
+def statement_content(result: TraineeProgress, name: str, course: str,
+                      units: Sequence[str] | None = None) -> dict[str, Any]:
+    """What a statement says, as data: the units achieved (or those of ``units``, each of
+    which must be achieved); refused when no unit is, listing what is missing."""
+    chosen = [u for u in result.units if units is None or u.unit.code in units]
+    unknown = sorted(set(units or ()) - {u.unit.code for u in result.units})
+    if unknown:
+        raise StatementRefused(f"Unknown units {', '.join(unknown)}: one of "
+                               + ", ".join(u.unit.code for u in result.units))
+    lacking = [u for u in chosen if not u.achieved]
+    if (units is not None and lacking) or not any(u.achieved for u in chosen):
+        gaps = [f"{u.unit.code}: {gap}" for u in lacking for gap in u.missing()]
         raise StatementRefused(f"No statement for {result.trainee}: evidence is missing. "
                                + " | ".join(gaps))
     knowledge = load()
-    units = []
-    for unit in result.units:
+    policy = competency_map()
+    listed = []
+    for unit in (u for u in chosen if u.achieved):
         criteria = []
         for criterion in unit.criteria:
             signed = criterion.sign_off
@@ -82,23 +98,33 @@ def statement_content(result: TraineeProgress, name: str, course: str) -> dict[s
                     "record_entry": signed.entry,
                     "verified_by": signed.countersigned_by or None},
             })
-        units.append({"unit": unit.unit.code,
-                      "title": knowledge.modalities[unit.unit.modality].name,
-                      "sessions": unit.sessions_counted, "hours": round(unit.minutes / 60, 1),
-                      "criteria": criteria})
-    policy = competency_map()
+        listed.append({
+            "unit": unit.unit.code, "title": unit.unit.title,
+            "scope": REFER_SCOPE if unit.unit.recognise_and_refer else "",
+            "sessions": unit.sessions_counted, "screenings": unit.screenings_counted,
+            "hours": round(unit.minutes / 60, 1),
+            "range": {unit.range_texts[code]: list(values)
+                      for code, values in unit.range_covered.items()},
+            "certificates": [{"certificate": policy.certificates[code].text,
+                              "valid_until": held.valid_until.isoformat(),
+                              "seen_by": held.assessor}
+                             for code, held in unit.certificates.items() if held],
+            "criteria": criteria})
     return {"course": course, "trainee": result.trainee, "name": name,
             "issued": datetime.now(UTC).isoformat(timespec="seconds"),
             "basis": "The criteria are the course's own, modelled on "
                      + ", ".join(knowledge.sources[s].authors for s in policy.modelled_on)
                      + ". Training record, not a licence: local law and the device's "
-                       "instructions for use decide who may treat.",
-            "units": units}
+                       "instructions for use decide who may treat. It certifies the units "
+                       "listed and nothing else.",
+            "units": listed}
 
 
-def issue(root: Path, result: TraineeProgress, name: str, course: str) -> tuple[str, dict]:
-    """Issue and register a statement; returns its code and content."""
-    content = statement_content(result, name, course)
+def issue(root: Path, result: TraineeProgress, name: str, course: str,
+          units: Sequence[str] | None = None) -> tuple[str, dict]:
+    """Issue and register a statement of the units achieved (or of ``units``); returns its
+    code and content."""
+    content = statement_content(result, name, course, units)
     code = _code(root, content)
     register = _folder(root) / "statements"
     register.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -141,6 +167,20 @@ def verify_file(root: Path, page: Path) -> Verification:
     return found
 
 
+def _sessions_line(unit: dict[str, Any]) -> str:
+    """The practice behind a unit in one sentence (the HTML and the PDF say the same)."""
+    if unit.get("scope"):
+        return "Evidenced by knowledge: no practice is observed for a physician's procedure."
+    parts = [f"{unit['sessions']} supervised treatment sessions counted, each attested by its "
+             f"supervisor", f"{unit.get('screenings', unit['sessions'])} sessions in all "
+             "including screening only", f"{unit['hours']} hours"]
+    parts += [f"range: {text}: {', '.join(values)}"
+              for text, values in unit.get("range", {}).items()]
+    parts += [f"{c['certificate']}, valid until {c['valid_until']}, seen by {c['seen_by']}"
+              for c in unit.get("certificates", [])]
+    return "; ".join(parts) + "."
+
+
 def render_html(code: str, content: dict[str, Any]) -> str:
     """The statement as an accessible page (no script, every value escaped)."""
     e = html.escape
@@ -154,7 +194,7 @@ def render_html(code: str, content: dict[str, Any]) -> str:
         "<main>", "<h1>Statement of achievement</h1>",
         f"<p><strong>{e(content['name'])}</strong> ({e(content['trainee'])}) has shown the "
         f"evidence below for every criterion of each unit listed, in the course "
-        f"{e(content['course'])}.</p>",
+        f"{e(content['course'])}. Units not listed are not achieved.</p>",
         f"<p>Issued {e(content['issued'][:10])}. Verification code: "
         f"<strong>{e(code)}</strong> (check it with <code>cryocourse verify {e(code)}</code> "
         "or ask the school).</p>",
@@ -162,8 +202,9 @@ def render_html(code: str, content: dict[str, Any]) -> str:
     ]
     for unit in content["units"]:
         parts += [f"<h2>{e(unit['title'])}</h2>",
-                  f"<p>{unit['sessions']} supervised sessions counted; {unit['hours']} hours "
-                  "logged.</p>",
+                  *([f"<p><strong>{e(unit['scope'])}</strong></p>"] if unit.get("scope")
+                    else []),
+                  f"<p>{_sessions_line(unit)}</p>",
                   f"<table><caption>Evidence for {e(unit['title'])}</caption>",
                   '<tr><th scope="col">Criterion</th><th scope="col">Knowledge (course '
                   'items with full marks)</th><th scope="col">Observed by</th></tr>']
@@ -191,7 +232,10 @@ def render_pdf(code: str, content: dict[str, Any], target: Path) -> None:
              f"Course {content['course']}, issued {content['issued'][:10]}",
              f"Verification code {code}", "", *textwrap.wrap(content["basis"], 90), ""]
     for unit in content["units"]:
-        lines += [unit["title"], f"  {unit['sessions']} sessions, {unit['hours']} hours"]
+        lines += [unit["title"], *textwrap.wrap(unit.get("scope", ""), 88,
+                                                initial_indent="  ", subsequent_indent="  "),
+                  *textwrap.wrap(_sessions_line(unit), 88, initial_indent="  ",
+                                 subsequent_indent="  ")]
         for criterion in unit["criteria"]:
             seen = criterion["observed"]
             lines += textwrap.wrap("- " + criterion["criterion"], 88, subsequent_indent="  ")

@@ -22,10 +22,13 @@ an interrupted run resume where it stopped.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import re
+import signal
 import sys
+import threading
 import time
 import warnings
 from collections.abc import Callable, Iterable
@@ -41,11 +44,16 @@ from course.classroom.gradebook import (
     restore_manual_grades,
 )
 from course.classroom.submissions import (
+    Regrade,
     Submission,
+    end_regrade,
     file_problems,
     find_submissions,
+    graded_from,
     is_up_to_date,
     record_graded,
+    start_regrade,
+    unfinished_regrades,
 )
 from course.foundation.names import did_you_mean
 from course.foundation.regular_files import describe
@@ -83,16 +91,45 @@ def minimal_environment() -> None:
         if name not in kept and not name.startswith("LC_"):
             del os.environ[name]
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+PARENT_CHECK_SECONDS = 1.0
+
+
+def die_with_parent(parent: int) -> None:
+    """End this worker as soon as the run that started it ends, however it ends (``kill -9``,
+    the OOM killer): Linux sends it SIGKILL then (``prctl(PR_SET_PDEATHSIG)``); a thread also
+    checks every second that the parent is still there (other systems, or prctl refused).
+    Its sandboxed kernels go with it (bubblewrap's --die-with-parent)."""
+    if sys.platform == "linux":
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the run ended before the line above took effect
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    threading.Thread(target=watch, name="cryocourse-parent-watch", daemon=True).start()
+
+
 _worker_api = None
 
 
-def _start_worker(root: str, slots, assignment: str = "") -> None:
+def _start_worker(root: str, slots, assignment: str = "", parent: int = 0) -> None:
     """Runs once in each worker: one API (configuration read once) for all its submissions.
 
     ``slots`` numbers the workers (0, 1, ...), for settings that must differ per worker.
-    The worker keeps a kernel prepared, warmed up with the imports of ``assignment``.
+    The worker keeps a kernel prepared, warmed up with the imports of ``assignment``, and
+    dies with ``parent`` (the run's process).
     """
     global _worker_api
+    if parent:
+        die_with_parent(parent)
     with slots.get_lock():
         slot = slots.value
         slots.value += 1
@@ -321,7 +358,8 @@ def grade_assignment(
     api = make_api(root)
     db_url = api.coursedir.db_url
     with database.grading_lock(db_url, api.coursedir.course_id, assignment,
-                               lock_dir=root / STATE_DIR, wait=wait, on_wait=on_wait):
+                               lock_dir=root / STATE_DIR, wait=wait, on_wait=on_wait,
+                               on_takeover=summary.notes.append):
         os.environ[database.GRADING_RUN_ENV] = assignment  # workers inherit it (the guard)
         try:
             _grade_locked(root, api, assignment, candidates, summary, force=force, limit=limit,
@@ -339,8 +377,9 @@ def _grade_locked(root: Path, api, assignment: str, candidates: list[Submission]
     """The grading run proper, under the assignment's grading lock."""
     db_url = api.coursedir.db_url
     ensure_in_gradebook(api, assignment)
+    cut_short = _repair_cut_short(root, db_url, assignment, candidates, summary)
     todo: list[tuple[Submission, str]] = []
-    unchanged: list[str] = []  # graded before from these very files (regraded by --force)
+    unchanged: set[str] = set()  # graded before from these very files (regraded by --force)
     for submission in candidates:
         refused = submission.screen(root)
         if refused:
@@ -350,7 +389,12 @@ def _grade_locked(root: Path, api, assignment: str, candidates: list[Submission]
             if not force:
                 summary.skipped.append(submission.student)
                 continue
-            unchanged.append(submission.student)
+            unchanged.add(submission.student)
+        elif graded_from(root, submission) == fingerprint:
+            unchanged.add(submission.student)  # same files; an autograded notebook is damaged
+        elif submission.student in cut_short and cut_short[submission.student].unchanged and (
+                cut_short[submission.student].fingerprint == fingerprint):
+            unchanged.add(submission.student)  # a regrade a killed run did not finish
         problems = file_problems(root, submission)
         if problems:
             summary.failed[submission.student] = " ".join(problems)
@@ -360,35 +404,78 @@ def _grade_locked(root: Path, api, assignment: str, candidates: list[Submission]
         summary.not_started = [s.student for s, _ in todo[limit:]]
         todo = todo[:limit]
     before = manual_grades(db_url, assignment, [s.student for s, _ in todo])
+    regrades = {submission.student: Regrade(
+        submission.student, fingerprint,
+        {(nb, cell): score for (who, nb, cell), score in before.items()
+         if who == submission.student}, submission.student in unchanged)
+        for submission, fingerprint in todo}
 
     progress = Progress(len(todo), stream or sys.stderr)
     summary.workers = max(1, min(summary.workers, len(todo) or 1))
     if todo:
-        _run_pool(root, assignment, todo, summary, progress, on_result)
+        _run_pool(root, db_url, assignment, todo, regrades, summary, progress, on_result)
     progress.finish()
-    summary.restored_manual = restore_manual_grades(db_url, assignment, before, unchanged)
-    graded = set(summary.graded)
-    try:
-        record_names(db_url, root, [s for s, _ in todo if s.student in graded])
+    try:  # every submission with a name cell, also those a killed run graded
+        record_names(db_url, root, [s for s in candidates if s.student not in summary.failed])
     except Exception as problem:  # noqa: BLE001 - names are a courtesy; grades come first
         summary.notes.append(f"trainees' names could not be recorded ({problem})")
     summary.integrity = database.integrity_problem(db_url)
 
 
-def _run_pool(root: Path, assignment: str, todo: list[tuple[Submission, str]],
-              summary: GradingSummary, progress: Progress,
+def _repair_cut_short(root: Path, db_url: str, assignment: str, candidates: list[Submission],
+                      summary: GradingSummary) -> dict[str, Regrade]:
+    """Put back the hand grades of submissions a killed run was grading (each is graded
+    again by this run, or the next one that includes it)."""
+    cut_short = unfinished_regrades(root, assignment)
+    if not cut_short:
+        return cut_short
+    current = {s.student: s for s in candidates}
+    for student, regrade in cut_short.items():
+        submission = current.get(student)
+        fingerprint = submission.fingerprint() if submission is not None else ""
+        still = regrade.unchanged and fingerprint == regrade.fingerprint
+        _put_back(db_url, assignment, regrade, still, summary.restored_manual)
+        if submission is not None and is_up_to_date(root, submission, fingerprint):
+            end_regrade(root, submission)  # it was finished; only the journal was left
+    names = sorted(cut_short)
+    hand = ("; their hand grades are as they were" if any(r.manual for r in cut_short.values())
+            else "")
+    summary.notes.append(
+        f"{_count(len(names), 'submission')} whose grading an earlier run did not finish "
+        f"(stopped or killed): graded again{hand} "
+        f"({', '.join(names[:8])}{', ...' if len(names) > 8 else ''}).")
+    return cut_short
+
+
+def _put_back(db_url: str, assignment: str, regrade: Regrade, unchanged: bool,
+              outcome: RestoredGrades) -> None:
+    """One submission's hand grades back after its grading (see restore_manual_grades)."""
+    if not regrade.manual:
+        return
+    before = {(regrade.student, nb, cell): score for (nb, cell), score in regrade.manual.items()}
+    restored = restore_manual_grades(db_url, assignment, before,
+                                     [regrade.student] if unchanged else [])
+    outcome.put_back += restored.put_back
+    outcome.kept_newer += restored.kept_newer
+
+
+def _run_pool(root: Path, db_url: str, assignment: str, todo: list[tuple[Submission, str]],
+              regrades: dict[str, Regrade], summary: GradingSummary, progress: Progress,
               on_result: Callable[[GradeResult], None] | None) -> None:
-    """Grade ``todo`` in worker processes; record each result as soon as it arrives."""
+    """Grade ``todo`` in worker processes; finish each submission as soon as its result
+    arrives (hand grades back, ledger, journal), so a run killed at any point leaves the
+    next run nothing but the submissions it was grading (``start_regrade``)."""
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
     pending: dict[Future, tuple[Submission, str]] = {}
     queue = list(todo)
     slots = context.Value("i", 0)
     with ProcessPoolExecutor(summary.workers, mp_context=context, initializer=_start_worker,
-                             initargs=(str(root), slots, assignment)) as pool:
+                             initargs=(str(root), slots, assignment, os.getpid())) as pool:
         try:
             while queue or pending:
                 while queue and len(pending) < summary.workers * 2:
                     submission, fingerprint = queue.pop(0)
+                    start_regrade(root, submission, regrades[submission.student])
                     future = pool.submit(_grade_in_worker, submission.student, assignment,
                                          len(queue) >= summary.workers)
                     pending[future] = (submission, fingerprint)
@@ -396,11 +483,15 @@ def _run_pool(root: Path, assignment: str, todo: list[tuple[Submission, str]],
                 for future in finished:
                     submission, fingerprint = pending.pop(future)
                     result = _result_of(future, submission)
+                    regrade = regrades[submission.student]
+                    _put_back(db_url, assignment, regrade, regrade.unchanged,
+                              summary.restored_manual)
                     if result.ok:
                         record_graded(root, submission, fingerprint)
                         summary.graded.append(submission.student)
                     else:
                         summary.failed[submission.student] = result.reason
+                    end_regrade(root, submission)
                     progress.update(result)
                     if on_result is not None:
                         on_result(result)

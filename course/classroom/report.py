@@ -32,6 +32,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from course.classroom import fairness
+from course.classroom.fairness import ClientMark
 from course.classroom.submissions import find_submissions
 from course.exercises import all_items
 from course.exercises.screening_cases import CASE_POINTS, case_item_id, client_number
@@ -85,17 +87,7 @@ class ClassData:
     # screening question -> part ("treatment", "referral") -> Counter of answers given
     decision_parts: dict[str, dict[str, Counter]] = field(default_factory=dict)
     # per-trainee variants: one row per client marked (student, slot, template, fraction)
-    clients: list[ClientResult] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class ClientResult:
-    """How one trainee did on one client of their own variant."""
-
-    student: str
-    slot: str
-    template: str
-    fraction: float
+    clients: list[ClientMark] = field(default_factory=list)
 
 
 def _case_for(item_id: str):
@@ -255,7 +247,8 @@ def _client_results(nb: nbformat.NotebookNode, student: str, data: ClassData) ->
     for client in my_variant(data.assignment).clients:
         item = items[case_item_id(client.number)]
         fraction = item.score(typed_answers(nb, item.answers)).fraction
-        data.clients.append(ClientResult(student, client.slot, client.template, fraction))
+        data.clients.append(ClientMark(student, client.number, client.slot, client.template,
+                                       client.identity, fraction))
 
 
 @dataclass(frozen=True)
@@ -277,7 +270,7 @@ HARDER_TEMPLATE = 0.25  # a template this much below its slot's mean is flagged
 def template_statistics(data: ClassData) -> list[TemplateStats]:
     """Per case template (not per variant), in slot order."""
     total_of = dict(zip(data.students, data.totals, strict=True))
-    by_template: dict[str, list[ClientResult]] = {}
+    by_template: dict[str, list[ClientMark]] = {}
     for result in data.clients:
         by_template.setdefault(result.template, []).append(result)
     stats = []
@@ -296,10 +289,7 @@ def template_statistics(data: ClassData) -> list[TemplateStats]:
 
 def slot_means(data: ClassData) -> dict[str, float]:
     """Mean score of each blueprint slot over the class."""
-    sums: dict[str, list[float]] = {}
-    for result in data.clients:
-        sums.setdefault(result.slot, []).append(result.fraction)
-    return {slot: float(np.mean(values)) for slot, values in sums.items()}
+    return fairness.slot_means(data.clients)
 
 
 def harder_templates(data: ClassData) -> list[TemplateStats]:
@@ -324,6 +314,35 @@ def templates_table(data: ClassData) -> str:
             "<th>full marks</th><th>point-biserial</th></tr>" + rows + "</table>"
             "<h3>Mean score by blueprint slot</h3><table><tr><th>slot</th><th>mean</th></tr>"
             + slots + "</table>")
+
+
+def fairness_section(data: ClassData) -> str:
+    """Was any trainee's set harder than the class's, and who met the same clients."""
+    sets = fairness.set_difficulty(data.clients, CASE_POINTS)
+    harder = [s.student for s in sets if s.harder]
+    verdict = ("No trainee's set is harder than the class's beyond chance." if not harder
+               else "Harder than the class's beyond chance (compare their totals with this "
+               "in mind): " + ", ".join(html.escape(s) for s in harder) + ".")
+    rows = "".join(
+        f"<tr><td>{html.escape(s.student)}</td><td>{s.compared}</td>"
+        f"<td>{s.gap:+.2f}</td><td>{s.standard_error:.2f}</td><td>{s.z:+.2f}</td>"
+        f"<td>{'harder' if s.harder else ''}</td></tr>" for s in sets)
+    pairs = fairness.shared_clients(data.clients)
+    total = fairness.pair_count(len({c.student for c in data.clients}))
+    share = f"{100 * len(pairs) / total:.0f} %" if total else "–"
+    shared = "".join(
+        f"<tr><td>{html.escape(p.first)}</td><td>{html.escape(p.second)}</td>"
+        f"<td>{', '.join(str(n) for n in p.positions)}</td></tr>" for p in pairs)
+    return ("<h2>Fairness of the variants</h2>"
+            f"<p>{html.escape(fairness.RULE)} {verdict}</p>"
+            "<table><tr><th>trainee</th><th>clients compared</th>"
+            "<th>expected points vs a typical set</th><th>standard error</th><th>z</th>"
+            "<th></th></tr>" + rows + "</table>"
+            f"<h3>Clients met by two trainees in the same position</h3><p>{len(pairs)} of "
+            f"{total} pairs ({share}) share at least one client in the same position (the "
+            "same person, so answers could be passed on).</p>"
+            + ("<table><tr><th>trainee</th><th>trainee</th><th>positions</th></tr>"
+               + shared + "</table>" if pairs else ""))
 
 
 def _item_statistics(stats: ItemStats, totals: np.ndarray) -> None:
@@ -537,6 +556,8 @@ def build_report(root: Path, assignment: str, out: Path | None = None) -> Path:
                      "different trainees, so read difficulty and discrimination here, per case "
                      f"template. Most-missed findings above are counted across all variants. "
                      f"{note}</p>" + templates_table(data))
+    if data.clients:
+        parts.append(fairness_section(data))
     if data.decision_parts:
         parts.append("<h2>Screening decisions: both parts</h2><p>The treatment today and the "
                      "referral are separate answers; a class that gets one right and the other "

@@ -23,6 +23,7 @@ from course.foundation.regular_files import (
     recorded_refusals,
     screen_folder,
 )
+from course.foundation.whole_files import write_whole
 from course.storage.course_folder import STATE_DIR, release_notebooks
 
 
@@ -70,25 +71,102 @@ def ledger_file(root: Path, submission: Submission) -> Path:
     return root / STATE_DIR / "graded" / submission.assignment / f"{submission.student}.json"
 
 
-def is_up_to_date(root: Path, submission: Submission, fingerprint: str) -> bool:
-    """Graded before from exactly these files, and the autograded notebooks are there."""
-    ledger = ledger_file(root, submission)
+def graded_from(root: Path, submission: Submission) -> str | None:
+    """The fingerprint of the files the submission was last graded from (None: not graded)."""
     try:
-        recorded = json.loads(ledger.read_text(encoding="utf-8"))
+        recorded = json.loads(ledger_file(root, submission).read_text(encoding="utf-8"))
     except (OSError, ValueError):
+        return None
+    return recorded.get("fingerprint") if isinstance(recorded, dict) else None
+
+
+def is_up_to_date(root: Path, submission: Submission, fingerprint: str) -> bool:
+    """Graded before from exactly these files, and the autograded notebooks are there whole
+    (a notebook cut short by a killed write, or otherwise unreadable, is graded again)."""
+    if graded_from(root, submission) != fingerprint:
         return False
-    autograded = root / "autograded" / submission.student / submission.assignment
-    notebooks = [p.name for p in submission.folder.glob("*.ipynb")]
-    return recorded.get("fingerprint") == fingerprint and all(
-        (autograded / name).is_file() for name in notebooks)
+    autograded = autograded_folder(root, submission)
+    return all(autograded_problem(autograded / path.name) is None
+               for path in submission.folder.glob("*.ipynb"))
+
+
+def autograded_folder(root: Path, submission: Submission) -> Path:
+    return root / "autograded" / submission.student / submission.assignment
+
+
+def autograded_problem(path: Path) -> str | None:
+    """Why an autograded notebook cannot be used (None: it is whole)."""
+    try:
+        content = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        return "it is missing"
+    except OSError as problem:
+        return f"it cannot be read ({problem.strerror or problem})"
+    except ValueError:
+        return "it is cut short or damaged (not a whole notebook)"
+    if not isinstance(content, dict) or not isinstance(content.get("cells"), list):
+        return "it is not a notebook"
+    return None
+
+
+def forget_graded(root: Path, submission: Submission) -> None:
+    """The submission is being graded again: until that ends, it is not up to date."""
+    ledger_file(root, submission).unlink(missing_ok=True)
 
 
 def record_graded(root: Path, submission: Submission, fingerprint: str) -> None:
     ledger = ledger_file(root, submission)
     ledger.parent.mkdir(parents=True, exist_ok=True)
-    temporary = ledger.with_suffix(".tmp")
-    temporary.write_text(json.dumps({"fingerprint": fingerprint, "graded_at": time.time()}))
-    temporary.replace(ledger)
+    write_whole(ledger, json.dumps({"fingerprint": fingerprint, "graded_at": time.time()}))
+
+
+# --- regrading journal: what a grading run must put back if it is killed midway ---------
+
+@dataclass(frozen=True)
+class Regrade:
+    """One submission being graded: its hand grades before, and whether its files are those
+    its hand grades were given for (then they still stand after the regrade)."""
+
+    student: str
+    fingerprint: str
+    manual: dict[tuple[str, str], float]  # (notebook, grade cell) -> hand score
+    unchanged: bool
+
+
+def _regrade_file(root: Path, assignment: str, student: str) -> Path:
+    return root / STATE_DIR / "regrading" / assignment / f"{student}.json"
+
+
+def start_regrade(root: Path, submission: Submission, regrade: Regrade) -> None:
+    """Note the regrade (whole) before it starts, then drop the submission's ledger entry:
+    a run killed from here on leaves it to be graded again and its hand grades restored."""
+    journal = _regrade_file(root, submission.assignment, submission.student)
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    write_whole(journal, json.dumps({
+        "fingerprint": regrade.fingerprint, "unchanged": regrade.unchanged,
+        "manual": [[notebook, cell, score] for (notebook, cell), score in
+                   regrade.manual.items()]}))
+    forget_graded(root, submission)
+
+
+def end_regrade(root: Path, submission: Submission) -> None:
+    """The submission's grading ended and its hand grades are back."""
+    _regrade_file(root, submission.assignment, submission.student).unlink(missing_ok=True)
+
+
+def unfinished_regrades(root: Path, assignment: str) -> dict[str, Regrade]:
+    """Submissions whose grading a killed run left unfinished (journal still there)."""
+    found: dict[str, Regrade] = {}
+    for journal in sorted((root / STATE_DIR / "regrading" / assignment).glob("*.json")):
+        try:
+            recorded = json.loads(journal.read_text(encoding="utf-8"))
+            manual = {(str(nb), str(cell)): float(score)
+                      for nb, cell, score in recorded.get("manual", [])}
+            found[journal.stem] = Regrade(journal.stem, str(recorded.get("fingerprint", "")),
+                                          manual, bool(recorded.get("unchanged")))
+        except (OSError, ValueError, TypeError):
+            continue  # written whole, so only a hand-edited file is unreadable: skip it
+    return found
 
 
 def file_problems(root: Path, submission: Submission) -> list[str]:

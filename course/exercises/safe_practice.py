@@ -7,7 +7,7 @@ out by the oxygen model from it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from course.exercises.reasons import cited, first_sentence, names_of
@@ -16,6 +16,7 @@ from course.facts.safe_practice import (
     find_emergency,
     find_rule,
     oxygen_effect,
+    record_fields,
     rules_about,
     safe_practice,
     step_spellings,
@@ -33,6 +34,7 @@ from course.questions.kinds import (
     Steps,
     Wrong,
     YesNo,
+    offered_options,
     ordered_steps,
     partial_list,
     plain_labels,
@@ -41,13 +43,18 @@ from course.questions.kinds import (
 
 @dataclass(frozen=True)
 class Listed(Names):
-    """A list of names (Names), described with an example that fits the question."""
+    """A list of names (Names), described with an example that fits the question; its
+    checklist offers only the question's own choices (``offered``: their codes)."""
 
     example: tuple[str, ...] = ()
+    offered: Callable[[], Iterable[str]] | None = None
 
     def describe(self) -> str:
         shown = ", ".join(f'"{word}"' for word in self.example)
         return f"a list of {self.label} words in quotes, like [{shown}]"
+
+    def spec(self) -> dict[str, object]:
+        return {**super().spec(), "options": offered_options(self.labels(), self.offered)}
 
 
 # --- the spill (question 4) ------------------------------------------------------------------
@@ -146,6 +153,11 @@ INCOMPLETE_RECORD = SessionRecord(
 """A cryomassage record with some fields left empty."""
 
 
+def session_fields() -> tuple[str, ...]:
+    """The codes of a session record's fields (what question 7 offers)."""
+    return tuple(field.code for field in record_fields("session"))
+
+
 def record_spellings() -> dict[str, str]:
     """Every spelling (code, name) of every record field -> its code."""
     return spellings(safe_practice().record_fields)
@@ -172,9 +184,10 @@ def steps_reason(emergency: str, offered: Iterable[str] = ()) -> str:
 def steps_item(item_id: str, emergency: str, name: str, points: float,
                wrong: tuple[Wrong, ...] = (), offered: tuple[str, ...] = (),
                **practice: object) -> Item:
-    """A question: put the steps of one emergency from the knowledge base in order (its
-    reason: the steps in order, and why the dangerous ones ``offered`` are never done)."""
-    kind = Steps(step_spellings, "step")
+    """A question: put the steps of one emergency from the knowledge base in order, choosing
+    from the steps ``offered`` (its reason: the steps in order, and why the dangerous ones
+    offered are never done)."""
+    kind = Steps(step_spellings, "step", offered=lambda: offered)
     return Item(
         id=item_id,
         answers={name: kind},
@@ -305,7 +318,8 @@ ITEMS = (
     ),
     Item(
         id="safety_spot_faults",
-        answers={"faults": Listed(rule_spellings, "rule", example=("never_seal",))},
+        answers={"faults": Listed(rule_spellings, "rule", example=("never_seal",),
+                                  offered=lambda: FAULT_CHOICES)},
         expected=lambda: {"faults": list(STORY_FAULTS)},
         points=2,
         explanation=_faults_reason,
@@ -321,7 +335,7 @@ ITEMS = (
     Item(
         id="safety_intake_checklist",
         answers={"still_to_do": Listed(rule_spellings, "checklist item",
-                                      example=("jewellery_off",))},
+                                      example=("jewellery_off",), offered=lambda: CHECKLIST)},
         expected=lambda: {"still_to_do": intake_still_to_do()},
         points=2,
         explanation=_intake_reason,
@@ -339,7 +353,8 @@ ITEMS = (
     ),
     Item(
         id="safety_record_missing_fields",
-        answers={"missing": Listed(record_spellings, "record field", example=("client",))},
+        answers={"missing": Listed(record_spellings, "record field", example=("client",),
+                                   offered=session_fields)},
         expected=lambda: {"missing": [f.code for f in missing_fields(INCOMPLETE_RECORD)]},
         points=1,
         explanation=_record_reason,

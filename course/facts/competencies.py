@@ -8,9 +8,10 @@ whose way of assessing practical competence they follow (checked against ``sourc
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
@@ -24,18 +25,45 @@ from course.facts.knowledge import (
 )
 
 FILE = "competencies.toml"
+RECOGNISE_AND_REFER = "recognise_and_refer"
+REFER_TITLE = "Recognise and refer: "
 CATEGORIES: tuple[str, ...] = ("knowledge", "screening", "preparation", "treatment",
                                "aftercare", "safety", "records")
 
 
 @dataclass(frozen=True)
 class Criterion:
-    """What a trainee must show; ``observed``: an assessor must see it in a real session."""
+    """What a trainee must show; ``observed``: an assessor must see it (in a real session, or
+    a simulated emergency); ``occasions``: on how many different days it must be signed met;
+    ``emergency``: the course's emergency (safety.toml) whose steps it observes."""
 
     code: str
     category: str
     text: str
     observed: bool
+    occasions: int = 1
+    emergency: str = ""
+
+
+@dataclass(frozen=True)
+class RangeDimension:
+    """A range the counted sessions must cover (the course's own): areas from the session
+    log (``from_log``), or one of ``values`` the trainee records for the session."""
+
+    code: str
+    text: str
+    values: tuple[str, ...]
+    from_log: bool
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """A certificate the assessor checks and records, with the sources that ask for it."""
+
+    code: str
+    text: str
+    sources: tuple[str, ...]
+    not_required_note: str
 
 
 @dataclass(frozen=True)
@@ -47,6 +75,14 @@ class Unit:
     criteria: tuple[str, ...]
     items: Mapping[str, tuple[str, ...]]
     min_sessions: int
+    title: str = ""  # what the trainee, the assessor and a statement read
+    range: Mapping[str, int] = field(default_factory=dict)  # dimension -> values needed
+    certificates: tuple[str, ...] = ()
+
+    @property
+    def recognise_and_refer(self) -> bool:
+        """A physician's procedure: the unit certifies recognising and referring, never doing."""
+        return self.criteria == (RECOGNISE_AND_REFER,)
 
     def items_for(self, criterion: str) -> tuple[str, ...]:
         """The course items whose full marks evidence this criterion's knowledge."""
@@ -62,6 +98,9 @@ class CompetencyMap:
     basis: str
     modelled_on: tuple[str, ...]
     min_sessions_note: str
+    ranges: Mapping[str, RangeDimension] = field(default_factory=dict)
+    certificates: Mapping[str, Certificate] = field(default_factory=dict)
+    notes: Mapping[str, str] = field(default_factory=dict)  # occasions, range, expiry
 
     def unit_for(self, modality: str) -> Unit:
         """The unit of a modality (KnowledgeError if the course has none)."""
@@ -76,12 +115,34 @@ class CompetencyMap:
                          for items in unit.items.values() for item in items)
 
 
-def _criterion(entry: _Entry) -> Criterion:
+def _criterion(entry: _Entry, occasions: int) -> Criterion:
+    observed = entry.get("observed", bool)
+    times = entry.get("occasions", int, occasions if observed else 1)
+    if times < 1:
+        raise entry.fail("occasions must be 1 or more")
     return Criterion(code=entry.text("code"), category=entry.choice("category", CATEGORIES),
-                     text=entry.text("text"), observed=entry.get("observed", bool))
+                     text=entry.text("text"), observed=observed, occasions=times,
+                     emergency=entry.text("emergency", ""))
 
 
-def _unit(entry: _Entry, criteria: Mapping[str, Criterion]) -> Unit:
+def _range(entry: _Entry) -> RangeDimension:
+    from_log = entry.get("from_log", bool, False)
+    values = entry.texts("values", ())
+    if from_log == bool(values):
+        raise entry.fail("a range is read from the log or lists its values, one of the two")
+    return RangeDimension(code=entry.text("code"), text=entry.text("text"), values=values,
+                          from_log=from_log)
+
+
+def _certificate(entry: _Entry) -> Certificate:
+    return Certificate(code=entry.text("code"), text=entry.text("text"),
+                       sources=entry.texts("sources") + entry.texts("not_required_sources", ()),
+                       not_required_note=entry.text("not_required_note", ""))
+
+
+def _unit(entry: _Entry, criteria: Mapping[str, Criterion],
+          ranges: Mapping[str, RangeDimension], certificates: Mapping[str, Certificate]
+          ) -> Unit:
     listed = entry.texts("criteria")
     unknown = [code for code in listed if code not in criteria]
     if unknown:
@@ -103,27 +164,61 @@ def _unit(entry: _Entry, criteria: Mapping[str, Criterion]) -> Unit:
         raise entry.fail("min_sessions must be 0 or more")
     if sessions == 0 and any(criteria[code].observed for code in listed):
         raise entry.fail("a unit with observed criteria needs at least one session")
+    wanted = entry.get("range", dict, {})
+    for dimension, number in wanted.items():
+        if dimension not in ranges:
+            raise entry.fail(f"unknown range {dimension!r}")
+        if not isinstance(number, int) or isinstance(number, bool) or not number >= 1:
+            raise entry.fail(f"range {dimension!r} needs a number of 1 or more")
+        if ranges[dimension].values and number > len(ranges[dimension].values):
+            raise entry.fail(f"range {dimension!r} asks for more values than it has")
+    needed = entry.texts("certificates", ())
+    unknown = [code for code in needed if code not in certificates]
+    if unknown:
+        raise entry.fail(f"unknown certificates {unknown}")
     return Unit(code=entry.text("code"), modality=entry.text("modality"), criteria=listed,
-                items=MappingProxyType(items), min_sessions=sessions)
+                items=MappingProxyType(items), min_sessions=sessions,
+                title=entry.text("code").replace("_", " "),
+                range=MappingProxyType(dict(wanted)), certificates=needed)
+
+
+def unit_title(modality_name: str, criteria: tuple[str, ...]) -> str:
+    """A unit's title: the modality's name, or "Recognise and refer: ..." for a physician's
+    procedure, so that no one reads competence to perform it."""
+    refer = criteria == (RECOGNISE_AND_REFER,)
+    return (REFER_TITLE + modality_name) if refer else modality_name
 
 
 def load_directory(directory: Path) -> CompetencyMap:
     """Read and check the competency map in ``directory`` (with the knowledge base there)."""
-    criteria = {c.code: c for c in map(_criterion, _entries(directory, FILE, "criterion"))}
+    policy = _Entry(FILE, "policy", _read(directory, FILE).get("policy", {}), 0)
+    occasions = policy.get("occasions", int, 1)
+    criteria = {c.code: c for c in (_criterion(entry, occasions) for entry in
+                                    _entries(directory, FILE, "criterion"))}
+    ranges = {r.code: r for r in map(_range, _entries(directory, FILE, "range"))}
+    certificates = {c.code: c for c in map(_certificate,
+                                           _entries(directory, FILE, "certificate"))}
     units: dict[str, Unit] = {}
     for entry in _entries(directory, FILE, "unit"):
-        unit = _unit(entry, criteria)
+        unit = _unit(entry, criteria, ranges, certificates)
         if unit.code in units:
             raise entry.fail("duplicate unit")
         units[unit.code] = unit
-    policy = _Entry(FILE, "policy", _read(directory, FILE).get("policy", {}), 0)
     knowledge = load() if directory == packaged_data_directory() else None
     modelled_on = policy.texts("modelled_on")
     if knowledge is not None:
-        for code in modelled_on:
+        from course.facts.safe_practice import safe_practice
+
+        cited = [*modelled_on, *(s for c in certificates.values() for s in c.sources)]
+        for code in cited:
             if code not in knowledge.sources:
                 raise policy.fail(f"unknown source {code!r}")
-        for unit in units.values():
+        emergencies = safe_practice().emergencies
+        for criterion in criteria.values():
+            if criterion.emergency and criterion.emergency not in emergencies:
+                raise KnowledgeError(f"{FILE}: criterion {criterion.code!r}: unknown "
+                                     f"emergency {criterion.emergency!r}")
+        for unit in list(units.values()):
             if unit.modality not in knowledge.modalities:
                 raise KnowledgeError(f"{FILE}: unit {unit.code!r}: unknown modality "
                                      f"{unit.modality!r}")
@@ -135,9 +230,15 @@ def load_directory(directory: Path) -> CompetencyMap:
                     f"{knowledge.modalities[unit.modality].performer} in this course, so its "
                     "unit " + ("needs observed practice" if cosmetic else
                                "is recognise-and-refer only (no practice is observed)"))
+            units[unit.code] = dataclasses.replace(unit, title=unit_title(
+                knowledge.modalities[unit.modality].name, unit.criteria))
     return CompetencyMap(criteria=MappingProxyType(criteria), units=MappingProxyType(units),
                          basis=policy.choice("basis", ("course",)), modelled_on=modelled_on,
-                         min_sessions_note=policy.text("min_sessions_note"))
+                         min_sessions_note=policy.text("min_sessions_note"),
+                         ranges=MappingProxyType(ranges),
+                         certificates=MappingProxyType(certificates),
+                         notes=MappingProxyType({key: policy.text(f"{key}_note", "") for key in
+                                                 ("occasions", "range", "expiry")}))
 
 
 @functools.cache

@@ -102,6 +102,7 @@ class PresetSpec:
     note: str
     caveat: str
     sources: tuple[str, ...]
+    checked_against: tuple[str, ...] = ()  # the measurement rows that concern this preset
 
 
 @dataclass(frozen=True)
@@ -216,7 +217,8 @@ def _preset(entry: _Entry) -> PresetSpec:
         touches=None if touches is None else (float(touches[0]), float(touches[1])),
         movable=entry.get("movable", bool, False), site=entry.choice("site", SITES, "body"),
         basis=entry.choice("basis", BASES), note=entry.text("note"),
-        caveat=entry.text("caveat"), sources=entry.sources())
+        caveat=entry.text("caveat"), sources=entry.sources(),
+        checked_against=entry.texts("checked_against", ()))
 
 
 def _measurement(entry: _Entry) -> Measurement:
@@ -270,6 +272,8 @@ def _check(data: PhysiologyData) -> None:
             need(code, "heat transfer", spec.spot, data.heat_transfers)
         if spec.modality:
             need(code, "modality", spec.modality, kb.modalities)
+        for row in spec.checked_against:
+            need(code, "measurement row", row, data.measurements)
     for code, row in data.measurements.items():
         need(code, "tissue", row.run.tissue, data.tissues)
         need(code, "heat transfer", row.run.heat_transfer, data.heat_transfers)

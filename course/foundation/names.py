@@ -42,3 +42,9 @@ def duration_text(seconds: float) -> str:
         return f"{seconds:g} s"
     minutes, rest = divmod(seconds, 60)
     return f"{minutes:g} min {rest:g} s" if rest else f"{minutes:g} min"
+
+
+def first_and_last(name: str) -> tuple[str, str]:
+    """``"Ana Maria Lopes"`` -> ("Ana Maria", "Lopes"); a single word is the last name."""
+    words = name.split()
+    return " ".join(words[:-1]), words[-1] if words else ""

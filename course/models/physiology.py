@@ -310,6 +310,7 @@ class Preset:
     caveat: str = ""  # what the chart cannot show, in plain words
     sources: tuple[str, ...] = ()  # codes in sources.toml
     tissue: TissueProfile | None = None  # whose skin
+    checked_against: tuple[str, ...] = ()  # measurement rows that concern it (physiology.toml)
 
 
 def exposure_for(tissue: str, agent_temp_c: float, heat_transfer: str, duration_s: float,
@@ -340,7 +341,8 @@ def _preset_from(spec: PresetSpec) -> Preset:
                             site=spec.site)
     return Preset(exposure, spec.label, spec.modality, sources_text(spec.sources),
                   spec.basis == "illustrative", touches if spec.movable else None,
-                  spec.basis, spec.note, spec.caveat, spec.sources, _DATA.tissues[spec.tissue])
+                  spec.basis, spec.note, spec.caveat, spec.sources, _DATA.tissues[spec.tissue],
+                  spec.checked_against)
 
 
 PRESETS: dict[str, Preset] = {code: _preset_from(spec) for code, spec in _DATA.presets.items()}

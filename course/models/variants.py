@@ -17,7 +17,7 @@ the screening engine's decision for its intake (authored cases keep their own re
 declared alternatives).
 
 Public API: ``blueprint(assignment)``, ``draw(assignment, key)``, ``trainee_key(salt, id)``,
-``key_owner(key)``, ``kernel_key()``, ``marking_as(key)``, ``active_key()``,
+``key_owner(key)``, ``seated(key, seats)``, ``kernel_key()``, ``marking_as(key)``, ``active_key()``,
 ``my_variant(assignment)``, ``generated_case(template, rng, case_id)``, and
 ``practice_client(seed)``: lesson 04's practice clients, from the same generator.
 """
@@ -29,6 +29,7 @@ import contextvars
 import functools
 import hashlib
 import hmac
+import json
 import os
 import random
 import tomllib
@@ -45,6 +46,10 @@ ASSESSMENT = "05-screening-cases"
 KEY_VARIABLE = "CRYOCOURSE_VARIANT_KEY"  # set by the hub for each trainee, and by the grader
 KEY_FILE = Path("~/.cryocourse/variant-key")  # the same key on a machine without a hub
 SELF_STUDY_KEY = "self-study"
+# Sets with no client in common in the same position (the instructor's choice, per class):
+# a seat table, released beside the assessment, gives some trainees another draw number.
+SEATS_FILE = "variant-seats.json"
+SEAT_MARK = "#"
 ANY_DOCTOR = "doctor"  # a slot's referral: any referral but "none"
 
 _marking_key: contextvars.ContextVar[str | None] = contextvars.ContextVar(
@@ -88,6 +93,11 @@ class VariantCase:
     template: str
     case: Case
 
+    @property
+    def identity(self) -> str:
+        """The client as a person: two sets with the same identity show the same client."""
+        return f"{self.template}|{self.case.vignette}|{self.case.modality}"
+
 
 @dataclass(frozen=True)
 class Variant:
@@ -113,8 +123,7 @@ class Variant:
     @property
     def fingerprint(self) -> str:
         """A short code that differs between two variants with different clients."""
-        text = "\n".join(f"{c.template}|{c.case.vignette}|{c.case.modality}"
-                         for c in self.clients)
+        text = "\n".join(client.identity for client in self.clients)
         return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
@@ -162,17 +171,39 @@ def key_owner(key: str) -> str:
     return owner if separator else ""
 
 
-def kernel_key() -> str | None:
-    """The key this Python process was given: the environment, else the key file, else None."""
-    key = os.environ.get(KEY_VARIABLE, "").strip()
-    if key:
+def seated(key: str, seats: Mapping[str, int]) -> str:
+    """``key`` with its trainee's draw number from a seat table (``SEATS_FILE``): "id:hmac#3".
+
+    Draw number 0, a trainee not in the table, or a key that has a number already: the key
+    is returned as it is, so every key's draw stays what it always was without a table.
+    """
+    if SEAT_MARK in key:
         return key
-    path = KEY_FILE.expanduser()
+    number = seats.get(key_owner(key), 0)
+    return f"{key}{SEAT_MARK}{number}" if number else key
+
+
+def read_seats(path: Path) -> dict[str, int]:
+    """A seat table (trainee id -> draw number); empty if absent or unreadable."""
     try:
-        text = path.read_text(encoding="utf-8").strip()
-    except OSError:
-        return None
-    return text or None
+        table = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(table, dict):
+        return {}
+    return {str(k): v for k, v in table.items() if isinstance(v, int) and v >= 0}
+
+
+def kernel_key() -> str | None:
+    """The key this Python process was given: the environment, else the key file, else None;
+    with the draw number of the seat table released beside the notebook, if there is one."""
+    key = os.environ.get(KEY_VARIABLE, "").strip()
+    if not key:
+        try:
+            key = KEY_FILE.expanduser().read_text(encoding="utf-8").strip()
+        except OSError:
+            return None
+    return seated(key, read_seats(Path.cwd() / SEATS_FILE)) if key else None
 
 
 @contextlib.contextmanager

@@ -4,8 +4,10 @@ nbgrader offers no extension point for these, so they replace module attributes.
 applied explicitly (``nbgrader_config.py`` calls ``apply_to_converter``; a grading worker
 also calls ``share_gradebook_engines``), only on the nbgrader release they were written for
 (``PINNED_NBGRADER``, pinned in pyproject.toml): on any other release, or if a patched name
-is gone, nothing is patched and a warning says why (nbgrader then runs as shipped).
-``patch_problems()`` lists what would stop them; tests/grading fail on any.
+is gone, nothing is patched and a warning says why (nbgrader then runs as shipped: these
+are speed-ups, and nbgrader's results are the same without them). The replaced names are
+in the ledger of third-party internals (``course.foundation.third_party``);
+``patch_problems()`` lists what would stop them, and tests/grading fail on any.
 
 * ``check_metadata_schemas_once``: nbgrader checks each cell's metadata with
   ``jsonschema.validate()``, which re-checks the schema itself on every call. Here each
@@ -13,14 +15,19 @@ is gone, nothing is patched and a warning says why (nbgrader then runs as shippe
   metadata that fails goes through jsonschema, for nbgrader's usual error message.
 * ``share_gradebook_engines``: nbgrader opens a new ``Gradebook`` (a new SQLAlchemy engine,
   a table check of the whole schema, an empty statement cache) about ten times per graded
-  submission. In a long-lived grading worker one engine per database serves them all.
+  submission. In a long-lived grading worker one engine per database file or server serves
+  them all, and the table check is one query; in-memory and relative-path databases are
+  opened as nbgrader does.
+
+nbgrader's own test suite runs stock and with each patch (tests/upstream): the outcomes must
+be the same test by test.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from importlib import metadata
+import os
 from typing import Any
 
 import fastjsonschema
@@ -30,29 +37,22 @@ import jsonschema.protocols
 import jsonschema.validators
 from nbgrader import api as nbgrader_api
 from nbgrader.nbgraderformat import common as nbgrader_format_common
+from sqlalchemy import inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
-PINNED_NBGRADER = "0.9.6"
-# Every module attribute replaced here: (module, attribute).
-PATCHED_NAMES = (
-    (nbgrader_format_common, "jsonschema"),
-    (nbgrader_api, "create_engine"),
-    (nbgrader_api, "Base"),
-)
+from course.foundation import third_party
+
+PINNED_NBGRADER = third_party.PINNED["nbgrader"]
 log = logging.getLogger(__name__)
 
 
 def patch_problems() -> list[str]:
-    """Why the patches would not apply here (an empty list when they do)."""
-    problems = []
-    installed = metadata.version("nbgrader")
-    if installed != PINNED_NBGRADER:
-        problems.append(f"nbgrader {installed} is installed; the patches are for "
-                        f"{PINNED_NBGRADER}")
-    problems += [f"{module.__name__}.{name} is missing" for module, name in PATCHED_NAMES
-                 if not hasattr(module, name)]
-    if hasattr(nbgrader_api, "Base") and not hasattr(nbgrader_api.Base.metadata, "create_all"):
-        problems.append("nbgrader.api.Base.metadata.create_all is missing")
-    return problems
+    """Why the patches would not apply here (an empty list when they do).
+
+    The names this module replaces are entries of the ledger (``course.foundation.third_party``).
+    """
+    return third_party.problems(used_in="course/nbgrader_plugins/nbgrader_patches.py")
 
 
 def _may_patch() -> bool:
@@ -133,11 +133,33 @@ def apply_to_converter() -> bool:
     return check_metadata_schemas_once()
 
 
+def shareable_database(url: str) -> bool:
+    """Whether every ``Gradebook`` of a process may use one engine for ``url``.
+
+    True for a database that the URL names the same way wherever and whenever it is opened:
+    a SQLite file by its absolute path, or a database server. False for anything else,
+    which nbgrader then opens as shipped: an in-memory SQLite database (each engine is a
+    new, empty database), a relative path (it depends on the working directory), a SQLite
+    URI (``file:...``, which may name a shared-cache or in-memory database), or a URL that
+    SQLAlchemy cannot read.
+    """
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, TypeError, ValueError):
+        return False
+    if parsed.get_backend_name() != "sqlite":
+        return parsed.database != ":memory:"
+    database = parsed.database or ""
+    return (os.path.isabs(database) and database != ":memory:"
+            and not database.startswith("file:") and parsed.query.get("mode") != "memory")
+
+
 class _EnginePerDatabase:
     """Stands in for ``create_engine`` inside ``nbgrader.api``: one engine per database URL.
 
-    ``Gradebook.close()`` disposes of the engine's connection pool; the engine itself (and its
-    compiled-statement cache) stays usable, and SQLite opens a new connection on demand.
+    Only for URLs ``shareable_database`` accepts; any other URL gets nbgrader's own call.
+    ``Gradebook.close()`` disposes of the engine's connection pool; the engine itself (and
+    its compiled-statement cache) stays usable, and a new connection is opened on demand.
     """
 
     def __init__(self, create_engine: Any) -> None:
@@ -145,38 +167,54 @@ class _EnginePerDatabase:
         self._engines: dict[str, Any] = {}
 
     def __call__(self, url: str, **options: Any) -> Any:
+        if not shareable_database(url):
+            return self._create_engine(url, **options)
         key = f"{url}|{sorted(options.items())}"
         if key not in self._engines:
             self._engines[key] = self._create_engine(url, **options)
         return self._engines[key]
 
+    def shares(self, bind: Any) -> bool:
+        """Whether ``bind`` is one of the engines handed out for several gradebooks."""
+        return any(engine is bind for engine in self._engines.values())
 
-class _TablesCreatedOnce:
-    """Stands in for ``Base.metadata.create_all``: checks an engine's tables once."""
 
-    def __init__(self, create_all: Any) -> None:
+class _TablesCheckedAtOnce:
+    """Stands in for ``Base.metadata.create_all``: one query for the table names first.
+
+    ``create_all`` asks the database about each of nbgrader's tables in turn and creates the
+    missing ones. For a shared engine the names are read in one query: when every table is
+    there, ``create_all`` would create nothing, and is skipped; otherwise it runs as shipped.
+    The check runs for every ``Gradebook``, so a database file deleted or replaced while the
+    process runs gets its tables as it would from nbgrader.
+    """
+
+    def __init__(self, create_all: Any, tables: Any, engines: _EnginePerDatabase) -> None:
         self._create_all = create_all
-        self._checked: set[int] = set()
+        self._table_names = {table.name for table in tables.sorted_tables}
+        self._engines = engines
 
     def __call__(self, bind: Any = None, **options: Any) -> None:
-        if bind is not None and id(bind) in self._checked:
+        if (bind is not None and not options and self._engines.shares(bind)
+                and self._table_names <= set(inspect(bind).get_table_names())):
             return
         self._create_all(bind=bind, **options)
-        if bind is not None:
-            self._checked.add(id(bind))
 
 
 def share_gradebook_engines() -> bool:
     """Let every ``Gradebook`` of this process reuse one engine per database (True if so).
 
-    Only for a process whose database files are not deleted while it runs (a grading
-    worker): the table check is skipped for an engine that has passed it once.
+    For a grading worker, which opens the same gradebook about ten times per submission.
+    Databases that cannot be shared safely (``shareable_database``) are opened as nbgrader
+    does; for shared ones the table check is one query (``_TablesCheckedAtOnce``), with
+    nbgrader's result.
     """
     if isinstance(nbgrader_api.create_engine, _EnginePerDatabase):
         return True
     if not _may_patch():
         return False
-    nbgrader_api.create_engine = _EnginePerDatabase(nbgrader_api.create_engine)
+    engines = _EnginePerDatabase(nbgrader_api.create_engine)
     tables = nbgrader_api.Base.metadata
-    tables.create_all = _TablesCreatedOnce(tables.create_all)
+    nbgrader_api.create_engine = engines
+    tables.create_all = _TablesCheckedAtOnce(tables.create_all, tables, engines)
     return True

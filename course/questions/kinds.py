@@ -203,6 +203,16 @@ def picked_notes(chosen: Iterable[str], wanted: Iterable[str], labels: Mapping[s
     return _tuple(notes)
 
 
+def offered_options(labels: Mapping[str, str],
+                    offered: Callable[[], Iterable[str]] | None) -> list[list[str]]:
+    """[code, plain name] for each code ``offered`` (every labelled code when None), in
+    alphabetical order of the names: what a control lists to choose from."""
+    codes = labels if offered is None else offered()
+    pairs = _sorted(((code, labels.get(code, code)) for code in codes),
+                    key=lambda pair: pair[1].lower())
+    return [[code, label] for code, label in pairs]
+
+
 def _looked_up(name: str, value: list | tuple, vocabulary: Mapping[str, str], label: str,
                known: str) -> list[tuple[str, str]]:
     """(text, code) for each entry of an exact list or tuple, in order; an unknown name gets
@@ -241,16 +251,27 @@ class Names:
 
     def spec(self) -> dict[str, object]:
         """Each code once, with its plain name (the first spelling that is not the code)."""
-        options = _sorted(self.labels().items(), key=lambda pair: pair[1].lower())
         return {"kind": "names", "label": self.label, "allow_empty": self.allow_empty,
-                "options": [[code, label] for code, label in options]}
+                "options": offered_options(self.labels(), None)}
+
+    def nothing_named(self, name: str, text: str) -> str:
+        """The message for a text that names nothing and is not a "none" word either."""
+        shown = f"'{text}'" if text.strip() else "an empty text"
+        none = " For none, write [] or \"none\"." if self.allow_empty else ""
+        return (f"`{name}`: {shown} names no {self.label}: write each {self.label} in its own "
+                f"quotes, like [\"epilepsy\"].{none}")
 
     def normalise(self, name: str, value: object) -> tuple[str, ...]:
-        # "No findings" is understood however it is written: None, "none", ["none"], [].
-        if value is None or (_type(value) is _str and _fold(value) in NONE_WORDS):
+        # "No findings" is understood however it is written: None, "none", "n/a", ["none"],
+        # []; a text that names nothing at all ("?", "", a shrug) is not an answer.
+        for text in (value,) if _type(value) is _str else (
+                value if _type(value) in (_list, _tuple) else ()):
+            if _type(text) is _str and names_nothing(text):
+                raise AnswerFormatError(self.nothing_named(name, text))
+        if value is None or (_type(value) is _str and is_none_word(value)):
             value = []
         if _type(value) in (_list, _tuple):
-            value = [v for v in value if not (_type(v) is _str and _fold(v) in NONE_WORDS)]
+            value = [v for v in value if not (_type(v) is _str and is_none_word(v))]
         if _type(value) is _str:
             words = [w.strip() for w in value.split(",") if w.strip()]
             example = ", ".join(f'"{w}"' for w in words) if words else '"epilepsy", "rosacea"'
@@ -273,11 +294,13 @@ class Names:
 class Steps:
     """Steps in order: a list of step names from a vocabulary, each once; order is kept.
 
-    ``vocabulary`` maps every accepted spelling to its code, as for ``Names``.
+    ``vocabulary`` maps every accepted spelling to its code, as for ``Names``; ``offered``
+    gives the codes the question lists to choose from (every step when it is None).
     """
 
     vocabulary: Callable[[], Mapping[str, str]]
     label: str = "step"
+    offered: Callable[[], Iterable[str]] | None = None
 
     def describe(self) -> str:
         return f"a list of {self.label}s in quotes, in the order you do them"
@@ -285,6 +308,12 @@ class Steps:
     def labels(self) -> dict[str, str]:
         """Each step's plain name (for the marking notes)."""
         return plain_labels(self.vocabulary())
+
+    def spec(self) -> dict[str, object]:
+        """The steps to choose from, with their plain names, in alphabetical order of the
+        names (never in the answer's order), for the ordered-steps control."""
+        return {"kind": "steps", "label": self.label,
+                "options": offered_options(self.labels(), self.offered)}
 
     def normalise(self, name: str, value: object) -> tuple[str, ...]:
         if _type(value) not in (_list, _tuple):
@@ -311,9 +340,12 @@ def ordered_steps(name: str, critical: Callable[[], Iterable[str]],
 
     Half the credit for naming the right steps ((right - wrong) / expected, never below 0);
     half for the order of the ``critical`` steps: each pair of them that comes in the right
-    order earns an equal share (a missing critical step loses its pairs). A step in ``never``
-    (code -> why) earns nothing at all: it is dangerous whatever else is right. The notes
-    name the steps (``labels``: code -> plain name) that were right and wrong.
+    order earns an equal share (a missing critical step loses its pairs). Padding costs in
+    both halves: each step that does not belong also takes 1 / expected off the order's
+    share (never below 0), so a list of every step the course knows, in any order, earns
+    nothing. A step in ``never`` (code -> why) earns nothing at all: it is dangerous whatever
+    else is right. The notes name the steps (``labels``: code -> plain name) that were right
+    and wrong.
     """
 
     def scorer(given: Answers, expected: Answers) -> Score:
@@ -329,7 +361,8 @@ def ordered_steps(name: str, critical: Callable[[], Iterable[str]],
         pairs = [(a, b) for i, a in enumerate(order) for b in order[i + 1:]]
         kept = [(a, b) for a, b in pairs
                 if a in chosen and b in chosen and chosen.index(a) < chosen.index(b)]
-        ordered = _len(kept) / _len(pairs) if pairs else 1.0
+        padding = max(0.0, 1 - extra / _len(wanted))  # what steps that do not belong leave
+        ordered = (_len(kept) / _len(pairs) if pairs else right / _len(wanted)) * padding
         fraction = (named + ordered) / 2
         if fraction == 1:
             return Score(1.0, "correct")
@@ -342,6 +375,9 @@ def ordered_steps(name: str, critical: Callable[[], Iterable[str]],
                          "right order.")
         else:
             notes.append("Order: the critical steps are in the right order.")
+        if extra:
+            notes.append("Steps that do not belong cost order credit too: list only the steps "
+                         "of this emergency.")
         return Score(fraction, "partly correct" if fraction > 0 else "incorrect", tuple(notes))
 
     return scorer
@@ -367,16 +403,29 @@ def partial_list(name: str, labels: Callable[[], Mapping[str, str]], noun: str) 
 
 Kind = Choice | Number | YesNo | Names | Steps
 
-# What trainees write for "no findings" in a list answer (compared after normalise_name).
+# What trainees write for "no findings" in a list answer, in any case and spacing (and, for
+# those with letters, with any punctuation: "n/a", "N.A.", "none."). Every one is accepted.
 NONE_WORDS = frozenset({"none", "nothing", "no", "nil", "no findings", "no conditions", "n/a",
-                        "na", "-", ""})
+                        "na", "-"})
+_FOLDED_NONE_WORDS = frozenset(_fold(word) for word in NONE_WORDS) - {""}
+
+
+def is_none_word(text: str) -> bool:
+    """Whether a typed text is one of the course's words for "none" (``NONE_WORDS``)."""
+    return text.strip().lower() in NONE_WORDS or _fold(text) in _FOLDED_NONE_WORDS
+
+
+def names_nothing(text: str) -> bool:
+    """Whether a typed text has no letter or digit and is no "none" word: "?", "", "¯\\_(ツ)_/¯".
+    Such a text is malformed, never read as "none"."""
+    return not _fold(text) and not is_none_word(text)
 
 
 def answer_spec(item: Item) -> dict[str, object] | None:
     """An item's answers as data for the answer controls (written into released notebooks'
     answer cells at generate time, so kinds and choices are never typed twice). None when a
-    kind has no control (ordered steps: lesson 07 gives them a step picker widget of its own,
-    and the cell is typed into as usual)."""
+    kind has no control (every kind of the course has one: the test over the released
+    lessons proves it)."""
     if not all(hasattr(kind, "spec") for kind in item.answers.values()):
         return None
     return {"item": item.id,

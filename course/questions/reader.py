@@ -43,11 +43,25 @@ def as_python(source: str) -> str:
         return source
 
 
+def _assigns(source: str, name: str) -> bool:
+    """Whether ``source`` assigns ``name`` anywhere in a line (annotated or not): what is said
+    of a cell Python could not read. A line pasted with words in front of it ("Copy this line
+    ...: steps = [...]") is an attempt that did not run, never "not attempted". The answer
+    controls look for the same text (answer-controls/src/literals.ts, `assignedByPattern`)."""
+    return re.search(rf"(?<![\w.]){re.escape(name)}\s*(:[^=\n]*)?=(?!=)", source) is not None
+
+
+def _mentions(source: str, name: str) -> bool:
+    """Whether ``name`` can be in ``source`` at all: Python reads identifiers NFKC-normalised
+    (a full-width "ｄecision" is ``decision``), so non-ASCII text is normalised first."""
+    return name in (source if source.isascii() else unicodedata.normalize("NFKC", source))
+
+
 def _too_long(source: str, names: Iterable[str]) -> dict[str, object]:
     """Answers in a cell too long or too deeply nested to read: each named one explained."""
     found: dict[str, object] = {}
     for name in names:
-        if re.search(rf"^\s*{re.escape(name)}\s*(:[^=\n]*)?=(?!=)", source, re.M):
+        if _assigns(source, name):
             found[name] = NotPlainValue(
                 f"`{name}` is too long a calculation to read: type the value itself, "
                 f"like `{name} = 3`.")
@@ -65,7 +79,7 @@ def answers_in_cells(sources: Iterable[str], names: Iterable[str]) -> dict[str, 
     wanted = list(names)
     found: dict[str, object] = {}
     for source in sources:
-        if not any(name in source for name in wanted):  # no assignment without the name
+        if not any(_mentions(source, name) for name in wanted):  # no assignment without it
             continue
         python = as_python(source)
         try:
@@ -80,12 +94,15 @@ def answers_in_cells(sources: Iterable[str], names: Iterable[str]) -> dict[str, 
 def unreadable_answers(source: str, names: Iterable[str],
                        error: BaseException) -> dict[str, NotPlainValue]:
     """The names a cell Python could not read assigns, each with what went wrong: the kernel
-    ran none of that cell, so an earlier value must not be judged (or marked) instead."""
+    ran none of that cell, so an earlier value must not be judged (or marked) instead.
+
+    A name counts as assigned wherever ``name =`` stands in the cell, not only at the start
+    of a line: a line pasted with words in front of it ("Copy this line ...: steps = [...]")
+    is an attempt that did not run, never "not attempted"."""
     why = (syntax_error_message(error) if isinstance(error, SyntaxError)
            else "Python could not read it.")
     return {name: NotPlainValue(f"Your answer cell for `{name}` did not run. {why}")
-            for name in names
-            if re.search(rf"^\s*{re.escape(name)}\s*=(?!=)", source, re.MULTILINE)}
+            for name in names if _assigns(source, name)}
 
 
 def _nbgrader(cell: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -162,13 +179,22 @@ def modules_imported_by(notebooks: Iterable[Path]) -> list[str]:
     return found
 
 
+# Characters a name never needs that separate fields in files names travel in (CSV and
+# spreadsheet columns, lists) or quote them.
+NAME_SEPARATORS = frozenset(',;|"\\')
+FORMULA_STARTS = "=+-@"  # a spreadsheet reads a field starting with one as a formula
+
+
 def plain_name(typed: str) -> str:
-    """A typed name made safe to store: control and formatting characters and markup
-    brackets (``<`` ``>``) dropped, spaces squeezed, no leading character a spreadsheet reads
-    as a formula, at most 80 characters. (Pages still escape names: this is a second wall.)"""
-    printable = "".join(" " if c.isspace() else c for c in typed if c not in "<>" and (
-        c.isspace() or not unicodedata.category(c).startswith("C")))
-    return " ".join(printable.split()).lstrip("=+-@ ")[:MAX_NAME_LENGTH].strip()
+    """A typed name made safe to store: control and formatting characters, markup brackets
+    (``<`` ``>``) and field separators (``,`` ``;`` ``|`` quotes, backslash) dropped, spaces
+    squeezed, no word starting with a character a spreadsheet reads as a formula, at most 80
+    characters. (Pages escape names and CSV files quote them: this is a second wall.)"""
+    printable = "".join(" " if c.isspace() or c in NAME_SEPARATORS else c
+                        for c in typed if c not in "<>" and (
+                            c.isspace() or not unicodedata.category(c).startswith("C")))
+    words = (word.lstrip(FORMULA_STARTS) for word in printable.split())
+    return " ".join(word for word in words if word)[:MAX_NAME_LENGTH].strip()
 
 
 def name_in_notebook(path: Path) -> str:
@@ -177,7 +203,12 @@ def name_in_notebook(path: Path) -> str:
     Read from the text (a plain string only); the notebook is not run. The first code cell
     that names the trainee wins (the header's name cell comes first).
     """
-    for source in code_cell_sources(path):
+    return name_in_cells(code_cell_sources(path))
+
+
+def name_in_cells(sources: Iterable[str]) -> str:
+    """The name typed in the first of these code cells that names the trainee ('' if none)."""
+    for source in sources:
         typed = answers_in_cells([source], [NAME_VARIABLE]).get(NAME_VARIABLE)
         if isinstance(typed, str) and (name := plain_name(typed)):
             return name

@@ -10,13 +10,20 @@ read as a regular file only; a bad entry costs that entry, never the log.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from course.facts.competencies import CompetencyMap, competency_map
 from course.foundation.regular_files import read_plain_file
 from course.models.competence import TraineeProgress, progress
-from course.models.practice_log import EntryReview, PracticeEntry, PracticeLogError, reviews
+from course.models.practice_log import (
+    Attestation,
+    EntryReview,
+    PracticeEntry,
+    PracticeLogError,
+    reviews,
+)
 from course.storage.competence_record import Record
 
 PRACTICE_LOG = "08-practice-log"
@@ -31,9 +38,11 @@ class PracticeLog:
     unreadable: tuple[str, ...]
 
 
-def read_practice_log(path: Path) -> PracticeLog:
-    """A practice-log file as a trainee handed it in: every readable entry reviewed, every
-    other one named with its problem (a bad entry costs that entry, never the log)."""
+def read_practice_log(path: Path, attestations: Mapping[str, Attestation] | None = None
+                      ) -> PracticeLog:
+    """A practice-log file as a trainee handed it in: every readable entry reviewed (with its
+    supervisor's attestation from the record, if any), every other one named with its
+    problem (a bad entry costs that entry, never the log)."""
     try:
         raw = json.loads(read_plain_file(path).decode("utf-8"))
     except FileNotFoundError:
@@ -46,14 +55,16 @@ def read_practice_log(path: Path) -> PracticeLog:
     good, bad = [], []
     for number, data in enumerate(entries, start=1):
         try:
-            good.append(PracticeEntry.from_mapping(data))
+            good.append(replace(PracticeEntry.from_mapping(data), number=number))
         except PracticeLogError as error:
             bad.append(f"entry {number}: {error}")
-    return PracticeLog(reviews(good), tuple(bad))
+    return PracticeLog(reviews(good, attestations), tuple(bad))
 
 
 def submitted_log(root: Path, trainee: str) -> PracticeLog:
-    return read_practice_log(root / "submitted" / trainee / PRACTICE_LOG / LOG_FILE)
+    """A trainee's handed-in log, with the attestations the course's record holds."""
+    return read_practice_log(root / "submitted" / trainee / PRACTICE_LOG / LOG_FILE,
+                             Record(root).attestations(trainee))
 
 
 def knowledge_scores(gradebook: object, trainee: str) -> dict[str, float]:
@@ -81,5 +92,6 @@ def trainee_progress(root: Path, gradebook: object, trainee: str,
     """One trainee's progress, with their log (so its unreadable entries can be reported)."""
     competencies = competencies or competency_map()
     log = submitted_log(root, trainee)
+    record = Record(root)
     return progress(competencies, trainee, knowledge_scores(gradebook, trainee),
-                    Record(root).sign_offs(), log.sessions), log
+                    record.sign_offs(), log.sessions, record.certificates()), log

@@ -4,7 +4,11 @@ Lives in the course folder (``.cryocourse/competence/``), which trainees cannot 
 class server. Each line of ``record.jsonl`` is one entry (a sign-off or an internal verifier's
 countersignature) with the server's time, who made it, the hash of the line before it and an
 HMAC with the record's key: an edited, removed or inserted line is found by ``check()``.
-A sign-off is never edited: a new observation is a new entry, and the latest one counts.
+Entries: a sign-off of an observed criterion; an internal verifier's countersignature; the
+supervising assessor's attestation of a logged session (for the entry's exact content, with
+or without acceptance of a stricter decision); a certificate the assessor saw (first aid,
+with its valid-until date). Nothing is edited: a new judgement is a new entry, the latest
+counts.
 Who may sign is listed in ``assessors`` (one account a line, ``name role``), kept by the
 instructor; nobody signs their own work.
 """
@@ -17,11 +21,12 @@ import hmac
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from course.facts.competencies import CompetencyMap
-from course.models.competence import OUTCOMES, SignOff
+from course.models.competence import OUTCOMES, CertificateRecord, SignOff
+from course.models.practice_log import Attestation, PracticeEntry
 from course.storage.course_folder import STATE_DIR
 from course.storage.secrets import read_or_create
 
@@ -118,14 +123,11 @@ class Record:
         return body
 
     def sign_off(self, competencies: CompetencyMap, *, trainee: str, unit: str,
-                 criterion: str, outcome: str, comment: str, assessor: str) -> dict:
-        """Record an assessor's judgement of one observed criterion."""
-        if "assessor" not in self.roles().get(assessor, set()):
-            raise RecordError(f"{assessor} is not an assessor of this course: the instructor "
-                              f"adds them with `cryocourse competence grant {assessor} "
-                              "assessor`.")
-        if assessor == trainee:
-            raise RecordError("Nobody signs off their own work.")
+                 criterion: str, outcome: str, comment: str, assessor: str,
+                 session: PracticeEntry | None = None) -> dict:
+        """Record an assessor's judgement of one observed criterion (``session``: the logged
+        session observed; each different session is an occasion)."""
+        self._assessor(assessor, trainee)
         found = competencies.units.get(unit)
         if found is None:
             raise RecordError(f"Unknown unit {unit!r}: one of {', '.join(competencies.units)}.")
@@ -135,10 +137,68 @@ class Record:
                               f"{', '.join(observed) or 'none'}.")
         if outcome not in OUTCOMES:
             raise RecordError(f"The outcome is one of: {', '.join(OUTCOMES)}.")
-        return self._append({"kind": "sign-off", "trainee": trainee, "unit": unit,
+        if session is not None and session.modality != found.modality:
+            raise RecordError(f"The session observed was {session.modality}, not {unit}.")
+        observed = {} if session is None else {"session": session.fingerprint,
+                                               "session_day": session.day.isoformat()}
+        return self._append({"kind": "sign-off", "trainee": trainee, "unit": unit, **observed,
                              "criterion": criterion, "outcome": outcome,
                              "comment": " ".join(str(comment).split())[:MAX_COMMENT],
                              "by": assessor})
+
+    def _assessor(self, assessor: str, trainee: str) -> None:
+        if "assessor" not in self.roles().get(assessor, set()):
+            raise RecordError(f"{assessor} is not an assessor of this course: the instructor "
+                              f"adds them with `cryocourse competence grant {assessor} "
+                              "assessor`.")
+        if assessor == trainee:
+            raise RecordError("Nobody signs off their own work.")
+
+    def attest_session(self, *, trainee: str, session: PracticeEntry, assessor: str,
+                       accept: bool = False, comment: str = "") -> dict:
+        """The supervising assessor attests a logged session (``accept``: they accept a
+        decision that differs from the course's rules in the stricter direction)."""
+        self._assessor(assessor, trainee)
+        if session.supervisor != assessor:
+            raise RecordError(f"This session names {session.supervisor or 'no one'} as its "
+                              f"supervisor: only the supervisor attests it ({assessor} "
+                              "cannot).")
+        return self._append({"kind": "session", "trainee": trainee,
+                             "session": session.fingerprint, "client_code": session.client_code,
+                             "day": session.day.isoformat(), "modality": session.modality,
+                             "accepted": bool(accept),
+                             "comment": " ".join(str(comment).split())[:MAX_COMMENT],
+                             "by": assessor})
+
+    def record_certificate(self, competencies: CompetencyMap, *, trainee: str,
+                           certificate: str, valid_until: date, assessor: str) -> dict:
+        """An assessor saw a trainee's certificate (its valid-until date as printed)."""
+        self._assessor(assessor, trainee)
+        if certificate not in competencies.certificates:
+            raise RecordError(f"Unknown certificate {certificate!r}: one of "
+                              f"{', '.join(competencies.certificates)}.")
+        return self._append({"kind": "certificate", "trainee": trainee,
+                             "certificate": certificate,
+                             "valid_until": valid_until.isoformat(), "by": assessor})
+
+    def attestations(self, trainee: str) -> dict[str, Attestation]:
+        """A trainee's session fingerprint -> its latest attestation."""
+        found: dict[str, Attestation] = {}
+        for e in self.entries():
+            if e.get("kind") == "session" and e["trainee"] == trainee:
+                found[e["session"]] = Attestation(
+                    entry=e["entry"], trainee=trainee, session=e["session"], assessor=e["by"],
+                    at=datetime.fromisoformat(e["at"]), accepted=bool(e["accepted"]),
+                    comment=e["comment"])
+        return found
+
+    def certificates(self) -> list[CertificateRecord]:
+        """Every certificate recorded."""
+        return [CertificateRecord(entry=e["entry"], trainee=e["trainee"],
+                                  certificate=e["certificate"],
+                                  valid_until=date.fromisoformat(e["valid_until"]),
+                                  assessor=e["by"], at=datetime.fromisoformat(e["at"]))
+                for e in self.entries() if e.get("kind") == "certificate"]
 
     def countersign(self, entry: int, verifier: str) -> dict:
         """An internal verifier's countersignature of a sampled sign-off."""
@@ -158,7 +218,8 @@ class Record:
         return [SignOff(entry=e["entry"], trainee=e["trainee"], unit=e["unit"],
                         criterion=e["criterion"], outcome=e["outcome"], comment=e["comment"],
                         assessor=e["by"], at=datetime.fromisoformat(e["at"]),
-                        countersigned_by=verifiers.get(e["entry"], ""))
+                        countersigned_by=verifiers.get(e["entry"], ""),
+                        session=e.get("session", ""))
                 for e in entries if e.get("kind") == "sign-off"]
 
 

@@ -21,8 +21,10 @@ import contextlib
 import getpass
 import hashlib
 import json
+import logging
 import os
 import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -36,6 +38,7 @@ SQLITE_BUSY_CODES = frozenset({5, 6, 261, 262, 517})  # BUSY, LOCKED, *_RECOVERY
 # PostgreSQL SQLSTATEs for lock contention: lock_not_available, deadlock_detected,
 # serialization_failure.
 POSTGRES_BUSY_CODES = frozenset({"55P03", "40P01", "40001"})
+log = logging.getLogger(__name__)
 
 
 class GradebookError(Exception):
@@ -208,16 +211,22 @@ def _lock_file(lock_dir: Path, assignment: str) -> Path:
 @contextlib.contextmanager
 def grading_lock(url: str, course_id: str, assignment: str, *, lock_dir: Path,
                  wait: float = 0.0, on_wait: Callable[[str], None] | None = None,
-                 activity: str = "cryocourse grade") -> Iterator[None]:
+                 activity: str = "cryocourse grade",
+                 on_takeover: Callable[[str], None] | None = None) -> Iterator[None]:
     """Hold the assignment's grading lock for the ``with`` block.
 
     ``wait`` seconds to wait for another run (0: fail at once with ``GradingBusy`` naming who
     grades); ``on_wait`` is told who holds it, once, when waiting starts. ``activity`` is how
     others are told what holds it ("cryocourse grade", an autograde of one trainee). The lock
-    goes with the process: a killed run never leaves it behind.
+    goes with the process: a killed run never leaves it behind (processes forked from the
+    holder drop their copy of it at once, ``_drop_inherited_locks``). A lock file whose holder
+    on this machine has ended, yet is still locked (by processes a killed run left behind), is
+    taken over: ``on_takeover`` (default: this module's log) is told whose it was and which
+    leftover processes were stopped.
     """
     lock = (_postgres_lock if backend(url) == "PostgreSQL" else _file_lock)
-    with lock(url, course_id, assignment, lock_dir, wait, on_wait, who_am_i(activity)):
+    with lock(url, course_id, assignment, lock_dir, wait, on_wait, who_am_i(activity),
+              on_takeover or log.warning):
         yield
 
 
@@ -267,7 +276,8 @@ def _postgres_holder(connection, key: int) -> str | None:
 
 
 @contextlib.contextmanager
-def _postgres_lock(url, course_id, assignment, lock_dir, wait, on_wait, me) -> Iterator[None]:
+def _postgres_lock(url, course_id, assignment, lock_dir, wait, on_wait, me, on_takeover
+                   ) -> Iterator[None]:
     from sqlalchemy import create_engine, text
 
     engine = create_engine(url, connect_args={"application_name": me[:POSTGRES_NAME_LIMIT]},
@@ -286,12 +296,25 @@ def _postgres_lock(url, course_id, assignment, lock_dir, wait, on_wait, me) -> I
                     on_wait(holder)
                     told = True
                 time.sleep(1.0)
+            socket_fd = _connection_descriptor(connection)
+            if socket_fd is not None:
+                _held_locks.add(socket_fd)
             try:
                 yield
             finally:
+                _held_locks.discard(socket_fd)
                 connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
     finally:
         engine.dispose()
+
+
+def _connection_descriptor(connection) -> int | None:
+    """The socket of a SQLAlchemy connection's driver connection (psycopg2's ``fileno``)."""
+    driver = getattr(connection.connection, "dbapi_connection", None)
+    try:
+        return driver.fileno() if driver is not None else None
+    except (AttributeError, OSError, ValueError):
+        return None
 
 
 def _null_pool():
@@ -301,39 +324,148 @@ def _null_pool():
 
 
 @contextlib.contextmanager
-def _file_lock(url, course_id, assignment, lock_dir, wait, on_wait, me) -> Iterator[None]:
+def _file_lock(url, course_id, assignment, lock_dir, wait, on_wait, me, on_takeover
+               ) -> Iterator[None]:
     import fcntl
 
     lock_dir.mkdir(parents=True, exist_ok=True)
-    with open(_lock_file(lock_dir, assignment), "a+", encoding="utf-8") as handle:
-        deadline, told = time.monotonic() + wait, False
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                handle.seek(0)
-                try:
-                    holder = json.loads(handle.read() or "{}").get("holder", "another grader")
-                except ValueError:
-                    holder = "another grader"
-                if time.monotonic() >= deadline:
-                    raise GradingBusy(assignment, holder) from None
-                if on_wait and not told:
-                    on_wait(holder)
-                    told = True
-                time.sleep(0.5)
+    path = _lock_file(lock_dir, assignment)
+    deadline, told = time.monotonic() + wait, False
+    while True:
+        handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held past this loop
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            record = _lock_record(handle)
+            handle.close()
+            if _holder_ended(record):
+                _take_over(path, record, assignment, on_takeover)
+                continue
+            holder = record.get("holder", "another grader")
+            if time.monotonic() >= deadline:
+                raise GradingBusy(assignment, holder) from None
+            if on_wait and not told:
+                on_wait(holder)
+                told = True
+            time.sleep(0.5)
+            continue
+        if _same_file(handle, path):
+            break
+        handle.close()  # the file was taken over while we waited: lock the new one
+    with handle:
         try:
             handle.seek(0)
             handle.truncate()
             handle.write(json.dumps({"holder": me, "pid": os.getpid(),
                                      "host": socket.gethostname()}))
             handle.flush()
+            _held_locks.add(handle.fileno())
             yield
         finally:
+            _held_locks.discard(handle.fileno())
             handle.seek(0)
             handle.truncate()
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _lock_record(handle) -> dict:
+    """What the lock file says about its holder ({} when it says nothing readable)."""
+    handle.seek(0)
+    try:
+        record = json.loads(handle.read() or "{}")
+    except ValueError:
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def _holder_ended(record: dict) -> bool:
+    """Whether the recorded holder was a process of this machine that no longer runs."""
+    pid = record.get("pid")
+    return (record.get("host") == socket.gethostname() and isinstance(pid, int)
+            and not _process_exists(pid))
+
+
+def _same_file(handle, path: Path) -> bool:
+    try:
+        here, there = os.fstat(handle.fileno()), os.stat(path)
+    except OSError:
+        return False
+    return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
+
+
+def _take_over(path: Path, record: dict, assignment: str,
+               on_takeover: Callable[[str], None]) -> None:
+    """Replace a lock file left locked by a run that ended (killed): its leftover processes
+    (this user's, holding that very file open: forked from the dead run) are stopped, and a
+    fresh lock file takes its place. One process at a time does this (a second lock file)."""
+    import fcntl
+
+    with open(path.with_name(path.name + ".takeover"), "a", encoding="utf-8") as guard:
+        fcntl.flock(guard, fcntl.LOCK_EX)
+        try:
+            with open(path, encoding="utf-8") as stale:
+                if _lock_record(stale) != record:  # someone took it over already
+                    return
+                found = os.fstat(stale.fileno())
+                leftovers = _processes_holding(found.st_dev, found.st_ino)
+            for pid in leftovers:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(pid, signal.SIGKILL)
+            fresh = path.with_name(f"{path.name}.{os.getpid()}.new")
+            fresh.write_text("", encoding="utf-8")
+            os.replace(fresh, path)
+        except FileNotFoundError:
+            return
+        finally:
+            fcntl.flock(guard, fcntl.LOCK_UN)
+    stopped = (f"; processes it left behind, still holding the lock, were stopped: "
+               f"{', '.join(map(str, leftovers))}" if leftovers else "")
+    on_takeover(f"The grading lock of {assignment} was held by "
+                f"{record.get('holder', 'a grading run')}, which has ended (killed?): it is "
+                f"taken over{stopped}. Its grading is finished by this run.")
+
+
+def _processes_holding(device: int, inode: int) -> list[int]:
+    """This user's processes (not this one) with the file (device, inode) open (Linux)."""
+    found = []
+    for entry in Path("/proc").iterdir() if Path("/proc/self/fd").is_dir() else ():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if entry.stat().st_uid != os.getuid():
+                continue
+            for fd in (entry / "fd").iterdir():
+                held = fd.stat()
+                if (held.st_dev, held.st_ino) == (device, inode):
+                    found.append(int(entry.name))
+                    break
+        except OSError:  # gone meanwhile, or not ours to look at
+            continue
+    return sorted(found)
+
+
+# File descriptors of the grading locks this process holds (lock files, the PostgreSQL lock's
+# connection). A forked process inherits them; it lets go of its copies at once, so a child
+# that outlives a killed holder never keeps the lock (the holder's own copies stay locked).
+_held_locks: set[int] = set()
+
+
+def _drop_inherited_locks() -> None:
+    """In a forked child: each inherited lock descriptor now points at /dev/null (the number
+    stays valid, so nothing that still holds it can close another file by mistake)."""
+    if not _held_locks:
+        return
+    nothing = os.open(os.devnull, os.O_RDWR)
+    try:
+        for descriptor in _held_locks:
+            with contextlib.suppress(OSError):
+                os.dup2(nothing, descriptor)
+    finally:
+        os.close(nothing)
+    _held_locks.clear()
+
+
+os.register_at_fork(after_in_child=_drop_inherited_locks)
 
 
 # --- a busy database, by the driver's exception types -------------------------------------

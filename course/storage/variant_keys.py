@@ -11,13 +11,19 @@ new clients: do it between cohorts, never while an assessment with variants is o
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from course.models.variants import KEY_VARIABLE, trainee_key
+from course.models.variants import (
+    ASSESSMENT,
+    KEY_VARIABLE,
+    SEATS_FILE,
+    read_seats,
+    seated,
+    trainee_key,
+)
+from course.storage.secrets import SecretError, read_or_create, replace_secret
 
 SALT_FILE = ".variant-salt"
 
@@ -27,37 +33,41 @@ def salt_path(root: Path) -> Path:
     return Path(root) / SALT_FILE
 
 
-def _write_salt(path: Path) -> str:
-    salt = secrets.token_hex(32)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(salt + "\n")
-    os.chmod(path, 0o600)
-    return salt
+class SaltProblem(SecretError):
+    """The course's salt file exists but cannot be used (empty, cut short, unreadable)."""
 
 
 def course_salt(root: Path) -> str:
-    """The course's salt, created (random, owner-only) the first time it is needed."""
-    path = salt_path(root)
-    try:
-        salt = path.read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        return _write_salt(path)
-    if not salt:
-        return _write_salt(path)
-    return salt
+    """The course's salt, created (random, owner-only) the first time it is needed.
+
+    Created once, whole, by one process (``course.storage.secrets``): processes that start
+    at the same moment all read the one salt that won; nobody ever reads a half-written file.
+    An empty or damaged salt file raises ``SaltProblem``.
+    """
+    return read_or_create(salt_path(root), "the course's variant salt", SaltProblem, (
+        "Submissions are marked against keys made from it, so a new one is never made in its "
+        "place: put back the file from your backup of the course folder; only between "
+        "cohorts, with no assessment open, start afresh with "
+        "`cryocourse variant --new-salt --yes`."))
 
 
 def new_salt(root: Path) -> Path:
-    """Replace the salt (a new cohort): every trainee's key and clients change."""
-    path = salt_path(root)
-    _write_salt(path)
-    return path
+    """Replace the salt (a new cohort): every trainee's key and clients change.
+
+    The new salt is whole before it takes the old one's place.
+    """
+    return replace_secret(salt_path(root))
+
+
+def seats_path(root: Path) -> Path:
+    """The seat table of assessment 05: in its source folder, so it is released with it."""
+    return Path(root) / "source" / ASSESSMENT / SEATS_FILE
 
 
 def key_for(root: Path, trainee: str) -> str:
-    """The variant key of one trainee of the course at ``root``."""
-    return trainee_key(course_salt(root), trainee)
+    """The variant key of one trainee of the course at ``root`` (with the trainee's draw
+    number when the course seated its class for sets without shared clients)."""
+    return seated(trainee_key(course_salt(root), trainee), read_seats(seats_path(root)))
 
 
 def course_root(config: Any) -> Path:

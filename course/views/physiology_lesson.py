@@ -35,6 +35,7 @@ from course.models.physiology import (
     preset,
     simulate,
 )
+from course.models.physiology_validation import summary as validation_summary
 from course.models.physiology_validation import validation
 from course.views.evidence import KIND_LABELS
 from course.views.html import Html
@@ -45,6 +46,7 @@ from course.views.simulator import (
     TEMPERATURE_COLOUR,
     TOP_C,
     basis_note,
+    errors_line,
     figure_png,
     make_axes,
     plot_response,
@@ -126,16 +128,19 @@ def model_status_table() -> Html:
 
 
 def validation_table() -> Html:
-    """The model against published skin measurements: within range, or a known limit (why)."""
+    """The model against published skin measurements: within range, or a known limit (which
+    way it errs, and why), under a line that counts them."""
     rows = [
         (f"{check.measurement.condition}; {check.measurement.site}",
          check.measurement.published, check.model_text,
-         "matches" if check.within else f"does not match: {check.measurement.limit}",
+         "matches" if check.error is None else
+         f"does not match ({check.error.text}): {check.measurement.limit}",
          sources_text(check.measurement.sources))
         for check in validation()
     ]
-    return _table(("measured situation", "published", "simulator", "result", "source"), rows,
-                  "The simulator checked against published measurements")
+    return Html(f"<p>{escape(validation_summary())}</p>" + _table(
+        ("measured situation", "published", "simulator", "result", "source"), rows,
+        "The simulator checked against published measurements"))
 
 
 def preset_table() -> Html:
@@ -237,7 +242,8 @@ def run_card(name: str) -> Html:
         f"<div class='cryo-run'><h4>{escape(chosen.label)}</h4>"
         f"{_png_html(response_figure(response), text)}"
         f"<p><i>{escape(text)}</i></p>"
-        f"<p><b>{escape(verdict(response, chosen.exposure))}</b></p>"
+        f"<p><b>{escape(verdict(response, chosen.exposure))}</b> "
+        f"{escape(errors_line(chosen, False))}</p>"
         f"{readout(name)}"
         f"<p><small>{escape(basis_note(chosen, False))}{escape(note)}</small></p></div>"
     )
@@ -285,6 +291,7 @@ def still_vs_moving_card() -> Html:
     verdicts = "".join(
         f"<li><b>{escape(PRESETS[name].label)}:</b> "
         f"{escape(verdict(run(name), PRESETS[name].exposure))} "
+        f"{escape(errors_line(PRESETS[name], False))} "
         f"<small>{escape(basis_note(PRESETS[name], False))}</small></li>"
         for name in STILL_VS_MOVING)
     return Html(f"<div class='cryo-run'>{_png_html(still_vs_moving_figure(), text)}"

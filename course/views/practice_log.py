@@ -19,6 +19,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from course.facts.competencies import competency_map
 from course.facts.knowledge import NO_REFERRAL, TREATMENTS, load
 from course.models.practice_log import (
     PracticeEntry,
@@ -60,17 +61,24 @@ def log_summary(entries: list[dict[str, Any]]) -> str:
             found = review(PracticeEntry.from_mapping(data))
         except PracticeLogError:
             continue
-        counts = rows.setdefault(found.entry.modality, [0, 0, 0.0])
+        counts = rows.setdefault(found.entry.modality, [0, 0, 0, 0, 0.0])
         counts[0] += 1
-        counts[1] += found.counts
-        counts[2] += found.entry.minutes
+        counts[1] += found.entry.treated
+        counts[2] += found.safety_flag
+        counts[3] += bool(found.for_review) and not found.safety_flag
+        counts[4] += found.entry.minutes
     if not rows:
         return "<p>No session saved yet.</p>"
-    body = "".join(f"<tr><td>{escape(kb.modalities[m].name)}</td><td>{n}</td><td>{c}</td>"
-                   f"<td>{minutes / 60:.1f}</td></tr>" for m, (n, c, minutes) in rows.items())
+    body = "".join(f"<tr><td>{escape(kb.modalities[m].name)}</td><td>{n}</td><td>{t}</td>"
+                   f"<td>{f}</td><td>{r}</td><td>{minutes / 60:.1f}</td></tr>"
+                   for m, (n, t, f, r, minutes) in rows.items())
     return ('<table><caption>My log so far</caption><tr><th scope="col">Treatment</th>'
-            '<th scope="col">Sessions</th><th scope="col">Sessions that count</th>'
-            f'<th scope="col">Hours</th></tr>{body}</table>')
+            '<th scope="col">Sessions</th><th scope="col">Client treated</th>'
+            '<th scope="col">Safety flag (never counts)</th>'
+            '<th scope="col">For the assessor\'s review</th>'
+            f'<th scope="col">Hours</th></tr>{body}</table>'
+            "<p>A session counts only once your supervisor attests it in the course's "
+            "record; you see which ones count in your feedback.</p>")
 
 
 class PracticeLogWidget:
@@ -85,6 +93,15 @@ class PracticeLogWidget:
         self.client_code = widgets.Text(description="Client code", style=LABEL,
                                         placeholder="the salon's code, like CL-0042")
         self.day = widgets.DatePicker(value=date.today(), description="Date", style=LABEL)
+        self.supervisor = widgets.Text(description="Supervisor", style=LABEL,
+                                       placeholder="your assessor's account name")
+        ranges = competency_map().ranges
+        self.skin_type = widgets.Dropdown(
+            options=[("not recorded", ""), *((v, v) for v in ranges["skin_type"].values)],
+            value="", description="Skin type", style=LABEL)
+        self.client_group = widgets.Dropdown(
+            options=[("not recorded", ""), *((v, v) for v in ranges["client_group"].values)],
+            value="", description="Client", style=LABEL)
         self.treatment = widgets.ToggleButtons(options=TREATMENTS, value=None,
                                                description="Treatment today", style=LABEL)
         self.referral = widgets.Dropdown(options=[(w.name, code) for code, w in
@@ -125,7 +142,8 @@ class PracticeLogWidget:
         self._set_areas()
         intake = self.form.widget.children[0]
         self.widget = widgets.VBox([
-            widgets.HTML("<h3>The session</h3>"), self.client_code, self.day,
+            widgets.HTML("<h3>The session</h3>"), self.client_code, self.day, self.supervisor,
+            self.skin_type, self.client_group,
             widgets.HTML("<h3>The intake, as recorded</h3>"), intake,
             widgets.HTML("<h3>Your decision</h3>"), self.treatment, self.referral,
             self.findings,
@@ -158,12 +176,17 @@ class PracticeLogWidget:
                 "findings": list(self.findings.value), "log": list(self.lines),
                 "minutes": self.minutes.value, "aftercare": list(self.aftercare.value),
                 "reactions": list(self.reactions.value),
-                "declared_own_work": self.declared.value}
+                "declared_own_work": self.declared.value,
+                "supervisor": self.supervisor.value.strip(),
+                "skin_type": self.skin_type.value, "client_group": self.client_group.value}
 
     def save(self) -> bool:
         """Check and save the session; say what the course's rules say of it."""
         data = self.entry()
         try:
+            if not data["supervisor"]:
+                raise PracticeLogError("Name your supervisor (their account name): a session "
+                                       "counts only when they attest it.")
             checked = review(PracticeEntry.from_mapping(data))
         except PracticeLogError as problem:
             self.result.value = f"<p role='alert'>✘ Not saved: {escape(str(problem))}</p>"
@@ -171,8 +194,12 @@ class PracticeLogWidget:
         entries = [*read_log(self.path), data]
         write_log(self.path, entries)
         said = "".join(f"<li>{escape(flag)}</li>" for flag in checked.flags)
-        verdict = ("It counts towards the unit." if checked.counts else
-                   "It is kept in your log but does not count towards the unit.")
+        verdict = ("It is kept in your log but does not count towards the unit."
+                   if checked.safety_flag or not checked.entry.declared_own_work else
+                   f"It counts once {checked.entry.supervisor} attests it"
+                   + (" and accepts the differences below." if checked.for_review else ".")
+                   + ("" if checked.entry.treated else " It is screening evidence only: "
+                      "nothing was treated."))
         self.result.value = (f"<p role='status'>✔ Saved as session {len(entries)}. {verdict}"
                              "</p>" + (f"<p>What the course's rules say:</p><ul>{said}</ul>"
                                        if said else "<p>Your decision and your session "

@@ -41,6 +41,7 @@ from course.models.physiology import (
     preset,
     simulate,
 )
+from course.models.physiology_validation import OWN_SETTINGS_ERRORS, known_errors_text
 from course.views.batched import BatchedRefresh
 
 # Okabe & Ito (2008) colour-blind-safe palette.
@@ -330,6 +331,13 @@ def verdict(response: Response, exposure: Exposure) -> str:
     return f"{numb}; {above}; {_flow_after(response)}."
 
 
+def errors_line(chosen: Preset, own_settings: bool) -> str:
+    """The verdict's second line: which way the model is known to be wrong for this preset."""
+    if own_settings:
+        return OWN_SETTINGS_ERRORS
+    return known_errors_text(chosen.checked_against, chosen.illustrative)
+
+
 def basis_note(chosen: Preset, own_settings: bool) -> str:
     """What the numbers rest on, and what the chart cannot show, in plain words."""
     if own_settings:
@@ -413,8 +421,9 @@ class SimulatorWidget(BatchedRefresh):
 
     ``.controls`` holds the control widgets, ``.figure`` the matplotlib Figure, ``.response``
     the latest :class:`~course.models.physiology.Response`, ``.verdict`` an HTML widget with the
-    verdict, ``.summary`` a one-line text description of the chart and ``.basis`` what the
-    numbers rest on (measured, calibrated, illustrative) and what the chart cannot show.
+    verdict and the direction of the model's known errors there, ``.summary`` a one-line text
+    description of the chart and ``.basis`` what the numbers rest on (measured, calibrated,
+    illustrative) and what the chart cannot show.
     """
 
     def __init__(self, preset_name: str = "whole_body_chamber", observe_s: float = 600.0) -> None:
@@ -536,7 +545,8 @@ class SimulatorWidget(BatchedRefresh):
         own = ("" if as_preset else
                f"Your own settings, changed from the preset \u201c{escape(chosen.label)}\u201d. ")
         self.verdict.value = (
-            f"<b>{escape(verdict(response, response.exposure))}</b><br><small>{own}{note}</small>"
+            f"<b>{escape(verdict(response, response.exposure))}</b><br>"
+            f"{escape(errors_line(chosen, not as_preset))}<br><small>{own}{note}</small>"
         )
         self.basis.value = f"<small>{escape(basis_note(chosen, not as_preset))}</small>"
         self.summary.value = f"<small>{escape(summary(response))}</small>"
@@ -556,6 +566,7 @@ __all__ = [
     "SimulatorWidget",
     "band_legend",
     "basis_note",
+    "errors_line",
     "figure_png",
     "make_axes",
     "plot_response",

@@ -34,7 +34,7 @@ from course.models.timing import (
 )
 from course.views.batched import BatchedRefresh
 from course.views.html import Html
-from course.views.simulator import figure_png
+from course.views.simulator import errors_line, figure_png
 from course.views.style import OKABE_ITO
 
 WITHIN_COLOUR = OKABE_ITO["blue"]
@@ -139,7 +139,8 @@ def held_still_vs_moving() -> Html:
     static = PRESETS["ln2_applicator_static"]
     caption = ("Skin surface in lesson 01's cold-response simulator. Basis: illustrative (the "
                "swab's heat transfer is a teaching value; no study has measured skin under a "
-               f"moving swab). {static.caveat} " + (spot[0].text if spot else ""))
+               f"moving swab). {errors_line(static, False)} {static.caveat} "
+               + (spot[0].text if spot else ""))
     return _table(caption, ("applicator", "coldest skin surface", "time below 0 °C"), rows)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import date, timedelta
 
 import pytest
 from nbgrader.api import Gradebook
@@ -15,6 +16,7 @@ from nbgrader.api import Gradebook
 from course.classroom import competence
 from course.classroom.assessor_view import SignOffWidget, cohort_figure, cohort_summary
 from course.facts.competencies import competency_map
+from course.facts.knowledge import load
 from course.storage.competence_record import Record
 from tests.nbgrader_harness import Course, tool_env
 
@@ -27,10 +29,17 @@ NAMES_OF_CLIENTS = ("Maria", "Jones", "07700", "@")  # never to be found in any 
 
 
 def _session(modality, number, **changes):
+    """A treatment session supervised by asha; sessions n = 0, 1, 2 of a unit cover two
+    areas, two skin types and both client groups (the range of every unit)."""
+    sites = load().modalities[modality].sites
+    n = number % 10
     data = {"client_code": f"CL-{number:04d}", "day": "2026-11-30", "modality": modality,
             "intake": {}, "treatment": "proceed", "referral": "none", "findings": [],
-            "log": [], "minutes": 45, "aftercare": ["observe_30_min"],
-            "declared_own_work": True}
+            "log": [{"label": "line", "area": sites[n % len(sites)], "start_s": 0,
+                     "duration_s": 30}],
+            "minutes": 45, "aftercare": ["observe_30_min"], "declared_own_work": True,
+            "supervisor": "asha", "skin_type": MAP.ranges["skin_type"].values[n % 2],
+            "client_group": MAP.ranges["client_group"].values[n % 2]}
     return data | changes
 
 
@@ -44,11 +53,13 @@ def _logs():
     # face for 9 s: both are kept and flagged, neither counts, so two units fall short
     ben = logs["ben"]
     sauna = next(i for i, e in enumerate(ben) if e["modality"] == "cryosauna")
-    ben[sauna] = _session("cryosauna", 900, intake={"conditions": ["epilepsy"]})
+    ben[sauna] = _session("cryosauna", 900, intake={"conditions": ["epilepsy"]}, log=[])
     massage = next(i for i, e in enumerate(ben) if e["modality"] == "ln2_cryomassage")
     ben[massage] = _session("ln2_cryomassage", 901, log=[
         {"label": "chin", "area": "face", "start_s": 0, "duration_s": 9, "spot": "face"}])
     ben.append({"client_code": "Maria Jones", "day": "2026-11-30"})  # refused, named
+    # cleo: a deferred client (nothing treated): screening evidence, not a treatment session
+    logs["cleo"].append(_session("cold_air_local", 950, treatment="defer", log=[]))
     return logs
 
 
@@ -92,20 +103,31 @@ def course(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def signed(course):
-    """The assessor signs every observed criterion of every practised unit, as met, through
-    the assessor's form (the widget, by setting its controls' values)."""
+    """Through the assessor's form (the widget, by setting its controls' values), asha
+    attests every session she supervised that has no safety flag (accepting cleo's
+    stricter deferral), signs every observed criterion of every practised unit as met on
+    as many logged sessions as it needs, and records each trainee's first-aid certificate."""
     form = SignOffWidget(course.root, assessor="asha")
     assert list(form.trainee.options) == sorted(TRAINEES)
     for trainee in TRAINEES:
         form.trainee.value = trainee
+        while form.to_attest.value:
+            form.accept.value = "differences" in form.to_attest.label
+            assert form.attest(), form.attested.value
         for unit in PRACTISED:
             form.unit.value = unit.code
+            seen = [number for _, number in form.session.options if number][:2]
             for _, criterion in form.criterion.options:
                 form.criterion.value = criterion
-                form.outcome.value = "met"
-                form.comment.value = "observed on a model client"
-                assert form.sign(), form.result.value
-    Record(course.root).countersign(1, "vera")
+                for occasion in seen[:MAP.criteria[criterion].occasions]:
+                    form.session.value = occasion
+                    form.outcome.value = "met"
+                    form.comment.value = "observed on a model client"
+                    assert form.sign(), form.result.value
+        form.first_aid_until.value = date.today() + timedelta(days=400)
+        assert form.record_first_aid(), form.first_aid.value
+    record = Record(course.root)
+    record.countersign(record.sign_offs()[0].entry, "vera")
     return form
 
 
@@ -118,6 +140,7 @@ def test_the_log_flags_screening_and_timing_errors_and_names_a_refused_entry(cou
     log = competence.submitted_log(course.root, "ben")
     flagged = [s for s in log.sessions if s.safety_flag]
     assert len(flagged) == 2
+    assert not any(s.counts for s in log.sessions)  # nothing attested yet
     assert any("stricter" in f for s in flagged for f in s.flags)
     assert any(f.startswith("Timing:") for s in flagged for f in s.flags)
     assert len(log.unreadable) == 1 and "client code" in log.unreadable[0]
@@ -126,7 +149,8 @@ def test_the_log_flags_screening_and_timing_errors_and_names_a_refused_entry(cou
 def test_progress_and_cohort_match_a_hand_count(course, signed):
     results = dict((r.trainee, r) for r, _ in _cohort(course))
     # hand count: ana has everything; ben lacks one counted session in the chamber and in
-    # cryomassage; cleo lacks one question of the chamber's screening criterion
+    # cryomassage; cleo lacks one question of the chamber's screening criterion, and her
+    # deferred cold-air client is screening evidence only
     assert results["ana"].complete
     assert {u.unit.code for u in results["ben"].units if not u.achieved} == {
         "cryosauna", "ln2_cryomassage"}
@@ -134,6 +158,8 @@ def test_progress_and_cohort_match_a_hand_count(course, signed):
     assert results["ben"].unit("cryosauna").sessions_flagged == 1
     assert {u.unit.code for u in results["cleo"].units if not u.achieved} == {"cryosauna"}
     assert "contra_screen_high_bp_chamber" in " ".join(results["cleo"].unit("cryosauna").missing())
+    cold = results["cleo"].unit("cold_air_local")
+    assert (cold.sessions_counted, cold.screenings_counted) == (3, 4)
     hours = results["ana"].unit("cryosauna").minutes / 60
     assert hours == pytest.approx(3 * 45 / 60)
     rows = competence.cohort_rows(_cohort(course))
@@ -142,7 +168,7 @@ def test_progress_and_cohort_match_a_hand_count(course, signed):
     assert achieved[("ben", "cryosauna")] == "no" and achieved[("ana", "cryosauna")] == "yes"
     summary = cohort_summary(_cohort(course))
     assert summary.startswith("1 of 3 trainees complete.")
-    assert "cryosauna: 1 of 3 achieved" in summary
+    assert "Cryosauna (whole- or partial-body chamber): 1 of 3 achieved" in summary
     figure = cohort_figure(_cohort(course))
     bars = figure.axes[0].containers[0]
     assert [round(bar.get_width()) for bar in bars][:len(PRACTISED)] == [
@@ -156,7 +182,7 @@ def _cli(course, *args):
                            *args], capture_output=True, text=True, env=tool_env(), timeout=300)
 
 
-def test_statements_go_only_to_complete_trainees_and_verify(course, signed, tmp_path):
+def test_statements_list_exactly_the_units_achieved_and_verify(course, signed, tmp_path):
     made = _cli(course, "statement", "ana", "--out", str(tmp_path))
     assert made.returncode == 0, made.stderr
     code = made.stdout.split()[1]
@@ -168,11 +194,16 @@ def test_statements_go_only_to_complete_trainees_and_verify(course, signed, tmp_
     altered.write_text(page.read_text().replace("Ana Lopes", "Ann Lopes"))
     refused = _cli(course, "verify", str(altered))
     assert refused.returncode == 1 and "NOT VALID" in refused.stdout
-    for trainee in ("ben", "cleo"):
-        result = _cli(course, "statement", trainee, "--out", str(tmp_path))
-        assert result.returncode == 2 and "evidence is missing" in result.stderr
-        assert "Traceback" not in result.stderr
+    refused = _cli(course, "statement", "ben", "--unit", "cryosauna", "--out", str(tmp_path))
+    assert refused.returncode == 2 and "evidence is missing" in refused.stderr
+    assert "Traceback" not in refused.stderr
     assert len(list(tmp_path.glob("*.html"))) == 2  # ana's and the altered copy
+    made = _cli(course, "statement", "ben", "--out", str(tmp_path))  # the units he achieved
+    assert made.returncode == 0, made.stderr
+    page = next(tmp_path.glob("ben-*.html")).read_text()
+    assert "Cryosauna" not in page and "Liquid-nitrogen cryomassage" not in page
+    assert "Local cold-air cryotherapy" in page and "Recognise and refer: Cryolipolysis" in page
+    assert _cli(course, "verify", made.stdout.split()[1]).returncode == 0
 
 
 def test_the_record_shows_the_countersignature_and_was_not_altered(course, signed):
@@ -200,6 +231,25 @@ def test_the_practice_logs_feedback_shows_the_trainee_their_own_progress(course,
     assert "Your progress towards the units" in pages["ben"]
     assert "Progress of ben" in pages["ben"] and "Progress of ana" not in pages["ben"]
     assert "8 of 8 units achieved" in pages["ana"]
+    assert "Recognise and refer: Cryodestruction" in pages["ana"]
     assert "6 of 8 units achieved" in pages["ben"]
     assert "CL-0900" in pages["ben"] and "CL-0900" not in pages["ana"]
     assert "stricter" in pages["ben"]  # what the log flags, in the trainee's words
+
+
+def test_the_command_line_attests_only_as_the_supervisor_and_records_a_certificate(course,
+                                                                                   signed):
+    import getpass
+
+    me = getpass.getuser()
+    Record(course.root).grant(me, "assessor")
+    listed = _cli(course, "competence", "progress", "cleo")
+    assert listed.returncode == 0 and "session 1: CL-0000" in listed.stdout
+    refused = _cli(course, "competence", "attest", "cleo", "1")
+    assert refused.returncode == 2 and "only the supervisor attests it" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    made = _cli(course, "competence", "certificate", "cleo", "first_aid_cpr", "2030-01-31")
+    assert made.returncode == 0, made.stderr
+    bad = _cli(course, "competence", "certificate", "cleo", "first_aid_cpr", "31/01/2030")
+    assert bad.returncode == 2 and "2028-05-31" in bad.stderr
+    assert _cli(course, "competence", "check").returncode == 0

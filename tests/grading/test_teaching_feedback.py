@@ -113,7 +113,8 @@ def test_cryocourse_feedback_waits_for_the_written_answers_unless_told(course, c
 
     assert main(["--course", str(course.root), "feedback", LESSON]) == 2
     said = capsys.readouterr().err
-    assert "written answers to grade by hand" in said and "--allow-ungraded" in said
+    assert "1 answer still waits for a hand mark" in said and "--allow-ungraded" in said
+    assert "ada, Question 4: not marked yet (its feedback would show 0 for it)" in said
     feedback = course.root / "feedback"
     if feedback.exists():  # made by another test of this module (on this worker)
         feedback.rename(course.root / "feedback-before")
@@ -121,7 +122,8 @@ def test_cryocourse_feedback_waits_for_the_written_answers_unless_told(course, c
     # through the exchange, which this harness does not make: that step is nbgrader's).
     main(["--course", str(course.root), "feedback", LESSON, "--allow-ungraded"])
     said = capsys.readouterr().err
-    assert "Warning: 1 submissions still have written answers to grade by hand (ada)" in said
+    assert "Warning: 1 answer still waits for a hand mark" in said
+    assert "ada, Question 4: not marked yet" in said
     assert (course.root / "feedback" / "ben" / LESSON / f"{LESSON}.html").is_file()
 
 

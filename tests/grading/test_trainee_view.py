@@ -3,6 +3,7 @@ unanswered marked question (real ``nbgrader validate`` on a released notebook)."
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -81,9 +82,51 @@ def test_every_answer_cell_says_its_answer_kinds_for_the_answer_controls(path):
             continue
         item = items[cell.metadata.nbgrader.grade_id.removesuffix("_answer")]
         spec = answer_spec(item)
-        if spec is None:  # a kind with no control (ordered steps: lesson 07's step picker)
-            assert "cryocourse" not in cell.metadata
-            continue
+        assert spec is not None, f"{item.id}: an answer kind without a control"
         assert cell.metadata["cryocourse"] == spec
         for answer in spec["answers"]:
             assert f"{answer['name']} = ..." in cell.source
+
+
+def _extension_kinds() -> set[str]:
+    """The answer kinds the extension's control() has a case for (answer-controls/src)."""
+    source = (REPO / "answer-controls/src/controls.ts").read_text(encoding="utf-8")
+    union = re.search(r"kind: ((?:'\w+'(?: \| )?)+);", source)
+    assert union, "AnswerSpec.kind not found in controls.ts"
+    declared = set(re.findall(r"'(\w+)'", union.group(1)))
+    handled = set(re.findall(r"case '(\w+)':", source))
+    assert declared == handled, "a declared kind without a case in control(), or the reverse"
+    return declared
+
+
+@pytest.mark.parametrize("path", RELEASED, ids=lambda p: p.parent.name)
+def test_every_marked_question_is_answered_with_one_control_and_no_typing(path):
+    """Every answer cell of every released lesson (marked questions and practice) carries
+    answer kinds that the extension draws a control for, so no answer needs Python; no
+    lesson asks the trainee to copy a line into a cell, and each answer variable has one
+    control only (no second checklist or picker in another cell)."""
+    from course.exercises import all_items
+
+    kinds = _extension_kinds()
+    items = all_items()
+    nb = nbformat.read(path, as_version=4)
+    variables: list[str] = []
+    for cell in nb.cells:
+        nbgrader = cell.metadata.get("nbgrader", {})
+        if cell.cell_type != "code" or not nbgrader.get("solution"):
+            continue
+        item_id = nbgrader["grade_id"].removesuffix("_answer")
+        assert item_id in items, f"{item_id}: an answer cell without a declared question"
+        spec = cell.metadata.get("cryocourse", {})
+        names = [answer["name"] for answer in spec.get("answers", [])]
+        assert sorted(names) == sorted(items[item_id].answers), item_id
+        for answer in spec["answers"]:
+            assert answer["kind"] in kinds, f"{item_id}: no control for {answer['kind']!r}"
+        variables.extend(names)
+    assert len(variables) == len(set(variables)), "one answer variable in two answer cells"
+    for cell in nb.cells:
+        text = cell.source.lower()
+        assert "copy this line" not in text and "copy the line" not in text, cell.source
+    # no view of the course writes an answer line for the trainee to copy (a second control)
+    for view in (REPO / "course/views").glob("*.py"):
+        assert "copy this line" not in view.read_text(encoding="utf-8").lower(), view.name

@@ -87,24 +87,59 @@ def test_expected_answers_come_from_the_model():
 
 def test_questions_ask_for_a_judgement_not_a_number_read_off_the_simulator():
     for item_id in ("physiology_peak_flow_chamber", "physiology_numbness_seconds_ice_pack",
-                    "physiology_phase_ice_pack"):
+                    "physiology_phase_ice_pack", "physiology_still_vs_moving"):
         assert not any(type(kind).__name__ == "Number" for kind in ITEMS[item_id].answers.values())
     hold = ITEMS["physiology_longest_hold_above_zero"].expected()
     assert hold == {"s1_hold_is_safe": False, "seconds_per_spot": lesson.per_spot_seconds()}
 
 
-def test_question_4_b_is_answered_by_the_measurement_not_the_illustrative_swab():
-    """The held swab's thaw time is a known limit of the model (it thaws too soon): the answer
-    comes from the pig-skin measurement, and the chart's shorter time earns only half."""
-    from course.models.physiology_validation import validation
+def test_question_3_marks_the_limit_and_the_calibrated_chamber_not_the_rebound():
+    """Review of a742ee2, section 4: the rebound's size rests on illustrative blood flow, so
+    question 3 marks the safety point: the time limit, and the calibrated chamber's colder skin."""
+    from course.models.physiology_validation import check_row
 
-    thaw = next(c for c in validation() if c.measurement.code == lesson.THAW_MEASUREMENT)
-    assert not thaw.within and thaw.measurement.limit
+    chamber = PRESETS[lesson.REBOUND_PRESET]
+    assert chamber.basis == "calibrated"
+    assert all(check_row(code).measurement.role != "calibration" or check_row(code).within
+               for code in chamber.checked_against)
+    assert ITEMS["physiology_phase_ice_pack"].expected() == {
+        "ten_minutes_within_limit": False, "colder_after_ten_minutes": True}
+    assert lesson.chamber_minutes_within_limit(chamber.exposure.duration_s)  # 3 min is allowed
+    assert "longer_cold_bigger_rebound" not in ITEMS["physiology_phase_ice_pack"].answers
+
+
+def test_question_4_rests_on_the_basis_and_the_measurement_not_the_illustrative_swab():
+    """Review of a742ee2, section 4: 4 b no longer copies the text above; it applies the
+    measurement where the simulator's swab is known to thaw too soon (a known limit)."""
+    from course.models.physiology_validation import check_row
+
+    moving = PRESETS[lesson.MOVING_PRESET]
+    assert moving.illustrative
+    row = check_row(lesson.SWAB_THAW_ROW)
+    assert not row.within and row.error.words == "stayed frozen longer"
+    chart_thaw = views.run(lesson.STILL_PRESET).seconds_to_thaw
+    measured = row.measurement.low
+    assert chart_thaw < lesson.LOOKED_AFTER_S < measured  # the chart says thawed; it is not
     item = ITEMS["physiology_still_vs_moving"]
-    assert item.expected()["spot_stays_frozen"] == "about a minute"
-    chart = lesson.frozen_for(views.run(lesson.STILL_PRESET).seconds_to_thaw)
-    assert chart == "a few seconds"
-    assert item.score({"freezes_the_skin": "still", "spot_stays_frozen": chart}).fraction == 0.5
+    assert item.expected() == {"moving_curve_proves_no_freezing": False,
+                               "thawed_after_45_s": False}
+    assert f"**{lesson.LOOKED_AFTER_S} seconds**" in _question_text(
+        nbformat.read(NOTEBOOK, as_version=4), item)
+
+
+@pytest.mark.parametrize(("seconds", "fraction"), [
+    (1, 1.0), (0.5, 1.0), (0.3, 1.0), (1.0, 1.0), (0, 0.5), (1.5, 0.5), (2, 0.5), (60, 0.5)])
+def test_a_stricter_time_per_spot_earns_the_credit(seconds, fraction):
+    """Review of a742ee2, section 4: 0.5 s per spot is stricter than the rule and right."""
+    item = ITEMS["physiology_longest_hold_above_zero"]
+    score = item.score({"s1_hold_is_safe": False, "seconds_per_spot": seconds})
+    assert score.fraction == fraction
+
+
+def test_question_5_a_rests_on_the_rule_not_the_illustrative_swab():
+    assert ITEMS["physiology_longest_hold_above_zero"].expected()["s1_hold_is_safe"] is (
+        lesson.per_spot_seconds() >= lesson.S1_HOLD_S)
+    assert PRESETS[lesson.STILL_PRESET].illustrative
 
 
 def test_numbness_question_rests_on_a_validated_row():
@@ -164,7 +199,7 @@ def test_misspelt_phase_gets_a_did_you_mean():
 
 def test_aliases_are_accepted():
     item = ITEMS["physiology_still_vs_moving"]
-    answers = {"freezes_the_skin": "Held still", "spot_stays_frozen": "a minute"}
+    answers = {"moving_curve_proves_no_freezing": "no", "thawed_after_45_s": "No"}
     assert item.score(answers).status == "correct"
     flow = ITEMS["physiology_peak_flow_chamber"]
     assert flow.score({"flow_after_cold": "Above", "pink_skin_after_chamber": "expected"}

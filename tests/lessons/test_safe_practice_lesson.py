@@ -28,9 +28,7 @@ from course.questions.kinds import AnswerFormatError, Steps
 from course.views.safe_practice import (
     CABIN,
     OxygenRoomWidget,
-    StepPicker,
     emergencies_table,
-    field_ticks,
     never_table,
     oxygen_facts,
     oxygen_figure,
@@ -38,7 +36,6 @@ from course.views.safe_practice import (
     record_table,
     references,
     room_curve,
-    rule_ticks,
     rules_table,
     seed_claim_note,
 )
@@ -94,9 +91,36 @@ def test_ordered_steps_reward_the_right_steps_and_the_critical_order():
     shuffled = ALARM[:3] + ["ventilate_from_outside", "check_client", "call_for_help"] + [
         "record_incident"]
     assert _alarm(shuffled).fraction == 1
-    # a step that does not belong costs like a missing one
-    assert _alarm([*ALARM[:-1], "lie_down_legs_up", ALARM[-1]]).fraction == pytest.approx(
-        (6 / 7 + 1) / 2)
+    # a step that does not belong costs like a missing one, in the naming and the order
+    padded = _alarm([*ALARM[:-1], "lie_down_legs_up", ALARM[-1]])
+    assert padded.fraction == pytest.approx((6 / 7 + 6 / 7) / 2)
+    assert "cost order credit too" in padded.message
+
+
+SAFE_STEPS = sorted(code for code, step in safe_practice().steps.items() if not step.never)
+
+
+@pytest.mark.parametrize("emergency", sorted(safe_practice().emergencies))
+@pytest.mark.parametrize("order", ["alphabetical", "reversed", "by plain name"])
+def test_listing_every_step_the_course_knows_earns_nothing(emergency, order):
+    """Issue 31: every known step in alphabetical order earned a quarter of the points (the
+    critical pairs that happened to come in order), with no knowledge of the emergency."""
+    listed = {"alphabetical": SAFE_STEPS, "reversed": SAFE_STEPS[::-1],
+              "by plain name": sorted(SAFE_STEPS, key=lambda c: safe_practice().steps[c].name)}
+    scorer = item("safety_oxygen_alarm_steps").scorer
+    expected = {"alarm_steps": list(find_emergency(emergency).steps)}
+    assert scorer({"alarm_steps": tuple(listed[order])}, expected).fraction == 0
+    assert scorer({"alarm_steps": tuple(expected["alarm_steps"])}, expected).fraction == 1
+
+
+def test_padding_costs_in_both_parts_never_more_than_the_steps_were_worth():
+    critical = list(find_emergency("oxygen_alarm").critical)
+    extras = [code for code in SAFE_STEPS if code not in ALARM]
+    fractions = [_alarm([*ALARM, *extras[:count]]).fraction for count in range(len(extras) + 1)]
+    assert fractions == sorted(fractions, reverse=True) and fractions[0] == 1
+    assert fractions[-1] == 0  # as many steps that do not belong as right ones: nothing
+    # the critical steps in order with padding earn less than the critical steps alone
+    assert _alarm([*critical, *extras[:2]]).fraction < _alarm(critical).fraction
 
 
 @pytest.mark.parametrize("never", ["go_in_to_help", "crouch_in_cabin"])
@@ -279,29 +303,40 @@ def test_oxygen_widget_cabin_day_uses_sessions_and_illustrative_litres():
 # --------------------------------------------------------------------------- answer builders
 
 
-def test_step_picker_writes_the_answer_line_the_marker_reads():
-    picker = StepPicker(ALARM_CHOICES, "alarm_steps")
-    assert list(picker.buttons)[: len(ALARM)] != ALARM  # never in the answer's order
-    for code in ALARM:
-        picker.buttons[code].click()
-    picker.buttons[ALARM[0]].click()  # a second click on a chosen step changes nothing
-    assert picker.chosen == ALARM and picker.buttons[ALARM[0]].disabled
-    line = picker.answer.value.split("<code>")[1].split("</code>")[0].replace("&quot;", '"')
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(line)])
-    assert score_notebook_item(nb, item("safety_oxygen_alarm_steps")).fraction == 1
-    picker.undo.click()
-    assert picker.chosen == ALARM[:-1] and not picker.buttons[ALARM[-1]].disabled
-    picker.clear.click()
-    assert picker.chosen == [] and "No step chosen" in picker.order.value
+def test_ordered_steps_control_offers_the_questions_steps_in_plain_words_never_in_order():
+    """The answer control of an ordered-steps question lists exactly the steps the question
+    offers, by their plain names, and never in the answer's order; picking them in the
+    answer's order writes a line the trusted marker gives full marks."""
+    import json
+
+    from course.questions.kinds import answer_spec
+
+    for item_id, name, offered in (
+            ("safety_oxygen_alarm_steps", "alarm_steps", ALARM_CHOICES),
+            ("safety_practice_cold_burn_steps", "cold_burn_steps", COLD_BURN_CHOICES)):
+        (spec,) = answer_spec(item(item_id))["answers"]
+        assert spec["kind"] == "steps" and spec["name"] == name
+        codes = [code for code, _ in spec["options"]]
+        assert sorted(codes) == sorted(offered)
+        expected = item(item_id).expected()[name]
+        assert codes[: len(expected)] != expected  # never in the answer's order
+        names = safe_practice().steps
+        assert all(label == names[code].name for code, label in spec["options"])
+        line = f"{name} = {json.dumps(expected)}"  # what the control writes
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(line)])
+        assert score_notebook_item(nb, item(item_id)).fraction == 1
 
 
-def test_tick_lists_write_the_ticked_items():
-    ticks = rule_ticks(CHECKLIST, "still_to_do")
-    for code in intake_still_to_do():
-        ticks.boxes[code].value = True
-    line = ticks.answer.value.split("<code>")[1].split("</code>")[0].replace("&quot;", '"')
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(line)])
-    assert score_notebook_item(nb, item("safety_intake_checklist")).fraction == 1
-    fields = field_ticks("missing")
-    fields.boxes["operator"].value = True
-    assert 'missing = [&quot;operator&quot;]' in fields.answer.value
+def test_tick_lists_offer_only_the_questions_own_choices():
+    """Questions 6-8 have one checklist each (the answer control), listing the question's
+    choices only, in plain words."""
+    from course.exercises.safe_practice import session_fields
+    from course.questions.kinds import answer_spec
+
+    for item_id, offered in (("safety_intake_checklist", CHECKLIST),
+                             ("safety_spot_faults", FAULT_CHOICES),
+                             ("safety_record_missing_fields", session_fields())):
+        (spec,) = answer_spec(item(item_id))["answers"]
+        assert spec["kind"] == "names"
+        assert sorted(code for code, _ in spec["options"]) == sorted(offered)
+        assert all(label != code for code, label in spec["options"])

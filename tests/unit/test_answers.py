@@ -4,6 +4,7 @@ import pytest
 
 from course.checks import check, grade, hint
 from course.questions.kinds import (
+    NONE_WORDS,
     AnswerFormatError,
     Choice,
     Item,
@@ -158,6 +159,22 @@ def test_format_messages_show_the_fix_in_the_trainees_own_words():
 @pytest.mark.parametrize("none", [None, "none", "None", "nothing", ["none"], [], ("none",)])
 def test_no_findings_is_understood_however_it_is_written(none):
     assert CONDITIONS.normalise("findings", none) == ()
+
+
+@pytest.mark.parametrize("word", sorted(NONE_WORDS))
+def test_every_none_word_the_course_lists_is_accepted(word):
+    """Issue 31: "n/a" is listed but once folded to "n a" and was refused."""
+    for written in (word, word.upper(), f" {word} ", [word], (word.title(),)):
+        assert CONDITIONS.normalise("findings", written) == ()
+    assert CONDITIONS.normalise("findings", [word, "rosacea"]) == ("rosacea",)
+
+
+@pytest.mark.parametrize("nothing", ["?", "", "  ", "...", "!!", "\u00af\\_(\u30c4)_/\u00af",
+                                     "\U0001f937", "\u2014", ["?"], ["rosacea", "?"], [""]])
+def test_a_text_that_names_nothing_is_malformed_never_none(nothing):
+    """Issue 31: "?" or a shrug folded to the empty word, a "none" word, and earned the part."""
+    with pytest.raises(AnswerFormatError, match="names no condition"):
+        CONDITIONS.normalise("findings", nothing)
 
 
 def test_no_findings_is_refused_where_at_least_one_is_needed_and_says_how():

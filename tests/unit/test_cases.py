@@ -143,3 +143,28 @@ def test_unknown_names_raise_helpful_errors() -> None:
     assert case("C1").id == "c01"
     with pytest.raises(UnknownNameError, match="c01"):
         case("c01x")
+
+
+@pytest.mark.parametrize("none", ["n/a", "N/A", "none", "-", "nil", [], ["no findings"], None])
+def test_no_findings_written_any_listed_way_earns_the_findings_part(none) -> None:
+    """Issue 31: "n/a", listed as a "none" word, was refused."""
+    from course.exercises.screening_cases import reference_answers, screening_item
+
+    c01 = case("c01")
+    assert not c01.findings
+    question = screening_item("t_c01", lambda: c01, "c", 3)
+    assert question.score(reference_answers(c01, "c")).fraction == 1
+    assert question.score({**reference_answers(c01, "c"), "c_findings": none}).fraction == 1
+
+
+@pytest.mark.parametrize("shrug", ["?", "", "\u00af\\_(\u30c4)_/\u00af", ["?"], ["\U0001f937"]])
+def test_findings_that_name_nothing_are_malformed_not_none(shrug) -> None:
+    """Issue 31: "?" or a shrug folded to the empty word and earned the whole findings part."""
+    from course.exercises.screening_cases import reference_answers, screening_item
+
+    for name in ("c01", "c02"):  # no finding required, and some
+        item = case(name)
+        question = screening_item(f"t_{name}", lambda item=item: item, "c", 3)
+        score = question.score({**reference_answers(item, "c"), "c_findings": shrug})
+        assert score.status == "malformed" and score.fraction == 0
+        assert "names no finding" in score.message and "[]" in score.message

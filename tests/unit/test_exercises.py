@@ -48,8 +48,10 @@ def test_every_question_has_a_short_plain_reason(item):
 
 
 def _quoted(value: object) -> list[str]:
+    """How a reason names another accepted answer: a word in quotes, or the number itself."""
     values = value if isinstance(value, list | tuple) else [value]
-    return [f"'{v}'" for v in values if isinstance(v, str)]
+    return [f"'{v}'" if isinstance(v, str) else f"{v:g}" for v in values
+            if isinstance(v, str) or (isinstance(v, int | float) and not isinstance(v, bool))]
 
 
 @pytest.mark.parametrize("item", [i for i in ITEMS if i.accepted], ids=lambda i: i.id)

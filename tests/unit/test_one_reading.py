@@ -59,3 +59,22 @@ def test_reference_answers_read_the_same_in_the_kernel_and_the_marker(path, vari
         assert said.status in ("well formed", "correct"), (item.id, said)
         score = score_notebook_item(changed, item)
         assert score.fraction == 1.0, (item.id, variant, score)
+
+
+def test_an_answer_pasted_with_words_in_front_is_a_syntax_error_not_unattempted(shell):
+    """A line pasted with the sentence before it does not run: the check and the trusted
+    marker both report Python's complaint, never "Not attempted yet"."""
+    from course.exercises import item
+
+    question = item("safety_oxygen_alarm_steps")
+    shell.run_cell("alarm_steps = ...", store_history=True)
+    pasted = ('Copy this line into the answer cell below: alarm_steps = ["stop_session", '
+              '"client_out"]')
+    result = shell.run_cell(pasted, store_history=True)
+    assert result.error_before_exec is not None or result.error_in_exec is not None
+    said = check(question.id)
+    assert said.status == "malformed", said
+    assert "did not run" in said.message and "Not attempted" not in said.message
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(pasted)])
+    score = score_notebook_item(nb, question)
+    assert score.status == "malformed" and score.fraction == 0, score

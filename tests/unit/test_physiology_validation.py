@@ -54,6 +54,47 @@ def test_the_table_covers_the_review_and_the_four_contradictions():
         assert code in codes, code
 
 
+def test_every_known_limit_states_which_way_the_model_errs():
+    """Review of a742ee2, E7: most misses are on the unsafe side, and the texts say so."""
+    from course.models.physiology_validation import OWN_SETTINGS_ERRORS, summary
+
+    missed = [check for check in CHECKS if not check.within]
+    assert all(check.error is not None for check in missed)
+    assert all(check.error is None for check in CHECKS if check.within)
+    unsafe = [check for check in missed if check.error.unsafe]
+    assert len(unsafe) > len(missed) / 2  # "most" in OWN_SETTINGS_ERRORS
+    assert "Most of the simulator's known errors" in OWN_SETTINGS_ERRORS
+    by_code = {check.measurement.code: check.error.words for check in missed}
+    assert by_code["cuttell2017_thigh_women"] == "got colder"
+    assert by_code["erdmann_wokes2023_thaw"] == "stayed frozen longer"
+    assert by_code["radecka2021_vapour_lasting"] == "stayed cold longer"
+    assert by_code["hohenauer2019_rewarm"] == "rewarmed sooner"
+    text = summary()
+    assert "calibrated and illustrative, not validated" in text
+    assert f"misses {len(missed) - sum(c.measurement.role == 'calibration' for c in missed)}" \
+        in text and f"In {len(unsafe)} of those" in text
+
+
+def test_the_swab_stays_illustrative_and_its_errors_are_rows():
+    """The open decision on ln2_swab: no published measurement of a swab's heat transfer, so
+    it stays illustrative, and the rows against the pig-skin measurement show its errors."""
+    data = load_physiology()
+    assert data.heat_transfers["ln2_swab"].basis == "illustrative"
+    by_code = {check.measurement.code: check for check in CHECKS}
+    for code in ("erdmann_wokes2023_swab_depth", "erdmann_wokes2023_swab_thaw"):
+        assert by_code[code].measurement.run.heat_transfer == "ln2_swab"
+        assert by_code[code].error is not None and by_code[code].error.unsafe
+    for name in ("ln2_applicator_moving", "ln2_applicator_static"):
+        assert "erdmann_wokes2023_swab_thaw" in data.presets[name].checked_against
+
+
+def test_the_document_does_not_call_the_model_validated():
+    text = render()
+    assert "calibrated and illustrative, not validated" in text
+    assert "Every row is within its published range" not in text
+    assert "stays illustrative" in text  # the swab decision, with its reason
+
+
 def test_the_trainee_sees_every_limit_and_its_reason():
     table = validation_table()
     for check in CHECKS:
@@ -84,6 +125,8 @@ def test_the_module_docstring_points_to_the_document():
     ('basis = "illustrative"', 'basis = "guessed"', "unknown basis 'guessed'"),
     ('quantity = "thaw_s"', 'quantity = "melt_s"', "unknown quantity 'melt_s'"),
     ('low = 55.0\nhigh = 85.0', 'low = 85.0\nhigh = 55.0', "high is below low"),
+    ('checked_against = ["ankle_crushed_ice"]', 'checked_against = ["ankle_crushd_ice"]',
+     "unknown measurement row 'ankle_crushd_ice'"),
 ])
 def test_bad_data_gives_a_clear_error(tmp_path: Path, old: str, new: str, message: str):
     source = packaged_data_directory() / "physiology.toml"

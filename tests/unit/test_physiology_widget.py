@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from html import escape
 
 import numpy as np
 import pytest
@@ -189,6 +190,27 @@ def test_every_preset_runs_in_the_widget(simulator):
         shown = dataclasses.replace(simulator.response.exposure, civd=False)  # face: widget's own
         assert shown == dataclasses.replace(PRESETS[name].exposure, civd=False)  # whose skin
         assert "Cannot simulate" not in simulator.verdict.value
+
+
+def test_every_verdict_says_which_way_the_model_is_known_to_be_wrong(simulator):
+    """Review of a742ee2, E7: the direction of each known error stands in the verdict lines."""
+    from course.models.physiology_validation import OWN_SETTINGS_ERRORS, check_row
+    from course.views.simulator import errors_line
+
+    for name, chosen in PRESETS.items():
+        simulator.preset.value = name
+        line = errors_line(chosen, False)
+        assert escape(line) in simulator.verdict.value, name
+        for code in chosen.checked_against:
+            error = check_row(code).error
+            if error is not None:
+                assert error.words in line, (name, code)
+        if not chosen.checked_against:
+            assert chosen.illustrative and "No measurement checks this situation" in line
+    simulator.preset.value = "ln2_applicator_static"
+    assert "got colder and stayed frozen longer" in simulator.verdict.value
+    simulator.exposure_time.value = 3.0
+    assert escape(OWN_SETTINGS_ERRORS) in simulator.verdict.value
 
 
 @pytest.mark.parametrize("preset", sorted(PRESETS))

@@ -126,3 +126,17 @@ def test_refusals_are_recorded_and_a_new_collect_starts_over(tmp_path: Path):
     assert [r.name for r in recorded_refusals(tmp_path, "a1", "alice")] == ["x", "y"]
     record_refusals(tmp_path, "a1", "alice", [], replace=True)
     assert recorded_refusals(tmp_path, "a1", "alice") == []
+
+
+def test_a_groupshared_collect_gives_the_group_what_nbgrader_gives_it(tmp_path) -> None:
+    from course.nbgrader_plugins.exchange.regular_file_exchange import share_with_group
+
+    (tmp_path / "ps1").mkdir(mode=0o700)
+    (tmp_path / "ps1" / "data").mkdir(mode=0o700)
+    (tmp_path / "ps1" / "p1.ipynb").write_text("{}")
+    (tmp_path / "ps1" / "p1.ipynb").chmod(0o600)
+    share_with_group(str(tmp_path / "ps1"))
+    modes = {path.name: oct(path.stat().st_mode & 0o7777)
+             for path in [tmp_path / "ps1", tmp_path / "ps1" / "data",
+                          tmp_path / "ps1" / "p1.ipynb"]}
+    assert modes == {"ps1": "0o2770", "data": "0o2770", "p1.ipynb": "0o660"}  # never o+w

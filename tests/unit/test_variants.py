@@ -4,13 +4,15 @@ key, copied answers, synthetic trainees and the class report's per-template numb
 
 from __future__ import annotations
 
+import multiprocessing
 import random
 import re
 from collections import Counter
 
 import pytest
 
-from course.classroom.report import ClassData, ClientResult, harder_templates, slot_means
+from course.classroom.fairness import ClientMark
+from course.classroom.report import ClassData, harder_templates, slot_means
 from course.demo.synthetic_trainees import PROFILES, Trainee
 from course.exercises import all_items
 from course.exercises.screening_cases import (
@@ -32,7 +34,13 @@ from course.models.variants import (
     my_variant,
     trainee_key,
 )
-from course.storage.variant_keys import course_salt, hub_environment, key_for, new_salt
+from course.storage.variant_keys import (
+    SaltProblem,
+    course_salt,
+    hub_environment,
+    key_for,
+    new_salt,
+)
 
 SALT = "test-salt-0123456789"
 IDS = [f"trainee{n}" for n in range(2000)]
@@ -141,6 +149,47 @@ def test_salt_is_secret_created_once_and_replaced_for_a_new_cohort(tmp_path):
     assert key_for(tmp_path, "ana") != before and course_salt(tmp_path) != salt
 
 
+GRADERS_AT_ONCE = 6
+TRIES = 15
+
+
+def _first_use_of_salt(root, start, salts) -> None:
+    start.wait(timeout=60)  # all at once, as grading workers do on a course's first run
+    try:
+        salts.put(course_salt(root))
+    except Exception as problem:  # noqa: BLE001 - reported to the test
+        salts.put(f"failed: {problem}")
+
+
+def test_graders_using_a_new_salt_at_once_all_read_the_same_one(tmp_path):
+    """Issue 31: six processes creating the salt at the same moment once ended with different
+    salts (truncate, then write; an empty file read as 'make a new one')."""
+    context = multiprocessing.get_context("fork")
+    for attempt in range(TRIES):
+        root = tmp_path / f"course{attempt}"
+        root.mkdir()
+        start, salts = context.Barrier(GRADERS_AT_ONCE), context.Queue()
+        graders = [context.Process(target=_first_use_of_salt, args=(root, start, salts))
+                   for _ in range(GRADERS_AT_ONCE)]
+        for grader in graders:
+            grader.start()
+        seen = [salts.get(timeout=60) for _ in graders]
+        for grader in graders:
+            grader.join(timeout=60)
+        assert len(set(seen)) == 1 and len(seen[0]) == 64, (attempt, seen)
+        assert course_salt(root) == seen[0]
+        assert [p.name for p in root.iterdir()] == [".variant-salt"]  # no temporary left
+
+
+@pytest.mark.parametrize("content", ["", "\n", "3f2a", "not a salt at all"])
+def test_an_empty_or_partial_salt_is_an_error_never_replaced(tmp_path, content):
+    path = tmp_path / ".variant-salt"
+    path.write_text(content)
+    with pytest.raises(SaltProblem, match="never made in its place"):
+        key_for(tmp_path, "ana")
+    assert path.read_text() == content
+
+
 def test_hub_gives_each_trainee_only_their_own_key(tmp_path):
     class User:
         name = "ana"
@@ -206,9 +255,10 @@ def test_synthetic_trainees_earn_their_expected_scores_on_their_own_variants():
 def test_report_flags_a_template_markedly_harder_than_its_slot():
     data = ClassData(ASSESSMENT)
     for n in range(6):
-        data.clients.append(ClientResult(f"s{n}", "cold_disorder", "c02", 1.0))
-        data.clients.append(ClientResult(f"t{n}", "cold_disorder", "g_cold_disorder", 0.2))
-        data.clients.append(ClientResult(f"s{n}", "sun_ahead", "c38", 0.8))
+        data.clients.append(ClientMark(f"s{n}", 1, "cold_disorder", "c02", "c02", 1.0))
+        data.clients.append(ClientMark(f"t{n}", 1, "cold_disorder", "g_cold_disorder",
+                                       f"g{n}", 0.2))
+        data.clients.append(ClientMark(f"s{n}", 2, "sun_ahead", "c38", "c38", 0.8))
     assert slot_means(data)["cold_disorder"] == pytest.approx(0.6)
     assert [s.template for s in harder_templates(data)] == ["g_cold_disorder"]
 

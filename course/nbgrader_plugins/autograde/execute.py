@@ -259,10 +259,19 @@ class SandboxedExecute(Execute):
             return None
 
     async def _async_stop_kernel(self) -> None:
+        """Shut the kernel down; a dying kernel's errors are logged, a missing name raised.
+
+        ``_async_cleanup_kernel`` is nbclient's (``course.foundation.third_party``): if a
+        release renames it or what it calls, the AttributeError escapes, so sandboxed kernels
+        never leak behind a warning.
+        """
         if self.km is None:
             return
+        cleanup = self._async_cleanup_kernel
         try:
-            await self._async_cleanup_kernel()
+            await cleanup()
+        except AttributeError:
+            raise
         except Exception as problem:  # noqa: BLE001 - a dying kernel must not stop grading
             self.log.warning("Could not shut the kernel down cleanly: %s", problem)
         self.km = None

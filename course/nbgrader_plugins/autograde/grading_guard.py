@@ -40,6 +40,7 @@ from typing import Any
 from nbconvert.exporters import NotebookExporter
 from nbgrader.converters import NbGraderException
 
+from course.nbgrader_plugins.autograde.whole_notebooks import write_whole_notebooks
 from course.storage.course_folder import STATE_DIR
 from course.storage.database import GRADING_RUN_ENV, GradingBusy, grading_lock
 
@@ -63,6 +64,7 @@ class GradingLockExporter(NotebookExporter):
         coursedir = getattr(self.parent, "coursedir", None)
         if coursedir is not None:
             hold_for_run(self.parent, coursedir)
+            write_whole_notebooks(self.parent)  # a killed run never leaves half a notebook
 
 
 def assignments_of_run(converter: Any, coursedir: Any) -> list[str]:
@@ -94,7 +96,8 @@ def hold_for_run(converter: Any, coursedir: Any) -> None:
         for assignment in assignments:  # sorted: two runs never wait for each other in turn
             held.enter_context(grading_lock(
                 coursedir.db_url, coursedir.course_id, assignment,
-                lock_dir=Path(coursedir.root).resolve() / STATE_DIR, activity=activity))
+                lock_dir=Path(coursedir.root).resolve() / STATE_DIR, activity=activity,
+                on_takeover=converter.log.warning))
     except GradingBusy as busy:
         held.close()
         message = (f"Not graded: {busy.assignment} is being graded right now ({busy.holder}). "

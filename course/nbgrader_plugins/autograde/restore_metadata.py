@@ -4,6 +4,16 @@ Runs in the sanitize stage, before nbgrader's ``OverwriteCells``: nbgrader metad
 trainee edited or deleted is restored from the gradebook and the source notebook, deleted
 grade cells are re-inserted and unknown ones lose their metadata, so a submission is always
 graded. Each repair is recorded as a fault.
+
+What counts as a change is judged against what the trainee was given: the released
+notebook (``release/<assignment>/``), whose cells carry the settings and checksums nbgrader
+wrote after the hidden tests were cleared and the ready line added. The gradebook's
+checksum of a grade cell is taken before that (it covers the hidden tests), so comparing
+with it would call every honest submission tampered. A locked cell (grade cells, checks,
+instructions) whose text differs from the release was edited: a fault too; either way its
+text is put back from the gradebook before nbgrader's ``OverwriteCells`` (which then finds
+nothing to report). Without a release notebook, settings are compared with the gradebook's,
+leaving the checksum out.
 """
 
 from __future__ import annotations
@@ -30,14 +40,22 @@ class RestoreGradeMetadata(NbGraderPreprocessor):
         expected = self._expected_cells(info)
         if not expected:
             return nb, resources
+        released = self._released_cells(info)
         matched = _match_cells(nb.cells, expected)
         for cell_index, want in matched.items():
             cell = nb.cells[cell_index]
             have = cell.metadata.get("nbgrader", {})
-            if {k: have.get(k) for k in want["nbgrader"]} != want["nbgrader"]:
+            given = released.get(want["name"])
+            if _settings_changed(have, want["nbgrader"], given):
                 record_fault(nb, "metadata_restored",
                              f"The grading settings of cell '{want['name']}' had been changed; "
                              "they were put back.", cell_index)
+            if want["nbgrader"].get("locked") and cell.cell_type == want["cell_type"]:
+                if given is not None and cell.source != given.source:
+                    record_fault(nb, "locked_cell_edited",
+                                 f"Cell '{want['name']}' cannot be changed by trainees but had "
+                                 "been edited; the course's version was used.", cell_index)
+                cell.source = want["source"]
             cell.metadata["nbgrader"] = copy.deepcopy(want["nbgrader"])
             cell.metadata["editable"] = not want["nbgrader"].get("locked", False)
             cell.metadata["deletable"] = False
@@ -84,6 +102,17 @@ class RestoreGradeMetadata(NbGraderPreprocessor):
                              "source": db["source"], "nbgrader": meta})
         return expected
 
+    def _released_cells(self, info: dict) -> dict[str, NotebookNode]:
+        """The cells of the notebook as released to trainees, by grade_id (empty if absent)."""
+        coursedir = CourseDirectory(config=self.config)
+        path = Path(coursedir.format_path(coursedir.release_directory, ".", info["assignment"]))
+        try:
+            release = nbformat.read(path / f"{info['notebook']}.ipynb", as_version=4)
+        except (OSError, ValueError):
+            return {}
+        return {cell.metadata["nbgrader"]["grade_id"]: cell for cell in release.cells
+                if cell.metadata.get("nbgrader", {}).get("grade_id")}
+
     def _source_notebook_cells(self, info: dict) -> list[dict[str, Any]]:
         """nbgrader cells of the instructor's source notebook, in order (empty if absent)."""
         coursedir = CourseDirectory(config=self.config)
@@ -118,6 +147,14 @@ class RestoreGradeMetadata(NbGraderPreprocessor):
                          f"Cell '{want['name']}' had been deleted; it was put back "
                          "(its question is marked as not answered if it was an answer cell).",
                          insert_after)
+
+
+def _settings_changed(have: dict, want: dict, given: NotebookNode | None) -> bool:
+    """Whether a trainee changed a cell's nbgrader settings: all of them (checksum included)
+    against the released cell's; without one, the gradebook's, leaving the checksum out."""
+    if given is not None:
+        return dict(have) != dict(given.metadata["nbgrader"])
+    return any(have.get(k) != v for k, v in want.items() if k != "checksum")
 
 
 def _is_graded(meta: dict) -> bool:

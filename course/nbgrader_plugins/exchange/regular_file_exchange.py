@@ -20,11 +20,13 @@ submission with ``shutil.copy``. Through nbgrader's public extension points:
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import os
 import re
 import shutil
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -166,6 +168,8 @@ class PlainCollect(ExchangeCollect):
             Path(dest, "timestamp.txt").write_text(nbgrader_time(handin.received) + "\n")
         for refusal in refused:
             self._notice(student, "files-refused", f"refused from the hand-in: {refusal}")
+        if self.coursedir.groupshared:
+            share_with_group(dest)
         record_refusals(self.coursedir.root, self.coursedir.assignment_id, student, refused,
                         replace=True)
         state = self._collected.get(student, {})
@@ -217,6 +221,27 @@ def collect_notices(root: Path, assignment: str) -> dict[str, Any]:
                           .read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {"notices": [], "collected": {}}
+
+
+def share_with_group(folder: str) -> None:
+    """What nbgrader's ``groupshared`` gives a collected copy: folders ug+rwx and set-group-id,
+    files ug+rw (where this account may change them).
+
+    Unlike nbgrader's copy, the modes of the trainee's folder are not copied: nbgrader's
+    submit makes it world-writable (0777), so that copy would let any account of the class
+    server change a collected submission.
+    """
+    for dirname, _, filenames in os.walk(folder):
+        _add_mode(dirname, 0o2770)
+        for filename in filenames:
+            _add_mode(os.path.join(dirname, filename), 0o660)
+
+
+def _add_mode(path: str, bits: int) -> None:
+    mode = os.stat(path).st_mode  # a copy of plain files and folders: no links in it
+    if mode & bits != bits:
+        with contextlib.suppress(PermissionError):  # another account's: as nbgrader does
+            os.chmod(path, stat.S_IMODE(mode) | bits)
 
 
 def _submission_of(notebook: str) -> tuple[Path, str, str, str] | None:

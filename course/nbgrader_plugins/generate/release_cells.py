@@ -22,10 +22,10 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import is_grade
 
 from course.exercises import all_items
-from course.questions.kinds import answer_spec
+from course.questions.control_metadata import ANSWER_SUFFIX, problems, versioned
+from course.questions.kinds import AuthoringError, answer_spec
 
 METADATA_KEY = "cryocourse"  # what the course's JupyterLab extension reads (answer-controls/)
-ANSWER_SUFFIX = "_answer"
 SETUP_ID = "setup"  # the grade_id of every lesson's set-up (imports) cell
 LONG_SETUP_LINES = 4
 
@@ -66,10 +66,17 @@ class TraineeView(NbGraderPreprocessor):
         nbgrader = cell.metadata["nbgrader"]
         if not nbgrader.get("solution"):
             return
+        grade_id = nbgrader.get("grade_id", "")
         if cell.cell_type == "markdown":
-            cell.metadata[METADATA_KEY] = {"kind": "written"}
+            spec: dict | None = {"kind": "written"}
+        else:
+            item = items.get(grade_id.removesuffix(ANSWER_SUFFIX))
+            spec = answer_spec(item) if item is not None else None
+        if spec is None:
             return
-        item = items.get(nbgrader.get("grade_id", "").removesuffix(ANSWER_SUFFIX))
-        spec = answer_spec(item) if item is not None else None
-        if spec is not None:
-            cell.metadata[METADATA_KEY] = spec
+        metadata = versioned(spec)
+        wrong = problems(metadata, grade_id)
+        if wrong:  # the extension would refuse it: the course's mistake, caught at generation
+            raise AuthoringError(f"Answer cell {grade_id!r} cannot show its controls: "
+                                 + "; ".join(wrong))
+        cell.metadata[METADATA_KEY] = metadata

@@ -1,0 +1,46 @@
+"""Files written whole or not at all: a killed process never leaves half a file behind.
+
+The text goes into a new owner-only file beside the target (``tempfile.mkstemp``), is flushed
+to disk, and only then takes the target's name (``os.replace``, or ``os.link`` where the
+first writer must win). Readers see the old file or the new one, never a part.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+
+@contextlib.contextmanager
+def beside(path: Path, newline: str | None = None) -> Iterator[tuple[TextIO, Path]]:
+    """An open, owner-only temporary text file in ``path``'s folder, and its path; flushed
+    to disk when the block ends, removed if the block fails."""
+    path = Path(path)
+    descriptor, name = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
+    temporary = Path(name)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline=newline) as handle:
+            yield handle, temporary
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+@contextlib.contextmanager
+def written_whole(path: Path, newline: str | None = None) -> Iterator[TextIO]:
+    """Write ``path`` whole: what the block writes replaces the file only once complete."""
+    with beside(path, newline) as (handle, temporary):
+        yield handle
+    os.replace(temporary, path)
+
+
+def write_whole(path: Path, text: str) -> None:
+    """``path.write_text(text)``, whole or not at all."""
+    with written_whole(path) as handle:
+        handle.write(text)

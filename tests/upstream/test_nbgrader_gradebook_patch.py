@@ -1,0 +1,17 @@
+"""nbgrader's own gradebook tests (in-memory databases) alike in a grading worker."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.upstream.nbgrader_suite import (
+    GRADEBOOK_MODULES,
+    WORKER_PATCHES,
+    assert_patch_changes_nothing,
+)
+
+pytestmark = pytest.mark.upstream
+
+
+def test_nbgrader_gradebook_tests_alike_with_a_grading_workers_patches(tmp_path) -> None:
+    assert_patch_changes_nothing(GRADEBOOK_MODULES, WORKER_PATCHES, tmp_path)
