@@ -231,7 +231,9 @@ class LmsClient:
     def post_score(self, line_item_url: str, score: dict) -> int:
         """POST one score to the line item's scores endpoint; the HTTP status."""
         parts = urllib.parse.urlsplit(line_item_url)
-        url = urllib.parse.urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/scores"))
+        url = urllib.parse.urlunsplit((parts.scheme, parts.netloc,
+                                       parts.path.rstrip("/") + "/scores", parts.query,
+                                       parts.fragment))
         status, _, _ = self.call("POST", url, "application/json", score,
                                  content_type=MEDIA_SCORE)
         return status
@@ -240,7 +242,8 @@ class LmsClient:
 def _with_query(url: str, **extra: str) -> str:
     parts = urllib.parse.urlsplit(url)
     query = urllib.parse.parse_qsl(parts.query) + list(extra.items())
-    return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path,
+                                    urllib.parse.urlencode(query), parts.fragment))
 
 
 def _where(url: str) -> str:
