@@ -6,6 +6,7 @@
     pytest -m notebooks             every notebook of source/ and release/ run by nbval
     pytest -m browser               JupyterLab in headless Chromium
     pytest -m hub                   a real JupyterHub and PostgreSQL (root)
+    pytest -m lms                   the school's LMS: a real LTI 1.3 platform on 127.0.0.1
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent
 TIERS = {"tests/unit": "unit", "tests/lessons": "lessons", "tests/grading": "grading",
          "tests/sandbox": "sandbox", "tests/browser": "browser", "tests/hub": "hub",
+         "tests/lms": "lms",
          "tests/upstream": "upstream", "source": "notebooks", "release": "notebooks"}
 
 

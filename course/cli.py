@@ -15,6 +15,10 @@
     cryocourse deadline set 05-screening-cases "2026-12-10 17:00" --late flag
     cryocourse deadline list                    due dates, late policies, extensions
     cryocourse extension ana 05-screening-cases --hours 24   (--every-assignment: accommodation)
+    cryocourse lms setup --issuer ... --client-id ...  connect the course to the school's LMS
+    cryocourse lms key                          the tool's public key (--new: rotate it)
+    cryocourse lms roster [--dry-run]           the class list from the LMS (NRPS)
+    cryocourse lms send 05-screening-cases [--dry-run]   grades to the LMS gradebook (AGS)
     cryocourse variant --seat-class roster.txt  no two trainees share a client in a position
     cryocourse supervise open 05-screening-cases --minutes 60 [--start "2026-12-10 09:00"]
     cryocourse supervise extend|close|status 05-screening-cases [--trainee ana --minutes 15]
@@ -29,6 +33,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import functools
+import json
 import re
 import sqlite3
 import sys
@@ -209,7 +214,25 @@ def cmd_grade(root: Path, args: argparse.Namespace) -> int:
     print(summary.text())
     if summary.ok:
         print(f"Next: written answers in the Formgrader, then cryocourse feedback {assignment}")
+    _send_to_lms(root, assignment)
     return 0 if summary.ok else 1
+
+
+def _send_to_lms(root: Path, assignment: str) -> None:
+    """A course connected to an LMS sends what grading changed (the outbox keeps what the
+    LMS does not take now); after hand marks, `cryocourse lms send` does the same."""
+    from course.classroom.lms_client import LmsError
+    from course.storage.lms_settings import PLATFORM_FILE, lms_folder
+
+    if not (lms_folder(root) / PLATFORM_FILE).exists():
+        return
+    from course.classroom.lms_grades import send
+
+    try:
+        print(send(root, assignment).text())
+    except (LmsError, CourseError) as problem:
+        print(f"Grades were not sent to the LMS ({problem}); `cryocourse lms send "
+              f"{assignment}` sends them.", file=sys.stderr)
 
 
 def cmd_backup(root: Path, args: argparse.Namespace) -> int:
@@ -733,6 +756,72 @@ def _print_windows(book, assignment: str, now: datetime.datetime) -> None:
         print(f"  {found.trainee:<20}{span:<42}{deadlines.show_span(found.extra):<14}{state}"
               f"{' (closed early)' if found.closed_early else ''}"
               f"{f', attempt {found.attempt}' if found.attempt > 1 else ''}")
+def cmd_lms(root: Path, args: argparse.Namespace) -> int:
+    from course.classroom.lms_client import LmsError
+
+    try:
+        return _lms_action(root, args)
+    except LmsError as problem:
+        raise CourseError(str(problem)) from None
+
+
+def _lms_action(root: Path, args: argparse.Namespace) -> int:
+    from course.storage import lms_settings
+
+    if args.action == "setup":
+        values = {name: getattr(args, name) or "" for name in
+                  (*lms_settings.PlatformSettings.REQUIRED, "hub_url", "audience")}
+        settings = lms_settings.PlatformSettings(**values, canvas_extensions=args.canvas,
+                                                 page_size=args.page_size)
+        where = lms_settings.save_platform(root, settings)
+        if not (lms_settings.lms_folder(root) / lms_settings.KEY_FILE).exists():
+            lms_settings.new_tool_key(root)
+        print(f"The LMS registration is in {where} (the course account's only).")
+        print(_tool_urls(settings.hub_url))
+        return 0
+    if args.action == "key":
+        if args.drop_previous:
+            dropped = lms_settings.drop_previous_key(root)
+            print("The previous key is no longer published." if dropped
+                  else "There is no previous key.")
+            return 0
+        if args.new:
+            key = lms_settings.new_tool_key(root)
+            print(f"New tool key {key.kid}. The previous one stays published (and valid for "
+                  "the LMS) until `cryocourse lms key --drop-previous`.")
+        key = lms_settings.tool_key(root)
+        print(f"Key id: {key.kid}\nPublic key (PEM: Moodle's 'Public key'):\n"
+              f"{lms_settings.public_key_pem(root)}")
+        print("Public key set (JWKS: Canvas's 'Public JWK'): "
+              + json.dumps(lms_settings.public_key_set(root)["keys"][0]))
+        return 0
+    if args.action == "roster":
+        from course.classroom.lms_roster import HubApi, sync
+
+        report = sync(root, dry_run=args.dry_run, hub=HubApi.from_environ())
+        print(report.text())
+        return 0
+    from course.classroom.lms_grades import send
+
+    if not args.assignment:
+        raise CourseError("Name the assignment: cryocourse lms send 05-screening-cases")
+    sent = send(root, require_assignment(root, args.assignment), dry_run=args.dry_run)
+    print(sent.text())
+    return 0 if sent.ok else 1
+
+
+def _tool_urls(hub_url: str) -> str:
+    """The tool's addresses, as they are typed into the LMS (docs/instructor-guide.md)."""
+    hub = (hub_url or "https://YOUR-CLASS-SERVER").rstrip("/")
+    return "\n".join([
+        "Type these into the LMS's tool registration:",
+        f"  Tool URL / target link URI:      {hub}/hub/cryocourse/launch",
+        f"  Initiate login URL:              {hub}/hub/lti13/oauth_login",
+        f"  Redirection URI:                 {hub}/hub/lti13/oauth_callback",
+        f"  Deep linking URL (content item): {hub}/hub/cryocourse/deep-link",
+        f"  Public keyset URL (JWKS):        {hub}/hub/cryocourse/jwks",
+        "  Services: Names and Role Provisioning; Assignment and Grade (line items, scores).",
+    ])
 
 
 COMMANDS: dict[str, Callable[[Path, argparse.Namespace], int]] = {
@@ -741,7 +830,7 @@ COMMANDS: dict[str, Callable[[Path, argparse.Namespace], int]] = {
     "report": cmd_report, "demo": cmd_demo, "variant": cmd_variant, "backup": cmd_backup,
     "competence": cmd_competence, "statement": cmd_statement, "verify": cmd_verify,
     "deadline": cmd_deadline, "extension": cmd_extension, "supervise": cmd_supervise,
-    "restore": cmd_restore,
+    "restore": cmd_restore, "lms": cmd_lms,
 }
 
 
@@ -849,6 +938,27 @@ def parser() -> argparse.ArgumentParser:
     supervise.add_argument("--trainee", action="append",
                            help="only this trainee (repeatable; open: default every trainee "
                                 "in the gradebook)")
+    lms = command("lms", help="the school's LMS: set-up, key, roster, grades")
+    lms.add_argument("action", choices=("setup", "key", "roster", "send"))
+    lms.add_argument("assignment", nargs="?", help="send: the assignment whose grades go")
+    lms.add_argument("--dry-run", action="store_true", help="show, change and send nothing")
+    for name, words in (("issuer", "the platform's issuer (Platform ID)"),
+                        ("client-id", "the tool's client id"),
+                        ("deployment-id", "the tool's deployment id"),
+                        ("context-id", "the LMS course's id (context)"),
+                        ("token-url", "the platform's access token URL"),
+                        ("lineitems-url", "the course's line items URL (AGS)"),
+                        ("memberships-url", "the course's memberships URL (NRPS)"),
+                        ("hub-url", "the class server's public address"),
+                        ("audience", "the token URL's audience, if the LMS names one")):
+        lms.add_argument(f"--{name}", help=f"setup: {words}")
+    lms.add_argument("--canvas", action="store_true",
+                     help="setup: Canvas (feedback links as submissions)")
+    lms.add_argument("--page-size", type=at_least_one, default=100,
+                     help="setup: members per roster page (default 100)")
+    lms.add_argument("--new", action="store_true", help="key: make a new key (rotate)")
+    lms.add_argument("--drop-previous", action="store_true",
+                     help="key: stop publishing the key before the last rotation")
     demo = command("demo", help="build a synthetic class and run the whole workflow")
     demo.add_argument("--students", type=at_least_one, default=12)
     demo.add_argument("--out", required=True, help="new folder for the demo class")

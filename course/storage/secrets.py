@@ -67,3 +67,28 @@ def _read(path: Path, what: str, error: type[SecretError], if_damaged: str) -> s
     if path.stat().st_mode & 0o077:
         raise error(f"Others may read {path} ({what}): run chmod 600 {path}")
     return value
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically, readable and writable by its owner only."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".new-")
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+
+def read_private(path: Path, what: str) -> str:
+    """The text of a private file (a key, a configuration); refused if others may read it."""
+    if path.is_symlink() or not path.is_file():
+        raise SecretError(f"{path} ({what}) is missing or not a regular file.")
+    if path.stat().st_mode & 0o077:
+        raise SecretError(f"Others may read {path} ({what}): run chmod 600 {path}")
+    return path.read_text(encoding="utf-8")

@@ -14,8 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import html
+import json
 import os
 import re
+import secrets
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +30,11 @@ HERE = Path(__file__).resolve().parent
 LTI_ROLES_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/roles"
 LTI_CONTEXT_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/context"
 LTI_DEPLOYMENT_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/deployment_id"
+LTI_MESSAGE_TYPE_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/message_type"
+LTI_CUSTOM_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/custom"
+DL_SETTINGS_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
+DL_ITEMS_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/content_items"
+DL_DATA_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/data"
 # Hub users who arrive from the LMS are named LTI_PREFIX + a hash of the platform's issuer and
 # the person's ``sub`` (stable and unique); their system accounts carry LTI_ACCOUNT_MARK in the
 # comment field, so the hub never takes over an account it did not create.
@@ -244,12 +253,232 @@ def make_post_auth_hook(course_id: str, context_id: str = "", deployment_id: str
         if not groups:
             raise web.HTTPError(403, "This course is open to its trainees and instructors "
                                      "only: your LMS role in it is neither.")
-        authentication["name"] = lti_username(claims.get("iss") or issuer, sub)
+        name = lti_username(claims.get("iss") or issuer, sub)
+        if claims.get(LTI_MESSAGE_TYPE_CLAIM) == "LtiDeepLinkingRequest":
+            if grader_group(course_id) not in groups:
+                raise web.HTTPError(403, "Only the course's instructors choose what an LMS "
+                                         "activity opens.")
+            LAUNCHES.remember_deep_link(name, claims)
+        else:
+            custom = claims.get(LTI_CUSTOM_CLAIM) or {}
+            LAUNCHES.remember_landing(name, custom.get("assignment")
+                                      if isinstance(custom, dict) else None)
+        authentication["name"] = name
         authentication["groups"] = groups
         authentication["admin"] = False
         return authentication
 
     return post_auth_hook
+
+
+# --- where a launch lands; deep linking -------------------------------------------------------
+
+_ASSIGNMENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,79}")
+LAUNCH_MEMORY_SECONDS = 15 * 60
+
+
+class Launches:
+    """What each person's last launch asked for, from its signed claims (the hub's memory,
+    a few minutes): the assignment a link opens, or an instructor's deep-linking request."""
+
+    def __init__(self) -> None:
+        self._landings: dict[str, tuple[str, float]] = {}
+        self._deep_links: dict[str, tuple[dict, float]] = {}
+
+    def remember_landing(self, user: str, assignment: object) -> None:
+        valid = isinstance(assignment, str) and _ASSIGNMENT_ID.fullmatch(assignment)
+        self._landings[user] = (assignment if valid else "", time.monotonic())  # type: ignore
+
+    def landing(self, user: str) -> str:
+        assignment, when = self._landings.pop(user, ("", 0.0))
+        return assignment if time.monotonic() - when < LAUNCH_MEMORY_SECONDS else ""
+
+    def remember_deep_link(self, user: str, claims: dict) -> None:
+        self._deep_links[user] = (claims, time.monotonic())
+
+    def deep_link(self, user: str) -> dict | None:
+        claims, when = self._deep_links.get(user, ({}, 0.0))
+        return claims if claims and time.monotonic() - when < LAUNCH_MEMORY_SECONDS else None
+
+    def forget_deep_link(self, user: str) -> None:
+        self._deep_links.pop(user, None)
+
+
+LAUNCHES = Launches()
+
+
+def tool_folder(settings: HubSettings) -> Path:
+    """The course's LMS folder (``cryocourse lms setup``): the tool's key and key set."""
+    return Path(settings.course_dir) / ".cryocourse" / "lms"
+
+
+def offered_assignments(settings: HubSettings) -> dict[str, dict]:
+    """The released assignments an instructor may link: title, notebook, points (from the
+    notebooks' nbgrader metadata, as nbgrader counts them)."""
+    offered = {}
+    release = Path(settings.course_dir) / "release"
+    for folder in sorted(release.iterdir()) if release.is_dir() else []:
+        notebooks = sorted(folder.glob("*.ipynb"))
+        if not notebooks or not _ASSIGNMENT_ID.fullmatch(folder.name):
+            continue
+        title, points = folder.name, 0.0
+        for notebook in notebooks:
+            try:
+                cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+            except (OSError, ValueError):
+                continue
+            for cell in cells:
+                marks = cell.get("metadata", {}).get("nbgrader", {})
+                if marks.get("grade"):
+                    points += float(marks.get("points") or 0)
+                text = "".join(cell.get("source", ""))
+                if title == folder.name and cell.get("cell_type") == "markdown" and \
+                        text.startswith("# "):
+                    title = text[2:].splitlines()[0].strip()
+        offered[folder.name] = {"title": title, "notebook": notebooks[0].name,
+                                "points": points}
+    return offered
+
+
+def landing_path(settings: HubSettings, user: str, groups: set[str], assignment: str,
+                 base_url: str = "/") -> str:
+    """Where a launch takes a person: a grader to the assignment in the Formgrader, a
+    trainee to the assignment's notebook once fetched (else JupyterLab, whose Assignments
+    tab fetches it)."""
+    base = base_url.rstrip("/")
+    if grader_group(settings.course_id) in groups:
+        where = f"/gradebook/{assignment}" if assignment else ""
+        return f"{base}/services/{settings.course_id}/formgrader{where}"
+    lab = f"{base}/hub/user-redirect/lab"
+    offered = offered_assignments(settings).get(assignment) if assignment else None
+    if not offered:
+        return lab
+    import pwd
+
+    try:
+        home = Path(pwd.getpwnam(user).pw_dir)
+    except KeyError:
+        return lab
+    if (home / assignment / offered["notebook"]).is_file():
+        return f"{lab}/tree/{assignment}/{offered['notebook']}"
+    return f"{lab}/tree/{assignment}" if (home / assignment).is_dir() else lab
+
+
+def deep_link_response(settings: HubSettings, request: dict, assignment: str,
+                       launch_url: str) -> str:
+    """The signed LtiDeepLinkingResponse (LTI-DL 2.0 §4.2): one resource link that opens
+    ``assignment`` and asks the LMS for its line item (resource id = the assignment)."""
+    import jwt  # the authenticator's own dependency
+
+    offered = offered_assignments(settings)[assignment]
+    folder = tool_folder(settings)
+    try:
+        key = (folder / "tool-key.pem").read_text(encoding="utf-8")
+        kid = json.loads((folder / "tool-jwks.json").read_text())["keys"][0]["kid"]
+    except (OSError, ValueError, KeyError, IndexError):
+        raise RuntimeError("The tool has no key yet: run `cryocourse lms setup` (docs/"
+                           "instructor-guide.md, 'Grades in the school's LMS').") from None
+    audience = request.get("aud")
+    client_id = request.get("azp") or (audience[0] if isinstance(audience, list) else audience)
+    now = int(time.time())
+    item = {"type": "ltiResourceLink", "title": offered["title"], "url": launch_url,
+            "custom": {"assignment": assignment},
+            "lineItem": {"label": offered["title"], "scoreMaximum": offered["points"],
+                         "resourceId": assignment, "tag": "cryocourse"}}
+    claims = {"iss": client_id, "aud": request.get("iss"), "iat": now, "exp": now + 600,
+              "nonce": secrets.token_hex(16),
+              LTI_DEPLOYMENT_CLAIM: request.get(LTI_DEPLOYMENT_CLAIM),
+              LTI_MESSAGE_TYPE_CLAIM: "LtiDeepLinkingResponse",
+              "https://purl.imsglobal.org/spec/lti/claim/version": "1.3.0",
+              DL_ITEMS_CLAIM: [item]}
+    data = (request.get(DL_SETTINGS_CLAIM) or {}).get("data")
+    if data is not None:
+        claims[DL_DATA_CLAIM] = data
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
+
+
+def auto_post_page(url: str, fields: dict[str, str], words: str) -> str:
+    """A page that posts ``fields`` to ``url`` at once (with a button without JavaScript)."""
+    inputs = "".join(f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
+                     for k, v in fields.items())
+    return (f'<!doctype html><html lang="en"><body><form method="post" '
+            f'action="{html.escape(url)}">{inputs}<p>{html.escape(words)}</p>'
+            '<button type="submit">Continue</button></form>'
+            "<script>document.forms[0].submit()</script></body></html>")
+
+
+def course_lti_authenticator(settings: HubSettings):
+    """jupyterhub-ltiauthenticator's LTI13Authenticator with the course's own endpoints
+    (``Authenticator.get_handlers``, the public extension point), all under /hub/:
+
+    * ``cryocourse/launch``: a launch's target; takes the person where the link points;
+    * ``cryocourse/deep-link``: an instructor picks the lesson or assessment an LMS
+      activity opens; the LMS gets a signed answer and makes the activity's line item;
+    * ``cryocourse/jwks``: the tool's public keys, for the LMS to check its signatures.
+    """
+    from jupyterhub.handlers import BaseHandler
+    from ltiauthenticator.lti13.auth import LTI13Authenticator
+    from tornado import web
+
+    class LaunchHandler(BaseHandler):
+        @web.authenticated
+        def get(self) -> None:
+            user = self.current_user
+            groups = {group.name for group in user.groups}
+            self.redirect(landing_path(settings, user.name, groups,
+                                       LAUNCHES.landing(user.name), self.base_url))
+
+    class DeepLinkHandler(BaseHandler):
+        def _request(self) -> dict:
+            request = LAUNCHES.deep_link(self.current_user.name)
+            if request is None:
+                raise web.HTTPError(400, "Choose what an activity opens from the LMS: add "
+                                         "the tool as an activity there (deep linking).")
+            return request
+
+        @web.authenticated
+        def get(self) -> None:
+            self._request()
+            choices = "".join(
+                f'<p><label><input type="radio" name="assignment" value="{html.escape(a)}"'
+                f'{" checked" if number == 0 else ""}> {html.escape(o["title"])} '
+                f'({o["points"]:g} points)</label></p>'
+                for number, (a, o) in enumerate(offered_assignments(settings).items()))
+            self.write('<!doctype html><html lang="en"><head><title>Choose what the activity '
+                       'opens</title></head><body><h1>Choose what the activity opens</h1>'
+                       '<form method="post"><input type="hidden" name="_xsrf" value="'
+                       f'{self.xsrf_token.decode()}">{choices or "<p>Nothing is released yet."}'
+                       '<button type="submit">Add to the LMS course</button></form>'
+                       '</body></html>')
+
+        @web.authenticated
+        def post(self) -> None:
+            request = self._request()
+            assignment = self.get_body_argument("assignment", "")
+            if assignment not in offered_assignments(settings):
+                raise web.HTTPError(400, "Choose one of the released assignments.")
+            origin = settings.public_url.rstrip("/") or \
+                f"{self.request.protocol}://{self.request.host}{self.base_url.rstrip('/')}"
+            token = deep_link_response(settings, request, assignment,
+                                       f"{origin}/hub/cryocourse/launch")
+            LAUNCHES.forget_deep_link(self.current_user.name)
+            self.write(auto_post_page(request[DL_SETTINGS_CLAIM]["deep_link_return_url"],
+                                      {"JWT": token}, "Adding the activity to the LMS..."))
+
+    class KeySetHandler(BaseHandler):
+        def get(self) -> None:
+            path = tool_folder(settings) / "tool-jwks.json"
+            self.set_header("Content-Type", "application/json")
+            self.write(path.read_text() if path.is_file() else '{"keys": []}')
+
+    class CourseLTI13Authenticator(LTI13Authenticator):
+        def get_handlers(self, app):
+            return [*super().get_handlers(app),
+                    ("/cryocourse/launch", LaunchHandler),
+                    ("/cryocourse/deep-link", DeepLinkHandler),
+                    ("/cryocourse/jwks", KeySetHandler)]
+
+    return CourseLTI13Authenticator
 
 
 def singleuser_config_path(settings: HubSettings, groups: set[str]) -> str:

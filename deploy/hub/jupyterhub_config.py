@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from cryocourse_hub import (  # noqa: E402 -- after the path above
     HubSettings,
+    course_lti_authenticator,
     grader_group,
     limited_preexec,
     make_post_auth_hook,
@@ -56,7 +57,8 @@ c.Authenticator.admin_users = set(settings.admins)
 c.Authenticator.allowed_users = {settings.course_user, *roster["trainee"], *roster["grader"]}
 c.Authenticator.allow_existing_users = True  # users added through the hub's API may log in
 if settings.auth == "lti":
-    c.JupyterHub.authenticator_class = "ltiauthenticator.lti13.auth.LTI13Authenticator"
+    # LTI13Authenticator with the course's launch, deep-linking and key-set endpoints
+    c.JupyterHub.authenticator_class = course_lti_authenticator(settings)
     lti = settings.lti
     c.LTI13Authenticator.issuer = lti.get("issuer", "")
     c.LTI13Authenticator.client_id = set(lti.get("client_id", "").split())
