@@ -144,9 +144,10 @@ ITEMS = (
     ),
     screening_item(
         "contra_screen_migraine_sun_facial", migraine_sun_client, "facial_client", 2,
+        # a clearance with referral "none" misses who gives the written OK (round 3)
         wrong=(Wrong({"facial_client_treatment": "clearance", "facial_client_referral": "none",
-                      "facial_client_findings": ["migraine"]}, 0.8),
-               Wrong({"facial_client_treatment": "proceed", "facial_client_referral": "gp",
+                      "facial_client_findings": ["migraine"]}, 0.6),
+               Wrong({"facial_client_treatment": "proceed", "facial_client_referral": "none",
                       "facial_client_findings": []}, 0.0)),
     ),
 )
