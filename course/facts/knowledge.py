@@ -108,13 +108,15 @@ class Source:
 
 @dataclass(frozen=True)
 class Limit:
-    """A per-spot or per-area time limit inside a modality."""
+    """A per-spot or per-area time limit inside a modality (``sites``: the areas a per-area
+    limit is for; empty: every area)."""
 
     scope: str
     max_s: float
     text: str
     basis_kind: str
     sources: tuple[str, ...]
+    sites: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -500,6 +502,7 @@ def _limit(entry: _Entry, raw: Mapping[str, Any]) -> Limit:
         text=sub.text("text"),
         basis_kind=sub.choice("basis_kind", MAX_BASIS_KINDS),
         sources=sub.sources(),
+        sites=sub.texts("sites", ()),
     )
 
 
@@ -683,6 +686,8 @@ def _check_references(directory: Path, knowledge: Knowledge) -> None:
         need_sources("modalities.toml", label, modality.sources)
         for limit in modality.limits:
             need_sources("modalities.toml", label, limit.sources)
+            for site in limit.sites:
+                need("modalities.toml", f"{label} limit", "site", site, modality.sites)
         for site in modality.sites:
             need("modalities.toml", label, "site", site, knowledge.sites)
     for condition in knowledge.conditions.values():
