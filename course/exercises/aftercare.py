@@ -33,9 +33,9 @@ SUMMER_MODIFY = AcceptedAnswer(
     "Starting with strict sun protection follows S1 (sunscreen is enough); the course takes "
     "S2's stricter rule for facial nitrogen work before the sun: wait.")
 MIGRAINE_WEAK = AcceptedAnswer(
-    {"migraine_study": "weak", "fat_reduction": "supported", "depression": "weak"}, 5 / 6,
-    "'weak' for the 2013 study earns half of that answer: there is a study, but it tested a "
-    "frozen neck wrap, so it does not support localized cryotherapy at all.")
+    {"migraine_study": "weak", "fat_reduction": "supported", "depression": "weak"}, 1.0,
+    "'weak' for the 2013 study is right too: cold packs have some trial evidence; only "
+    "localized cryotherapy has none.")
 
 
 def _reaction_reason(label: str, name: str) -> str:

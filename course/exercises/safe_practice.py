@@ -24,6 +24,7 @@ from course.models.oxygen import Release, Room, simulate_room
 from course.models.session_record import SessionRecord, missing_fields
 from course.models.timing import LogEvent
 from course.questions.kinds import (
+    AcceptedAnswer,
     Answers,
     Item,
     Names,
@@ -166,7 +167,10 @@ def steps_reason(emergency: str, offered: Iterable[str] = ()) -> str:
     order = "; then ".join(steps[code].name for code in find_emergency(emergency).steps)
     never = "".join(f" Never {steps[code].name}: {first_sentence(steps[code].why_never)}"
                     for code in offered if steps[code].never)
-    return f"In order: {order}.{never}"
+    found = find_emergency(emergency)
+    also = "".join(f" Also right at any point: '{code}' ({steps[code].name}); call when "
+                   f"{found.call_emergency_when}, and when in doubt." for code in found.also_right)
+    return f"In order: {order}.{never}{also}"
 
 
 def steps_item(item_id: str, emergency: str, name: str, points: float,
@@ -181,7 +185,7 @@ def steps_item(item_id: str, emergency: str, name: str, points: float,
         expected=lambda: {name: list(find_emergency(emergency).steps)},
         points=points,
         scorer=ordered_steps(name, lambda: find_emergency(emergency).critical, _never_steps,
-                             kind.labels),
+                             kind.labels, lambda: find_emergency(emergency).also_right),
         wrong=wrong,
         explanation=lambda: steps_reason(emergency, offered),
         **practice,  # type: ignore[arg-type]
@@ -302,6 +306,11 @@ ITEMS = (
             Wrong({"alarm_steps": ["stop_session", "crouch_in_cabin", "client_out",
                                    "leave_room", "record_incident"]}, 0.0),
         ),
+        accepted=(AcceptedAnswer(
+            {"alarm_steps": ["stop_session", "client_out", "leave_room", "call_emergency",
+                             "call_for_help", "check_client", "ventilate_from_outside",
+                             "record_incident"]}, 1.0,
+            "Calling the emergency number as well is never wrong: when in doubt, call."),),
     ),
     Item(
         id="safety_spot_faults",

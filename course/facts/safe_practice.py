@@ -128,6 +128,7 @@ class Emergency:
     call_emergency_when: str
     status: str
     sources: tuple[str, ...]
+    also_right: tuple[str, ...] = ()  # steps a fair examiner accepts though not listed
 
 
 @dataclass(frozen=True)
@@ -219,9 +220,12 @@ def _emergency(entry: _Entry) -> Emergency:
         raise entry.fail("steps must be a non-empty list without repeats")
     if [code for code in steps if code in critical] != list(critical) or len(critical) < 2:
         raise entry.fail("critical must be two or more of the steps, in the same order")
+    also = entry.texts("also_right", ())
+    if set(also) & set(steps):
+        raise entry.fail("also_right lists steps that are not in steps")
     return Emergency(entry.text("code"), entry.text("name"), steps, critical,
                      entry.text("call_emergency_when"), entry.choice("status", STATUSES),
-                     entry.sources())
+                     entry.sources(), also)
 
 
 def _named_step(entry: _Entry) -> list[str]:
@@ -247,8 +251,9 @@ def _check(practice: SafePractice, sources: Mapping[str, object]) -> None:
     for claim in practice.seed_claims.values():
         need(claim.code, (claim.seed,), sources, "seed")
     for emergency in practice.emergencies.values():
-        need(emergency.code, emergency.steps, practice.steps, "step")
-        bad = [code for code in emergency.steps if practice.steps[code].never]
+        need(emergency.code, emergency.steps + emergency.also_right, practice.steps, "step")
+        bad = [code for code in emergency.steps + emergency.also_right
+               if practice.steps[code].never]
         if bad:
             raise KnowledgeError(f"{FILE}: {emergency.code}: a step that must never be done "
                                  f"is listed as a step to do: {bad}")

@@ -16,7 +16,7 @@ def test_clean_client_proceeds_with_precautions() -> None:
     decision = screen({}, "cryomassage")
     assert decision.treatment == "proceed" and decision.findings == ()
     assert decision.referral == "none" and decision.referrals == ()
-    assert any("eyes closed" in p for p in decision.precautions)
+    assert any("eye pads or shields" in p for p in decision.precautions)  # round 3, E6
 
 
 @pytest.mark.parametrize(("intake", "code"), [
