@@ -52,9 +52,11 @@ def _refuse_list_reason() -> str:
 
 # Fair alternatives for the two screening questions, with their credit for one part.
 BP_CLEARANCE = Alternative(
-    "treatment", "clearance", 0.5,
-    "Safe but not the best answer: one high reading is a fact about today. Rest, measure "
-    "again, and if it stays high it is 'not today' and the GP reviews it.")
+    "treatment", "clearance", 1.0,
+    "Asking for the GP's written OK before any chamber session is also safe: the GP reviews "
+    "the pressure either way (the same credit as in case c06). The reference is 'not today': "
+    "one high reading is a fact about today; rest, measure again, and if it stays high the "
+    "GP reviews it.")
 SUN_DEFER = Alternative(
     "treatment", "defer", 1.0,
     "Both apply: the facial waits until after the sunny holiday, and it needs the doctor's "
@@ -144,9 +146,10 @@ ITEMS = (
     ),
     screening_item(
         "contra_screen_migraine_sun_facial", migraine_sun_client, "facial_client", 2,
+        # a clearance with referral "none" misses who gives the written OK (round 3)
         wrong=(Wrong({"facial_client_treatment": "clearance", "facial_client_referral": "none",
-                      "facial_client_findings": ["migraine"]}, 0.8),
-               Wrong({"facial_client_treatment": "proceed", "facial_client_referral": "gp",
+                      "facial_client_findings": ["migraine"]}, 0.6),
+               Wrong({"facial_client_treatment": "proceed", "facial_client_referral": "none",
                       "facial_client_findings": []}, 0.0)),
     ),
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from course.facts.knowledge import EVIDENCE_LEVELS, PERFORMERS, find_modality, load, spellings
-from course.questions.kinds import Choice, Item, Names, Wrong, YesNo
+from course.questions.kinds import AcceptedAnswer, Choice, Item, Names, Wrong, YesNo
 
 
 def modality_spellings() -> dict[str, str]:
@@ -31,6 +31,12 @@ def _code(name: str) -> str:
 
 def _performer(name: str) -> str:
     return find_modality(name).performer
+
+
+FACIAL_UNSUPPORTED = AcceptedAnswer(
+    {"cryo_facial": "unsupported", "cryolipolysis": "supported"}, 1.0,
+    "'unsupported' for the cryo facial is right too: no study of cryo facials exists, so "
+    "'weak' and 'unsupported' describe the same gap.")
 
 
 def _evidence(name: str) -> str:
@@ -150,8 +156,9 @@ ITEMS = (
                           "cryolipolysis": _evidence("cryolipolysis")},
         points=2,
         explanation=lambda: (f"{_evidence_reason('cryo_facial')} "
-                             f"{_evidence_reason('cryolipolysis')}"),
+                             f"{_evidence_reason('cryolipolysis')} {FACIAL_UNSUPPORTED.reason}"),
         wrong=(Wrong({"cryo_facial": "supported", "cryolipolysis": "supported"}, 0.5),
                Wrong({"cryo_facial": "marketing", "cryolipolysis": "weak"})),
+        accepted=(FACIAL_UNSUPPORTED,),
     ),
 )

@@ -25,6 +25,7 @@ from course.models.oxygen import Release, Room, simulate_room
 from course.models.session_record import SessionRecord, missing_fields
 from course.models.timing import LogEvent
 from course.questions.kinds import (
+    AcceptedAnswer,
     Answers,
     Item,
     Names,
@@ -181,7 +182,8 @@ def steps_reason(emergency: str, offered: Iterable[str] = ()) -> str:
     steps = safe_practice().steps
     found = find_emergency(emergency)
     order = "; then ".join(steps[code].name for code in found.steps)
-    also = f" Also right: {found.also_right_why}" if found.also_right else ""
+    named = " and ".join(f"'{code}'" for code in found.also_right)
+    also = f" Also right, at any point: {named}; {found.also_right_why}" if found.also_right else ""
     never = "".join(f" Never {steps[code].name}: {first_sentence(steps[code].why_never)}"
                     for code in offered if steps[code].never)
     return f"In order: {order}.{also}{never}"
@@ -330,6 +332,11 @@ ITEMS = (
                                    "check_client", "ventilate_from_outside",
                                    "record_incident"]}, 13 / 14),
         ),
+        accepted=(AcceptedAnswer(
+            {"alarm_steps": ["stop_session", "client_out", "leave_room", "call_emergency",
+                             "call_for_help", "check_client", "ventilate_from_outside",
+                             "record_incident"]}, 1.0,
+            "Calling the emergency number as well is never wrong: when in doubt, call."),),
     ),
     Item(
         id="safety_spot_faults",

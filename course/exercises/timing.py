@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from course.exercises.reasons import cited, first_sentence
-from course.facts.knowledge import MAX_BASIS_KINDS, find_modality
+from course.facts.knowledge import MAX_BASIS_KINDS, find_modality, find_side_effect
 from course.models.session_record import SessionRecord
 from course.models.timing import (
     LogEvent,
@@ -59,16 +59,32 @@ CHAMBER_SESSIONS: Mapping[str, tuple[float, float]] = {
 
 COLD_AIR_AREA = "back"
 COLD_AIR_PASSES: tuple[LogEvent, ...] = (
-    LogEvent("1", COLD_AIR_AREA, 0, 70),
-    LogEvent("2", COLD_AIR_AREA, 70, 65),
+    LogEvent("1", COLD_AIR_AREA, 0, 50),
+    LogEvent("2", COLD_AIR_AREA, 50, 40),
 )
 """A local cold-air session so far: two passes over the lower back."""
+
+DEVICE_IFU_BACK_S = 120
+"""Question 4's device allows this many seconds per area on the back (a practice scenario)."""
+COLD_AIR_INSTRUCTIONS: Mapping[str, object] = {
+    "device": "the salon's cold-air unit (a made-up practice scenario, not a real device)",
+    "area": COLD_AIR_AREA,
+    "seconds per area, at most": DEVICE_IFU_BACK_S,
+    "nozzle distance": "5-10 cm from the skin, nozzle moving",
+    "during treatment": "watch the skin; stop the area at whitening, blanching that stays, "
+                        "sharp pain or numbness",
+}
+"""The practice scenario's instructions for use (question 4)."""
 
 PROPOSED_SCHEDULE: tuple[date, ...] = (
     date(2025, 10, 6), date(2025, 10, 13), date(2025, 10, 20),
     date(2025, 10, 24), date(2025, 10, 31), date(2025, 11, 7),
 )
 """A cryomassage course a client asks for (one date falls too soon)."""
+
+
+STOP_SIGN_ACTIONS = ("stop", "keep_moving", "finish_the_time")
+"""What the operator does when the skin shows a stop sign (practice question)."""
 
 
 def chamber_violations(label: str) -> tuple[str, ...]:
@@ -127,15 +143,26 @@ def _chamber_reason() -> str:
     return f"{said} The other lines are within the limit for their cabin temperature."
 
 
+def _cold_air_left() -> float:
+    return remaining_seconds("cold_air_local", _used_cold_air_s(), area=COLD_AIR_AREA,
+                             device_limit_s=DEVICE_IFU_BACK_S)
+
+
 def _remaining_reason() -> str:
     limit = headline_limit("cold_air_local")
     if limit is None:
         raise ValueError("cold_air_local has no teachable limit.")
     passes = " + ".join(f"{event.duration_s:g}" for event in COLD_AIR_PASSES)
-    left = remaining_seconds("cold_air_local", _used_cold_air_s())
-    return (f"Cold air allows {limit.max_s:g} seconds per area{cited(limit.sources)}. The "
+    return (f"The device's instructions allow {DEVICE_IFU_BACK_S:g} seconds on the back; the "
+            f"course's own ceiling for a large area is {limit.max_s:g} seconds"
+            f"{cited(limit.sources)}. The shorter one is the limit: {DEVICE_IFU_BACK_S:g} s. The "
             f"{COLD_AIR_AREA} has had {passes} = {_used_cold_air_s():g} seconds, so "
-            f"{left:g} seconds are left.")
+            f"{_cold_air_left():g} seconds are left, and only while the skin shows no stop "
+            "sign.")
+
+
+def _stop_sign_reason() -> str:
+    return find_side_effect("stop_sign_during_treatment").action
 
 
 def _spacing_reason() -> str:
@@ -227,12 +254,22 @@ ITEMS = (
         id="timing_remaining_seconds_cold_air",
         # not called remaining_seconds: that name is the course function used above it
         answers={"seconds_left": Number("seconds", 0, 3600, whole=True)},
-        expected=lambda: {
-            "seconds_left": remaining_seconds("cold_air_local", _used_cold_air_s())
-        },
+        expected=lambda: {"seconds_left": _cold_air_left()},
         points=1,
         explanation=_remaining_reason,
-        wrong=(Wrong({"seconds_left": 135}), Wrong({"seconds_left": 165})),
+        # the course's ceiling instead of the device's; the whole pass time
+        wrong=(Wrong({"seconds_left": 90}), Wrong({"seconds_left": 120})),
+    ),
+    Item(
+        id="timing_practice_stop_sign",
+        answers={"what_now": Choice(STOP_SIGN_ACTIONS, aliases={
+            "stop the area": "stop", "stop now": "stop", "keep going": "keep_moving",
+            "continue": "keep_moving", "finish": "finish_the_time"})},
+        expected=lambda: {"what_now": "stop"},
+        points=0,
+        graded=False,
+        hints=("Which comes first: the time left, or what the skin shows?",),
+        explanation=_stop_sign_reason,
     ),
     Item(
         id="timing_course_min_days_cryomassage",

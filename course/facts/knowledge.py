@@ -44,9 +44,10 @@ EVIDENCE_LEVELS: tuple[str, ...] = ("supported", "weak", "unsupported", "marketi
 MAX_BASIS_KINDS: tuple[str, ...] = ("seed", "published", "model", "none")
 PERFORMERS: tuple[str, ...] = ("cosmetologist", "physician")
 SIDE_EFFECT_KINDS: tuple[str, ...] = ("normal", "stop_and_report")
-SOURCE_KINDS: tuple[str, ...] = ("seed", "published", "vendor")
+SOURCE_KINDS: tuple[str, ...] = ("seed", "published", "vendor", "course")
 """seed: a salon article; published: a paper, a standard or official advice; vendor: what
-equipment vendors or facilities do (manuals, pages), not published evidence."""
+equipment vendors or facilities do (manuals, pages), not published evidence; course: the
+course's own rule, named as such, never passed off as evidence."""
 TRIGGER_OPERATORS: tuple[str, ...] = ("below", "above", "equals", "contains_any")
 
 DATA_FILES: tuple[str, ...] = (
@@ -109,13 +110,15 @@ class Source:
 
 @dataclass(frozen=True)
 class Limit:
-    """A per-spot or per-area time limit inside a modality."""
+    """A per-spot or per-area time limit inside a modality (``sites``: the areas a per-area
+    limit is for; empty: every area)."""
 
     scope: str
     max_s: float
     text: str
     basis_kind: str
     sources: tuple[str, ...]
+    sites: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -175,10 +178,31 @@ class Condition:
     actions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     note: str = ""
     conflict: str = ""
+    clearance_by: tuple[str, ...] = ()
+    site_treatments: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    forms: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    wait_days: int | None = None
 
-    def treatment_for(self, modality: str) -> str:
-        """The treatment-today decision this condition gives for `modality` (a code)."""
-        return self.overrides.get(modality, self.treatment)
+    def treatment_for(self, modality: str, site: str | None = None) -> str:
+        """The treatment-today decision this condition gives for `modality` (a code) at the
+        treated `site`: a modality override first, then the most restrictive of the
+        ``site_treatments`` whose site overlaps the treated site, else the default."""
+        if modality in self.overrides:
+            return self.overrides[modality]
+        if site is not None and self.site_treatments:
+            hits = [treatment for place, treatment in self.site_treatments.items()
+                    if sites_overlap(place, site)]
+            if hits:
+                return most_restrictive(hits)
+        return self.treatment
+
+    def referrals_for(self, treatment: str) -> tuple[str, ...]:
+        """Who the client is sent to when the condition gives `treatment`: its referral, and
+        for a clearance the doctor(s) who give the written OK (never "none" beside one)."""
+        named = [] if self.referral == NO_REFERRAL else [self.referral]
+        if treatment == "clearance":
+            named += [who for who in self.clearance_by if who not in named]
+        return tuple(named)
 
     def action_for(self, treatment: str) -> str:
         """What to do when the condition gives `treatment` (what to change, until when...)."""
@@ -188,6 +212,12 @@ class Condition:
     def local(self) -> bool:
         """Whether the condition matters only where it is on the body."""
         return self.scope == "local"
+
+    @property
+    def treatments(self) -> tuple[str, ...]:
+        """Every treatment the condition can give (default, per modality, per site)."""
+        return tuple(dict.fromkeys((self.treatment, *self.overrides.values(),
+                                    *self.site_treatments.values())))
 
 
 @dataclass(frozen=True)
@@ -204,9 +234,10 @@ class Rule:
     """A screening rule that reads intake numbers or facts rather than a condition name.
 
     It fires when any of its ``when`` tests is true (and none of ``unless_conditions`` is on the
-    intake). With ``as_condition`` it reports that condition; otherwise it gives ``treatment``
-    (for the modalities in ``modalities``, all if empty; ``overrides`` per modality) and its
-    ``referral``.
+    intake, and none of its ``unless`` tests is true). With ``as_condition`` it reports that
+    condition; otherwise it gives ``treatment`` (for the modalities in ``modalities``, all if
+    empty; ``overrides`` per modality) and its ``referral`` (none while a condition in
+    ``no_referral_with`` is on the form).
     """
 
     code: str
@@ -217,6 +248,7 @@ class Rule:
     modalities: tuple[str, ...] = ()
     as_condition: str = ""
     unless_conditions: tuple[str, ...] = ()
+    unless: tuple[Trigger, ...] = ()
     rationale: str = ""
     action: str = ""
     actions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
@@ -226,6 +258,7 @@ class Rule:
     note: str = ""
     conflict: str = ""
     sources: tuple[str, ...] = ()
+    no_referral_with: tuple[str, ...] = ()
 
     def treatment_for(self, modality: str) -> str:
         """The treatment for `modality`; "proceed" when the rule does not apply to it."""
@@ -471,6 +504,7 @@ def _limit(entry: _Entry, raw: Mapping[str, Any]) -> Limit:
         text=sub.text("text"),
         basis_kind=sub.choice("basis_kind", MAX_BASIS_KINDS),
         sources=sub.sources(),
+        sites=sub.texts("sites", ()),
     )
 
 
@@ -527,6 +561,10 @@ def _condition(entry: _Entry) -> Condition:
         referral_reason=entry.text("referral_reason", ""),
         note=entry.text("note", ""),
         conflict=entry.text("conflict", ""),
+        clearance_by=entry.texts("clearance_by", ()),
+        site_treatments=entry.treatment_map("site_treatments"),
+        forms=MappingProxyType(dict(entry.get("forms", dict, {}))),
+        wait_days=entry.get("wait_days", int, None),
     )
 
 
@@ -546,6 +584,7 @@ def _rule(entry: _Entry) -> Rule:
     as_condition = entry.text("as_condition", "")
     when = tuple(_trigger(entry, raw) for raw in entry.get("when", list))
     unless = entry.texts("unless_conditions", ())
+    unless_tests = tuple(_trigger(entry, raw) for raw in entry.get("unless", list, []))
     if as_condition:
         return Rule(code=entry.text("code"), name=entry.text("name"), when=when,
                     as_condition=as_condition, unless_conditions=unless)
@@ -557,6 +596,7 @@ def _rule(entry: _Entry) -> Rule:
         overrides=entry.treatment_map("overrides"),
         modalities=entry.texts("modalities", ()),
         unless_conditions=unless,
+        unless=unless_tests,
         rationale=entry.text("rationale"),
         action=entry.text("action"),
         actions=entry.action_map(),
@@ -566,6 +606,7 @@ def _rule(entry: _Entry) -> Rule:
         note=entry.text("note", ""),
         conflict=entry.text("conflict", ""),
         sources=entry.sources(),
+        no_referral_with=entry.texts("no_referral_with", ()),
     )
 
 
@@ -647,6 +688,8 @@ def _check_references(directory: Path, knowledge: Knowledge) -> None:
         need_sources("modalities.toml", label, modality.sources)
         for limit in modality.limits:
             need_sources("modalities.toml", label, limit.sources)
+            for site in limit.sites:
+                need("modalities.toml", f"{label} limit", "site", site, modality.sites)
         for site in modality.sites:
             need("modalities.toml", label, "site", site, knowledge.sites)
     for condition in knowledge.conditions.values():
@@ -659,6 +702,18 @@ def _check_references(directory: Path, knowledge: Knowledge) -> None:
             need("conditions.toml", label, "modality", modality, knowledge.modalities)
         if condition.conflict:
             need("conditions.toml", label, "conflict", condition.conflict, knowledge.conflicts)
+        for who in condition.clearance_by:
+            need("conditions.toml", label, "referral", who, knowledge.referrals)
+        if "clearance" in condition.treatments and not condition.referrals_for("clearance"):
+            raise KnowledgeError(f"conditions.toml: {label}: a clearance must name who gives "
+                                 "the written OK (`clearance_by` or `referral`)")
+        if condition.clearance_by and not condition.referral_reason:
+            raise KnowledgeError(f"conditions.toml: {label}: `clearance_by` needs a "
+                                 "`referral_reason`")
+        for form in condition.forms.values():
+            need("conditions.toml", f"{label} forms", "condition", form, knowledge.conditions)
+        for site in condition.site_treatments:
+            need("conditions.toml", f"{label} site_treatments", "site", site, knowledge.sites)
         for site in condition.sites:
             need("conditions.toml", label, "site", site, knowledge.sites)
     for rule in knowledge.rules.values():
@@ -668,7 +723,7 @@ def _check_references(directory: Path, knowledge: Knowledge) -> None:
             need("rules.toml", label, "modality", modality, knowledge.modalities)
         for referral in (rule.referral, *rule.referral_overrides.values()):
             need("rules.toml", label, "referral", referral, knowledge.referrals)
-        for code in rule.unless_conditions:
+        for code in (*rule.unless_conditions, *rule.no_referral_with):
             need("rules.toml", label, "condition", code, knowledge.conditions)
         for trigger in rule.when:
             if trigger.field == "intent":

@@ -8,6 +8,7 @@ the notebook in source/03-timing/ uses exactly ``__all__``
 from course.checks import check, grade, hint
 from course.exercises.timing import (
     CHAMBER_SESSIONS,
+    COLD_AIR_INSTRUCTIONS,
     COLD_AIR_PASSES,
     CRYOMASSAGE_RECORD,
     PROPOSED_SCHEDULE,
@@ -20,6 +21,7 @@ from course.views.timing import (
     conflict_note,
     course_plot,
     held_still_vs_moving,
+    instructions_card,
     limits_table,
     log_table,
     observation_note,
@@ -35,6 +37,7 @@ __all__ = [
     "grade",
     "hint",
     "CHAMBER_SESSIONS",
+    "COLD_AIR_INSTRUCTIONS",
     "COLD_AIR_PASSES",
     "CRYOMASSAGE_RECORD",
     "PROPOSED_SCHEDULE",
@@ -47,6 +50,7 @@ __all__ = [
     "conflict_note",
     "course_plot",
     "held_still_vs_moving",
+    "instructions_card",
     "limits_table",
     "log_table",
     "observation_note",

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -47,6 +47,7 @@ from course.facts.knowledge import (
     sites_overlap,
 )
 from course.foundation.names import did_you_mean
+from course.models.intake_reading import Reading, lesion_words, read_line, read_modality
 
 LESION_KINDS: tuple[str, ...] = ("none", "benign_wart", "changing_or_pigmented")
 PARTS: tuple[str, ...] = ("treatment", "referral")
@@ -56,17 +57,30 @@ class IntakeError(ValueError):
     """An intake form that cannot be read; the message says what to fix in plain words."""
 
 
+UNCLEAR = "unclear_item"
+"""The condition reported for an intake item the engine did not understand."""
+SITE_NOT_OFFERED = "site_not_offered"
+"""The condition reported when the booked treatment is not done on the site asked for."""
+YES = ("yes", "y", "true", "1", "ticked", "pregnant", "wet", "damp")
+NO = ("no", "n", "false", "0", "none", "not", "dry", "")
+NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?")
+
+
 @dataclass(frozen=True)
 class Intake:
     """A client's intake form. Build it with `Intake.from_mapping`.
 
-    ``conditions``: a list of condition names, or a mapping name -> where it is (a site or a
-    list of sites, None if not said); a name may also say where ("cold sore on the lip").
-    ``request``: what the client asks for, as an intent code or name ("remove_lesion",
-    "Remove a lesion") or in the client's own words.
+    ``conditions``: a list of lines as a person writes them ("treated hypothyroidism",
+    "cold sore on the chin since yesterday", "earrings and a necklace"), or a mapping
+    line -> where it is (a site or a list of sites, None if not said). Each line is read by
+    `course.intake_reading.read_line`; ``readings`` keeps how. ``request``: what the client
+    asks for, as an intent code or name or in the client's own words.
+    Anything the reader does not understand is kept in ``unclear`` (field and text): the
+    screening then reports it and stays conservative. Nothing a person could write raises.
     Defaults for missing fields: no conditions; age, weight and blood pressure unknown (None,
-    so no number rule fires); not pregnant; bp_controlled unknown (None); site = the modality's
-    usual site; skin dry; no sun planned; empty request; lesion "none".
+    so no number rule fires); not pregnant; bp_controlled unknown (None); no guardian's
+    consent on file; site = the modality's usual site; skin dry; no sun planned; empty
+    request; lesion "none" (``lesion_where``: where the lesion is, if said).
     """
 
     conditions: tuple[str, ...] = ()
@@ -76,32 +90,46 @@ class Intake:
     systolic_bp: float | None = None
     diastolic_bp: float | None = None
     bp_controlled: bool | None = None
+    guardian_consent: bool = False
     site: str | None = None
     skin_wet: bool = False
     sun_exposure_planned: bool = False
     request: str = ""
     lesion: str = "none"
     where: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    lesion_where: tuple[str, ...] = ()
+    readings: tuple[Reading, ...] = ()
+    unclear: tuple[str, ...] = ()
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> Intake:
-        """Check and convert a plain mapping; condition names become condition codes."""
+        """Check and convert a plain mapping; condition lines become condition codes."""
         if isinstance(data, Intake):
             return data
+        if data is None:
+            data = {}
         if not isinstance(data, Mapping):
             raise IntakeError("The intake must be a dictionary such as {'conditions': [...]}.")
-        allowed = [f.name for f in fields(cls) if f.name != "where"]
+        derived = ("where", "lesion_where", "readings", "unclear")
+        allowed = [f.name for f in fields(cls) if f.name not in derived]
         for key in data:
             if key not in allowed:
                 close = did_you_mean(str(key), allowed)
                 raise UnknownNameError("intake field", str(key), close or allowed)
         values: dict[str, Any] = {}
+        unclear: list[str] = []
         for key, value in data.items():
             if key == "conditions":
-                values["conditions"], values["where"] = _conditions(value)
+                values["conditions"], values["where"], values["readings"], lines = (
+                    _conditions(value))
+                unclear += lines
+            elif key == "lesion":
+                values["lesion"], values["lesion_where"], problem = _lesion(value)
+                unclear += problem
             else:
-                values[key] = _convert(key, value)
-        return cls(**values)
+                values[key], problem = _convert(key, value)
+                unclear += problem
+        return cls(**values, unclear=tuple(dict.fromkeys(unclear)))
 
     @property
     def intent(self) -> str:
@@ -109,78 +137,121 @@ class Intake:
         return read_request(self.request) if self.request.strip() else ""
 
 
-def _conditions(value: Any) -> tuple[tuple[str, ...], Mapping[str, tuple[str, ...]]]:
-    """Condition codes, and where each one is when the intake says so."""
-    if isinstance(value, str):
-        value = [value]
+def _lines(value: Any) -> list[tuple[Any, Any]]:
+    """(line, where) pairs from whatever the conditions field holds."""
+    if value is None:
+        return []
+    if isinstance(value, str | bytes):
+        return [(value, None)]
     if isinstance(value, Mapping):
-        pairs = list(value.items())
-    elif isinstance(value, list | tuple):
-        pairs = [(name, None) for name in value]
-    else:
-        raise IntakeError("'conditions' must be a list of names, e.g. ['migraine'], or a "
-                          "dictionary of names and where they are, e.g. {'cold sore': 'lips'}.")
+        return list(value.items())
+    try:
+        return [(name, None) for name in value]
+    except TypeError:
+        return [(value, None)]
+
+
+def _conditions(value: Any) -> tuple[tuple[str, ...], Mapping[str, tuple[str, ...]],
+                                     tuple[Reading, ...], list[str]]:
+    """Condition codes, where each one is when said, every reading, and what was unclear."""
     codes: list[str] = []
     where: dict[str, tuple[str, ...]] = {}
-    for name, place in pairs:
-        code, said = _condition_and_place(name)
-        place = place if place is not None else said
-        if code not in codes:
-            codes.append(code)
-        if place is not None:
-            places = [place] if isinstance(place, str) else place
-            if not isinstance(places, list | tuple):
-                raise IntakeError(f"Where {name!r} is must be a site or a list of sites.")
-            where[code] = tuple(dict.fromkeys((*where.get(code, ()), *map(site_named, places))))
-    return tuple(codes), MappingProxyType(where)
+    readings: list[Reading] = []
+    unclear: list[str] = []
+    for line, place in _lines(value):
+        for reading in read_line(line):
+            readings.append(reading)
+            if reading.code is None:
+                if not reading.negated:
+                    unclear.append(reading.text)
+                continue
+            if reading.negated or reading.past:
+                continue
+            if reading.code not in codes:
+                codes.append(reading.code)
+            places, problem = _places(place, reading.site)
+            unclear += problem
+            if places:
+                where[reading.code] = tuple(dict.fromkeys((*where.get(reading.code, ()),
+                                                           *places)))
+    return tuple(codes), MappingProxyType(where), tuple(readings), unclear
 
 
-_PLACED = re.compile(r"^(?P<name>.+?)\s+(?:on|at|in|over)\s+(?:the|her|his|my|their)?\s*"
-                     r"(?P<place>[^,]+)$", re.IGNORECASE)
+def _places(place: Any, said: str | None) -> tuple[tuple[str, ...], list[str]]:
+    """The sites for a condition: from the mapping's value, else the place in its line."""
+    if place is None:
+        return ((said,) if said else ()), []
+    values = [place] if isinstance(place, str) or not hasattr(place, "__iter__") else place
+    sites: list[str] = []
+    unclear: list[str] = []
+    for value in values:
+        site = site_or_none(value)
+        if site is None:
+            unclear.append(f"where: {value}")
+        else:
+            sites.append(site)
+    return tuple(sites), unclear
 
 
-def _condition_and_place(name: Any) -> tuple[str, str | None]:
-    """A condition code, and the site when the name says where ("cold sore on the lip")."""
-    conditions = load().conditions
-    try:
-        return find(conditions, name, "condition").code, None
-    except UnknownNameError:
-        placed = _PLACED.match(name) if isinstance(name, str) else None
-        if placed is None:
-            raise
-        try:
-            return (find(conditions, placed["name"], "condition").code,
-                    site_named(placed["place"]))
-        except UnknownNameError:
-            pass
-        raise
+def _lesion(value: Any) -> tuple[str, tuple[str, ...], list[str]]:
+    """The lesion kind, where it is ("a changing mole on the back"), and what was unclear."""
+    if value is None:
+        return "none", (), []
+    key = normalise_name(str(value))
+    for option in LESION_KINDS:
+        if normalise_name(option) == key:
+            return option, (), []
+    site = None
+    for reading in read_line(value):
+        site = reading.site or site
+    for kind, words in lesion_words().items():
+        if any(f" {word} " in f" {key} " for word in words):
+            return kind, ((site,) if site else ()), []
+    return "none", (), [f"lesion: {value}"]
 
 
-def _convert(key: str, value: Any) -> Any:
-    """Convert one intake value, raising IntakeError with a plain message."""
+def _convert(key: str, value: Any) -> tuple[Any, list[str]]:
+    """Convert one intake value; what cannot be read is reported, never raised."""
     if key in ("age", "weight_kg", "systolic_bp", "diastolic_bp"):
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise IntakeError(f"'{key}' must be a number (or None if unknown), not {value!r}.")
-        return float(value)
-    if key in ("pregnant", "skin_wet", "sun_exposure_planned", "bp_controlled"):
-        if value is None and key == "bp_controlled":
-            return None
-        if not isinstance(value, bool):
-            raise IntakeError(f"'{key}' must be True or False, not {value!r}.")
-        return value
+        return _number(key, value)
+    if key in ("pregnant", "skin_wet", "sun_exposure_planned", "bp_controlled",
+               "guardian_consent"):
+        return _yes_no(key, value)
     if key == "request":
-        if value is None:
-            return ""
-        if not isinstance(value, str):
-            raise IntakeError(f"'request' must be text, not {value!r}.")
-        return value
-    if key == "lesion":
-        return _choose("lesion", value, LESION_KINDS)
+        return ("" if value is None else str(value)), []
     if key == "site":
-        return None if value is None else site_named(value)
+        if value is None or str(value).strip() == "":
+            return None, []
+        site = site_or_none(value)
+        return site, ([] if site else [f"site: {value}"])
     raise IntakeError(f"Unknown intake field {key!r}.")  # pragma: no cover - checked before
+
+
+def _number(key: str, value: Any) -> tuple[float | None, list[str]]:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, []
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+    else:
+        found = NUMBER.search(str(value))
+        number = float(found.group().replace(",", ".")) if found else None
+    if number is None or number != number or number in (float("inf"), float("-inf")) \
+            or number < 0:
+        return None, [f"{key.replace('_', ' ')}: {value}"]
+    return number, []
+
+
+def _yes_no(key: str, value: Any) -> tuple[bool | None, list[str]]:
+    if isinstance(value, bool):
+        return value, []
+    if value is None:
+        return (None if key == "bp_controlled" else False), []
+    text = normalise_name(str(value))
+    if text in YES:
+        return True, []
+    if text in NO:
+        return False, []
+    return (None if key == "bp_controlled" else False), [f"{key.replace('_', ' ')}: {value}"]
 
 
 def _choose(kind: str, value: Any, allowed: tuple[str, ...]) -> str:
@@ -195,11 +266,24 @@ def _choose(kind: str, value: Any, allowed: tuple[str, ...]) -> str:
 
 
 def site_named(value: Any) -> str:
-    """A body site from a site code or a common word for it ("leg", "cheek", "belly")."""
+    """A body site from a site code or a common word for it ("leg", "cheek", "belly");
+    UnknownNameError (with suggestions) when it is not a site."""
     kb = load()
     if isinstance(value, str) and normalise_name(value) in kb.site_aliases:
         return kb.site_aliases[normalise_name(value)]
     return _choose("site", value, kb.sites)
+
+
+def site_or_none(value: Any) -> str | None:
+    """A body site read from everyday words ("left knee", "on the chin"), or None."""
+    try:
+        return site_named(value)
+    except UnknownNameError:
+        pass
+    for reading in read_line(f"x on {value}"):
+        if reading.site:
+            return reading.site
+    return None
 
 
 def read_request(text: str) -> str:
@@ -235,6 +319,14 @@ class Finding:
     sources: tuple[str, ...]
     referral_reason: str = ""
     conflict_note: str = ""
+    also_referrals: tuple[str, ...] = ()
+
+    @property
+    def referrals(self) -> tuple[str, ...]:
+        """Everyone this finding sends the client to (the first is `referral`)."""
+        if self.referral == NO_REFERRAL:
+            return ()
+        return (self.referral, *(r for r in self.also_referrals if r != self.referral))
 
     @property
     def drives(self) -> tuple[str, ...]:
@@ -277,18 +369,31 @@ def _conflict_note(kb: Knowledge, conflict: str, note: str) -> str:
     return note
 
 
-def _condition_finding(kb: Knowledge, condition: Condition, modality: str) -> Finding:
-    treatment = condition.treatment_for(modality)
+def _condition_finding(kb: Knowledge, condition: Condition, modality: str, site: str,
+                       at_site: bool = True, item: str = "", past: str = "") -> Finding:
+    """A condition's finding for this modality and treated site. Away from the site (a local
+    condition elsewhere) or written as past, the treatment goes ahead but the referral stays."""
+    treatment = condition.treatment_for(modality, site) if at_site and not past else "proceed"
+    referrals = condition.referrals_for(treatment) if not past else ()
+    action = condition.action_for(treatment)
+    if past:
+        action = (f"Written as {past}: look at the area before you start. If it is not fully "
+                  f"healed or settled: {condition.action}")
+    elif not at_site:
+        action = ("Not where you treat today: the treatment goes ahead"
+                  + ("; the referral stands." if referrals else "."))
+    name = condition.name.format(item=item) if item else condition.name
     return Finding(
         code=condition.code,
-        name=condition.name,
+        name=name,
         treatment=treatment,
-        referral=condition.referral,
-        action=condition.action_for(treatment),
+        referral=referrals[0] if referrals else NO_REFERRAL,
+        action=action.format(item=item) if item else action,
         explanation=condition.rationale,
         sources=condition.sources,
-        referral_reason=condition.referral_reason,
+        referral_reason=condition.referral_reason if referrals else "",
         conflict_note=_conflict_note(kb, condition.conflict, condition.note),
+        also_referrals=referrals[1:],
     )
 
 
@@ -335,45 +440,84 @@ def is_at_site(condition: Condition, intake: Intake, site: str, kb: Knowledge | 
     return not places or any(sites_overlap(place, site, kb) for place in places)
 
 
-def screen(intake: Intake | Mapping[str, Any], modality: str) -> Decision:
-    """Screen a client for a modality (code, name or alias) and return the two-part Decision.
+def _when(reading: Reading) -> str:
+    """How long ago an item was, in words ("3 weeks ago"), for a past finding."""
+    if reading.days_ago is None:
+        return "in the past"
+    days = reading.days_ago
+    if days >= 60:
+        return f"{days / 30:g} months ago"
+    if days >= 14:
+        return f"{days / 7:g} weeks ago"
+    return f"{days:g} days ago"
 
-    Findings come from the client's conditions (per modality, at the treated site) and from
-    the rules table. A finding that changes neither part is kept only when its data gives an
+
+def screen(intake: Intake | Mapping[str, Any], modality: str) -> Decision:
+    """Screen a client for a modality (code, name, alias or everyday words) and return the
+    two-part Decision.
+
+    Findings come from the client's conditions (per modality, at the treated site; a local
+    condition elsewhere keeps its referral) and from the rules table. Whatever the intake
+    reader did not understand is a finding of its own (no cold until asked; the GP if it is a
+    condition). A finding that changes neither part is kept only when its data gives an
     action worth saying (a precaution such as darker skin); otherwise it is left out.
     """
     kb = load()
-    chosen = find(kb.modalities, modality, "modality")
+    chosen = kb.modalities[read_modality(modality)]
     form = Intake.from_mapping(intake)
     site = form.site or chosen.sites[0]
+    findings: list[Finding] = []
     if site not in chosen.sites:
-        raise IntakeError(f"{chosen.name} is not done on the {site.replace('_', ' ')}: choose "
-                          f"one of {', '.join(chosen.sites)}.")
+        findings.append(_condition_finding(
+            kb, kb.conditions[SITE_NOT_OFFERED], chosen.code, site,
+            item=f"{chosen.name} on the {site.replace('_', ' ')}"))
+        site = chosen.sites[0]
     condition_codes = list(form.conditions)
+    lesion_here = not form.lesion_where or any(sites_overlap(place, site, kb)
+                                                for place in form.lesion_where)
+    where = dict(form.where)
     rule_findings: list[Finding] = []
     for rule in kb.rules.values():
         if any(code in condition_codes for code in rule.unless_conditions):
             continue
         if not any(_test(trigger, form, chosen) for trigger in rule.when):
             continue
+        if any(_test(trigger, form, chosen) for trigger in rule.unless):
+            continue
+        about_lesion = any(trigger.field == "lesion" for trigger in rule.when)
         if rule.as_condition:
             if rule.as_condition not in condition_codes:
                 condition_codes.append(rule.as_condition)
+            if about_lesion and form.lesion_where:
+                where[rule.as_condition] = form.lesion_where
+            continue
+        if about_lesion and not lesion_here:
             continue
         finding = _rule_finding(kb, rule, chosen.code)
+        if any(code in condition_codes for code in rule.no_referral_with):
+            finding = replace(finding, referral=NO_REFERRAL, referral_reason="")
         if finding.drives:
             rule_findings.append(finding)
-    findings: list[Finding] = []
+    placed = Intake(where=MappingProxyType(where))
     for code in condition_codes:
         condition = kb.conditions[code]
-        if is_at_site(condition, form, site, kb) and (
-                condition.treatment_for(chosen.code) != "proceed"
-                or condition.referral != NO_REFERRAL or _is_precaution(condition, chosen)):
-            findings.append(_condition_finding(kb, condition, chosen.code))
+        at_site = is_at_site(condition, placed, site, kb)
+        if at_site and (condition.treatment_for(chosen.code, site) != "proceed"
+                        or condition.referral != NO_REFERRAL
+                        or _is_precaution(condition, chosen)):
+            findings.append(_condition_finding(kb, condition, chosen.code, site))
+        elif not at_site and condition.referral != NO_REFERRAL:
+            findings.append(_condition_finding(kb, condition, chosen.code, site, at_site=False))
+    for reading in form.readings:
+        if reading.past and reading.code and reading.code not in condition_codes:
+            findings.append(_condition_finding(kb, kb.conditions[reading.code], chosen.code,
+                                               site, past=_when(reading)))
+    for item in form.unclear:
+        findings.append(_condition_finding(kb, kb.conditions[UNCLEAR], chosen.code, site,
+                                           item=item))
     findings.extend(rule_findings)
     order = list(kb.referrals)
-    referrals = sorted({f.referral for f in findings if f.referral != NO_REFERRAL},
-                       key=order.index)
+    referrals = sorted({who for f in findings for who in f.referrals}, key=order.index)
     return Decision(
         modality=chosen.code,
         treatment=most_restrictive(finding.treatment for finding in findings),

@@ -4,11 +4,15 @@ Every limit is read from the knowledge base (``course/data/modalities.toml``); n
 here. How the data's fields are read:
 
 * ``max_exposure_s`` is the headline maximum. It is a per-area limit when the modality also
-  lists a "per area" limit of the same length (local vapour, cold air, cryo facial: "3 min per
-  area"); otherwise it is the most one whole session may deliver (cryomassage: 5 min per face;
-  cryosauna: 3 min).
+  lists a "per area" limit of the same length (local vapour and cold air: 3 min on a large
+  area; cryo facial: 1 min); otherwise it is the most one whole session may deliver
+  (cryomassage: 5 min per face; cryosauna: 3 min). For local cold these are the course's own
+  ceilings: the device's instructions for use come first (``remaining_seconds``'s
+  ``device_limit_s``: the shorter wins).
 * extra ``[[modality.limit]]`` entries: "per spot" (how long a moving applicator may stay on one
-  spot), "per area", and "at or below <T> C" (a shorter session limit for a colder chamber).
+  spot), "per area" (with ``sites``: only for those areas, such as the face and bony areas;
+  when the area is not known, it counts: the stricter reading), and "at or below <T> C" (a
+  shorter session limit for a colder chamber).
   When the chamber temperature is not known, the colder-chamber limit applies: the stricter
   rule wins. Other scopes (a physician's "per freeze") are shown, not enforced.
 * ``interval_days`` is the course's planning gap between two sessions (``interval_basis`` says
@@ -53,6 +57,11 @@ class TimeLimit:
     basis_kind: str  # "seed", "published", "model"
     sources: tuple[str, ...]
     colder_than_c: float | None = None  # COLD_CHAMBER: applies at or below this temperature
+    sites: tuple[str, ...] = ()  # AREA: the areas it is for (empty: every area)
+
+    def applies_to(self, area: str) -> bool:
+        """Whether this limit counts for an area ("" when the area is not known: stricter)."""
+        return not self.sites or not area or area in self.sites
 
     def applies_at(self, chamber_temp_c: float | None) -> bool:
         """Whether this limit applies at a chamber temperature (unknown: stricter, so yes)."""
@@ -99,7 +108,7 @@ class SessionPlan:
     notes: tuple[str, ...]
     observation_minutes: int
     session_limit_s: float | None = None  # the strictest session limit that applies
-    area_limit_s: float | None = None  # the strictest per-area limit
+    area_limit_s: float | None = None  # the strictest per-area limit of the planned areas
 
     @property
     def ok(self) -> bool:
@@ -156,7 +165,7 @@ def _kind_of(scope: str) -> tuple[str, float | None]:
         return COLD_CHAMBER, float(colder.group(1))
     words = normalise_name(scope)
     for kind in (SPOT, AREA, SESSION):
-        if words == f"per {kind}":
+        if words == f"per {kind}" or words.startswith(f"per {kind} "):
             return kind, None
     return OTHER, None
 
@@ -177,7 +186,7 @@ def time_limits(modality: str | Modality) -> tuple[TimeLimit, ...]:
         extra = [entry for entry in extra if not (same_area and entry[0] is same_area[0])]
     for limit, kind, colder in extra:
         limits.append(TimeLimit(found.code, kind, limit.scope, float(limit.max_s), limit.text,
-                                limit.basis_kind, limit.sources, colder))
+                                limit.basis_kind, limit.sources, colder, limit.sites))
     return tuple(limits)
 
 
@@ -277,7 +286,8 @@ class _Tally:
     def room_left(self, area: str) -> float:
         """Seconds before the first session or area limit is passed."""
         left = [lim.max_s - self.total for lim in self.session]
-        left += [lim.max_s - self.per_area.get(area, 0.0) for lim in self.area]
+        left += [lim.max_s - self.per_area.get(area, 0.0) for lim in self.area
+                 if lim.applies_to(area)]
         return min(left, default=math.inf)
 
     def add(self, area: str, seconds: float, label: str) -> list[Violation]:
@@ -289,8 +299,10 @@ class _Tally:
                 self.reported.add((lim.scope, ""))
                 found.append(_over(lim, label, self.total, "session total"))
         for lim in self.area:
-            if self.per_area[area] > lim.max_s and (lim.scope, area) not in self.reported:
-                self.reported.add((lim.scope, area))
+            key = (f"{lim.scope} {lim.max_s:g}", area)
+            over = lim.applies_to(area) and self.per_area[area] > lim.max_s
+            if over and key not in self.reported:
+                self.reported.add(key)
                 found.append(_over(lim, label, self.per_area[area], f"{area} total"))
         return found
 
@@ -351,21 +363,30 @@ def plan_session(
         notes=tuple(_limit_notes(found, limits, chamber_temp_c)),
         observation_minutes=found.observation_minutes,
         session_limit_s=min((lim.max_s for lim in tally.session), default=None),
-        area_limit_s=min((lim.max_s for lim in tally.area), default=None),
+        area_limit_s=min((lim.max_s for lim in tally.area
+                          if any(lim.applies_to(area) for area, _ in pairs)), default=None),
     )
 
 
 def remaining_seconds(
-    modality: str | Modality, used_s: float, *, chamber_temp_c: float | None = None
+    modality: str | Modality, used_s: float, *, chamber_temp_c: float | None = None,
+    area: str = "", device_limit_s: float | None = None,
 ) -> float:
-    """Seconds left before the strictest session or area limit, after ``used_s`` seconds."""
+    """Seconds left before the strictest session or area limit, after ``used_s`` seconds.
+
+    ``area``: the treated area (not given: every area limit counts, the stricter reading).
+    ``device_limit_s``: the device's instructions-for-use time for this area; the shorter of
+    it and the course's limits wins."""
     found = _modality(modality)
     blocked = _scope_violation(found, "session")
     if blocked:
         raise TimingError(blocked.message)
     used = _seconds("The time already used", used_s)
-    tally = _Tally(time_limits(found), chamber_temp_c)
-    return max(0.0, tally.room_left("") - used)
+    where = _site(area) if area else ""
+    room = _Tally(time_limits(found), chamber_temp_c).room_left(where)
+    if device_limit_s is not None:
+        room = min(room, _seconds("The device's time for the area", device_limit_s))
+    return max(0.0, room - used)
 
 
 # --------------------------------------------------------------------------- logs

@@ -335,8 +335,12 @@ class Steps:
 
 def ordered_steps(name: str, critical: Callable[[], Iterable[str]],
                   never: Callable[[], Mapping[str, str]],
-                  labels: Callable[[], Mapping[str, str]] = dict) -> Scorer:
+                  labels: Callable[[], Mapping[str, str]] = dict,
+                  also_right: Callable[[], Iterable[str]] = tuple) -> Scorer:
     """Partial credit for steps in order.
+
+    Steps in ``also_right`` are accepted wherever they stand: neither needed nor counted
+    as wrong (calling the emergency number when in doubt).
 
     Half the credit for naming the right steps ((right - wrong) / expected, never below 0);
     half for the order of the ``critical`` steps: each pair of them that comes in the right
@@ -350,6 +354,8 @@ def ordered_steps(name: str, critical: Callable[[], Iterable[str]],
 
     def scorer(given: Answers, expected: Answers) -> Score:
         chosen, wanted = _list(given[name]), _list(expected[name])  # type: ignore[call-overload]
+        accepted = set(also_right()) - set(wanted)
+        chosen = [code for code in chosen if code not in accepted]
         forbidden = never()
         done_wrong = [code for code in chosen if code in forbidden]
         if done_wrong:

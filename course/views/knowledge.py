@@ -5,7 +5,15 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING
 
-from course.facts.knowledge import TREATMENTS, Condition, Knowledge, Modality, load, sites_overlap
+from course.facts.knowledge import (
+    TREATMENTS,
+    Condition,
+    Knowledge,
+    Modality,
+    load,
+    most_restrictive,
+    sites_overlap,
+)
 from course.foundation.names import duration_text
 from course.views.style import CATEGORY_COLOURS, CATEGORY_TEXT_COLOURS
 
@@ -68,11 +76,17 @@ def matrix_cell(condition: Condition, modality: Modality) -> tuple[str, bool]:
     The same rule as the screening engine: a local condition where it usually is (leg
     neuropathy on the legs) gives "proceed" for a modality that never treats those sites (a
     facial treatment). A local condition with no usual site is shown at the treated site.
+    A condition whose decision depends on the treated site shows the strictest of the
+    modality's sites (epilepsy: refused on the face, clearance on a knee).
     """
     if condition.local and condition.sites and not any(
             sites_overlap(place, site) for place in condition.sites for site in modality.sites):
         return ("proceed", True)
-    return (condition.treatment_for(modality.code), False)
+    sites = [site for site in modality.sites
+             if not (condition.local and condition.sites)
+             or any(sites_overlap(place, site) for place in condition.sites)]
+    return (most_restrictive(condition.treatment_for(modality.code, site) for site in sites),
+            False)
 
 
 def condition_label(condition: Condition) -> str:

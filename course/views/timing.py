@@ -153,6 +153,13 @@ def log_table(events: Sequence[LogEvent]) -> Html:
                                   "duration (s)"), rows)
 
 
+def instructions_card(instructions: Mapping[str, object]) -> Html:
+    """A device's instructions for use, as a two-column card (label, what it says)."""
+    rows = [(f"<b>{escape(str(label))}</b>", escape(str(value)))
+            for label, value in instructions.items()]
+    return _table("Device instructions for use (IFU)", ("item", "the IFU says"), rows)
+
+
 def record_table(record: SessionRecord) -> Html:
     """A session record: its fields ("not recorded" when empty), then its log lines."""
     rows = [(f"<b>{escape(name)}</b>", escape(value)) for name, value in header_rows(record)]

@@ -66,7 +66,9 @@ def test_decision_card_shows_reasons_conflict_and_sources():
     card = unescape(decision_card(decision))
     rosacea = load().conditions["rosacea"]
     assert rosacea.name in card and "clearance" in card
-    assert "1. Treatment today" in card and "2. Referral" in card and "no referral" in card
+    assert "1. Treatment today" in card and "2. Referral" in card
+    # a clearance names who gives the written OK: the referral is never "none" beside it
+    assert decision.referral == "dermatologist" and "no referral" not in card
     assert "Sources disagree" in card and load().conflicts["rosacea"].rule in card
     for code in rosacea.sources:
         assert source_label(code) in card
@@ -181,8 +183,8 @@ def test_screening_widget_offers_intents_and_says_where_local_conditions_are():
     assert form.decision.referral == "gp" and form.intake["request"] == "treat_illness"
     form.request.value = "just a glow"  # the client's words win over the choice
     assert form.decision.referral == "none"
-    form.conditions.value = ("herpes", "open_wound", "epilepsy")
-    assert form.decision.treatment == "refuse"  # epilepsy is systemic
+    form.conditions.value = ("herpes", "open_wound", "cold_urticaria")
+    assert form.decision.treatment == "refuse"  # an allergy to cold is systemic
     form.conditions.value = ("herpes", "open_wound")
     assert form.decision.treatment == "defer"  # the wound, assumed at the site
     form.where.value = "arms"

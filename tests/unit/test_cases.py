@@ -70,7 +70,7 @@ def test_practice_reference_comes_from_the_engine() -> None:
 
 
 def test_full_marks() -> None:
-    result = score_screening(case("c11"), "Clearance", "none",
+    result = score_screening(case("c11"), "Clearance", "GP",
                              ["Migraine", "summer sun planned"])
     assert result.fraction == 1.0 and result.treatment_correct and not result.missed
 
@@ -81,15 +81,20 @@ def test_weights_are_data_and_add_up() -> None:
 
 
 def test_partial_credit() -> None:
-    item = case("c11")  # clearance, no referral, two findings
-    assert score_screening(item, "clearance", "none", ["migraines"]).fraction == 0.8
-    # one correct, one wrong: findings part drops to 0
-    result = score_screening(item, "proceed", "none", ["migraine", "rosacea"])
-    assert result.fraction == pytest.approx(0.2) and result.wrong_findings == ("rosacea",)
-    assert score_screening(item, "clearance", "none", ["rosacea", "acne"]).fraction == 0.6
-    # a doctor named where none is needed loses the referral part
-    assert score_screening(item, "clearance", "gp", ["migraine", "summer_sun_planned"]
+    item = case("c11")  # clearance (the GP gives the written OK), two findings
+    assert score_screening(item, "clearance", "gp", ["migraines"]).fraction == 0.8
+    # the neurologist is a declared alternative for the doctor who gives the OK
+    assert score_screening(item, "clearance", "specialist", ["migraine", "summer_sun_planned"]
+                           ).fraction == 1
+    # a clearance with nobody named loses the referral part
+    assert score_screening(item, "clearance", "none", ["migraine", "summer_sun_planned"]
                            ).fraction == 0.8
+    # one correct, one wrong: findings part drops to 0
+    result = score_screening(item, "proceed", "gp", ["migraine", "rosacea"])
+    assert result.fraction == pytest.approx(0.2) and result.wrong_findings == ("rosacea",)
+    assert score_screening(item, "clearance", "gp", ["rosacea", "acne"]).fraction == 0.6
+    # a doctor named where none is needed loses the referral part
+    assert score_screening(case("c03"), "defer", "gp", ["herpes"]).fraction == 0.8
 
 
 def test_declared_alternatives_earn_their_credit() -> None:

@@ -52,6 +52,13 @@ PHRASINGS = [
     ("fine lines around the eyes", "cosmetic_refresh"),
     ("just a glow before the event", "cosmetic_refresh"),
     ("smaller pores please", "cosmetic_refresh"),
+    # swelling that is not around the eyes is never a cosmetic wish (clinical review E3)
+    ("oedema in my legs", "leg_swelling"),
+    ("swelling in my ankles", "leg_swelling"),
+    ("my left calf is swollen and sore: swollen calf", "leg_swelling"),
+    ("water retention in my feet", "leg_swelling"),
+    ("swelling in my hand", "swelling_elsewhere"),
+    ("a swollen knee joint after running: swollen", "treat_illness"),
     # something else
     ("my friend recommended you", "other"),
     ("whatever you think is best", "other"),

@@ -54,8 +54,29 @@ def test_headline_scope_is_per_session_or_per_area_as_the_data_says():
     assert headline_limit("cryosauna").kind == SESSION
     for local in ("nitrogen_vapour_local", "cold_air_local", "cryo_facial"):
         limit = headline_limit(local)
-        assert limit.kind == AREA
-        assert len(time_limits(local)) == 1  # the per-area entry is not counted twice
+        assert limit.kind == AREA and limit.basis_kind == "model"  # the course's own figure
+        # the per-area entry is not counted twice; vapour and cold air add the face-and-bone one
+        assert [lim.scope for lim in time_limits(local)][1:] in (
+            [], ["per area on the face or over bone"])
+
+
+def test_face_and_bony_areas_get_less_and_the_device_time_wins_when_shorter():
+    """Round 3 (clinical review E1): the IFU's time per area bounds the course's figure; the
+    face and areas with bone under thin skin get less than a large soft area."""
+    for local in ("nitrogen_vapour_local", "cold_air_local"):
+        large = remaining_seconds(local, 0, area="back")
+        face = remaining_seconds(local, 0, area="face")
+        hands = remaining_seconds(local, 0, area="hands")
+        assert face < large and hands == face
+        assert remaining_seconds(local, 0) == face  # area not given: the stricter limit
+        assert remaining_seconds(local, 30, area="back", device_limit_s=large - 60) \
+            == large - 90
+        assert remaining_seconds(local, 30, area="back", device_limit_s=large + 60) \
+            == large - 30
+        plan = plan_session(local, {"face": face + 5, "back": face + 5})
+        assert [v.label for v in plan.violations] == ["face"]
+    assert remaining_seconds("cryo_facial", 0) <= remaining_seconds("cold_air_local", 0,
+                                                                    area="face")
 
 
 def test_spot_and_colder_cabin_limits_are_recognised():
@@ -102,7 +123,7 @@ def test_passes_add_up_and_the_timeline_splits_at_the_limit():
 
 def test_area_limit_for_local_cold_air():
     limit = headline_limit("cold_air_local").max_s
-    plan = plan_session("cold air", {"legs": limit + 20, "back": limit - 20})
+    plan = plan_session("cold air", {"legs": limit + 20, "back": limit - 20, "abdomen": 30})
     assert [v.label for v in plan.violations] == ["legs"]
     assert plan.violations[0].kind == AREA
     assert plan.area_limit_s == limit and plan.session_limit_s is None
@@ -162,8 +183,8 @@ def test_bad_passes_and_cabin_temperature_are_refused():
 
 def test_remaining_seconds():
     limit = headline_limit("cold_air_local").max_s
-    assert remaining_seconds("cold_air_local", limit - 45) == 45
-    assert remaining_seconds("cold_air_local", limit + 100) == 0
+    assert remaining_seconds("cold_air_local", limit - 45, area="back") == 45
+    assert remaining_seconds("cold_air_local", limit + 100, area="back") == 0
     cold = next(lim for lim in time_limits("cryosauna") if lim.kind == COLD_CHAMBER)
     assert remaining_seconds("cryosauna", 30, chamber_temp_c=cold.colder_than_c - 5) \
         == cold.max_s - 30
@@ -286,7 +307,8 @@ def test_every_simulator_preset_of_a_course_modality_keeps_the_course_time_limit
             continue  # reference exposures (ice pack, cooling pad), not course modalities
         chamber = preset.exposure.agent_temp_c if preset.modality == "cryosauna" else None
         try:
-            left = remaining_seconds(preset.modality, 0, chamber_temp_c=chamber)
+            area = preset.exposure.site if preset.exposure.site in load().sites else ""
+            left = remaining_seconds(preset.modality, 0, chamber_temp_c=chamber, area=area)
         except TimingError:
             continue  # physician-only modality: never timed by a cosmetologist
         assert preset.exposure.duration_s <= left, name
