@@ -163,6 +163,11 @@ def _third_party_names_in_class(node: ast.ClassDef, cls: type) -> set[str]:
     return found
 
 
+# Documented, public names of the standard library that happen to start with "_" (os._exit:
+# "the standard way to exit ... in the child process after a fork"): not third-party internals.
+STANDARD_LIBRARY_PUBLIC = {"_exit"}
+
+
 def private_third_party_names() -> set[tuple[str, str]]:
     """(file, name) for every private third-party attribute course/ uses (an AST scan).
 
@@ -184,7 +189,8 @@ def private_third_party_names() -> set[tuple[str, str]]:
                 found |= {(relative, name) for name in _third_party_names_in_class(node, cls)}
             elif (isinstance(node, ast.Attribute) and _private(node.attr)
                   and _receiver(node) == "other" and node.attr not in ours
-                  and not hasattr(builtins, node.attr)):
+                  and not hasattr(builtins, node.attr)
+                  and node.attr not in STANDARD_LIBRARY_PUBLIC):
                 found.add((relative, node.attr))
     return found
 
