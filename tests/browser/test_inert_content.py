@@ -21,6 +21,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
+from course.questions.reader import plain_name
 from tests.browser.conftest import Scenario, expect, free_port
 from tests.nbgrader_harness import Course, answer_cell_ids
 
@@ -143,7 +144,9 @@ def test_formgrader_submission_page_keeps_trainee_content_inert(
     expect(body).to_contain_text("outputs written")
     expect(body).to_contain_text("My answer <img src=x onerror=")  # typed text, shown as text
     shown_name = page.locator(".name-shown").first.text_content()
-    assert hostile_class["name"] in shown_name  # the name is text, escaped
+    # the name is stored plain (no markup brackets, separators or quotes: plain_name) and shown
+    # as text
+    assert plain_name(hostile_class["name"]) in shown_name
     scenario.screenshot("formgrader")
     _assert_inert(scenario, canary, "#notebook-container")
     assert page.locator(".navbar img").count() == 0

@@ -12,26 +12,29 @@ import copy
 import nbformat
 import pytest
 
+from course.exercises import all_items
 from course.nbgrader_plugins.autograde.faults import faults_of
 from tests.nbgrader_harness import Course, with_answers
 
 pytestmark = pytest.mark.nbgrader
+
 
 LESSON = "00-orientation"
 NOTEBOOK = f"{LESSON}.ipynb"
 GRADED = "orientation_decision_herpes"
 CHECK = "orientation_scope_wart_removal_check"
 WRITTEN = "orientation_explain_mole"
+MINUTES = all_items()["orientation_observation_minutes"].expected()["more_minutes"]
 CONTROLS = {  # what the answer controls write: one plain line per answer
     "orientation_decision_herpes": {"treatment": "defer", "referral": "none"},
     "orientation_scope_wart_removal": {"who_may_remove_wart": "physician"},
-    "orientation_observation_minutes": {"more_minutes": 15},
+    "orientation_observation_minutes": {"more_minutes": MINUTES},
 }
 TYPED = {  # what a trainee types: comments, spacing, single quotes
     "orientation_decision_herpes_answer":
         "# a cold sore: not today\ntreatment = 'defer'   \nreferral='none'\n",
     "orientation_scope_wart_removal_answer": 'who_may_remove_wart = "physician"  # only them\n',
-    "orientation_observation_minutes_answer": "more_minutes = 15\n\n",
+    "orientation_observation_minutes_answer": f"more_minutes = {MINUTES}\n\n",
 }
 
 

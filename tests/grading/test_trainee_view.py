@@ -70,6 +70,7 @@ def test_every_answer_cell_says_its_answer_kinds_for_the_answer_controls(path):
     """Released answer cells carry their question's kinds and choices, taken from the
     question's declaration (never typed twice); written answers are marked as such."""
     from course.exercises import all_items
+    from course.questions.control_metadata import versioned
     from course.questions.kinds import answer_spec
 
     items = all_items()
@@ -78,12 +79,12 @@ def test_every_answer_cell_says_its_answer_kinds_for_the_answer_controls(path):
     assert solutions
     for cell in solutions:
         if cell.cell_type == "markdown":
-            assert cell.metadata["cryocourse"] == {"kind": "written"}
+            assert cell.metadata["cryocourse"] == versioned({"kind": "written"})
             continue
         item = items[cell.metadata.nbgrader.grade_id.removesuffix("_answer")]
         spec = answer_spec(item)
         assert spec is not None, f"{item.id}: an answer kind without a control"
-        assert cell.metadata["cryocourse"] == spec
+        assert cell.metadata["cryocourse"] == versioned(spec)
         for answer in spec["answers"]:
             assert f"{answer['name']} = ..." in cell.source
 
@@ -127,6 +128,9 @@ def test_every_marked_question_is_answered_with_one_control_and_no_typing(path):
     for cell in nb.cells:
         text = cell.source.lower()
         assert "copy this line" not in text and "copy the line" not in text, cell.source
-    # no view of the course writes an answer line for the trainee to copy (a second control)
+    # no view of the course writes an answer line for the trainee to copy (a second control);
+    # retired_pickers.py keeps lesson 07's pickers only for notebooks fetched under 0.1.0
     for view in (REPO / "course/views").glob("*.py"):
+        if view.name == "retired_pickers.py":
+            continue
         assert "copy this line" not in view.read_text(encoding="utf-8").lower(), view.name
