@@ -11,6 +11,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -20,6 +23,30 @@ TIERS = {"tests/unit": "unit", "tests/lessons": "lessons", "tests/grading": "gra
          "tests/sandbox": "sandbox", "tests/browser": "browser", "tests/hub": "hub",
          "tests/lms": "lms",
          "tests/upstream": "upstream", "source": "notebooks", "release": "notebooks"}
+
+
+# nbgrader files every submission in the account's nbgrader cache (JUPYTER_DATA_DIR/
+# nbgrader_cache) unless Exchange.cache says otherwise, and the Assignments tab lists what is
+# there: a test that submits must never leave a fake submission in the trainee's own list.
+# Every test run, and every server, kernel and nbgrader command it starts, gets its own data
+# folder (virtualenv extensions and kernels stay found through sys.prefix).
+PRIVATE_DATA = "CRYOCOURSE_TEST_REAL_DATA_DIR"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ.setdefault(PRIVATE_DATA, os.environ.get("JUPYTER_DATA_DIR", ""))
+    private = tempfile.mkdtemp(prefix="cryocourse-test-jupyter-data-")
+    config.stash[_PRIVATE_KEY] = private
+    os.environ["JUPYTER_DATA_DIR"] = private
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    private = config.stash.get(_PRIVATE_KEY, None)
+    if private:
+        shutil.rmtree(private, ignore_errors=True)
+
+
+_PRIVATE_KEY = pytest.StashKey[str]()
 
 
 def tier_of(path: Path) -> str | None:

@@ -259,6 +259,7 @@ class Rule:
     conflict: str = ""
     sources: tuple[str, ...] = ()
     no_referral_with: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()  # the client's everyday words for the finding ("wart")
 
     def treatment_for(self, modality: str) -> str:
         """The treatment for `modality`; "proceed" when the rule does not apply to it."""
@@ -607,6 +608,7 @@ def _rule(entry: _Entry) -> Rule:
         conflict=entry.text("conflict", ""),
         sources=entry.sources(),
         no_referral_with=entry.texts("no_referral_with", ()),
+        aliases=entry.texts("aliases", ()),
     )
 
 

@@ -16,10 +16,12 @@ def normalise_name(text: str) -> str:
     return " ".join(re.sub(r"[^0-9a-z]+", " ", text).split())
 
 
-# Typos score 0.8 and more ("defered"/"defer" 0.83); different words that share letters
-# score 0.6 or less ("postponed"/"proceed" 0.5, "cosmetician"/"physician" 0.6) and must
+# Typos score 0.75 and more ("defered"/"defer" 0.83, a swapped pair in a short word such as
+# "wrat"/"wart" 0.75); different words that share letters score 0.67 or less
+# ("wart"/"watch" 0.67, "postponed"/"proceed" 0.5, "cosmetician"/"physician" 0.6) and must
 # never be suggested: a wrong "did you mean" can point at the opposite, unsafe answer.
-SIMILAR_ENOUGH = 0.65
+# tests/unit/test_did_you_mean_table.py holds the table of real misspellings that proves it.
+SIMILAR_ENOUGH = 0.75
 
 
 def did_you_mean(word: str, choices: Iterable[str], limit: int = 3,

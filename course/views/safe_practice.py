@@ -3,6 +3,7 @@ simulator (OO matplotlib figure + a thin ipywidgets view over ``course.models.ox
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from html import escape
 
@@ -170,20 +171,35 @@ def oxygen_figure(curve: OxygenCurve) -> Figure:
     return figure
 
 
+def _percent_text(percent: float, levels: Sequence[float]) -> str:
+    """``percent`` to one decimal, or two where one decimal would round it up onto a level it is
+    below (19.49 % is not "19.5 %" when the alarm is at 19.5 %)."""
+    text = f"{percent:.1f}"
+    if any(percent < level <= float(text) for level in levels):
+        text = f"{math.floor(percent * 100) / 100:.2f}"  # rounded down: it stays under the level
+    return text
+
+
 def oxygen_summary(curve: OxygenCurve) -> str:
-    """One sentence describing the curve (also the plot's alt text)."""
+    """Short sentences describing the curve (also the plot's alt text): the lowest level and
+    what it feels like, the deepest alarm it passes, and how long the air stays deficient."""
     oxygen = safe_practice().oxygen
-    below = curve.minutes_below(oxygen.deficiency_percent)
-    lowest = (f"lowest {curve.lowest_percent:.1f} % oxygen at {curve.lowest_at_min:g} min"
-              f" ({oxygen_effect(curve.lowest_percent)})")
-    if below:
-        where = (f"below the {oxygen.deficiency_percent:g} % alarm level for {below:g} min"
-                 if curve.oxygen_percent[-1] >= oxygen.deficiency_percent
-                 else f"below the {oxygen.deficiency_percent:g} % alarm level and still "
-                      f"there after {curve.minutes[-1]:g} min")
+    first, second = oxygen.deficiency_percent, oxygen.evacuate_percent
+    lowest = curve.lowest_percent
+    sentences = [f"lowest {_percent_text(lowest, (first, second))} % oxygen at "
+                 f"{curve.lowest_at_min:g} min: {oxygen_effect(lowest)}"]
+    if lowest < second:
+        sentences.append(f"That is below the {second:g} % second alarm: everyone leaves at once")
+    elif lowest < first:
+        sentences.append(f"That is below the {first:g} % first alarm: the air is oxygen-deficient")
     else:
-        where = f"never below the {oxygen.deficiency_percent:g} % alarm level"
-    return f"{lowest}; {where}."
+        sentences.append(f"It never falls below the {first:g} % first alarm")
+    below = curve.minutes_below(first)
+    if below and curve.oxygen_percent[-1] < first:
+        sentences.append(f"After {curve.minutes[-1]:g} min it is still below {first:g} %")
+    elif below:
+        sentences.append(f"It stays below {first:g} % for {below:g} min")
+    return " ".join(sentence.rstrip(".") + "." for sentence in sentences)
 
 
 def oxygen_plot(curve: OxygenCurve) -> Plot:
@@ -241,7 +257,8 @@ class OxygenRoomWidget(BatchedRefresh):
                                          continuous_update=False)
         self.image = widgets.Image(format="png")
         self.verdict = widgets.HTML()
-        self.summary = widgets.Label()
+        # an HTML paragraph wraps at the box's edge (a Label is one line and ran off it)
+        self.summary = widgets.HTML(layout=widgets.Layout(max_width="100%"))
         self.curve: OxygenCurve | None = None
         self.widget = widgets.VBox([self.scenario, self.room, self.litres, self.air_changes,
                                     self.sessions, self.minutes, self.image, self.verdict,
@@ -286,7 +303,7 @@ class OxygenRoomWidget(BatchedRefresh):
         self.verdict.value = (f"{verdict} <small>A mixed-room average: near the floor and "
                               "inside a cabin it can be far lower. Only the monitor tells you "
                               "the real level.</small>")
-        self.summary.value = oxygen_summary(curve)
+        self.summary.value = f"<p>{escape(oxygen_summary(curve))}</p>"
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)

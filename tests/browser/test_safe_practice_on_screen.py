@@ -25,7 +25,10 @@ def test_oxygen_simulator_renders_and_the_cabin_day_redraws_it(
     widget = notebook.output_of(notebook.code_cell("OxygenRoomWidget()"))
     image = widget.locator("img").first
     expect(image).to_be_visible()
-    expect(widget).to_contain_text(re.compile(r"lowest \d+\.\d % oxygen"))
+    expect(widget).to_contain_text(re.compile(r"lowest \d+\.\d+ % oxygen"))
+    summary = widget.locator(".widget-html-content", has_text=re.compile(r"^lowest"))
+    overflow = summary.evaluate("node => node.scrollWidth - node.clientWidth")
+    assert overflow <= 0, f"the result sentence runs {overflow} px past its box"
     before = notebook.image_digest(image)
     scenario.screenshot("spill")
     widget.locator("button", has_text="A cabin's working day").click()

@@ -33,6 +33,7 @@ from course.views.safe_practice import (
     oxygen_facts,
     oxygen_figure,
     oxygen_plot,
+    oxygen_summary,
     record_table,
     references,
     room_curve,
@@ -289,8 +290,23 @@ def test_oxygen_figure_has_units_levels_and_colour_blind_safe_colours():
 
 def test_oxygen_plot_summary_is_the_alt_text():
     plot = oxygen_plot(room_curve(30, 10, 0))
-    assert "16.6 %" in plot.summary and "still there" in plot.summary
+    assert "16.6 %" in plot.summary and "still below 19.5 %" in plot.summary
+    assert "below the 18 % second alarm" in plot.summary
     assert plot.summary in plot._repr_html_()
+
+
+@pytest.mark.parametrize(("room", "litres", "says", "never"), [
+    (50, 5, ["lowest 19.49 %", "below the 19.5 % first alarm"], ["19.5 % oxygen", "second"]),
+    (20, 5, ["lowest 17.6 %", "below the 18 % second alarm"], ["19.5 % first alarm:"]),
+    (300, 1, ["never falls below the 19.5 % first alarm"], ["still below"]),
+])
+def test_oxygen_summary_names_the_deepest_alarm_passed_and_never_rounds_onto_a_level(
+        room: int, litres: float, says: list[str], never: list[str]) -> None:
+    summary = oxygen_summary(room_curve(room, litres, 0))
+    for words in says:
+        assert words in summary
+    for words in never:
+        assert words not in summary
 
 
 def test_oxygen_widget_updates_when_values_are_set():
@@ -302,7 +318,7 @@ def test_oxygen_widget_updates_when_values_are_set():
     assert "stays above" in widget.verdict.value
     image = widget.image.value
     widget.air_changes.value = 6.0
-    assert widget.image.value != image and widget.summary.value.startswith("lowest")
+    assert widget.image.value != image and widget.summary.value.startswith("<p>lowest")
 
 
 def test_oxygen_widget_cabin_day_uses_sessions_and_illustrative_litres():
