@@ -23,9 +23,11 @@ import html
 import io
 import math
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Any, cast
 
 import nbformat
 import numpy as np
@@ -109,7 +111,7 @@ def _case_for(item_id: str):
     return None
 
 
-def _missed_names(nb: nbformat.NotebookNode, item_ids: list[str], data: ClassData) -> None:
+def _missed_names(nb: Mapping[str, Any], item_ids: list[str], data: ClassData) -> None:
     """Count expected names a trainee left out of list answers, and must-not-miss misses."""
     items = all_items()
     for item_id in item_ids:
@@ -120,11 +122,13 @@ def _missed_names(nb: nbformat.NotebookNode, item_ids: list[str], data: ClassDat
         for name, kind in item.answers.items():
             if not isinstance(kind, Names):
                 continue
-            expected = set(normalise(kind, name, item.expected()[name]))
+            # a Names answer normalises to a tuple of codes
+            expected = set(cast(tuple[str, ...], normalise(kind, name, item.expected()[name])))
             data.names_asked += 1
             value = typed.get(name, ...)
             try:
-                given = set() if value is ... else set(normalise(kind, name, value))
+                given = set() if value is ... else set(
+                    cast(tuple[str, ...], normalise(kind, name, value)))
             except (ValueError, TypeError):  # a malformed answer names nothing
                 given = set()
             missing = expected - given
@@ -139,14 +143,17 @@ def _missed_names(nb: nbformat.NotebookNode, item_ids: list[str], data: ClassDat
 DECISION_PARTS = ("treatment", "referral")
 
 
-def _decision_parts(nb: nbformat.NotebookNode, item_ids: list[str], data: ClassData) -> None:
+def _decision_parts(nb: Mapping[str, Any], item_ids: list[str], data: ClassData) -> None:
     """Tally what each trainee answered for both parts of every screening question."""
     items = all_items()
     for item_id in item_ids:
         item = items.get(item_id)
-        names = {part: next((n for n in item.answers if n.endswith(f"_{part}")), None)
-                 for part in DECISION_PARTS} if item else {}
-        if not names or None in names.values():
+        if item is None:
+            continue
+        found = {part: next((n for n in item.answers if n.endswith(f"_{part}")), None)
+                 for part in DECISION_PARTS}
+        names = {part: name for part, name in found.items() if name is not None}
+        if len(names) < len(DECISION_PARTS):
             continue
         typed = typed_answers(nb, item.answers)
         tally = data.decision_parts.setdefault(item_id, {p: Counter() for p in DECISION_PARTS})
@@ -249,7 +256,7 @@ def _variant_of(root: Path, assignment: str, student: str):
     return marking_as(key_for(root, student))
 
 
-def _client_results(nb: nbformat.NotebookNode, student: str, data: ClassData) -> None:
+def _client_results(nb: Mapping[str, Any], student: str, data: ClassData) -> None:
     """Mark each client of the trainee's variant from the notebook's text (as the marker)."""
     items = all_items()
     for client in my_variant(data.assignment).clients:
@@ -386,7 +393,7 @@ def score_figure(data: ClassData) -> Figure:
     figure = Figure(figsize=(6, 3.2))
     axes = figure.add_subplot()
     percent = [100 * t / data.max_total for t in data.totals] if data.max_total else []
-    axes.hist(percent, bins=np.linspace(0, 100, 11), color=OKABE_ITO["blue"],
+    axes.hist(percent, bins=np.linspace(0, 100, 11).tolist(), color=OKABE_ITO["blue"],
               edgecolor="white")
     axes.set_xlabel("score (% of the maximum)")
     axes.set_ylabel("trainees")

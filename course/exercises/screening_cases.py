@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
+from typing import cast
 
 from course.exercises import REFERRAL, TREATMENT
 from course.exercises.reasons import first_sentence, referral_phrase
@@ -23,7 +24,7 @@ from course.facts.knowledge import NO_REFERRAL, TREATMENTS, load, spellings
 from course.models.cases import Case, case_from_intake, score_screening, scoring_weights
 from course.models.screening import finding_names, screen
 from course.models.variants import ASSESSMENT, SELF_STUDY_KEY, Variant, blueprint, draw, my_variant
-from course.questions.kinds import AcceptedAnswer, Answers, Item, Names, Score, Wrong
+from course.questions.kinds import AcceptedAnswer, Answers, Item, Names, Score, Status, Wrong
 
 __all__ = ["CASE_POINTS", "FINDINGS", "REFERRAL", "TREATMENT", "case_from_intake",
            "client_model_answer", "own_client_scheme", "screening_item"]
@@ -57,12 +58,14 @@ def screening_scorer(reference: Callable[[], Case], prefix: str
     treatment, referral, findings = answer_names(prefix)
 
     def scorer(given: Answers, expected: Answers) -> Score:
-        result = score_screening(reference(), given[treatment], given[referral],
-                                 given[findings])
+        # the answers are already normalised by their kinds: two codes and a tuple of codes
+        result = score_screening(reference(), cast(str, given[treatment]),
+                                 cast(str, given[referral]),
+                                 cast(Iterable[str], given[findings]))
         notes = (result.explanation,)
         if result.fraction == 1:
-            return Score(1.0, "correct", notes)
-        status = "partly correct" if result.fraction > 0 else "incorrect"
+            return Score(1.0, Status.CORRECT, notes)
+        status = Status.PARTLY_CORRECT if result.fraction > 0 else Status.INCORRECT
         return Score(result.fraction, status, notes)
 
     return scorer
@@ -257,7 +260,7 @@ def wrong_examples(reference: Case, prefix: str, distractor: str | None = None,
     if reference.must_not_miss:
         kept = [code for code in reference.findings if code not in reference.must_not_miss]
         missed = Wrong({**right, findings: kept}, 0.0)
-        chosen = (missed, wrong_treatment, wrong_referral, extra)
+        chosen: tuple[Wrong | None, ...] = (missed, wrong_treatment, wrong_referral, extra)
     else:
         chosen = (extra, wrong_referral, wrong_treatment)
     return tuple(wrong for wrong in chosen if wrong is not None)

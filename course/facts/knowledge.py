@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from types import MappingProxyType
+from types import MappingProxyType, UnionType
 from typing import Any
 
 from course.foundation.names import did_you_mean, normalise_name
@@ -391,7 +391,7 @@ class _Entry:
     def fail(self, problem: str) -> KnowledgeError:
         return KnowledgeError(f"{self.file}: {self.label}: {problem}")
 
-    def get(self, key: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
+    def get(self, key: str, kind: type | UnionType | tuple[type, ...], default: Any = ...) -> Any:
         if key not in self.raw:
             if default is ...:
                 raise self.fail(f"missing field {key!r}")
@@ -700,8 +700,8 @@ def _check_references(directory: Path, knowledge: Knowledge) -> None:
         need("conditions.toml", label, "referral", condition.referral, knowledge.referrals)
         if condition.referral != NO_REFERRAL and not condition.referral_reason:
             raise KnowledgeError(f"conditions.toml: {label}: a referral needs its reason")
-        for modality in condition.overrides:
-            need("conditions.toml", label, "modality", modality, knowledge.modalities)
+        for modality_code in condition.overrides:
+            need("conditions.toml", label, "modality", modality_code, knowledge.modalities)
         if condition.conflict:
             need("conditions.toml", label, "conflict", condition.conflict, knowledge.conflicts)
         for who in condition.clearance_by:
@@ -721,8 +721,8 @@ def _check_references(directory: Path, knowledge: Knowledge) -> None:
     for rule in knowledge.rules.values():
         label = f"rule {rule.code!r}"
         need_sources("rules.toml", label, rule.sources)
-        for modality in (*rule.overrides, *rule.modalities):
-            need("rules.toml", label, "modality", modality, knowledge.modalities)
+        for modality_code in (*rule.overrides, *rule.modalities):
+            need("rules.toml", label, "modality", modality_code, knowledge.modalities)
         for referral in (rule.referral, *rule.referral_overrides.values()):
             need("rules.toml", label, "referral", referral, knowledge.referrals)
         for code in (*rule.unless_conditions, *rule.no_referral_with):

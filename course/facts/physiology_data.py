@@ -11,10 +11,11 @@ against. Every entry names its sources (codes of sources.toml) and its basis: "m
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
+from typing import TypeVar
 
 from course.facts.knowledge import KnowledgeError, _Entry, _read, load, packaged_data_directory
 
@@ -172,8 +173,11 @@ def _number(entry: _Entry, key: str, default: object = ...) -> float:
     return float(entry.get(key, int | float, default))
 
 
-def _codes(entries: list[_Entry], build) -> Mapping[str, object]:
-    built: dict[str, object] = {}
+_Built = TypeVar("_Built")
+
+
+def _codes(entries: list[_Entry], build: Callable[[_Entry], _Built]) -> Mapping[str, _Built]:
+    built: dict[str, _Built] = {}
     for entry in entries:
         code = entry.text("code")
         if code in built:
@@ -274,11 +278,13 @@ def _check(data: PhysiologyData) -> None:
             need(code, "modality", spec.modality, kb.modalities)
         for row in spec.checked_against:
             need(code, "measurement row", row, data.measurements)
-    for code, row in data.measurements.items():
-        need(code, "tissue", row.run.tissue, data.tissues)
-        need(code, "heat transfer", row.run.heat_transfer, data.heat_transfers)
-    for code, item in (*data.parameters.items(), *data.heat_transfers.items()):
-        if item.basis == "calibrated" and not item.calibration:
+    for code, measured in data.measurements.items():
+        need(code, "tissue", measured.run.tissue, data.tissues)
+        need(code, "heat transfer", measured.run.heat_transfer, data.heat_transfers)
+    fitted: list[tuple[str, Parameter | HeatTransfer]] = [
+        *data.parameters.items(), *data.heat_transfers.items()]
+    for code, value in fitted:
+        if value.basis == "calibrated" and not value.calibration:
             raise KnowledgeError(f"{FILE}: {code}: a calibrated value names its calibration row")
 
 

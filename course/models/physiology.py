@@ -173,10 +173,8 @@ def _require(condition: bool, message: str) -> None:
 
 
 def _finite_number(name: str, value: object) -> float:
-    _require(
-        isinstance(value, int | float) and not isinstance(value, bool),
-        f"{name} must be a number; you gave {value!r}.",
-    )
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise ValueError(f"{name} must be a number; you gave {value!r}.")
     _require(math.isfinite(value), f"{name} must be an ordinary number, not {value}.")
     return float(value)
 
@@ -271,11 +269,9 @@ def _checked_contact(contact: object) -> Contact:
             f"{contact!r}." + _did_you_mean(contact, ("continuous",)),
         )
         return "continuous"
-    _require(
-        isinstance(contact, tuple) and len(contact) == 2,
-        "Contact must be 'continuous' or a pair (touch seconds, every seconds), "
-        f"like (0.3, 15); you gave {contact!r}.",
-    )
+    if not (isinstance(contact, tuple) and len(contact) == 2):
+        raise ValueError("Contact must be 'continuous' or a pair (touch seconds, every seconds), "
+                         f"like (0.3, 15); you gave {contact!r}.")
     touch = _finite_number("The touch time", contact[0])
     interval = _finite_number("The time between touches", contact[1])
     _require(touch > 0, "The touch time must be more than 0 seconds.")
@@ -337,7 +333,8 @@ def _preset_from(spec: PresetSpec) -> Preset:
     touches = Touches(*spec.touches) if spec.touches else None
     moving = touches is not None and spec.duration_s > touches.interval_s
     exposure = exposure_for(spec.tissue, spec.agent_temp_c, spec.heat_transfer, spec.duration_s,
-                            spot=spec.spot, contact=touches if moving else "continuous",
+                            spot=spec.spot,
+                            contact=touches if touches is not None and moving else "continuous",
                             site=spec.site)
     return Preset(exposure, spec.label, spec.modality, sources_text(spec.sources),
                   spec.basis == "illustrative", touches if spec.movable else None,
@@ -844,9 +841,11 @@ def _run(exposure: Exposure, observe: float, refine: int, method: str,
         temps = (cold if touch else room).step(before, dt)
         # The surface cell is the coldest until something freezes; while any cell is near
         # freezing, every cell is checked.
-        if can_freeze and (frozen_seen or float(before[0]) < FREEZE_START_C + FREEZE_MARGIN_C
-                           or float(temps[0]) < FREEZE_START_C):
-            temps = (freezing_cold if touch else freezing_room).step(before, dt)
+        freezing = freezing_cold if touch else freezing_room  # None when nothing can freeze
+        if freezing is not None and (
+                frozen_seen or float(before[0]) < FREEZE_START_C + FREEZE_MARGIN_C
+                or float(temps[0]) < FREEZE_START_C):
+            temps = freezing.step(before, dt)
             frozen_seen = float(temps.min()) < FREEZE_START_C + FREEZE_MARGIN_C
         cooled = temps[:skin_cells]
         relax = 1.0 - math.exp(-skin_rate * flow * dt)

@@ -118,23 +118,23 @@ class Number:
                 "whole": self.whole}
 
     def normalise(self, name: str, value: object) -> float:
-        kind = _type(value)
-        if kind is _str:
+        if _type(value) is _str:
             raise AnswerFormatError(
                 f"`{name}` must be {self.describe()} without quotes, like `{name} = 3`."
             )
-        if kind is _tuple and _len(value) == 2 and all(_type(v) is _int for v in value):
+        if _type(value) is _tuple and _len(value) == 2 and all(_type(v) is _int for v in value):
             raise AnswerFormatError(
                 f"`{name}` must be {self.describe()}: decimals use a point, like "
                 f"`{name} = {value[0]}.{value[1]}` (a comma makes two numbers)."
             )
-        if kind is _int and value.bit_length() > 64:  # math.isfinite would overflow
+        if _type(value) is _int and value.bit_length() > 64:  # math.isfinite would overflow
             raise AnswerFormatError(
                 f"`{name}` is a number with {_len(_str(abs(value)))} digits, far outside the "
                 f"range that makes sense here ({self.minimum:g} to {self.maximum:g} "
                 f"{self.unit}). Check the unit."
             )
-        if kind not in (_int, _float) or not _isfinite(value):  # bool is its own type
+        if not (_type(value) is _int or _type(value) is _float) or not _isfinite(value):
+            # bool is its own type, so True is not a number here
             raise AnswerFormatError(
                 f"`{name}` must be {self.describe()}; you gave {_describe(value)}."
             )
@@ -265,12 +265,12 @@ class Names:
         # "No findings" is understood however it is written: None, "none", "n/a", ["none"],
         # []; a text that names nothing at all ("?", "", a shrug) is not an answer.
         for text in (value,) if _type(value) is _str else (
-                value if _type(value) in (_list, _tuple) else ()):
+                value if _type(value) is _list or _type(value) is _tuple else ()):
             if _type(text) is _str and names_nothing(text):
                 raise AnswerFormatError(self.nothing_named(name, text))
         if value is None or (_type(value) is _str and is_none_word(value)):
             value = []
-        if _type(value) in (_list, _tuple):
+        if _type(value) is _list or _type(value) is _tuple:
             value = [v for v in value if not (_type(v) is _str and is_none_word(v))]
         if _type(value) is _str:
             words = [w.strip() for w in value.split(",") if w.strip()]
@@ -279,7 +279,7 @@ class Names:
                 f"`{name}` must be a list in square brackets, each name in its own quotes, "
                 f"like [{example}] (or [] for none)."
             )
-        if _type(value) not in (_list, _tuple):
+        if not (_type(value) is _list or _type(value) is _tuple):
             raise AnswerFormatError(f"`{name}` must be {self.describe()}.")
         codes = {code for _, code in _looked_up(name, value, self.vocabulary(), self.label,
                                                 "this course knows")}
@@ -316,7 +316,7 @@ class Steps:
                 "options": offered_options(self.labels(), self.offered)}
 
     def normalise(self, name: str, value: object) -> tuple[str, ...]:
-        if _type(value) not in (_list, _tuple):
+        if not (_type(value) is _list or _type(value) is _tuple):
             raise AnswerFormatError(
                 f"`{name}` must be a list in square brackets, each {self.label} in its own "
                 f"quotes, first {self.label} first, like [\"first\", \"second\"]."
@@ -359,7 +359,7 @@ def ordered_steps(name: str, critical: Callable[[], Iterable[str]],
         forbidden = never()
         done_wrong = [code for code in chosen if code in forbidden]
         if done_wrong:
-            return Score(0.0, "incorrect", tuple(forbidden[code] for code in done_wrong))
+            return Score(0.0, Status.INCORRECT, tuple(forbidden[code] for code in done_wrong))
         right = _len([code for code in chosen if code in wanted])
         extra = _len(chosen) - right
         named = max(0.0, (right - extra) / _len(wanted))
@@ -371,7 +371,7 @@ def ordered_steps(name: str, critical: Callable[[], Iterable[str]],
         ordered = (_len(kept) / _len(pairs) if pairs else right / _len(wanted)) * padding
         fraction = (named + ordered) / 2
         if fraction == 1:
-            return Score(1.0, "correct")
+            return Score(1.0, Status.CORRECT)
         notes = []
         if right < _len(wanted) or extra:
             notes.append(f"Steps: {right} of {_len(wanted)} named, {extra} that do not belong.")
@@ -384,7 +384,8 @@ def ordered_steps(name: str, critical: Callable[[], Iterable[str]],
         if extra:
             notes.append("Steps that do not belong cost order credit too: list only the steps "
                          "of this emergency.")
-        return Score(fraction, "partly correct" if fraction > 0 else "incorrect", tuple(notes))
+        status = Status.PARTLY_CORRECT if fraction > 0 else Status.INCORRECT
+        return Score(fraction, status, tuple(notes))
 
     return scorer
 
@@ -469,7 +470,7 @@ def plain_value(node: ast.expr, name: str, depth: int = 0) -> object:
         return [plain_value(element, name, depth + 1) for element in node.elts]
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         operand = plain_value(node.operand, name, depth + 1)
-        if _type(operand) in (_int, _float):
+        if _type(operand) is _int or _type(operand) is _float:
             return -operand if isinstance(node.op, ast.USub) else operand
     if isinstance(node, ast.BinOp) and _type(node.op) in _NUMBER_OPS:
         left = plain_value(node.left, name, depth + 1)
@@ -648,7 +649,7 @@ class Item:
         for accepted in self.accepted:
             if result.fraction < accepted.fraction and given == {
                     n: normalise(k, n, accepted.answers[n]) for n, k in self.answers.items()}:
-                status = "correct" if accepted.fraction == 1 else "partly correct"
+                status = Status.CORRECT if accepted.fraction == 1 else Status.PARTLY_CORRECT
                 return Score(accepted.fraction, status, (accepted.reason,))
         return result
 

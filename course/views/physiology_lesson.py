@@ -12,6 +12,7 @@ import base64
 from collections.abc import Iterable
 from functools import cache
 from html import escape
+from typing import cast
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -32,6 +33,7 @@ from course.models.physiology import (
     TONE_FLOOR,
     Exposure,
     Response,
+    Touches,
     preset,
     simulate,
 )
@@ -275,7 +277,7 @@ def still_vs_moving_figure(window_s: float = WINDOW_S) -> Figure:
 def still_vs_moving_summary() -> str:
     """One line describing the still-vs-moving chart, for screen readers."""
     still, moving = (run(name) for name in STILL_VS_MOVING)
-    touch, interval = PRESETS[STILL_VS_MOVING[1]].exposure.contact
+    touch, interval = cast(Touches, PRESETS[STILL_VS_MOVING[1]].exposure.contact)  # the moving one
     return (
         f"Chart: held still for {seconds_text(still.end_of_cold_s)}, the skin surface falls to "
         f"{still.min_surface_c:.0f} °C and spends {seconds_text(still.seconds_below_zero)} "

@@ -11,6 +11,7 @@ import io
 import math
 from dataclasses import dataclass, replace
 from html import escape
+from typing import Literal
 
 import ipywidgets as widgets
 import PIL.Image
@@ -38,6 +39,7 @@ from course.models.physiology import (
     Exposure,
     Preset,
     Response,
+    Touches,
     preset,
     simulate,
 )
@@ -96,7 +98,7 @@ class ResponseArtists:
     flow: Line2D
     cold_periods: tuple[Rectangle, Rectangle]
     phase_labels: dict[str, Text]
-    band_labels: tuple[Text, Text] = ()  # numbness, nerve slowing
+    band_labels: tuple[Text, ...] = ()  # numbness, nerve slowing (none when not drawn)
     freezing_label: Text | None = None
     spot: Line2D | None = None  # the coldest spot under a nozzle (empty when there is none)
 
@@ -491,8 +493,9 @@ class SimulatorWidget(BatchedRefresh):
         """The exposure the controls describe now."""
         chosen = PRESETS[self.preset.value]
         base = chosen.exposure
-        moving = chosen.moving_contact is not None and self.movement.value == "moving"
-        contact = chosen.moving_contact if moving else "continuous"
+        contact: Touches | Literal["continuous"] = "continuous"
+        if chosen.moving_contact is not None and self.movement.value == "moving":
+            contact = chosen.moving_contact
         return replace(  # the preset's skin (whose it is, its room) and its coldest spot
             base,
             agent_temp_c=self.agent_temp.value,

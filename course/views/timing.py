@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from html import escape
 
 import ipywidgets as widgets
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.dates import DateFormatter
 from matplotlib.figure import Figure
@@ -225,7 +226,7 @@ def plot_session(ax: Axes, plan: SessionPlan) -> dict[str, list]:
                 drawn["bars"].append(ax.broken_barh(
                     spans, (rows[area] - 0.35, 0.7), facecolors=colour,
                     edgecolor=OKABE_ITO["black"], linewidth=0.5, hatch="//" if over else None))
-    handles = [Patch(facecolor=WITHIN_COLOUR, label="within the limits"),
+    handles: list[Artist] = [Patch(facecolor=WITHIN_COLOUR, label="within the limits"),
                Patch(facecolor=OVER_COLOUR, hatch="//", label="past a limit")]
     if plan.session_limit_s is not None:
         line = ax.axvline(plan.session_limit_s / 60, color=LIMIT_COLOUR, linestyle="--",
@@ -276,20 +277,23 @@ def plot_course(ax: Axes, plan: CoursePlan) -> dict[str, list]:
     too_soon = {v.label for v in plan.violations if v.kind == "interval"}
     drawn: dict[str, list] = {"sessions": [], "waits": [], "gaps": []}
     wait = plan.min_interval_days
+    # Dates are plotted as dates (matplotlib's date units), which its stubs type as floats.
     for day in plan.dates:
         if wait:
-            drawn["waits"].append(ax.axvspan(day, day + timedelta(days=wait), ymin=0.35,
+            drawn["waits"].append(ax.axvspan(day, day + timedelta(days=wait),  # type: ignore[arg-type]
+                                             ymin=0.35,
                                              ymax=0.65, color=WAIT_COLOUR, alpha=0.35))
     for day in plan.dates:
         colour = OVER_COLOUR if day.isoformat() in too_soon else WITHIN_COLOUR
         marker = "X" if day.isoformat() in too_soon else "o"
-        drawn["sessions"].extend(ax.plot([day], [0], marker=marker, markersize=11,
+        drawn["sessions"].extend(ax.plot([day], [0],  # type: ignore[arg-type]
+                                         marker=marker, markersize=11,
                                          color=colour, linestyle="none"))
     for earlier, later, gap in zip(plan.dates, plan.dates[1:], plan.gaps_days, strict=False):
         middle = earlier + (later - earlier) / 2
         colour = OVER_COLOUR if later.isoformat() in too_soon else OKABE_ITO["black"]
         drawn["gaps"].append(ax.annotate(f"{gap} d", (middle, 0.25), ha="center", color=colour))
-    handles = [Patch(facecolor=WITHIN_COLOUR, label="session"),
+    handles: list[Artist] = [Patch(facecolor=WITHIN_COLOUR, label="session"),
                Patch(facecolor=OVER_COLOUR, label="too soon after the previous one")]
     if wait:
         handles.append(Patch(facecolor=WAIT_COLOUR, alpha=0.35,

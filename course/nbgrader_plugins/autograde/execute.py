@@ -66,6 +66,12 @@ class SandboxedExecute(Execute):
         "assignment's own set-up cells import.",
     ).tag(config=True)
 
+    # nbclient's kernel manager and client (None until a kernel is up); nbgrader's Execute is
+    # untyped, so they are declared here. The client is typed loosely: which methods return
+    # coroutines differs between jupyter_client's blocking and async clients.
+    km: SandboxedKernelManager | None
+    kc: Any
+
     def __init__(self, **kw: Any) -> None:
         kw.setdefault("kernel_manager_class", SandboxedKernelManager)
         super().__init__(**kw)
@@ -184,7 +190,10 @@ class SandboxedExecute(Execute):
         IOPub to fall quiet: nbclient ignores IOPub messages of other requests anyway.
         Returns the kernel_info reply.
         """
-        self.kc = self.km.client(context=self.km.context)
+        km = self.km
+        if km is None:  # only ever called once a kernel was started
+            raise RuntimeError("no kernel to open a client to")
+        self.kc = km.client(context=km.context)
         try:
             await ensure_async(self.kc.start_channels())
             deadline = monotonic() + self.startup_timeout
@@ -192,7 +201,7 @@ class SandboxedExecute(Execute):
                 reply = await self._async_kernel_info_reply(timeout=1)
                 if reply is not None and await self._async_iopub_connected():
                     break
-                if not await ensure_async(self.km.is_alive()):
+                if not await ensure_async(km.is_alive()):
                     raise RuntimeError("the kernel stopped before answering")
                 if monotonic() > deadline:
                     raise RuntimeError(f"no answer within {self.startup_timeout} s")

@@ -43,14 +43,17 @@ class NoFiles(AsyncLargeFileManager):
     def _file_params(self) -> dict:
         return {"path": self.root_dir}  # required by its base class; never read from
 
-    def file_exists(self, path: str = "") -> bool:
+    # Sync on purpose: the server awaits it through ensure_async, and a plain False can never
+    # be mistaken for a (truthy) coroutine by a caller that forgets to await.
+    def file_exists(self, path: str = "") -> bool:  # type: ignore[override]
         return False
 
     def dir_exists(self, path: str) -> bool:
         return path.strip("/") == ""  # the server's own root, which it checks at start-up
 
     async def get(self, path: str, content: bool = True, type: str | None = None,  # noqa: A002
-                  format: str | None = None, **kwargs: Any) -> Any:  # noqa: A002
+                  format: str | None = None, require_hash: bool = False,  # noqa: A002
+                  **kwargs: Any) -> Any:
         raise web.HTTPError(403, REFUSED_FILES)
 
     async def save(self, model: dict, path: str = "") -> Any:
@@ -81,7 +84,9 @@ class NoFiles(AsyncLargeFileManager):
 class NoKernels(AsyncMappingKernelManager):
     """A kernel manager that starts no kernel."""
 
-    async def start_kernel(self, *args: Any, **kwargs: Any) -> str:
+    # jupyter_client's AsyncMultiKernelManager binds an async start_kernel, but mypy sees the
+    # sync signature of its MultiKernelManager base.
+    async def start_kernel(self, *args: Any, **kwargs: Any) -> str:  # type: ignore[override]
         raise web.HTTPError(403, REFUSED_KERNELS)
 
 
