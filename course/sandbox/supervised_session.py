@@ -47,7 +47,7 @@ NBGRADER_CACHE = Path(".local/share/jupyter/nbgrader_cache")
 class Session:
     """The folders of one trainee's supervised session of one assignment."""
 
-    base: Path  # <supervised dir>/<assignment>/<trainee>: root's, 0750 root:<trainee>
+    base: Path  # <supervised dir>/<assignment>/<trainee>: root's, 0711 (no listing)
     assignment: str
     trainee: str
 
@@ -110,17 +110,23 @@ def prepare(supervised_dir: Path, assignment: str, trainee: str, kit_source: Pat
     _private_dir(Path(supervised_dir), 0o711)
     _private_dir(Path(supervised_dir) / assignment, 0o711)
     found = session(supervised_dir, assignment, trainee)
-    _private_dir(found.base, 0o750, 0, account.pw_gid)
+    # Nobody else may read this trainee's kit (their clients' cards), even when trainees share
+    # a primary group: the folder is root's and only traversable, the kit the trainee's own
+    # (owner read-only; bubblewrap mounts it read-only in the session).
+    _private_dir(found.base, 0o711, 0, 0)
     if not kit_source.is_dir():
         raise RuntimeError(f"No supervised kit was prepared for {trainee}: the instructor "
                            f"runs `cryocourse supervise open {assignment}` with them.")
     shutil.rmtree(found.base / KIT, ignore_errors=True)
     shutil.copytree(kit_source, found.kit, symlinks=False)
-    for folder, _dirs, files in os.walk(found.base / KIT):
-        os.chmod(folder, 0o755)
-        for name in files:
-            os.chmod(os.path.join(folder, name), 0o644)
     write_window(found, window)
+    for folder, _dirs, files in os.walk(found.base / KIT):
+        os.chown(folder, account.pw_uid, account.pw_gid, follow_symlinks=False)
+        os.chmod(folder, 0o500)
+        for name in files:
+            os.chown(os.path.join(folder, name), account.pw_uid, account.pw_gid,
+                     follow_symlinks=False)
+            os.chmod(os.path.join(folder, name), 0o400)
     if found.started_for() != window_start:
         if found.work.exists():
             aside = found.base / f"earlier-{secrets.token_hex(4)}"
@@ -146,7 +152,9 @@ def write_window(found: Session, window: dict) -> None:
         pass
     temporary = target.with_suffix(".tmp")
     temporary.write_text(text)
-    os.chmod(temporary, 0o644)
+    owner = target.parent.stat()
+    os.chown(temporary, owner.st_uid, owner.st_gid)  # the kit's owner: the trainee
+    os.chmod(temporary, 0o400)
     os.replace(temporary, target)
 
 

@@ -187,6 +187,13 @@ def test_a_supervised_window_on_the_class_server(supervised_server):
     assert hub.request("GET", f"/user/{ana}/assignments?course_id={COURSE_ID}",
                        hub.token_for(ana)).status == 404  # no exchange, no other feedback
 
+    # Ben's kit (his clients' cards) cannot be read from ana's account, even in ben's group.
+    ben_kit = folder / "supervised" / ASSESSMENT / ben / "kit"
+    for command in (["ls", str(ben_kit)], ["ls", str(folder / "supervised" / ASSESSMENT / ben)]):
+        peek = subprocess.run(command, user=acc[ana].pw_uid, group=acc[ben].pw_gid,
+                              capture_output=True, text=True, timeout=30)
+        assert peek.returncode != 0, (command, peek.stdout)
+
     _save_answers(hub, ana, {"cases_client02_answer": "case02_treatment = 'defer'\n"
                                                      "case02_referral = 'gp'\n"
                                                      "case02_findings = []\n"})
