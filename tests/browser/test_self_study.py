@@ -188,7 +188,7 @@ def _pick(notebook: Notebook, spec: dict, values: dict[str, object]) -> None:
         elif answer["kind"] == "yesno":
             group.get_by_role("radio", name="Yes (True)" if value else "No (False)").check()
         elif answer["kind"] == "number":
-            box = group.get_by_role("spinbutton")
+            box = group.get_by_role("textbox")
             box.fill(_typed(value))
             box.press("Enter")
         elif answer["kind"] == "names":
