@@ -262,6 +262,10 @@ def render(knowledge: Knowledge | None = None) -> str:
     for rule in kb.rules.values():
         lines += _rule(kb, rule)
     lines += [*_requests(kb), "", *_conflicts(kb), *_source_list(kb), "",
+              "## 9. Clinical reviews", "",
+              "Each fresh review of the course is kept in `docs/reviews/` as received, with "
+              "the answer to each of its points beside it (changed, or kept with the reason "
+              "and a source): `clinical-review-<commit>.md` and `answers-<commit>.md`.", "",
               "## Sign-off", "", "Reviewed by: ______________________  "
               "Date: ____________  Signature: ______________________", ""]
     return "\n".join(lines)
