@@ -343,15 +343,20 @@ def test_a_whole_term_on_the_class_server(class_server):
 
     # A grader changes a hand grade while another grading run is under way (the run read
     # the old one when it started): the new hand grade survives the run.
-    written = _written_grade(hub, gia, ana)
-    _set_manual(hub, gia, written, 0)
+    # Each submission's hand grades are put back as soon as it is graded, so the change is
+    # made on the submission the run has not finished yet (the one its first line does not name).
+    written = {user: _written_grade(hub, gia, user) for user in (ana, ben)}
+    for grade in written.values():
+        _set_manual(hub, gia, grade, 0)
     regrade = cryocourse(teacher, course, exchange, "grade", ASSIGNMENT, "--force",
                          "--workers", "1", background=True)
     first = _first_line(regrade, 120)  # one submission graded: the run is well under way
-    _set_manual(hub, hal, written, written["max_score"])
+    changed = ben if ana in first else ana
+    _set_manual(hub, hal, written[changed], written[changed]["max_score"])
     assert regrade.poll() is None, "the grading run ended before the hand grade was given"
     output = first + regrade.communicate(timeout=300)[0]
-    assert _written_grade(hub, gia, ana)["manual_score"] == written["max_score"], output
+    assert _written_grade(hub, gia, changed)["manual_score"] == written[changed]["max_score"], (
+        output)
     assert "conflict" in output and "is kept" in output, output
 
     # Feedback released and fetched; the other trainee cannot read it in the exchange.
