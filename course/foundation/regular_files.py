@@ -27,6 +27,8 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from course.foundation.whole_files import write_whole
+
 _FOLDER_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 
@@ -326,9 +328,7 @@ def record_refusals(root: str | os.PathLike[str], assignment: str, student: str,
         record.unlink(missing_ok=True)
         return
     record.parent.mkdir(parents=True, exist_ok=True)
-    temporary = record.with_suffix(".tmp")
-    temporary.write_text(json.dumps([asdict(r) for r in merged], indent=1), encoding="utf-8")
-    temporary.replace(record)
+    write_whole(record, json.dumps([asdict(r) for r in merged], indent=1))
 
 
 def recorded_refusals(root: str | os.PathLike[str], assignment: str, student: str

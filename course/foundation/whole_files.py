@@ -16,9 +16,11 @@ from typing import TextIO
 
 
 @contextlib.contextmanager
-def beside(path: Path, newline: str | None = None) -> Iterator[tuple[TextIO, Path]]:
+def beside(path: Path, newline: str | None = None, mode: int | None = None
+           ) -> Iterator[tuple[TextIO, Path]]:
     """An open, owner-only temporary text file in ``path``'s folder, and its path; flushed
-    to disk when the block ends, removed if the block fails."""
+    to disk when the block ends, removed if the block fails. ``mode``: the file's mode once
+    written (a file others must read), instead of owner-only."""
     path = Path(path)
     descriptor, name = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
     temporary = Path(name)
@@ -26,6 +28,8 @@ def beside(path: Path, newline: str | None = None) -> Iterator[tuple[TextIO, Pat
         with os.fdopen(descriptor, "w", encoding="utf-8", newline=newline) as handle:
             yield handle, temporary
             handle.flush()
+            if mode is not None:
+                os.fchmod(handle.fileno(), mode)
             os.fsync(handle.fileno())
     except BaseException:
         temporary.unlink(missing_ok=True)
@@ -33,14 +37,15 @@ def beside(path: Path, newline: str | None = None) -> Iterator[tuple[TextIO, Pat
 
 
 @contextlib.contextmanager
-def written_whole(path: Path, newline: str | None = None) -> Iterator[TextIO]:
+def written_whole(path: Path, newline: str | None = None, mode: int | None = None
+                  ) -> Iterator[TextIO]:
     """Write ``path`` whole: what the block writes replaces the file only once complete."""
-    with beside(path, newline) as (handle, temporary):
+    with beside(path, newline, mode) as (handle, temporary):
         yield handle
     os.replace(temporary, path)
 
 
-def write_whole(path: Path, text: str) -> None:
-    """``path.write_text(text)``, whole or not at all."""
-    with written_whole(path) as handle:
+def write_whole(path: Path, text: str, mode: int | None = None) -> None:
+    """``path.write_text(text)``, whole or not at all (owner-only unless ``mode``)."""
+    with written_whole(path, mode=mode) as handle:
         handle.write(text)

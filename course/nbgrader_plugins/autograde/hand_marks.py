@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from nbformat.notebooknode import NotebookNode
+
+from course.foundation.whole_files import write_whole
 
 RECORD_DIR = Path(".cryocourse") / "marked-answers"
 EARLIER_MARK = "Earlier mark for a different answer: "
@@ -77,9 +78,7 @@ def read_record(path: Path) -> dict[str, str]:
 def write_record(path: Path, digests: dict[str, str]) -> None:
     """Write the record atomically (a reader never sees half of it)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".json.partial")
-    partial.write_text(json.dumps(digests, indent=1, sort_keys=True), encoding="utf-8")
-    os.replace(partial, path)
+    write_whole(path, json.dumps(digests, indent=1, sort_keys=True))
 
 
 def earlier_mark_note(score: float, comment: str | None, recorded: bool = True) -> str:

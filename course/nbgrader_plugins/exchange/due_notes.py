@@ -22,6 +22,7 @@ from pathlib import Path
 
 from nbgrader.exchange.default.fetch_assignment import ExchangeFetchAssignment
 
+from course.foundation.whole_files import write_whole
 from course.models.variants import kernel_key
 
 FOLDER = "deadlines"
@@ -35,13 +36,8 @@ def name_for_key(key: str) -> str:
 
 
 def _write(path: Path, content: dict) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW,
-                         0o644)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        json.dump(content, handle, indent=1, sort_keys=True)
-    os.chmod(temporary, 0o644)
-    temporary.replace(path)
+    """Write a due-date file whole, readable by the trainees (never through a link)."""
+    write_whole(path, json.dumps(content, indent=1, sort_keys=True), mode=0o644)
 
 
 def publish(root: Path, exchange_course: Path, gradebook, book, also: tuple[str, ...] = ()
