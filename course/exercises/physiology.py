@@ -165,7 +165,7 @@ def feels_cold_until_the_end() -> bool:
 def per_spot_seconds() -> float:
     """The course's per-spot rule for the liquid-nitrogen swab (modalities.toml)."""
     return next(limit.max_s for limit in find_modality("ln2_cryomassage").limits
-                if limit.scope == "per spot")
+                if limit.kind == "spot")
 
 
 # --- the reasons, in plain words, with the model's own numbers ----------------------------
@@ -243,7 +243,7 @@ def _applicator_reason() -> str:
 
 def _hold_reason() -> str:
     limit = next(limit for limit in find_modality("ln2_cryomassage").limits
-                 if limit.scope == "per spot")
+                 if limit.kind == "spot")
     depth = load_physiology().measurements["erdmann_wokes2023_depth"]
     return (f"Holding the swab still for {S1_HOLD_S} seconds breaks the course's rule: "
             f"{first_sentence(limit.text)} Measured on pig skin, 5 seconds of liquid nitrogen "
