@@ -739,6 +739,13 @@ def load() -> Knowledge:
     return load_directory(packaged_data_directory())
 
 
+@functools.cache
+def packaged_file(file: str) -> Mapping[str, Any]:
+    """The tables of a packaged data file that has no typed loader here (cases.toml,
+    variants.toml, intake.toml), checked against its declared schema (read once)."""
+    return read_data_file(packaged_data_directory(), file, load().sources).raw
+
+
 # --------------------------------------------------------------------------- lookups
 
 

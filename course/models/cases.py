@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import functools
 import random
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from importlib import resources
 from types import MappingProxyType
 from typing import Any
 
@@ -32,6 +30,7 @@ from course.facts.knowledge import (
     find_referral,
     find_treatment,
     load,
+    packaged_file,
 )
 from course.foundation.names import did_you_mean
 from course.models.screening import PARTS, find_finding, finding_names, screen
@@ -94,10 +93,8 @@ class ScreeningScore:
         return self.treatment_credit == 1
 
 
-@functools.cache
-def _data() -> dict[str, Any]:
-    with (resources.files("course") / "data" / "cases.toml").open("rb") as handle:
-        return tomllib.load(handle)
+def _data() -> Mapping[str, Any]:
+    return packaged_file("cases.toml")
 
 
 @functools.cache
