@@ -74,7 +74,10 @@ _ACTIONS = mapping(_TEXT).optional  # keys: treatments (checked by the loader)
 _WORDS_TO = mapping(_TEXT)  # free keys (everyday words, modality codes) to a code
 _ANY_TABLE = mapping(ANY_FIELD)
 
-_NAMED = {"code": _TEXT, "name": _TEXT, "aliases": _TEXTS}
+_CODE = text("the entry's code: other files and the package name it by this; never change it")
+_NAMED = {"code": _CODE, "name": text("the plain name a trainee reads"),
+          "aliases": texts(meaning="other words for it, as a client or a trainee writes "
+                           "them").optional}
 _TRIGGER = tables({"field": _TEXT, "below": number("of the field").optional,
                    "above": number("of the field").optional,
                    "equals": ANY_FIELD.optional, "contains_any": _OPTIONAL_TEXTS},
@@ -84,7 +87,7 @@ _TRIGGER = tables({"field": _TEXT, "below": number("of the field").optional,
 
 SOURCES = schema("sources.toml", "every source the course cites", {
     "source": tables({
-        "code": _TEXT, "short": _OPTIONAL_TEXT, "title": _TEXT, "kind": choice(SOURCE_KINDS),
+        "code": _CODE, "short": _OPTIONAL_TEXT, "title": _TEXT, "kind": choice(SOURCE_KINDS),
         "authors": _OPTIONAL_TEXT, "year": integer("year").optional, "where": _OPTIONAL_TEXT,
         "checked_in_full": _OPTIONAL_FLAG}),
 })
@@ -106,7 +109,7 @@ MODALITIES = schema("modalities.toml", "the ways of delivering cold, their limit
                                     "at or below which it applies").optional,
             "max_s": number("s"), "text": _TEXT, "basis_kind": choice(MAX_BASIS_KINDS),
             "sources": SOURCES_FIELD, "sites": _OPTIONAL_TEXTS}, code_key="scope").optional,
-        "sessions": pair("sessions").optional, "sessions_text": _TEXT,
+        "sessions": pair("sessions").optional, "sessions_text": _OPTIONAL_TEXT,
         "interval_days": integer("days").optional, "interval_basis": _OPTIONAL_TEXT,
         "performer": choice(PERFORMERS), "performer_basis": _TEXT, "precautions": _TEXTS,
         "expected_result": _TEXT, "evidence_level": choice(EVIDENCE_LEVELS),
@@ -116,7 +119,7 @@ MODALITIES = schema("modalities.toml", "the ways of delivering cold, their limit
 
 CONDITIONS = schema("conditions.toml", "contraindications and screening conditions", {
     "condition": tables({
-        **_NAMED, "aliases": _OPTIONAL_TEXTS, "treatment": choice(TREATMENTS),
+        **_NAMED, "treatment": choice(TREATMENTS),
         "overrides": _TREATMENT_MAP, "rationale": _TEXT, "action": _TEXT, "actions": _ACTIONS,
         "sources": SOURCES_FIELD, "scope": choice(SCOPES).optional, "sites": _OPTIONAL_TEXTS,
         "referral": _OPTIONAL_TEXT, "referral_reason": _OPTIONAL_TEXT, "note": _OPTIONAL_TEXT,
@@ -126,29 +129,29 @@ CONDITIONS = schema("conditions.toml", "contraindications and screening conditio
 })
 
 CARE = schema("care.toml", "aftercare instructions and side effects", {
-    "aftercare": tables({"code": _TEXT, "name": _TEXT, "text": _TEXT,
+    "aftercare": tables({"code": _CODE, "name": _TEXT, "text": _TEXT,
                          "sources": SOURCES_FIELD}),
-    "side_effect": tables({**_NAMED, "aliases": _OPTIONAL_TEXTS,
+    "side_effect": tables({**_NAMED,
                            "kind": choice(SIDE_EFFECT_KINDS), "action": _TEXT,
                            "sources": SOURCES_FIELD, "refer_to": _OPTIONAL_TEXT}),
 })
 
 CLAIMS = schema("claims.toml", "the seeds' claims and what the evidence says", {
-    "claim": tables({**_NAMED, "aliases": _OPTIONAL_TEXTS,
+    "claim": tables({**_NAMED,
                      "evidence_level": choice(EVIDENCE_LEVELS), "evidence": _TEXT,
                      "sources": SOURCES_FIELD}),
 })
 
 CONFLICTS = schema("conflicts.toml", "disagreements between sources and the course's rule", {
     "conflict": tables({
-        "code": _TEXT, "number": integer("ordinal"), "title": _TEXT,
+        "code": _CODE, "number": integer("ordinal"), "title": _TEXT,
         "position": tables({"text": _TEXT, "sources": SOURCES_FIELD}, code_key="text"),
         "rule": _TEXT, "why": _TEXT, "sources": SOURCES_FIELD}),
 })
 
 RULES = schema("rules.toml", "screening rules that read intake numbers and facts", {
     "rule": tables({
-        "code": _TEXT, "name": _TEXT, "when": _TRIGGER, "treatment": choice(TREATMENTS).optional,
+        "code": _CODE, "name": _TEXT, "when": _TRIGGER, "treatment": choice(TREATMENTS).optional,
         "overrides": _TREATMENT_MAP, "modalities": _OPTIONAL_TEXTS,
         "as_condition": _OPTIONAL_TEXT, "unless_conditions": _OPTIONAL_TEXTS,
         "unless": _TRIGGER.optional, "rationale": _OPTIONAL_TEXT, "action": _OPTIONAL_TEXT,
@@ -158,7 +161,7 @@ RULES = schema("rules.toml", "screening rules that read intake numbers and facts
         "no_referral_with": _OPTIONAL_TEXTS, "aliases": _OPTIONAL_TEXTS}),
 })
 
-_WORD = tables({**_NAMED, "aliases": _OPTIONAL_TEXTS, "meaning": _TEXT,
+_WORD = tables({**_NAMED, "meaning": _TEXT,
                 "sources": _OPTIONAL_SOURCES})
 DECISIONS = schema("decisions.toml", "the words of a decision: treatments and referrals", {
     "treatment": _WORD, "referral": _WORD,
@@ -166,34 +169,34 @@ DECISIONS = schema("decisions.toml", "the words of a decision: treatments and re
 
 REQUESTS = schema("requests.toml", "what clients ask for", {
     "unmatched": _TEXT,
-    "intent": tables({"code": _TEXT, "name": _TEXT, "explanation": _TEXT,
+    "intent": tables({"code": _CODE, "name": _TEXT, "explanation": _TEXT,
                       "phrases": _OPTIONAL_TEXTS, "sources": SOURCES_FIELD}),
 })
 
 _BASIS = choice(BASES)
 _CALIBRATION = text("a measurement row's code").optional
 PHYSIOLOGY = schema("physiology.toml", "the cold-response model's facts", {
-    "band": tables({"code": _TEXT, "temp_c": number("°C"), "meaning": _TEXT,
+    "band": tables({"code": _CODE, "temp_c": number("°C"), "meaning": _TEXT,
                     "sources": SOURCES_FIELD}),
-    "parameter": tables({"code": _TEXT, "value": number("as `unit` says"), "unit": _TEXT,
+    "parameter": tables({"code": _CODE, "value": number("as `unit` says"), "unit": _TEXT,
                          "meaning": _TEXT, "basis": _BASIS, "sources": SOURCES_FIELD,
                          "calibration": _CALIBRATION}),
-    "tissue": tables({"code": _TEXT, "name": _TEXT, "skin_mm": number("mm"),
+    "tissue": tables({"code": _CODE, "name": _TEXT, "skin_mm": number("mm"),
                       "fat_mm": number("mm"), "muscle_mm": number("mm"),
                       "room_c": number("°C"), "rest_surface_c": number("°C").optional,
                       "basis": _BASIS, "note": _TEXT, "sources": SOURCES_FIELD}),
-    "heat_transfer": tables({"code": _TEXT, "name": _TEXT, "h_w_m2k": number("W/m²·K"),
+    "heat_transfer": tables({"code": _CODE, "name": _TEXT, "h_w_m2k": number("W/m²·K"),
                              "basis": _BASIS, "calibration": _CALIBRATION,
                              "sources": SOURCES_FIELD}),
     "preset": tables({
-        "code": _TEXT, "label": _TEXT, "modality": _OPTIONAL_TEXT, "tissue": _TEXT,
+        "code": _CODE, "label": _TEXT, "modality": _OPTIONAL_TEXT, "tissue": _TEXT,
         "agent_temp_c": number("°C"), "heat_transfer": _TEXT, "spot": _OPTIONAL_TEXT,
         "duration_s": number("s"), "touches": pair("s").optional, "movable": _OPTIONAL_FLAG,
         "site": choice(BODY_SITES).optional, "basis": _BASIS, "note": _TEXT,
         "caveat": _TEXT, "checked_against": _OPTIONAL_TEXTS, "sources": SOURCES_FIELD}),
     "rewarming_after_whole_body": table({"text": _TEXT, "sources": SOURCES_FIELD}),
     "measurement": tables({
-        "code": _TEXT, "condition": _TEXT, "site": _TEXT, "published": _TEXT,
+        "code": _CODE, "condition": _TEXT, "site": _TEXT, "published": _TEXT,
         "quantity": choice(QUANTITIES), "low": number("°C or s, as `quantity` says"),
         "high": number("°C or s, as `quantity` says").optional, "role": choice(ROLES),
         "run": table({"tissue": _TEXT, "agent_temp_c": number("°C"), "heat_transfer": _TEXT,
@@ -217,15 +220,15 @@ SAFETY = schema("safety.toml", "lesson 07's facts of safe practice", {
     "oxygen_level": tables({"below_percent": number("% oxygen"),
                             "down_to_percent": number("% oxygen"), "effect": _TEXT,
                             "sources": SOURCES_FIELD}, code_key="below_percent"),
-    "seed_claim": tables({"code": _TEXT, "quote": _TEXT, "seed": text("a seed's code"),
+    "seed_claim": tables({"code": _CODE, "quote": _TEXT, "seed": text("a seed's code"),
                           "verdict": _TEXT, "sources": SOURCES_FIELD}),
-    "rule": tables({"code": _TEXT, "topic": choice(TOPICS), "name": _TEXT, "text": _TEXT,
+    "rule": tables({"code": _CODE, "topic": choice(TOPICS), "name": _TEXT, "text": _TEXT,
                     "status": _STATUS, "sources": SOURCES_FIELD}),
-    "record_field": tables({"code": _TEXT, "record": choice(RECORDS), "name": _TEXT,
+    "record_field": tables({"code": _CODE, "record": choice(RECORDS), "name": _TEXT,
                             "text": _TEXT, "sources": SOURCES_FIELD}),
-    "step": tables({**_NAMED, "aliases": _OPTIONAL_TEXTS, "never": _OPTIONAL_FLAG,
+    "step": tables({**_NAMED, "never": _OPTIONAL_FLAG,
                     "why_never": _OPTIONAL_TEXT}),
-    "emergency": tables({"code": _TEXT, "name": _TEXT, "steps": _TEXTS, "critical": _TEXTS,
+    "emergency": tables({"code": _CODE, "name": _TEXT, "steps": _TEXTS, "critical": _TEXTS,
                          "call_emergency_when": _TEXT, "also_right": _OPTIONAL_TEXTS,
                          "also_right_why": _OPTIONAL_TEXT, "status": _STATUS,
                          "sources": SOURCES_FIELD}),
@@ -236,18 +239,18 @@ COMPETENCIES = schema("competencies.toml", "the competency map: units, criteria,
                      "min_sessions_note": _TEXT, "occasions": integer("days").optional,
                      "occasions_note": _OPTIONAL_TEXT, "range_note": _OPTIONAL_TEXT,
                      "expiry_note": _OPTIONAL_TEXT}),
-    "range": tables({"code": _TEXT, "text": _TEXT, "from_log": _OPTIONAL_FLAG,
+    "range": tables({"code": _CODE, "text": _TEXT, "from_log": _OPTIONAL_FLAG,
                      "values": _OPTIONAL_TEXTS}),
-    "certificate": tables({"code": _TEXT, "text": _TEXT, "sources": SOURCES_FIELD,
+    "certificate": tables({"code": _CODE, "text": _TEXT, "sources": SOURCES_FIELD,
                            "not_required_note": _OPTIONAL_TEXT,
                            "not_required_sources": _OPTIONAL_SOURCES}),
-    "criterion": tables({"code": _TEXT, "category": choice(CATEGORIES), "text": _TEXT,
+    "criterion": tables({"code": _CODE, "category": choice(CATEGORIES), "text": _TEXT,
                          "observed": FLAG_FIELD, "emergency": _OPTIONAL_TEXT,
                          "occasions": integer("days").optional}),
-    "unit": tables({"code": _TEXT, "modality": _TEXT, "criteria": _TEXTS,
+    "unit": tables({"code": _CODE, "modality": _TEXT, "criteria": _TEXTS,
                     "min_sessions": integer("sessions"),
                     "range": mapping(integer("values")).optional,
-                    "items": mapping(_TEXTS), "certificates": _OPTIONAL_TEXTS}),
+                    "items": mapping(_TEXTS).optional, "certificates": _OPTIONAL_TEXTS}),
 })
 
 _SHARE = number("share of clients, 0 to 1")

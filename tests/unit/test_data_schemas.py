@@ -170,3 +170,14 @@ def test_limits_are_structured_fields_not_words() -> None:
                 assert f"{limit.at_or_below_c:g} °C" in limit.scope, limit
     timing = (PACKAGE / "models" / "timing.py").read_text(encoding="utf-8")
     assert "re.compile" not in timing and "import re\n" not in timing
+
+
+def test_the_committed_schema_document_is_what_the_schemas_make_now() -> None:
+    from course.authoring.data_schemas_doc import DOCUMENT, render
+
+    committed = (PACKAGE.parent / DOCUMENT).read_text(encoding="utf-8")
+    assert committed == render(), (
+        "docs/data-schemas.md is out of date: run `python -m course.authoring.data_schemas_doc` "
+        "and commit it")
+    for file in schemas.SCHEMAS:
+        assert f"## {file}" in committed
