@@ -35,6 +35,8 @@ from course.facts.reader import (
 
 TREATMENTS: tuple[str, ...] = ("refuse", "clearance", "defer", "modify", "proceed")
 """Treatment-today decisions, most restrictive first (their meanings: decisions.toml)."""
+DECISION_PARTS: tuple[str, ...] = ("treatment", "referral")
+"""The two parts of a screening decision (a case's alternative answer is for one of them)."""
 SCOPES: tuple[str, ...] = ("systemic", "local")
 EVIDENCE_LEVELS: tuple[str, ...] = ("supported", "weak", "unsupported", "marketing")
 MAX_BASIS_KINDS: tuple[str, ...] = ("seed", "published", "model", "none")
@@ -259,10 +261,11 @@ _SPREAD = table({"mean": number("as the field"), "sd": number("as the field"),
 CASES = schema("cases.toml", "lesson 05's screening cases and the practice clients' mix", {
     "case": tables({
         "id": _TEXT, "vignette": _TEXT, "modality": _TEXT,
-        "intake": _ANY_TABLE, "treatment": choice(TREATMENTS), "referral": _TEXT,
-        "findings": _TEXTS, "assessment": _OPTIONAL_FLAG, "must_not_miss": _OPTIONAL_TEXTS,
+        "intake": _ANY_TABLE.optional, "treatment": choice(TREATMENTS),
+        "referral": _OPTIONAL_TEXT, "findings": _OPTIONAL_TEXTS,
+        "assessment": _OPTIONAL_FLAG, "must_not_miss": _OPTIONAL_TEXTS,
         "conflicts": _OPTIONAL_TEXTS,
-        "alternatives": tables({"part": choice(("treatment", "referral", "findings")),
+        "alternatives": tables({"part": choice(DECISION_PARTS),
                                 "answer": _TEXT, "credit": number("share of the part"),
                                 "reason": _TEXT}, code_key="part").optional},
         code_key="id"),
