@@ -167,31 +167,27 @@ class PhysiologyData:
     rewarming: Contested
 
 
-def _number(entry: Entry, key: str, default: object = ...) -> float:
-    return float(entry.get(key, int | float, default))
-
-
 def _band(entry: Entry) -> Band:
-    return Band(entry.text("code"), _number(entry, "temp_c"), entry.text("meaning"),
+    return Band(entry.text("code"), entry.number("temp_c"), entry.text("meaning"),
                 entry.sources())
 
 
 def _parameter(entry: Entry) -> Parameter:
-    return Parameter(entry.text("code"), _number(entry, "value"), entry.text("unit"),
+    return Parameter(entry.text("code"), entry.number("value"), entry.text("unit"),
                      entry.text("meaning"), entry.choice("basis", BASES), entry.sources(),
                      entry.text("calibration", ""))
 
 
 def _tissue(entry: Entry) -> TissueProfile:
     rest = entry.get("rest_surface_c", int | float, None)
-    return TissueProfile(entry.text("code"), entry.text("name"), _number(entry, "skin_mm"),
-                         _number(entry, "fat_mm"), _number(entry, "muscle_mm"),
-                         _number(entry, "room_c"), None if rest is None else float(rest),
+    return TissueProfile(entry.text("code"), entry.text("name"), entry.number("skin_mm"),
+                         entry.number("fat_mm"), entry.number("muscle_mm"),
+                         entry.number("room_c"), None if rest is None else float(rest),
                          entry.choice("basis", BASES), entry.text("note"), entry.sources())
 
 
 def _heat_transfer(entry: Entry) -> HeatTransfer:
-    return HeatTransfer(entry.text("code"), entry.text("name"), _number(entry, "h_w_m2k"),
+    return HeatTransfer(entry.text("code"), entry.text("name"), entry.number("h_w_m2k"),
                         entry.choice("basis", BASES), entry.sources(),
                         entry.text("calibration", ""))
 
@@ -201,8 +197,8 @@ def _preset(entry: Entry) -> PresetSpec:
     return PresetSpec(
         code=entry.text("code"), label=entry.text("label"),
         modality=entry.text("modality", "") or None, tissue=entry.text("tissue"),
-        agent_temp_c=_number(entry, "agent_temp_c"), heat_transfer=entry.text("heat_transfer"),
-        spot=entry.text("spot", "") or None, duration_s=_number(entry, "duration_s"),
+        agent_temp_c=entry.number("agent_temp_c"), heat_transfer=entry.text("heat_transfer"),
+        spot=entry.text("spot", "") or None, duration_s=entry.number("duration_s"),
         touches=None if touches is None else (float(touches[0]), float(touches[1])),
         movable=entry.get("movable", bool, False), site=entry.choice("site", SITES, "body"),
         basis=entry.choice("basis", BASES), note=entry.text("note"),
@@ -213,7 +209,7 @@ def _preset(entry: Entry) -> PresetSpec:
 def _measurement(entry: Entry) -> Measurement:
     run = entry.sub("run", "run")
     high = entry.get("high", int | float, None)
-    low = _number(entry, "low")
+    low = entry.number("low")
     if high is not None and high < low:
         raise entry.fail("high is below low")
     return Measurement(
@@ -221,10 +217,10 @@ def _measurement(entry: Entry) -> Measurement:
         published=entry.text("published"), quantity=entry.choice("quantity", QUANTITIES),
         low=low, high=None if high is None else float(high),
         role=entry.choice("role", ROLES),
-        run=RunSpec(run.text("tissue"), _number(run, "agent_temp_c"),
-                    run.text("heat_transfer"), _number(run, "duration_s"),
+        run=RunSpec(run.text("tissue"), run.number("agent_temp_c"),
+                    run.text("heat_transfer"), run.number("duration_s"),
                     run.get("spot", bool, False),
-                    _number(run, "observe_s", DEFAULT_OBSERVE_S)),
+                    run.number("observe_s", DEFAULT_OBSERVE_S)),
         limit=entry.text("limit", ""), sources=entry.sources())
 
 

@@ -26,10 +26,9 @@ class KnowledgeError(ValueError):
 
 # --------------------------------------------------------------------------- schemas
 
-TEXT, NUMBER, INTEGER, FLAG, TEXTS, NUMBERS, PAIR = (
-    "text", "number", "integer", "flag", "texts", "numbers", "pair")
+TEXT, NUMBER, INTEGER, FLAG, TEXTS, PAIR = "text", "number", "integer", "flag", "texts", "pair"
 TABLE, TABLES, MAPPING, SOURCES, ANY = "table", "tables", "mapping", "sources", "any"
-NUMERIC_KINDS = (NUMBER, INTEGER, NUMBERS, PAIR)
+NUMERIC_KINDS = (NUMBER, INTEGER, PAIR)
 
 
 @dataclass(frozen=True)
@@ -132,8 +131,6 @@ def _kind_ok(kind: str, value: Any) -> bool:
         FLAG: isinstance(value, bool),
         TEXTS: isinstance(value, list) and all(isinstance(v, str) for v in value),
         SOURCES: isinstance(value, list) and all(isinstance(v, str) for v in value),
-        NUMBERS: isinstance(value, list) and all(
-            isinstance(v, int | float) and not isinstance(v, bool) for v in value),
         PAIR: isinstance(value, list) and len(value) == 2 and all(
             isinstance(v, int | float) and not isinstance(v, bool) for v in value),
         TABLE: isinstance(value, dict),
@@ -257,6 +254,7 @@ class Entry:
         return tuple(values)
 
     def number(self, key: str, default: Any = ...) -> float:
+        """A number field as a float (a whole number in the file is read as one too)."""
         return float(self.get(key, int | float, default))
 
     def choice(self, key: str, allowed: tuple[str, ...], default: Any = ...) -> str:

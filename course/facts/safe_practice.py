@@ -157,17 +157,13 @@ def _nonempty(entry: Entry, key: str) -> tuple[str, ...]:
     return codes
 
 
-def _number(entry: Entry, key: str) -> float:
-    return float(entry.get(key, int | float))
-
-
 def _oxygen(document: Document) -> OxygenFacts:
     entry = document.table("oxygen", "the [oxygen] table is missing")
     facts = OxygenFacts(
-        fresh_percent=_number(entry, "fresh_percent"),
-        deficiency_percent=_number(entry, "deficiency_percent"),
-        evacuate_percent=_number(entry, "evacuate_percent"),
-        expansion_ratio=_number(entry, "expansion_ratio"),
+        fresh_percent=entry.number("fresh_percent"),
+        deficiency_percent=entry.number("deficiency_percent"),
+        evacuate_percent=entry.number("evacuate_percent"),
+        expansion_ratio=entry.number("expansion_ratio"),
         deficiency=_fact(entry, "deficiency"),
         evacuate=_fact(entry, "evacuate"),
         expansion=_fact(entry, "expansion"),
@@ -179,7 +175,7 @@ def _oxygen(document: Document) -> OxygenFacts:
 
 
 def _level(entry: Entry) -> OxygenLevel:
-    level = OxygenLevel(_number(entry, "below_percent"), _number(entry, "down_to_percent"),
+    level = OxygenLevel(entry.number("below_percent"), entry.number("down_to_percent"),
                         entry.text("effect"), entry.sources())
     if not level.down_to_percent < level.below_percent:
         raise entry.fail("down_to_percent must be below below_percent")
