@@ -12,6 +12,13 @@ from course.questions.kinds import Choice, Item, Names, Number, Wrong, YesNo
 WAITED_MINUTES = 0
 
 
+def waited_words() -> str:
+    """How question 3's text says how long the client has waited (WAITED_MINUTES)."""
+    if WAITED_MINUTES == 0:
+        return "has just ended"
+    return f"ended {WAITED_MINUTES} minutes ago"
+
+
 def _more_minutes() -> int:
     """How much longer the question's client stays (the observation period, minus the wait)."""
     return max(0, load().modalities["ln2_cryomassage"].observation_minutes - WAITED_MINUTES)
@@ -96,6 +103,7 @@ ITEMS = (
     ),
     Item(
         id="orientation_observation_minutes",
+        premises=(waited_words(),),
         answers={"more_minutes": Number("minutes", 0, 240, whole=True)},
         expected=lambda: {"more_minutes": _more_minutes()},
         points=1,

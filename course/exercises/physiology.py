@@ -165,7 +165,13 @@ def feels_cold_until_the_end() -> bool:
 def per_spot_seconds() -> float:
     """The course's per-spot rule for the liquid-nitrogen swab (modalities.toml)."""
     return next(limit.max_s for limit in find_modality("ln2_cryomassage").limits
-                if limit.scope == "per spot")
+                if limit.kind == "spot")
+
+
+def _hold_options_words() -> str:
+    """How the longest-hold question lists the hold times on offer (HOLD_OPTIONS_S)."""
+    options = ", ".join(str(s) for s in HOLD_OPTIONS_S[:-1])
+    return f"{options} or {HOLD_OPTIONS_S[-1]} seconds"
 
 
 # --- the reasons, in plain words, with the model's own numbers ----------------------------
@@ -243,7 +249,7 @@ def _applicator_reason() -> str:
 
 def _hold_reason() -> str:
     limit = next(limit for limit in find_modality("ln2_cryomassage").limits
-                 if limit.scope == "per spot")
+                 if limit.kind == "spot")
     depth = load_physiology().measurements["erdmann_wokes2023_depth"]
     return (f"Holding the swab still for {S1_HOLD_S} seconds breaks the course's rule: "
             f"{first_sentence(limit.text)} Measured on pig skin, 5 seconds of liquid nitrogen "
@@ -304,6 +310,7 @@ def at_most(name: str, kinds: Mapping[str, Kind]) -> Scorer:
 ITEMS = (
     Item(
         id="physiology_practice_phase_chamber",
+        premises=(f"{PRACTICE_PHASE_MINUTES} minutes",),
         answers={"phase_at_5_min": PHASES},
         expected=lambda: {
             "phase_at_5_min": preset_run(REBOUND_PRESET).phase_at(PRACTICE_PHASE_MINUTES * 60)
@@ -342,6 +349,7 @@ ITEMS = (
     ),
     Item(  # the grade_id is kept from the rebound question it replaced (stable ids)
         id="physiology_phase_ice_pack",
+        premises=(f"{LONGER_CHAMBER_S // 60} minutes",),
         answers={"ten_minutes_within_limit": YesNo(), "colder_after_ten_minutes": YesNo()},
         expected=lambda: {
             "ten_minutes_within_limit": chamber_minutes_within_limit(LONGER_CHAMBER_S),
@@ -356,6 +364,7 @@ ITEMS = (
     ),
     Item(
         id="physiology_still_vs_moving",
+        premises=(f"**{LOOKED_AFTER_S} seconds**",),
         answers={"moving_curve_proves_no_freezing": YesNo(),
                  "thawed_after_45_s": YesNo()},
         expected=lambda: {
@@ -372,6 +381,7 @@ ITEMS = (
     ),
     Item(
         id="physiology_longest_hold_above_zero",
+        premises=(_hold_options_words(), f"**{S1_HOLD_S} seconds**"),
         answers={"s1_hold_is_safe": YesNo(), "seconds_per_spot": SECONDS_PER_SPOT},
         expected=lambda: {"s1_hold_is_safe": per_spot_seconds() >= S1_HOLD_S,
                           "seconds_per_spot": per_spot_seconds()},

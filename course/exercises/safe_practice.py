@@ -308,6 +308,8 @@ ITEMS = (
     ),
     Item(
         id="safety_spill_closed_room",
+        premises=(f"{SPILL[0].litres:g}-litre flask", "**closed**",
+                  f"**{SPILL_ROOM.volume_m3:g} m³**"),
         answers={"lowest_percent": SPILL_PERCENT,
                  "safe_to_stay": YesNo()},
         expected=lambda: {"lowest_percent": spill_lowest_percent(), "safe_to_stay": False},

@@ -252,6 +252,7 @@ ITEMS = (
     ),
     Item(
         id="timing_remaining_seconds_cold_air",
+        premises=(f"the {COLD_AIR_AREA}",),
         # not called remaining_seconds: that name is the course function used above it
         answers={"seconds_left": Number("seconds", 0, 3600, whole=True)},
         expected=lambda: {"seconds_left": _cold_air_left()},

@@ -15,20 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from course.facts.knowledge import (
-    KnowledgeError,
-    _entries,
-    _Entry,
-    _read,
-    load,
-    packaged_data_directory,
-)
+from course.facts import schemas
+from course.facts.knowledge import KnowledgeError, load, packaged_data_directory
+from course.facts.reader import Entry, code_table, read
+from course.facts.schemas import CATEGORIES
 
 FILE = "competencies.toml"
 RECOGNISE_AND_REFER = "recognise_and_refer"
 REFER_TITLE = "Recognise and refer: "
-CATEGORIES: tuple[str, ...] = ("knowledge", "screening", "preparation", "treatment",
-                               "aftercare", "safety", "records")
 
 
 @dataclass(frozen=True)
@@ -115,7 +109,7 @@ class CompetencyMap:
                          for items in unit.items.values() for item in items)
 
 
-def _criterion(entry: _Entry, occasions: int) -> Criterion:
+def _criterion(entry: Entry, occasions: int) -> Criterion:
     observed = entry.get("observed", bool)
     times = entry.get("occasions", int, occasions if observed else 1)
     if times < 1:
@@ -125,7 +119,7 @@ def _criterion(entry: _Entry, occasions: int) -> Criterion:
                      emergency=entry.text("emergency", ""))
 
 
-def _range(entry: _Entry) -> RangeDimension:
+def _range(entry: Entry) -> RangeDimension:
     from_log = entry.get("from_log", bool, False)
     values = entry.texts("values", ())
     if from_log == bool(values):
@@ -134,13 +128,13 @@ def _range(entry: _Entry) -> RangeDimension:
                           from_log=from_log)
 
 
-def _certificate(entry: _Entry) -> Certificate:
+def _certificate(entry: Entry) -> Certificate:
     return Certificate(code=entry.text("code"), text=entry.text("text"),
                        sources=entry.texts("sources") + entry.texts("not_required_sources", ()),
                        not_required_note=entry.text("not_required_note", ""))
 
 
-def _unit(entry: _Entry, criteria: Mapping[str, Criterion],
+def _unit(entry: Entry, criteria: Mapping[str, Criterion],
           ranges: Mapping[str, RangeDimension], certificates: Mapping[str, Certificate]
           ) -> Unit:
     listed = entry.texts("criteria")
@@ -191,28 +185,21 @@ def unit_title(modality_name: str, criteria: tuple[str, ...]) -> str:
 
 def load_directory(directory: Path) -> CompetencyMap:
     """Read and check the competency map in ``directory`` (with the knowledge base there)."""
-    policy = _Entry(FILE, "policy", _read(directory, FILE).get("policy", {}), 0)
-    occasions = policy.get("occasions", int, 1)
-    criteria = {c.code: c for c in (_criterion(entry, occasions) for entry in
-                                    _entries(directory, FILE, "criterion"))}
-    ranges = {r.code: r for r in map(_range, _entries(directory, FILE, "range"))}
-    certificates = {c.code: c for c in map(_certificate,
-                                           _entries(directory, FILE, "certificate"))}
-    units: dict[str, Unit] = {}
-    for entry in _entries(directory, FILE, "unit"):
-        unit = _unit(entry, criteria, ranges, certificates)
-        if unit.code in units:
-            raise entry.fail("duplicate unit")
-        units[unit.code] = unit
     knowledge = load() if directory == packaged_data_directory() else None
+    document = read(directory / FILE, schemas.COMPETENCIES,
+                    None if knowledge is None else knowledge.sources)
+    policy = document.table("policy")
+    occasions = policy.get("occasions", int, 1)
+    criteria = code_table(document.entries("criterion"),
+                          lambda entry: _criterion(entry, occasions))
+    ranges = code_table(document.entries("range"), _range)
+    certificates = code_table(document.entries("certificate"), _certificate)
+    units = dict(code_table(document.entries("unit"),
+                            lambda entry: _unit(entry, criteria, ranges, certificates)))
     modelled_on = policy.texts("modelled_on")
     if knowledge is not None:
         from course.facts.safe_practice import safe_practice
 
-        cited = [*modelled_on, *(s for c in certificates.values() for s in c.sources)]
-        for code in cited:
-            if code not in knowledge.sources:
-                raise policy.fail(f"unknown source {code!r}")
         emergencies = safe_practice().emergencies
         for criterion in criteria.values():
             if criterion.emergency and criterion.emergency not in emergencies:

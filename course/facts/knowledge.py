@@ -22,33 +22,38 @@ says which body areas a treated site covers, and `sites_overlap` compares two si
 from __future__ import annotations
 
 import functools
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from types import MappingProxyType, UnionType
+from types import MappingProxyType
 from typing import Any
 
+from course.facts import schemas
+from course.facts.reader import (
+    Document,
+    Entry,
+    KnowledgeError,
+    code_table,
+    named,
+    read,
+    read_toml,
+)
+from course.facts.schemas import (
+    EVIDENCE_LEVELS,
+    LIMIT_KINDS,
+    MAX_BASIS_KINDS,
+    PERFORMERS,
+    SCOPES,
+    SIDE_EFFECT_KINDS,
+    SOURCE_KINDS,
+    TREATMENTS,
+    TRIGGER_OPERATORS,
+)
 from course.foundation.names import did_you_mean, normalise_name
-
-TREATMENTS: tuple[str, ...] = ("refuse", "clearance", "defer", "modify", "proceed")
-"""Treatment-today decisions, most restrictive first (their meanings: decisions.toml)."""
 
 NO_REFERRAL = "none"
 """The referral part when the client need not see anyone."""
-
-SCOPES: tuple[str, ...] = ("systemic", "local")
-
-EVIDENCE_LEVELS: tuple[str, ...] = ("supported", "weak", "unsupported", "marketing")
-MAX_BASIS_KINDS: tuple[str, ...] = ("seed", "published", "model", "none")
-PERFORMERS: tuple[str, ...] = ("cosmetologist", "physician")
-SIDE_EFFECT_KINDS: tuple[str, ...] = ("normal", "stop_and_report")
-SOURCE_KINDS: tuple[str, ...] = ("seed", "published", "vendor", "course")
-"""seed: a salon article; published: a paper, a standard or official advice; vendor: what
-equipment vendors or facilities do (manuals, pages), not published evidence; course: the
-course's own rule, named as such, never passed off as evidence."""
-TRIGGER_OPERATORS: tuple[str, ...] = ("below", "above", "equals", "contains_any")
 
 DATA_FILES: tuple[str, ...] = (
     "sources.toml",
@@ -61,10 +66,13 @@ DATA_FILES: tuple[str, ...] = (
     "decisions.toml",
     "requests.toml",
 )
+"""The files this module reads (the schemas of all data files: course.facts.schemas)."""
 
-
-class KnowledgeError(ValueError):
-    """The data files are inconsistent; the message names the file and the entry."""
+# The reader's names as this module had them before course.facts.reader (kept for old imports).
+_Entry = Entry
+_read = read_toml
+_by_code = code_table
+_named = named
 
 
 class UnknownNameError(LookupError):
@@ -113,12 +121,14 @@ class Limit:
     """A per-spot or per-area time limit inside a modality (``sites``: the areas a per-area
     limit is for; empty: every area)."""
 
-    scope: str
+    scope: str  # in words, for the trainee: "per spot", "at or below -135 °C"
     max_s: float
     text: str
     basis_kind: str
     sources: tuple[str, ...]
     sites: tuple[str, ...] = ()
+    kind: str = "other"  # what it counts (schemas.LIMIT_KINDS)
+    at_or_below_c: float | None = None  # a "cold_chamber" limit: applies at or below this
 
 
 @dataclass(frozen=True)
@@ -134,7 +144,7 @@ class Modality:
     session_s: tuple[float, float] | None
     session_text: str
     max_exposure_s: float | None
-    max_scope: str  # what the headline maximum counts: "per session", "per freeze"
+    max_scope: str  # what the headline maximum counts, in words: "per session", "per freeze"
     max_basis: str
     max_basis_kind: str
     limits: tuple[Limit, ...]
@@ -151,6 +161,7 @@ class Modality:
     sites: tuple[str, ...]
     whole_body: bool
     sources: tuple[str, ...]
+    max_kind: str = "session"  # what the headline maximum counts (schemas.LIMIT_KINDS)
 
 
 @dataclass(frozen=True)
@@ -380,110 +391,23 @@ class Knowledge:
 # --------------------------------------------------------------------------- reading
 
 
-class _Entry:
-    """Reads typed fields from one TOML table, reporting errors with file and entry."""
-
-    def __init__(self, file: str, section: str, raw: Mapping[str, Any], index: int) -> None:
-        self.file = file
-        self.raw = raw
-        self.label = f"{section} {raw.get('code', f'#{index + 1}')!r}"
-
-    def fail(self, problem: str) -> KnowledgeError:
-        return KnowledgeError(f"{self.file}: {self.label}: {problem}")
-
-    def get(self, key: str, kind: type | UnionType | tuple[type, ...], default: Any = ...) -> Any:
-        if key not in self.raw:
-            if default is ...:
-                raise self.fail(f"missing field {key!r}")
-            return default
-        value = self.raw[key]
-        if not isinstance(value, kind) or (isinstance(value, bool) and kind in (int, float)):
-            raise self.fail(f"field {key!r} has the wrong type ({type(value).__name__})")
-        return value
-
-    def text(self, key: str, default: Any = ...) -> str:
-        return self.get(key, str, default)
-
-    def texts(self, key: str, default: Any = ...) -> tuple[str, ...]:
-        values = self.get(key, list, default if default is ... else list(default))
-        if not all(isinstance(value, str) for value in values):
-            raise self.fail(f"field {key!r} must be a list of text")
-        return tuple(values)
-
-    def choice(self, key: str, allowed: tuple[str, ...], default: Any = ...) -> str:
-        value = self.text(key, default)
-        if value not in allowed and not (default is not ... and value == default):
-            raise self.fail(f"unknown {key} {value!r} (allowed: {', '.join(allowed)})")
-        return value
-
-    def pair(self, key: str) -> tuple[float, float] | None:
-        value = self.get(key, list, None)
-        if value is None:
-            return None
-        if len(value) != 2 or not all(isinstance(v, int | float) for v in value):
-            raise self.fail(f"field {key!r} must be [low, high]")
-        return (value[0], value[1])
-
-    def sources(self) -> tuple[str, ...]:
-        codes = self.texts("sources", ())
-        if not codes:
-            raise self.fail("has no source")
-        return codes
-
-    def treatment_map(self, key: str) -> Mapping[str, str]:
-        value = self.get(key, dict, {})
-        for modality, treatment in value.items():
-            if treatment not in TREATMENTS:
-                raise self.fail(f"unknown treatment {treatment!r} for {modality!r} in {key!r}")
-        return MappingProxyType(dict(value))
-
-    def action_map(self) -> Mapping[str, str]:
-        value = self.get("actions", dict, {})
-        for treatment, text in value.items():
-            if treatment not in TREATMENTS or not isinstance(text, str):
-                raise self.fail(f"`actions` keys must be treatments, values text ({treatment!r})")
-        return MappingProxyType(dict(value))
+def _treatment_map(entry: Entry, key: str) -> Mapping[str, str]:
+    value = entry.get(key, dict, {})
+    for modality, treatment in value.items():
+        if treatment not in TREATMENTS:
+            raise entry.fail(f"unknown treatment {treatment!r} for {modality!r} in {key!r}")
+    return MappingProxyType(dict(value))
 
 
-def _read(directory: Path, file: str) -> dict[str, Any]:
-    path = directory / file
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError as error:
-        raise KnowledgeError(f"{file}: file is missing from {directory}") from error
-    except tomllib.TOMLDecodeError as error:
-        raise KnowledgeError(f"{file}: not valid TOML ({error})") from error
+def _action_map(entry: Entry) -> Mapping[str, str]:
+    value = entry.get("actions", dict, {})
+    for treatment, text in value.items():
+        if treatment not in TREATMENTS or not isinstance(text, str):
+            raise entry.fail(f"`actions` keys must be treatments, values text ({treatment!r})")
+    return MappingProxyType(dict(value))
 
 
-def _entries(directory: Path, file: str, section: str) -> list[_Entry]:
-    data = _read(directory, file)
-    raw_entries = data.get(section, [])
-    if not isinstance(raw_entries, list):
-        raise KnowledgeError(f"{file}: [[{section}]] must be a list of tables")
-    return [_Entry(file, section, raw, index) for index, raw in enumerate(raw_entries)]
-
-
-def _unique(entries: list[_Entry], names_of: Any) -> None:
-    """Raise if a code, name or alias (normalised) belongs to two entries."""
-    owner: dict[str, str] = {}
-    for entry in entries:
-        code = entry.text("code")
-        for name in {normalise_name(n) for n in names_of(entry)}:
-            if name in owner and owner[name] != code:
-                raise entry.fail(f"duplicate code, name or alias {name!r} (also {owner[name]!r})")
-            owner[name] = code
-    codes = [entry.text("code") for entry in entries]
-    for entry in entries:
-        if codes.count(entry.text("code")) > 1:
-            raise entry.fail("duplicate code")
-
-
-def _named(entry: _Entry) -> list[str]:
-    return [entry.text("code"), entry.text("name"), *entry.texts("aliases", ())]
-
-
-def _source(entry: _Entry) -> Source:
+def _source(entry: Entry) -> Source:
     kind = entry.choice("kind", SOURCE_KINDS)
     return Source(
         code=entry.text("code"),
@@ -497,8 +421,12 @@ def _source(entry: _Entry) -> Source:
     )
 
 
-def _limit(entry: _Entry, raw: Mapping[str, Any]) -> Limit:
-    sub = _Entry(entry.file, f"{entry.label} limit", raw, 0)
+def _limit(entry: Entry, raw: Mapping[str, Any]) -> Limit:
+    sub = Entry(entry.file, f"{entry.label} limit", raw, 0)
+    kind = sub.choice("kind", LIMIT_KINDS)
+    colder = sub.get("at_or_below_c", int | float, None)
+    if (colder is None) == (kind == "cold_chamber"):
+        raise sub.fail("a cold_chamber limit, and only one, gives at_or_below_c")
     return Limit(
         scope=sub.text("scope"),
         max_s=sub.get("max_s", int | float),
@@ -506,10 +434,12 @@ def _limit(entry: _Entry, raw: Mapping[str, Any]) -> Limit:
         basis_kind=sub.choice("basis_kind", MAX_BASIS_KINDS),
         sources=sub.sources(),
         sites=sub.texts("sites", ()),
+        kind=kind,
+        at_or_below_c=None if colder is None else float(colder),
     )
 
 
-def _modality(entry: _Entry) -> Modality:
+def _modality(entry: Entry) -> Modality:
     sessions = entry.pair("sessions")
     max_kind = entry.choice("max_basis_kind", MAX_BASIS_KINDS)
     max_exposure = entry.get("max_exposure_s", int | float, None)
@@ -542,19 +472,20 @@ def _modality(entry: _Entry) -> Modality:
         sites=entry.texts("sites"),
         whole_body=entry.get("whole_body", bool, False),
         sources=entry.sources(),
+        max_kind=entry.choice("max_kind", LIMIT_KINDS, "session"),
     )
 
 
-def _condition(entry: _Entry) -> Condition:
+def _condition(entry: Entry) -> Condition:
     return Condition(
         code=entry.text("code"),
         name=entry.text("name"),
         aliases=entry.texts("aliases", ()),
         treatment=entry.choice("treatment", TREATMENTS),
-        overrides=entry.treatment_map("overrides"),
+        overrides=_treatment_map(entry, "overrides"),
         rationale=entry.text("rationale"),
         action=entry.text("action"),
-        actions=entry.action_map(),
+        actions=_action_map(entry),
         sources=entry.sources(),
         scope=entry.choice("scope", SCOPES, "systemic"),
         sites=entry.texts("sites", ()),
@@ -563,13 +494,13 @@ def _condition(entry: _Entry) -> Condition:
         note=entry.text("note", ""),
         conflict=entry.text("conflict", ""),
         clearance_by=entry.texts("clearance_by", ()),
-        site_treatments=entry.treatment_map("site_treatments"),
+        site_treatments=_treatment_map(entry, "site_treatments"),
         forms=MappingProxyType(dict(entry.get("forms", dict, {}))),
         wait_days=entry.get("wait_days", int, None),
     )
 
 
-def _trigger(entry: _Entry, raw: Any) -> Trigger:
+def _trigger(entry: Entry, raw: Any) -> Trigger:
     if not isinstance(raw, dict) or "field" not in raw or len(raw) != 2:
         raise entry.fail("each `when` test needs `field` and one operator")
     operator = next(key for key in raw if key != "field")
@@ -581,7 +512,7 @@ def _trigger(entry: _Entry, raw: Any) -> Trigger:
     return Trigger(field=raw["field"], operator=operator, value=value)
 
 
-def _rule(entry: _Entry) -> Rule:
+def _rule(entry: Entry) -> Rule:
     as_condition = entry.text("as_condition", "")
     when = tuple(_trigger(entry, raw) for raw in entry.get("when", list))
     unless = entry.texts("unless_conditions", ())
@@ -594,13 +525,13 @@ def _rule(entry: _Entry) -> Rule:
         name=entry.text("name"),
         when=when,
         treatment=entry.choice("treatment", TREATMENTS),
-        overrides=entry.treatment_map("overrides"),
+        overrides=_treatment_map(entry, "overrides"),
         modalities=entry.texts("modalities", ()),
         unless_conditions=unless,
         unless=unless_tests,
         rationale=entry.text("rationale"),
         action=entry.text("action"),
-        actions=entry.action_map(),
+        actions=_action_map(entry),
         referral=entry.text("referral", NO_REFERRAL),
         referral_overrides=MappingProxyType(dict(entry.get("referral_overrides", dict, {}))),
         referral_reason=entry.text("referral_reason", ""),
@@ -612,23 +543,23 @@ def _rule(entry: _Entry) -> Rule:
     )
 
 
-def _word(entry: _Entry) -> Word:
+def _word(entry: Entry) -> Word:
     return Word(code=entry.text("code"), name=entry.text("name"), meaning=entry.text("meaning"),
                 aliases=entry.texts("aliases", ()), sources=entry.texts("sources", ()))
 
 
-def _intent(entry: _Entry) -> Intent:
+def _intent(entry: Entry) -> Intent:
     return Intent(code=entry.text("code"), name=entry.text("name"),
                   phrases=tuple(normalise_name(p) for p in entry.texts("phrases", ())),
                   explanation=entry.text("explanation"), sources=entry.sources())
 
 
-def _aftercare(entry: _Entry) -> AftercareItem:
+def _aftercare(entry: Entry) -> AftercareItem:
     return AftercareItem(entry.text("code"), entry.text("name"), entry.text("text"),
                          entry.sources())
 
 
-def _side_effect(entry: _Entry) -> SideEffect:
+def _side_effect(entry: Entry) -> SideEffect:
     return SideEffect(
         code=entry.text("code"),
         name=entry.text("name"),
@@ -640,7 +571,7 @@ def _side_effect(entry: _Entry) -> SideEffect:
     )
 
 
-def _claim(entry: _Entry) -> Claim:
+def _claim(entry: Entry) -> Claim:
     return Claim(
         code=entry.text("code"),
         name=entry.text("name"),
@@ -651,10 +582,10 @@ def _claim(entry: _Entry) -> Claim:
     )
 
 
-def _conflict(entry: _Entry) -> Conflict:
+def _conflict(entry: Entry) -> Conflict:
     positions = []
     for raw in entry.get("position", list):
-        sub = _Entry(entry.file, f"{entry.label} position", raw, 0)
+        sub = Entry(entry.file, f"{entry.label} position", raw, 0)
         positions.append(Position(sub.text("text"), sub.sources()))
     if len(positions) < 2:
         raise entry.fail("a conflict needs at least two positions")
@@ -669,34 +600,23 @@ def _conflict(entry: _Entry) -> Conflict:
     )
 
 
-def _by_code(entries: list[_Entry], build: Any, names_of: Any = None) -> Mapping[str, Any]:
-    _unique(entries, names_of or (lambda entry: [entry.text("code")]))
-    return MappingProxyType({entry.text("code"): build(entry) for entry in entries})
-
-
-def _check_references(directory: Path, knowledge: Knowledge) -> None:
-    """Every source, modality, condition, conflict and site named in the data must exist."""
+def _check_references(knowledge: Knowledge) -> None:
+    """Every modality, condition, conflict, referral and site named in the data must exist
+    (the reader has checked every source against sources.toml)."""
 
     def need(file: str, label: str, kind: str, code: str, valid: Mapping[str, Any] | tuple) -> None:
         if code not in valid:
             raise KnowledgeError(f"{file}: {label}: unknown {kind} {code!r}")
 
-    def need_sources(file: str, label: str, codes: Iterable[str]) -> None:
-        for code in codes:
-            need(file, label, "source", code, knowledge.sources)
-
     for modality in knowledge.modalities.values():
         label = f"modality {modality.code!r}"
-        need_sources("modalities.toml", label, modality.sources)
         for limit in modality.limits:
-            need_sources("modalities.toml", label, limit.sources)
             for site in limit.sites:
                 need("modalities.toml", f"{label} limit", "site", site, modality.sites)
         for site in modality.sites:
             need("modalities.toml", label, "site", site, knowledge.sites)
     for condition in knowledge.conditions.values():
         label = f"condition {condition.code!r}"
-        need_sources("conditions.toml", label, condition.sources)
         need("conditions.toml", label, "referral", condition.referral, knowledge.referrals)
         if condition.referral != NO_REFERRAL and not condition.referral_reason:
             raise KnowledgeError(f"conditions.toml: {label}: a referral needs its reason")
@@ -720,7 +640,6 @@ def _check_references(directory: Path, knowledge: Knowledge) -> None:
             need("conditions.toml", label, "site", site, knowledge.sites)
     for rule in knowledge.rules.values():
         label = f"rule {rule.code!r}"
-        need_sources("rules.toml", label, rule.sources)
         for modality_code in (*rule.overrides, *rule.modalities):
             need("rules.toml", label, "modality", modality_code, knowledge.modalities)
         for referral in (rule.referral, *rule.referral_overrides.values()):
@@ -734,17 +653,6 @@ def _check_references(directory: Path, knowledge: Knowledge) -> None:
             need("rules.toml", label, "condition", rule.as_condition, knowledge.conditions)
         if rule.conflict:
             need("rules.toml", label, "conflict", rule.conflict, knowledge.conflicts)
-    for file, items in (
-        ("care.toml", knowledge.aftercare),
-        ("care.toml", knowledge.side_effects),
-        ("claims.toml", knowledge.claims),
-        ("conflicts.toml", knowledge.conflicts),
-    ):
-        for code, item in items.items():
-            need_sources(file, f"entry {code!r}", item.sources)
-    for conflict in knowledge.conflicts.values():
-        for position in conflict.positions:
-            need_sources("conflicts.toml", f"conflict {conflict.code!r}", position.sources)
     for site, covered in knowledge.site_covers.items():
         need("modalities.toml", "site_covers", "site", site, knowledge.sites)
         for other in covered:
@@ -759,51 +667,57 @@ def _check_references(directory: Path, knowledge: Knowledge) -> None:
                              f"{', '.join(TREATMENTS)}, in that order")
     if NO_REFERRAL not in knowledge.referrals:
         raise KnowledgeError(f"decisions.toml: [[referral]] needs {NO_REFERRAL!r}")
-    for intent in knowledge.intents.values():
-        need_sources("requests.toml", f"intent {intent.code!r}", intent.sources)
     need("requests.toml", "unmatched", "intent", knowledge.unmatched_intent, knowledge.intents)
 
 
-def _site_covers(directory: Path, sites: list[str]) -> Mapping[str, tuple[str, ...]]:
-    raw = _read(directory, "modalities.toml").get("site_covers", {})
-    if not isinstance(raw, dict):
-        raise KnowledgeError("modalities.toml: site_covers must be a table")
+def _site_covers(modality_file: Document, sites: tuple[str, ...]
+                 ) -> Mapping[str, tuple[str, ...]]:
+    raw = modality_file.raw.get("site_covers", {})
     covers = {site: tuple(dict.fromkeys([site, *raw.get(site, [])])) for site in sites}
     covers.update({site: tuple(dict.fromkeys([site, *values]))
                    for site, values in raw.items() if site not in covers})
     return MappingProxyType(covers)
 
 
+def read_data_file(directory: Path, file: str, sources: Iterable[str] | None = None
+                   ) -> Document:
+    """One data file in `directory`, checked against its declared schema (and, given the codes
+    of sources.toml, every source it names)."""
+    return read(directory / file, schemas.SCHEMAS[file],
+                None if sources is None else frozenset(sources))
+
+
 def load_directory(directory: str | Path) -> Knowledge:
     """Read and validate the data files in `directory` (not cached)."""
     directory = Path(directory)
-    modality_file = _read(directory, "modalities.toml")
-    sites = modality_file.get("sites", [])
-    care_file = "care.toml"
-    decisions = "decisions.toml"
-    requests = _read(directory, "requests.toml")
+    sources_file = read_data_file(directory, "sources.toml")
+    sources = code_table(sources_file.entries("source"), _source)
+
+    def file(name: str) -> Document:
+        return read_data_file(directory, name, sources)
+
+    modality_file = file("modalities.toml")
+    care, decisions, requests = file("care.toml"), file("decisions.toml"), file("requests.toml")
+    sites = tuple(modality_file.raw.get("sites", []))
     knowledge = Knowledge(
-        sources=_by_code(_entries(directory, "sources.toml", "source"), _source),
-        modalities=_by_code(_entries(directory, "modalities.toml", "modality"), _modality,
-                            _named),
-        conditions=_by_code(_entries(directory, "conditions.toml", "condition"), _condition,
-                            _named),
-        conflicts=_by_code(_entries(directory, "conflicts.toml", "conflict"), _conflict),
-        claims=_by_code(_entries(directory, "claims.toml", "claim"), _claim, _named),
-        aftercare=_by_code(_entries(directory, care_file, "aftercare"), _aftercare),
-        side_effects=_by_code(_entries(directory, care_file, "side_effect"), _side_effect,
-                              _named),
-        rules=_by_code(_entries(directory, "rules.toml", "rule"), _rule),
-        sites=tuple(sites),
-        site_covers=_site_covers(directory, sites),
+        sources=sources,
+        modalities=code_table(modality_file.entries("modality"), _modality, named),
+        conditions=code_table(file("conditions.toml").entries("condition"), _condition, named),
+        conflicts=code_table(file("conflicts.toml").entries("conflict"), _conflict),
+        claims=code_table(file("claims.toml").entries("claim"), _claim, named),
+        aftercare=code_table(care.entries("aftercare"), _aftercare),
+        side_effects=code_table(care.entries("side_effect"), _side_effect, named),
+        rules=code_table(file("rules.toml").entries("rule"), _rule),
+        sites=sites,
+        site_covers=_site_covers(modality_file, sites),
         site_aliases=MappingProxyType({normalise_name(k): v for k, v in
-                                       modality_file.get("site_aliases", {}).items()}),
-        treatments=_by_code(_entries(directory, decisions, "treatment"), _word, _named),
-        referrals=_by_code(_entries(directory, decisions, "referral"), _word, _named),
-        intents=_by_code(_entries(directory, "requests.toml", "intent"), _intent),
-        unmatched_intent=str(requests.get("unmatched", "")),
+                                       modality_file.raw.get("site_aliases", {}).items()}),
+        treatments=code_table(decisions.entries("treatment"), _word, named),
+        referrals=code_table(decisions.entries("referral"), _word, named),
+        intents=code_table(requests.entries("intent"), _intent),
+        unmatched_intent=str(requests.raw.get("unmatched", "")),
     )
-    _check_references(directory, knowledge)
+    _check_references(knowledge)
     return knowledge
 
 
@@ -823,6 +737,13 @@ def packaged_data_directory() -> Path:
 def load() -> Knowledge:
     """The course's knowledge base (read once, then cached)."""
     return load_directory(packaged_data_directory())
+
+
+@functools.cache
+def packaged_file(file: str) -> Mapping[str, Any]:
+    """The tables of a packaged data file that has no typed loader here (cases.toml,
+    variants.toml, intake.toml), checked against its declared schema (read once)."""
+    return read_data_file(packaged_data_directory(), file, load().sources).raw
 
 
 # --------------------------------------------------------------------------- lookups

@@ -11,25 +11,23 @@ against. Every entry names its sources (codes of sources.toml) and its basis: "m
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import TypeVar
 
-from course.facts.knowledge import KnowledgeError, _Entry, _read, load, packaged_data_directory
+from course.facts import schemas
+from course.facts.knowledge import KnowledgeError, load, packaged_data_directory
+from course.facts.reader import Entry, code_table, read
+from course.facts.schemas import BASES, QUANTITIES, ROLES
+from course.facts.schemas import BODY_SITES as SITES
 
 FILE = "physiology.toml"
-BASES: tuple[str, ...] = ("measured", "calibrated", "illustrative")
 BASIS_WORDS: Mapping[str, str] = MappingProxyType({
     "measured": "measured (a published measurement)",
     "calibrated": "calibrated (the model was fitted to a published measurement)",
     "illustrative": "illustrative (teaching values, not measurements)",
 })
-QUANTITIES: tuple[str, ...] = ("drop_at_end", "surface_at_end", "rewarm_s", "numb_after_s",
-                               "min_surface", "thaw_s", "time_of_min_s")
-ROLES: tuple[str, ...] = ("calibration", "check")
-SITES: tuple[str, ...] = ("face", "body")
 DEFAULT_OBSERVE_S = 3600.0
 
 
@@ -169,55 +167,38 @@ class PhysiologyData:
     rewarming: Contested
 
 
-def _number(entry: _Entry, key: str, default: object = ...) -> float:
-    return float(entry.get(key, int | float, default))
-
-
-_Built = TypeVar("_Built")
-
-
-def _codes(entries: list[_Entry], build: Callable[[_Entry], _Built]) -> Mapping[str, _Built]:
-    built: dict[str, _Built] = {}
-    for entry in entries:
-        code = entry.text("code")
-        if code in built:
-            raise entry.fail("duplicate code")
-        built[code] = build(entry)
-    return MappingProxyType(built)
-
-
-def _band(entry: _Entry) -> Band:
-    return Band(entry.text("code"), _number(entry, "temp_c"), entry.text("meaning"),
+def _band(entry: Entry) -> Band:
+    return Band(entry.text("code"), entry.number("temp_c"), entry.text("meaning"),
                 entry.sources())
 
 
-def _parameter(entry: _Entry) -> Parameter:
-    return Parameter(entry.text("code"), _number(entry, "value"), entry.text("unit"),
+def _parameter(entry: Entry) -> Parameter:
+    return Parameter(entry.text("code"), entry.number("value"), entry.text("unit"),
                      entry.text("meaning"), entry.choice("basis", BASES), entry.sources(),
                      entry.text("calibration", ""))
 
 
-def _tissue(entry: _Entry) -> TissueProfile:
+def _tissue(entry: Entry) -> TissueProfile:
     rest = entry.get("rest_surface_c", int | float, None)
-    return TissueProfile(entry.text("code"), entry.text("name"), _number(entry, "skin_mm"),
-                         _number(entry, "fat_mm"), _number(entry, "muscle_mm"),
-                         _number(entry, "room_c"), None if rest is None else float(rest),
+    return TissueProfile(entry.text("code"), entry.text("name"), entry.number("skin_mm"),
+                         entry.number("fat_mm"), entry.number("muscle_mm"),
+                         entry.number("room_c"), None if rest is None else float(rest),
                          entry.choice("basis", BASES), entry.text("note"), entry.sources())
 
 
-def _heat_transfer(entry: _Entry) -> HeatTransfer:
-    return HeatTransfer(entry.text("code"), entry.text("name"), _number(entry, "h_w_m2k"),
+def _heat_transfer(entry: Entry) -> HeatTransfer:
+    return HeatTransfer(entry.text("code"), entry.text("name"), entry.number("h_w_m2k"),
                         entry.choice("basis", BASES), entry.sources(),
                         entry.text("calibration", ""))
 
 
-def _preset(entry: _Entry) -> PresetSpec:
+def _preset(entry: Entry) -> PresetSpec:
     touches = entry.pair("touches")
     return PresetSpec(
         code=entry.text("code"), label=entry.text("label"),
         modality=entry.text("modality", "") or None, tissue=entry.text("tissue"),
-        agent_temp_c=_number(entry, "agent_temp_c"), heat_transfer=entry.text("heat_transfer"),
-        spot=entry.text("spot", "") or None, duration_s=_number(entry, "duration_s"),
+        agent_temp_c=entry.number("agent_temp_c"), heat_transfer=entry.text("heat_transfer"),
+        spot=entry.text("spot", "") or None, duration_s=entry.number("duration_s"),
         touches=None if touches is None else (float(touches[0]), float(touches[1])),
         movable=entry.get("movable", bool, False), site=entry.choice("site", SITES, "body"),
         basis=entry.choice("basis", BASES), note=entry.text("note"),
@@ -225,10 +206,10 @@ def _preset(entry: _Entry) -> PresetSpec:
         checked_against=entry.texts("checked_against", ()))
 
 
-def _measurement(entry: _Entry) -> Measurement:
-    run = _Entry(entry.file, f"{entry.label} run", entry.get("run", dict), 0)
+def _measurement(entry: Entry) -> Measurement:
+    run = entry.sub("run", "run")
     high = entry.get("high", int | float, None)
-    low = _number(entry, "low")
+    low = entry.number("low")
     if high is not None and high < low:
         raise entry.fail("high is below low")
     return Measurement(
@@ -236,22 +217,15 @@ def _measurement(entry: _Entry) -> Measurement:
         published=entry.text("published"), quantity=entry.choice("quantity", QUANTITIES),
         low=low, high=None if high is None else float(high),
         role=entry.choice("role", ROLES),
-        run=RunSpec(run.text("tissue"), _number(run, "agent_temp_c"),
-                    run.text("heat_transfer"), _number(run, "duration_s"),
+        run=RunSpec(run.text("tissue"), run.number("agent_temp_c"),
+                    run.text("heat_transfer"), run.number("duration_s"),
                     run.get("spot", bool, False),
-                    _number(run, "observe_s", DEFAULT_OBSERVE_S)),
+                    run.number("observe_s", DEFAULT_OBSERVE_S)),
         limit=entry.text("limit", ""), sources=entry.sources())
 
 
-def _entries(data: Mapping, section: str) -> list[_Entry]:
-    raw = data.get(section, [])
-    if not isinstance(raw, list):
-        raise KnowledgeError(f"{FILE}: [[{section}]] must be a list of tables")
-    return [_Entry(FILE, section, item, index) for index, item in enumerate(raw)]
-
-
 def _check(data: PhysiologyData) -> None:
-    """Every reference names something that exists; every source is in sources.toml."""
+    """Every reference names something that exists (the reader has checked the sources)."""
     kb = load()
 
     def need(label: str, kind: str, code: str, valid: Mapping) -> None:
@@ -262,13 +236,9 @@ def _check(data: PhysiologyData) -> None:
               data.measurements)
     for group in groups:
         for code, item in group.items():
-            for source in item.sources:
-                need(code, "source", source, kb.sources)
             calibration = getattr(item, "calibration", "")
             if calibration:
                 need(code, "calibration row", calibration, data.measurements)
-    for source in data.rewarming.sources:
-        need("rewarming_after_whole_body", "source", source, kb.sources)
     for code, spec in data.presets.items():
         need(code, "tissue", spec.tissue, data.tissues)
         need(code, "heat transfer", spec.heat_transfer, data.heat_transfers)
@@ -290,18 +260,16 @@ def _check(data: PhysiologyData) -> None:
 
 def load_physiology_file(path: Path) -> PhysiologyData:
     """Read and check a physiology.toml (a clear KnowledgeError names any problem)."""
-    raw = _read(path.parent, path.name)
-    contested = raw.get("rewarming_after_whole_body")
-    if not isinstance(contested, dict):
-        raise KnowledgeError(f"{FILE}: [rewarming_after_whole_body] is missing")
-    entry = _Entry(FILE, "rewarming_after_whole_body", contested, 0)
+    document = read(path, schemas.PHYSIOLOGY, load().sources)
+    entry = document.table("rewarming_after_whole_body",
+                           "[rewarming_after_whole_body] is missing")
     data = PhysiologyData(
-        bands=_codes(_entries(raw, "band"), _band),
-        parameters=_codes(_entries(raw, "parameter"), _parameter),
-        tissues=_codes(_entries(raw, "tissue"), _tissue),
-        heat_transfers=_codes(_entries(raw, "heat_transfer"), _heat_transfer),
-        presets=_codes(_entries(raw, "preset"), _preset),
-        measurements=_codes(_entries(raw, "measurement"), _measurement),
+        bands=code_table(document.entries("band"), _band),
+        parameters=code_table(document.entries("parameter"), _parameter),
+        tissues=code_table(document.entries("tissue"), _tissue),
+        heat_transfers=code_table(document.entries("heat_transfer"), _heat_transfer),
+        presets=code_table(document.entries("preset"), _preset),
+        measurements=code_table(document.entries("measurement"), _measurement),
         rewarming=Contested(entry.text("text"), entry.sources()),
     )
     _check(data)

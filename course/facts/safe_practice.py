@@ -14,20 +14,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
+from course.facts import schemas
 from course.facts.knowledge import (
     KnowledgeError,
-    _by_code,
-    _entries,
-    _Entry,
-    _read,
     find,
     load,
     packaged_data_directory,
     spellings,
 )
+from course.facts.reader import Document, Entry, code_table, named, read
+from course.facts.schemas import RECORDS, STATUSES, TOPICS
 
 FILE = "safety.toml"
-STATUSES: tuple[str, ...] = ("law", "published", "standard", "course", "vendor")
 STATUS_LABELS = MappingProxyType({
     "law": "law in many places (local rules decide the details)",
     "published": "published evidence or official health advice",
@@ -35,9 +33,6 @@ STATUS_LABELS = MappingProxyType({
     "course": "the course's own rule, as good practice (local law decides what is required)",
     "vendor": "vendor practice only (no published study or standard found)",
 })
-TOPICS: tuple[str, ...] = ("infection", "oxygen", "flask", "emergency", "consent",
-                           "preparation", "records")
-RECORDS: tuple[str, ...] = ("session", "incident")
 
 
 @dataclass(frozen=True)
@@ -150,32 +145,25 @@ class SafePractice:
 # --------------------------------------------------------------------------- reading
 
 
-def _fact(entry: _Entry, prefix: str) -> Fact:
+def _fact(entry: Entry, prefix: str) -> Fact:
     return Fact(entry.text(f"{prefix}_text"), entry.choice(f"{prefix}_status", STATUSES),
                 _nonempty(entry, f"{prefix}_sources"))
 
 
-def _nonempty(entry: _Entry, key: str) -> tuple[str, ...]:
+def _nonempty(entry: Entry, key: str) -> tuple[str, ...]:
     codes = entry.texts(key)
     if not codes:
         raise entry.fail(f"{key} names no source")
     return codes
 
 
-def _number(entry: _Entry, key: str) -> float:
-    return float(entry.get(key, int | float))
-
-
-def _oxygen(directory: Path) -> OxygenFacts:
-    raw = _read(directory, FILE).get("oxygen")
-    if not isinstance(raw, dict):
-        raise KnowledgeError(f"{FILE}: the [oxygen] table is missing")
-    entry = _Entry(FILE, "oxygen", raw, 0)
+def _oxygen(document: Document) -> OxygenFacts:
+    entry = document.table("oxygen", "the [oxygen] table is missing")
     facts = OxygenFacts(
-        fresh_percent=_number(entry, "fresh_percent"),
-        deficiency_percent=_number(entry, "deficiency_percent"),
-        evacuate_percent=_number(entry, "evacuate_percent"),
-        expansion_ratio=_number(entry, "expansion_ratio"),
+        fresh_percent=entry.number("fresh_percent"),
+        deficiency_percent=entry.number("deficiency_percent"),
+        evacuate_percent=entry.number("evacuate_percent"),
+        expansion_ratio=entry.number("expansion_ratio"),
         deficiency=_fact(entry, "deficiency"),
         evacuate=_fact(entry, "evacuate"),
         expansion=_fact(entry, "expansion"),
@@ -186,30 +174,30 @@ def _oxygen(directory: Path) -> OxygenFacts:
     return facts
 
 
-def _level(entry: _Entry) -> OxygenLevel:
-    level = OxygenLevel(_number(entry, "below_percent"), _number(entry, "down_to_percent"),
+def _level(entry: Entry) -> OxygenLevel:
+    level = OxygenLevel(entry.number("below_percent"), entry.number("down_to_percent"),
                         entry.text("effect"), entry.sources())
     if not level.down_to_percent < level.below_percent:
         raise entry.fail("down_to_percent must be below below_percent")
     return level
 
 
-def _seed_claim(entry: _Entry) -> SeedClaim:
+def _seed_claim(entry: Entry) -> SeedClaim:
     return SeedClaim(entry.text("code"), entry.text("quote"), entry.text("seed"),
                      entry.text("verdict"), entry.sources())
 
 
-def _rule(entry: _Entry) -> PracticeRule:
+def _rule(entry: Entry) -> PracticeRule:
     return PracticeRule(entry.text("code"), entry.choice("topic", TOPICS), entry.text("name"),
                         entry.text("text"), entry.choice("status", STATUSES), entry.sources())
 
 
-def _record_field(entry: _Entry) -> RecordField:
+def _record_field(entry: Entry) -> RecordField:
     return RecordField(entry.text("code"), entry.choice("record", RECORDS), entry.text("name"),
                        entry.text("text"), entry.sources())
 
 
-def _step(entry: _Entry) -> Step:
+def _step(entry: Entry) -> Step:
     never = entry.get("never", bool, False)
     why = entry.text("why_never", "")
     if never and not why:
@@ -217,7 +205,7 @@ def _step(entry: _Entry) -> Step:
     return Step(entry.text("code"), entry.text("name"), entry.texts("aliases", ()), never, why)
 
 
-def _emergency(entry: _Entry) -> Emergency:
+def _emergency(entry: Entry) -> Emergency:
     steps, critical = entry.texts("steps"), entry.texts("critical")
     if len(set(steps)) != len(steps) or not steps:
         raise entry.fail("steps must be a non-empty list without repeats")
@@ -232,26 +220,15 @@ def _emergency(entry: _Entry) -> Emergency:
                      entry.sources(), also, why)
 
 
-def _named_step(entry: _Entry) -> list[str]:
-    return [entry.text("code"), entry.text("name"), *entry.texts("aliases", ())]
-
-
 def _check(practice: SafePractice, sources: Mapping[str, object]) -> None:
+    """Every seed and step named exists, and no step to do is one never to do (the reader has
+    checked the sources)."""
+
     def need(label: str, codes: tuple[str, ...], valid: Mapping[str, object], kind: str) -> None:
         for code in codes:
             if code not in valid:
                 raise KnowledgeError(f"{FILE}: {label}: unknown {kind} {code!r}")
 
-    oxygen = practice.oxygen
-    for fact in (oxygen.deficiency, oxygen.evacuate, oxygen.expansion):
-        need("oxygen", fact.sources, sources, "source")
-    need("oxygen", oxygen.fresh_sources, sources, "source")
-    for level in practice.oxygen_levels:
-        need("oxygen_level", level.sources, sources, "source")
-    for group in (practice.seed_claims, practice.rules, practice.record_fields,
-                  practice.emergencies):
-        for code, entry in group.items():
-            need(code, entry.sources, sources, "source")
     for claim in practice.seed_claims.values():
         need(claim.code, (claim.seed,), sources, "seed")
     for emergency in practice.emergencies.values():
@@ -265,17 +242,18 @@ def _check(practice: SafePractice, sources: Mapping[str, object]) -> None:
 
 def load_directory(directory: str | Path) -> SafePractice:
     """Read and validate safety.toml in ``directory`` (sources from the packaged data)."""
-    directory = Path(directory)
+    sources = load().sources
+    document = read(Path(directory) / FILE, schemas.SAFETY, sources)
     practice = SafePractice(
-        oxygen=_oxygen(directory),
-        oxygen_levels=tuple(_level(e) for e in _entries(directory, FILE, "oxygen_level")),
-        seed_claims=_by_code(_entries(directory, FILE, "seed_claim"), _seed_claim),
-        rules=_by_code(_entries(directory, FILE, "rule"), _rule),
-        record_fields=_by_code(_entries(directory, FILE, "record_field"), _record_field),
-        steps=_by_code(_entries(directory, FILE, "step"), _step, _named_step),
-        emergencies=_by_code(_entries(directory, FILE, "emergency"), _emergency),
+        oxygen=_oxygen(document),
+        oxygen_levels=tuple(_level(e) for e in document.entries("oxygen_level")),
+        seed_claims=code_table(document.entries("seed_claim"), _seed_claim),
+        rules=code_table(document.entries("rule"), _rule),
+        record_fields=code_table(document.entries("record_field"), _record_field),
+        steps=code_table(document.entries("step"), _step, named),
+        emergencies=code_table(document.entries("emergency"), _emergency),
     )
-    _check(practice, load().sources)
+    _check(practice, sources)
     return practice
 
 

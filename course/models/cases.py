@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import functools
 import random
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from importlib import resources
 from types import MappingProxyType
 from typing import Any
 
@@ -32,6 +30,7 @@ from course.facts.knowledge import (
     find_referral,
     find_treatment,
     load,
+    packaged_file,
 )
 from course.foundation.names import did_you_mean
 from course.models.screening import PARTS, find_finding, finding_names, screen
@@ -94,10 +93,8 @@ class ScreeningScore:
         return self.treatment_credit == 1
 
 
-@functools.cache
-def _data() -> dict[str, Any]:
-    with (resources.files("course") / "data" / "cases.toml").open("rb") as handle:
-        return tomllib.load(handle)
+def _data() -> Mapping[str, Any]:
+    return packaged_file("cases.toml")
 
 
 @functools.cache
@@ -110,11 +107,8 @@ def scoring_weights() -> dict[str, float]:
 
 
 def _alternative(label: str, raw: Mapping[str, Any]) -> Alternative:
-    try:
-        part, answer = raw["part"], raw["answer"]
-        alternative = Alternative(part, answer, float(raw["credit"]), raw["reason"])
-    except KeyError as error:
-        raise KnowledgeError(f"{label}: alternative without {error.args[0]!r}") from None
+    part, answer = raw["part"], raw["answer"]  # the schema (course/facts/schemas.py) has
+    alternative = Alternative(part, answer, float(raw["credit"]), raw["reason"])  # checked them
     valid = TREATMENTS if part == "treatment" else tuple(load().referrals)
     if part not in PARTS or answer not in valid:
         raise KnowledgeError(f"{label}: alternative {part!r} = {answer!r} is not a valid answer")
@@ -125,24 +119,19 @@ def _alternative(label: str, raw: Mapping[str, Any]) -> Alternative:
 
 def _case(raw: Mapping[str, Any]) -> Case:
     label = f"cases.toml: case {raw.get('id', '?')!r}"
-    try:
-        case = Case(
-            id=raw["id"],
-            vignette=raw["vignette"],
-            modality=raw["modality"],
-            intake=MappingProxyType(dict(raw.get("intake", {}))),
-            treatment=raw["treatment"],
-            referral=raw.get("referral", NO_REFERRAL),
-            findings=tuple(raw.get("findings", ())),
-            must_not_miss=tuple(raw.get("must_not_miss", ())),
-            assessment=bool(raw.get("assessment", False)),
-            conflicts=tuple(raw.get("conflicts", ())),
-            alternatives=tuple(_alternative(label, alt) for alt in raw.get("alternatives", ())),
-        )
-    except KeyError as error:
-        raise KnowledgeError(f"{label}: missing field {error.args[0]!r}") from None
-    if case.treatment not in TREATMENTS:
-        raise KnowledgeError(f"{label}: unknown treatment {case.treatment!r}")
+    case = Case(  # every field's presence and kind checked by the schema
+        id=raw["id"],
+        vignette=raw["vignette"],
+        modality=raw["modality"],
+        intake=MappingProxyType(dict(raw.get("intake", {}))),
+        treatment=raw["treatment"],
+        referral=raw.get("referral", NO_REFERRAL),
+        findings=tuple(raw.get("findings", ())),
+        must_not_miss=tuple(raw.get("must_not_miss", ())),
+        assessment=bool(raw.get("assessment", False)),
+        conflicts=tuple(raw.get("conflicts", ())),
+        alternatives=tuple(_alternative(label, alt) for alt in raw.get("alternatives", ())),
+    )
     if case.referral not in load().referrals:
         raise KnowledgeError(f"{label}: unknown referral {case.referral!r}")
     if not set(case.must_not_miss) <= set(case.findings):

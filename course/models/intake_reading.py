@@ -20,12 +20,17 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-import tomllib
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
-from course.facts.knowledge import Condition, UnknownNameError, find, load, spellings
+from course.facts.knowledge import (
+    Condition,
+    UnknownNameError,
+    find,
+    load,
+    packaged_file,
+    spellings,
+)
 from course.foundation.names import did_you_mean, normalise_name
 
 SPELLING_CUTOFF = 0.8
@@ -73,8 +78,7 @@ class _Words:
 
 @functools.cache
 def _words() -> _Words:
-    with (resources.files("course") / "data" / "intake.toml").open("rb") as handle:
-        raw = tomllib.load(handle)
+    raw = packaged_file("intake.toml")
     qualifiers = [(normalise_name(phrase), state)
                   for state, phrases in raw["qualifiers"].items() for phrase in phrases]
     qualifiers.sort(key=lambda pair: -len(pair[0]))
@@ -417,8 +421,7 @@ def _merge(first: Reading, extra: Reading) -> Reading:
 @functools.cache
 def lesion_words() -> dict[str, tuple[str, ...]]:
     """Words that say which kind of lesion a free-text lesion line means."""
-    with (resources.files("course") / "data" / "intake.toml").open("rb") as handle:
-        raw = tomllib.load(handle)["lesion_words"]
+    raw = packaged_file("intake.toml")["lesion_words"]
     return {kind: tuple(normalise_name(w) for w in words) for kind, words in raw.items()}
 
 

@@ -46,11 +46,12 @@ from course.facts.knowledge import (
     normalise_name,
     sites_overlap,
 )
+from course.facts.schemas import DECISION_PARTS
 from course.foundation.names import did_you_mean
 from course.models.intake_reading import Reading, lesion_words, read_line, read_modality
 
 LESION_KINDS: tuple[str, ...] = ("none", "benign_wart", "changing_or_pigmented")
-PARTS: tuple[str, ...] = ("treatment", "referral")
+PARTS: tuple[str, ...] = DECISION_PARTS
 
 
 class IntakeError(ValueError):

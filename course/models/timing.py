@@ -11,8 +11,9 @@ here. How the data's fields are read:
   ``device_limit_s``: the shorter wins).
 * extra ``[[modality.limit]]`` entries: "per spot" (how long a moving applicator may stay on one
   spot), "per area" (with ``sites``: only for those areas, such as the face and bony areas;
-  when the area is not known, it counts: the stricter reading), and "at or below <T> C" (a
-  shorter session limit for a colder chamber).
+  when the area is not known, it counts: the stricter reading), and a "cold_chamber" limit (a
+  shorter session limit for a chamber at or below its ``at_or_below_c``). Each limit's
+  ``kind`` field says which (the headline's: ``max_kind``); ``scope`` is the same in words.
   When the chamber temperature is not known, the colder-chamber limit applies: the stricter
   rule wins. Other scopes (a physician's "per freeze") are shown, not enforced.
 * ``interval_days`` is the course's planning gap between two sessions (``interval_basis`` says
@@ -25,7 +26,6 @@ here. How the data's fields are read:
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -35,7 +35,6 @@ from course.foundation.names import did_you_mean, duration_text
 
 SESSION, AREA, SPOT, COLD_CHAMBER, OTHER = "session", "area", "spot", "cold_chamber", "other"
 ENFORCED_KINDS = (SESSION, AREA, SPOT, COLD_CHAMBER)
-_COLDER_THAN = re.compile(r"at or below\s+(-?\d+(?:\.\d+)?)\s*°?\s*C\b", re.IGNORECASE)
 MAX_PASSES = 50
 MAX_SESSION_S = 4 * 3600.0
 MAX_SESSIONS = 60
@@ -159,27 +158,16 @@ def _modality(modality: str | Modality) -> Modality:
     return modality if isinstance(modality, Modality) else find_modality(modality)
 
 
-def _kind_of(scope: str) -> tuple[str, float | None]:
-    colder = _COLDER_THAN.search(scope)
-    if colder:
-        return COLD_CHAMBER, float(colder.group(1))
-    words = normalise_name(scope)
-    for kind in (SPOT, AREA, SESSION):
-        if words == f"per {kind}" or words.startswith(f"per {kind} "):
-            return kind, None
-    return OTHER, None
-
-
 def time_limits(modality: str | Modality) -> tuple[TimeLimit, ...]:
     """Every time limit of a modality, headline first (empty when there is no teachable limit)."""
     found = _modality(modality)
-    extra = [(limit, *_kind_of(limit.scope)) for limit in found.limits]
+    extra = [(limit, limit.kind, limit.at_or_below_c) for limit in found.limits]
     limits: list[TimeLimit] = []
     if found.max_exposure_s is not None:
         same_area = [limit for limit, kind, _ in extra
                      if kind == AREA and limit.max_s == found.max_exposure_s]
         sources = same_area[0].sources if same_area else found.sources
-        kind = AREA if same_area else _kind_of(found.max_scope)[0]
+        kind = AREA if same_area else found.max_kind
         limits.append(TimeLimit(
             found.code, kind, "per area" if same_area else found.max_scope,
             float(found.max_exposure_s), found.max_basis, found.max_basis_kind, sources))

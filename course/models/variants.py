@@ -32,14 +32,12 @@ import hmac
 import json
 import os
 import random
-import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from course.facts.knowledge import NO_REFERRAL, KnowledgeError
+from course.facts.knowledge import NO_REFERRAL, KnowledgeError, packaged_file
 from course.models.cases import Case, case, case_from_intake, practice
 
 ASSESSMENT = "05-screening-cases"
@@ -130,10 +128,8 @@ class Variant:
 # --------------------------------------------------------------------------- data
 
 
-@functools.cache
-def _data() -> dict[str, Any]:
-    with (resources.files("course") / "data" / "variants.toml").open("rb") as handle:
-        return tomllib.load(handle)
+def _data() -> Mapping[str, Any]:
+    return packaged_file("variants.toml")
 
 
 @functools.cache
@@ -326,8 +322,7 @@ def generated_case(template: str, rng: random.Random, case_id: str,
 @functools.cache
 def _names() -> dict[str, Any]:
     """The first names and share of women used for generated clients (cases.toml [practice])."""
-    with (resources.files("course") / "data" / "cases.toml").open("rb") as handle:
-        practice = tomllib.load(handle)["practice"]
+    practice = packaged_file("cases.toml")["practice"]
     return {key: practice[key] for key in ("women", "men", "share_women")}
 
 

@@ -603,6 +603,9 @@ class Item:
     scorer: Scorer | None = None
     wrong: tuple[Wrong, ...] = ()
     accepted: tuple[AcceptedAnswer, ...] = ()
+    premises: tuple[str, ...] = ()
+    """Words the question's text must state: the givens the expected answer is built on,
+    written once here (tests/lessons/test_premises.py checks every notebook states them)."""
 
     def reason(self) -> str:
         """Why the course's answer is right, in plain words (read from the data when asked)."""
