@@ -628,10 +628,11 @@ def make_pre_spawn_hook(settings: HubSettings, create_accounts: bool):
             ensure_system_user(spawner.user.name, settings.lti_home_root)
         else:
             require_person_account(spawner.user.name)
-        import pwd
+        if settings.disk_quota:
+            import pwd
 
-        home = Path(pwd.getpwnam(spawner.user.name).pw_dir)
-        apply_disk_quota(settings, spawner.user.name, [home, settings.exchange])
+            home = Path(pwd.getpwnam(spawner.user.name).pw_dir)
+            apply_disk_quota(settings, spawner.user.name, [home, settings.exchange])
         spawner.environment.update(singleuser_environment(settings, groups))
 
     return pre_spawn_hook
