@@ -23,13 +23,19 @@ from course.facts.schemas import CATEGORIES
 FILE = "competencies.toml"
 RECOGNISE_AND_REFER = "recognise_and_refer"
 REFER_TITLE = "Recognise and refer: "
+OXYGEN_TIMES: tuple[str, ...] = ("before", "during", "after")  # when a reading was taken
 
 
 @dataclass(frozen=True)
 class Criterion:
     """What a trainee must show; ``observed``: an assessor must see it (in a real session, or
     a simulated emergency); ``occasions``: on how many different days it must be signed met;
-    ``emergency``: the course's emergency (safety.toml) whose steps it observes."""
+    ``emergency``: the course's emergency (safety.toml) whose steps it observes;
+    ``in_session``: signed met only on a logged session that counts (a client treated, its
+    supervisor's attestation, no safety flag); ``oxygen_readings``: the oxygen monitor's
+    readings that session's log must record; ``rules``, ``basis``, ``sources``: the rules of
+    safe practice it observes, what it rests on (safety.toml's statuses; "course": the
+    course's own) and its sources."""
 
     code: str
     category: str
@@ -37,6 +43,12 @@ class Criterion:
     observed: bool
     occasions: int = 1
     emergency: str = ""
+    in_session: bool = False
+    oxygen_readings: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+    basis: str = ""
+    basis_note: str = ""
+    sources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -103,6 +115,14 @@ class CompetencyMap:
                 return unit
         raise KnowledgeError(f"{FILE}: no unit for the modality {modality!r}")
 
+    def oxygen_readings_for(self, modality: str) -> tuple[str, ...]:
+        """When a logged session of ``modality`` must record the room's oxygen (none: the
+        log asks for no reading)."""
+        unit = next((u for u in self.units.values() if u.modality == modality), None)
+        wanted = {when for code in (unit.criteria if unit else ())
+                  for when in self.criteria[code].oxygen_readings}
+        return tuple(when for when in OXYGEN_TIMES if when in wanted)
+
     def linked_items(self) -> frozenset[str]:
         """Every course item the map links to (a test checks each exists)."""
         return frozenset(item for unit in self.units.values()
@@ -114,9 +134,24 @@ def _criterion(entry: Entry, occasions: int) -> Criterion:
     times = entry.get("occasions", int, occasions if observed else 1)
     if times < 1:
         raise entry.fail("occasions must be 1 or more")
+    emergency = entry.text("emergency", "")
+    in_session = entry.get("in_session", bool, False)
+    readings = entry.texts("oxygen_readings", ())
+    if in_session and (not observed or emergency):
+        raise entry.fail("in_session is for a criterion observed in a real session, not an "
+                         "emergency")
+    if readings and (not in_session or any(r not in OXYGEN_TIMES for r in readings)):
+        raise entry.fail(f"oxygen_readings (of {', '.join(OXYGEN_TIMES)}) are read in a real "
+                         "session: the criterion needs in_session = true")
+    sources = entry.texts("sources", ())
+    basis = entry.text("basis", "")
+    if bool(basis) != bool(sources):
+        raise entry.fail("a criterion that names its basis names its sources, and back")
     return Criterion(code=entry.text("code"), category=entry.choice("category", CATEGORIES),
                      text=entry.text("text"), observed=observed, occasions=times,
-                     emergency=entry.text("emergency", ""))
+                     emergency=emergency, in_session=in_session, oxygen_readings=readings,
+                     rules=entry.texts("rules", ()), basis=basis,
+                     basis_note=entry.text("basis_note", ""), sources=sources)
 
 
 def _range(entry: Entry) -> RangeDimension:
@@ -198,13 +233,21 @@ def load_directory(directory: Path) -> CompetencyMap:
                             lambda entry: _unit(entry, criteria, ranges, certificates)))
     modelled_on = policy.texts("modelled_on")
     if knowledge is not None:
-        from course.facts.safe_practice import safe_practice
+        from course.facts.safe_practice import STATUSES, safe_practice
 
-        emergencies = safe_practice().emergencies
+        practice = safe_practice()
         for criterion in criteria.values():
-            if criterion.emergency and criterion.emergency not in emergencies:
-                raise KnowledgeError(f"{FILE}: criterion {criterion.code!r}: unknown "
-                                     f"emergency {criterion.emergency!r}")
+            problems = [f"unknown rule {r!r}" for r in criterion.rules
+                        if r not in practice.rules]
+            if criterion.emergency and criterion.emergency not in practice.emergencies:
+                problems.append(f"unknown emergency {criterion.emergency!r}")
+            problems += [f"unknown source {s!r}" for s in criterion.sources
+                         if s not in knowledge.sources]
+            if criterion.basis and criterion.basis not in STATUSES:
+                problems.append(f"basis {criterion.basis!r} is not one of {', '.join(STATUSES)}")
+            if problems:
+                raise KnowledgeError(f"{FILE}: criterion {criterion.code!r}: "
+                                     + "; ".join(problems))
         for unit in list(units.values()):
             if unit.modality not in knowledge.modalities:
                 raise KnowledgeError(f"{FILE}: unit {unit.code!r}: unknown modality "

@@ -2,7 +2,9 @@
 
 Evidence comes in four kinds: knowledge (the fraction earned on each course item, from the
 gradebook), observation (assessors' sign-offs: the latest per criterion is in force, and it
-must have been signed met on the criterion's number of different days), practice (reviewed
+must have been signed met on the criterion's number of different days; a criterion observed
+``in_session`` counts only sign-offs naming a logged session of the unit that counts and
+treated a client), practice (reviewed
 log entries: sessions attested by their supervisor that count, the range they cover, and
 minutes per modality) and certificates the assessor recorded (current on the day judged).
 A criterion is met when every kind of evidence it asks for is there; a unit is achieved when
@@ -68,6 +70,7 @@ class CriterionProgress:
     sign_off: SignOff | None
     occasions: int = 1  # different occasions it must be signed met on
     met_days: int = 0  # different occasions (sessions observed, or days) it was signed met
+    in_session: bool = False  # only sign-offs on a logged session that counts are evidence
 
     @property
     def knowledge_met(self) -> bool:
@@ -89,15 +92,17 @@ class CriterionProgress:
         if self.knowledge_missing:
             gaps.append("full marks on " + ", ".join(self.knowledge_missing))
         if not self.observed_met:
+            where = (" in an observed real session (a logged treatment session that counts: "
+                     "attested, no safety flag)" if self.in_session else "")
             if self.sign_off is None:
-                gaps.append("an assessor's sign-off as met" + (
+                gaps.append("an assessor's sign-off as met" + where + (
                     f" on {self.occasions} occasions" if self.occasions > 1 else ""))
             elif self.sign_off.outcome != MET:
                 gaps.append(f"a new observation (last: {self.sign_off.outcome}, "
                             f"{self.sign_off.at:%Y-%m-%d})")
             else:
                 gaps.append(f"met on {self.met_days} of the {self.occasions} occasions "
-                            "needed: observe it in another session")
+                            f"needed{where}: observe it in another session")
         return tuple(gaps)
 
 
@@ -184,6 +189,16 @@ def met_occasions(sign_offs: Iterable[SignOff]) -> dict[tuple[str, str], int]:
     return {key: len(found) for key, found in seen.items()}
 
 
+def in_real_sessions(sign_offs: Iterable[SignOff], criteria: Iterable[str],
+                     sessions: Iterable[EntryReview]) -> list[SignOff]:
+    """The sign-offs that are evidence of ``criteria`` observed in a real session: a "met"
+    only when it names one of ``sessions`` that counts as treatment (a "not yet" always)."""
+    wanted = set(criteria)
+    real = {s.entry.fingerprint for s in sessions if s.counts_as_treatment}
+    return [s for s in sign_offs if s.criterion in wanted
+            and (s.outcome != MET or s.session in real)]
+
+
 def range_covered(competencies: CompetencyMap, unit: Unit,
                   sessions: Iterable[EntryReview]) -> dict[str, tuple[str, ...]]:
     """Range dimension -> the different values the unit's counted treatment sessions cover."""
@@ -218,16 +233,23 @@ def progress(competencies: CompetencyMap, trainee: str, knowledge: Mapping[str, 
     on = on or date.today()
     units = []
     for unit in competencies.units.values():
+        mine = [s for s in sessions if s.entry.modality == unit.modality]
+        real = [c for c in unit.criteria if competencies.criteria[c].in_session]
+        seen = in_real_sessions((s for s in mine_signed if s.unit == unit.code), real, mine)
+        in_session, real_days = latest_sign_offs(seen), met_occasions(seen)
         criteria = []
         for code in unit.criteria:
             criterion = competencies.criteria[code]
             items = unit.items_for(code)
+            key = (unit.code, code)
             criteria.append(CriterionProgress(
                 code=code, text=criterion.text, knowledge_items=items,
                 knowledge_missing=tuple(i for i in items if knowledge.get(i, 0.0) < 1.0),
-                observed_needed=criterion.observed, sign_off=in_force.get((unit.code, code)),
-                occasions=criterion.occasions, met_days=days.get((unit.code, code), 0)))
-        mine = [s for s in sessions if s.entry.modality == unit.modality]
+                observed_needed=criterion.observed,
+                sign_off=(in_session if criterion.in_session else in_force).get(key),
+                occasions=criterion.occasions,
+                met_days=(real_days if criterion.in_session else days).get(key, 0),
+                in_session=criterion.in_session))
         units.append(UnitProgress(
             unit=unit, criteria=tuple(criteria),
             sessions_counted=sum(s.counts_as_treatment for s in mine),

@@ -4,12 +4,15 @@ An entry records one session: a pseudonymous client code (never a name or any ot
 data), the intake as recorded, the trainee's two-part screening decision and findings, the
 session log, the aftercare given and the reactions seen, and the trainee's declaration that
 the record is their own, the supervising assessor's account, and the range values of the
-session (skin type group, client group; never personal data). ``review`` compares the
-decision with the screening engine's and checks the log against the modality's limits
-(``course.models.timing.check_log``):
+session (skin type group, client group; never personal data), and, for a chamber, the room
+oxygen monitor's readings. ``review`` compares the decision with the screening engine's and
+checks the log against the modality's limits (``course.models.timing.check_log``) and, where
+the competency map asks for them (``oxygen_readings``), that the oxygen readings are there and
+none is below the first alarm level (``safety.toml`` [oxygen]):
 
-* less strict than the course's rules (a laxer treatment, no referral where one is due) or
-  outside the timing limits: a safety flag; the session never counts;
+* less strict than the course's rules (a laxer treatment, no referral where one is due),
+  outside the timing limits, or a treated chamber session without its oxygen readings or
+  with one below the alarm level: a safety flag; the session never counts;
 * different in the other direction (stricter, another referral, findings not named, an
   intake the course cannot read): flagged for the assessor's review; it counts only when
   the assessor, attesting it, accepts it;
@@ -30,8 +33,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from course.facts.competencies import competency_map
+from course.facts.competencies import OXYGEN_TIMES, competency_map
 from course.facts.knowledge import NO_REFERRAL, TREATMENTS, KnowledgeError, UnknownNameError, load
+from course.facts.safe_practice import safe_practice
 from course.models.screening import IntakeError, screen
 from course.models.timing import LogEvent, TimingError, check_log
 
@@ -39,6 +43,7 @@ from course.models.timing import LogEvent, TimingError, check_log
 # a birth date, a phone number or an e-mail address.
 CLIENT_CODE = re.compile(r"[A-Z]{1,4}-[0-9]{1,6}")
 MAX_EVENTS = 200
+MAX_READINGS = 20
 MAX_MINUTES = 240
 STRICTNESS = {treatment: rank for rank, treatment in enumerate(TREATMENTS)}  # refuse = 0
 NOTHING_TREATED: tuple[str, ...] = ("refuse", "clearance", "defer")
@@ -48,6 +53,14 @@ ACCOUNT = re.compile(r"[a-z_][a-z0-9_.-]{0,31}")
 
 class PracticeLogError(ValueError):
     """An entry that cannot be kept; the message says what to change, in plain words."""
+
+
+@dataclass(frozen=True)
+class OxygenReading:
+    """What the room's oxygen monitor showed (percent), and when: before, during or after."""
+
+    when: str
+    percent: float
 
 
 @dataclass(frozen=True)
@@ -70,6 +83,7 @@ class PracticeEntry:
     supervisor: str = ""  # the supervising assessor's account
     skin_type: str = ""  # a range value (competencies.toml [[range]]), never personal data
     client_group: str = ""
+    oxygen: tuple[OxygenReading, ...] = ()  # the room's oxygen monitor, as read
     fingerprint: str = ""  # of the entry as stored: an attestation is for exactly this
     number: int = 0  # its place in the log file (1 = the first), 0 when not from a file
 
@@ -135,7 +149,7 @@ class PracticeEntry:
                    and not isinstance(temp, bool) else None,
                    supervisor=supervisor, skin_type=_range_value(data, "skin_type"),
                    client_group=_range_value(data, "client_group"),
-                   fingerprint=fingerprint(data))
+                   oxygen=_oxygen(data), fingerprint=fingerprint(data))
 
 
 def fingerprint(data: Mapping[str, Any]) -> str:
@@ -153,6 +167,54 @@ def _range_value(data: Mapping[str, Any], key: str) -> str:
         raise PracticeLogError(f"{key.replace('_', ' ').capitalize()} is one of: "
                                + ", ".join(allowed) + ".")
     return str(value)
+
+
+def _oxygen(data: Mapping[str, Any]) -> tuple[OxygenReading, ...]:
+    """The oxygen monitor's readings: [{"when": "before", "percent": 20.9}, ...]."""
+    raw = data.get("oxygen", [])
+    problem = PracticeLogError(
+        f"Each oxygen reading needs when it was read ({', '.join(OXYGEN_TIMES)} the session) "
+        f"and what the monitor showed, a percentage like 20.9; at most {MAX_READINGS} readings.")
+    if not isinstance(raw, list) or len(raw) > MAX_READINGS:
+        raise problem
+    readings = []
+    for reading in raw:
+        percent = reading.get("percent") if isinstance(reading, Mapping) else None
+        if not isinstance(reading, Mapping) or reading.get("when") not in OXYGEN_TIMES or \
+                not isinstance(percent, int | float) or isinstance(percent, bool) or \
+                not 0 <= percent <= 100:
+            raise problem
+        readings.append(OxygenReading(when=str(reading["when"]), percent=float(percent)))
+    return tuple(readings)
+
+
+def oxygen_flags(entry: PracticeEntry) -> list[str]:
+    """What the session's oxygen readings lack (the competency map says which a modality's
+    log needs), or a reading below the monitor's first alarm level (safety.toml): each one a
+    safety flag. A client not treated (nothing run) needs no reading."""
+    wanted = competency_map().oxygen_readings_for(entry.modality)
+    if not wanted or not entry.treated:
+        return []
+    levels = safe_practice().oxygen
+    flags = []
+    missing = [when for when in wanted if not any(r.when == when for r in entry.oxygen)]
+    if missing:
+        flags.append(f"Oxygen: no reading of the room's oxygen monitor recorded "
+                     f"{' and '.join(missing)} the session. A chamber session counts only with "
+                     "its oxygen check (the monitor read and its alarm levels known before the "
+                     "client goes in, and watched during the session). This session does not "
+                     "count.")
+    for reading in entry.oxygen:
+        if reading.percent < levels.deficiency_percent:
+            evacuate = (f", and below {levels.evacuate_percent:g} %, the usual second alarm "
+                        "(everyone leaves at once)" if reading.percent < levels.evacuate_percent
+                        else "")
+            flags.append(f"Oxygen: the monitor read {reading.percent:g} % {reading.when} the "
+                         f"session, below the first alarm level ({levels.deficiency_percent:g} "
+                         f"%: oxygen-deficient air){evacuate}. The session stops, the client "
+                         "comes out and you both leave the room (the oxygen alarm steps); "
+                         "write an incident record. This session does not count.")
+    return flags
 
 
 def _texts(data: Mapping[str, Any], key: str) -> tuple[str, ...]:
@@ -280,6 +342,9 @@ def review(entry: PracticeEntry, attestation: Attestation | None = None) -> Entr
     for violation in violations:
         unsafe = True
         flags.append(f"Timing: {violation.message}")
+    oxygen = oxygen_flags(entry)
+    unsafe = unsafe or bool(oxygen)
+    flags += oxygen
     if differs:
         flags += [*differs, "These differences are for your assessor's review: the session "
                   "counts only if they accept them."]

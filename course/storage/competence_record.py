@@ -25,8 +25,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from course.facts.competencies import CompetencyMap
-from course.models.competence import OUTCOMES, CertificateRecord, SignOff
-from course.models.practice_log import Attestation, PracticeEntry
+from course.models.competence import MET, OUTCOMES, CertificateRecord, SignOff
+from course.models.practice_log import Attestation, PracticeEntry, oxygen_flags, review
 from course.storage.course_folder import STATE_DIR
 from course.storage.secrets import read_or_create
 
@@ -139,6 +139,8 @@ class Record:
             raise RecordError(f"The outcome is one of: {', '.join(OUTCOMES)}.")
         if session is not None and session.modality != found.modality:
             raise RecordError(f"The session observed was {session.modality}, not {unit}.")
+        if competencies.criteria[criterion].in_session and outcome == MET:
+            _real_session(criterion, session)
         observed = {} if session is None else {"session": session.fingerprint,
                                                "session_day": session.day.isoformat()}
         return self._append({"kind": "sign-off", "trainee": trainee, "unit": unit, **observed,
@@ -221,6 +223,22 @@ class Record:
                         countersigned_by=verifiers.get(e["entry"], ""),
                         session=e.get("session", ""))
                 for e in entries if e.get("kind") == "sign-off"]
+
+
+def _real_session(criterion: str, session: PracticeEntry | None) -> None:
+    """A criterion observed in a real session is signed met only on a logged session where a
+    client was treated and the course's rules raise no safety flag (RecordError)."""
+    if session is None:
+        raise RecordError(f"{criterion} is signed met only in a real session you observed: "
+                          "choose that session from the trainee's log (a simulation or a day "
+                          "alone is not enough).")
+    if not session.treated:
+        raise RecordError(f"The session of {session.client_code} on {session.day} treated no "
+                          f"client ({session.treatment}): it cannot show {criterion}.")
+    if review(session).safety_flag:
+        said = " ".join(oxygen_flags(session) or review(session).flags)
+        raise RecordError(f"The session of {session.client_code} on {session.day} has a "
+                          f"safety flag, so it cannot show {criterion}: {said}")
 
 
 def _mac(key: bytes, body: dict) -> str:

@@ -1,7 +1,9 @@
 """The trainee's practice log: a form for each supervised real session, answered by clicking.
 
 The intake is lesson 04's screening form (its decision is not shown: the trainee records
-their own); the session is built line by line; saving checks the entry
+their own); the session is built line by line; for a chamber, the room oxygen monitor's
+readings (before and during the session, as the competency map asks) are typed in; saving
+checks the entry
 (``course.models.practice_log``), adds it to ``practice-log.json`` beside the notebook
 (written whole, then renamed into place) and shows what the course's rules say of it. The
 notebook folder, with that file, is handed in from the Assignments tab for the assessor.
@@ -19,7 +21,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from course.facts.competencies import competency_map
+from course.facts.competencies import OXYGEN_TIMES, competency_map
 from course.facts.knowledge import NO_REFERRAL, TREATMENTS, load
 from course.models.practice_log import (
     PracticeEntry,
@@ -50,6 +52,16 @@ def write_log(path: Path, entries: list[dict[str, Any]]) -> None:
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         json.dump({"entries": entries}, handle, indent=1, ensure_ascii=False)
     os.replace(temporary, path)
+
+
+def read_percent(text: str) -> float | str:
+    """A monitor reading as typed ("20.9", "20,9", "20.9 %") as a number; what cannot be
+    read stays text, which the entry's check refuses in plain words."""
+    cleaned = text.strip().rstrip("%").strip().replace(",", ".")
+    try:
+        return float(cleaned)
+    except ValueError:
+        return text.strip()
 
 
 def log_summary(entries: list[dict[str, Any]]) -> str:
@@ -118,6 +130,13 @@ class PracticeLogWidget:
         self.held = widgets.Checkbox(False, description="Held still on one spot")
         self.add_line = widgets.Button(description="Add this line to the session",
                                        layout=widgets.Layout(width="auto"))
+        self.oxygen = {when: widgets.Text(description=f"Oxygen {when} (%)", style=LABEL,
+                                          placeholder="the monitor's reading, like 20.9")
+                       for when in OXYGEN_TIMES}
+        self.oxygen_box = widgets.VBox([
+            widgets.HTML("<p>The room's oxygen monitor: what it read before the client went "
+                         "in and during the session (a chamber session counts only with "
+                         "them).</p>"), *self.oxygen.values()])
         self.lines: list[dict[str, Any]] = []
         self.lines_shown = widgets.HTML()
         self.minutes = widgets.BoundedIntText(30, min=1, max=240, style=LABEL,
@@ -148,13 +167,18 @@ class PracticeLogWidget:
             widgets.HTML("<h3>Your decision</h3>"), self.treatment, self.referral,
             self.findings,
             widgets.HTML("<h3>What you did</h3>"), self.area, self.seconds, self.held,
-            self.add_line, self.lines_shown, self.minutes, self.aftercare, self.reactions,
+            self.add_line, self.lines_shown, self.oxygen_box, self.minutes, self.aftercare,
+            self.reactions,
             self.declared, self.save_button, self.result, self.summary])
 
     def _set_areas(self, change: dict[str, Any] | None = None) -> None:
         sites = load().modalities[self.form.modality.value].sites
         self.area.options = [(site.replace("_", " "), site) for site in sites]
         self.area.value = sites[0]
+        wanted = competency_map().oxygen_readings_for(self.form.modality.value)
+        for when, box in self.oxygen.items():
+            box.layout.display = "" if when in wanted else "none"
+        self.oxygen_box.layout.display = "" if wanted else "none"
 
     def add_log_line(self) -> None:
         """The area, seconds and spot now in the controls become the next line."""
@@ -178,7 +202,10 @@ class PracticeLogWidget:
                 "reactions": list(self.reactions.value),
                 "declared_own_work": self.declared.value,
                 "supervisor": self.supervisor.value.strip(),
-                "skin_type": self.skin_type.value, "client_group": self.client_group.value}
+                "skin_type": self.skin_type.value, "client_group": self.client_group.value,
+                "oxygen": [{"when": when, "percent": read_percent(box.value)}
+                           for when, box in self.oxygen.items()
+                           if box.layout.display != "none" and box.value.strip()]}
 
     def save(self) -> bool:
         """Check and save the session; say what the course's rules say of it."""
@@ -207,6 +234,8 @@ class PracticeLogWidget:
         self.summary.value = log_summary(entries)
         self.lines = []
         self.lines_shown.value = ""
+        for box in self.oxygen.values():
+            box.value = ""
         return True
 
     def _repr_mimebundle_(self, **kwargs: object) -> dict | None:

@@ -94,8 +94,9 @@ class HubSettings:
     server_cpus: float = 1.0
     server_tasks: int = 256
     server_file_size: str = "2G"
-    # Disk quota of each user's account (e.g. "2G"; empty: none), set with setquota on every
-    # file system with user quotas on (docs: "Limits"; needs the quota tools and usrquota).
+    # Disk quota of each user's account (e.g. "2G"; empty: none), set with setquota on the
+    # file systems of the user's home and of the exchange, which must have user quotas on
+    # (docs: "Limits"; needs the quota tools and usrquota): else the server is not started.
     disk_quota: str = ""
     # The course's variant salt, readable by the hub only (on Kubernetes: a Secret mounted
     # into the hub pod). None: the hub gives no variant keys (one machine: the course
@@ -577,8 +578,19 @@ def require_person_account(name: str) -> None:
         raise RuntimeError(f"{name!r} is a system account: no server runs as it.")
 
 
-def apply_disk_quota(settings: HubSettings, user: str) -> None:
-    """Give ``user`` the disk quota of the settings (soft = hard, in 1 KiB blocks)."""
+def mount_point(folder: Path) -> Path:
+    """The mount point of the file system that holds ``folder``."""
+    found = Path(os.path.realpath(folder))
+    while not os.path.ismount(found):
+        found = found.parent
+    return found
+
+
+def apply_disk_quota(settings: HubSettings, user: str, folders: list[Path]) -> None:
+    """Give ``user`` the disk quota of the settings (soft = hard, in 1 KiB blocks) on the
+    file system of each of ``folders`` (their home, the exchange). A file system without
+    user quotas on is refused, naming it: the server never starts unlimited while a quota
+    is asked for."""
     import shutil
     import subprocess
 
@@ -589,8 +601,19 @@ def apply_disk_quota(settings: HubSettings, user: str) -> None:
         raise RuntimeError("CRYOCOURSE_DISK_QUOTA is set but the quota tools are missing "
                            "(apt install quota, and mount the file systems with usrquota).")
     blocks = str(size_in_bytes(settings.disk_quota) // 1024)
-    subprocess.run([setquota, "-u", user, blocks, blocks, "0", "0", "-a"], check=True,
-                   capture_output=True)
+    mounts: dict[Path, list[str]] = {}
+    for folder in folders:
+        mounts.setdefault(mount_point(folder), []).append(str(folder))
+    for mount, held in sorted(mounts.items()):
+        done = subprocess.run([setquota, "-u", user, blocks, blocks, "0", "0", str(mount)],
+                              capture_output=True, text=True, timeout=60)
+        if done.returncode != 0:
+            said = " ".join(done.stderr.split()) or f"setquota exited {done.returncode}"
+            raise RuntimeError(
+                f"CRYOCOURSE_DISK_QUOTA is set, but {user}'s quota could not be set on the "
+                f"file system at {mount} (holding {', '.join(held)}): {said}. Mount it with "
+                "usrquota and turn quotas on (quotacheck, quotaon), or unset "
+                f"CRYOCOURSE_DISK_QUOTA (docs: Limits). {user}'s server is not started.")
 
 
 def make_pre_spawn_hook(settings: HubSettings, create_accounts: bool):
@@ -605,7 +628,11 @@ def make_pre_spawn_hook(settings: HubSettings, create_accounts: bool):
             ensure_system_user(spawner.user.name, settings.lti_home_root)
         else:
             require_person_account(spawner.user.name)
-        apply_disk_quota(settings, spawner.user.name)
+        if settings.disk_quota:
+            import pwd
+
+            home = Path(pwd.getpwnam(spawner.user.name).pw_dir)
+            apply_disk_quota(settings, spawner.user.name, [home, settings.exchange])
         spawner.environment.update(singleuser_environment(settings, groups))
 
     return pre_spawn_hook

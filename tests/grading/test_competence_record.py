@@ -17,6 +17,7 @@ from course.classroom import competence
 from course.classroom.assessor_view import SignOffWidget, cohort_figure, cohort_summary
 from course.facts.competencies import competency_map
 from course.facts.knowledge import load
+from course.facts.safe_practice import safe_practice
 from course.storage.competence_record import Record
 from tests.nbgrader_harness import Course, tool_env
 
@@ -24,13 +25,17 @@ pytestmark = pytest.mark.nbgrader
 
 MAP = competency_map()
 PRACTISED = [u for u in MAP.units.values() if u.min_sessions]
-TRAINEES = {"ana": "Ana Lopes", "ben": "Ben Okafor", "cleo": "Cleo Marsh"}
+TRAINEES = {"ana": "Ana Lopes", "ben": "Ben Okafor", "cleo": "Cleo Marsh",
+            "dan": "Dan Ferreira"}
+CHAMBER = "cryosauna"
+FRESH_AIR = safe_practice().oxygen.fresh_percent  # what the room's monitor reads
 NAMES_OF_CLIENTS = ("Maria", "Jones", "07700", "@")  # never to be found in any record
 
 
 def _session(modality, number, **changes):
     """A treatment session supervised by asha; sessions n = 0, 1, 2 of a unit cover two
-    areas, two skin types and both client groups (the range of every unit)."""
+    areas, two skin types and both client groups (the range of every unit); a chamber
+    session's log has the oxygen monitor's readings the map asks for, reading fresh air."""
     sites = load().modalities[modality].sites
     n = number % 10
     data = {"client_code": f"CL-{number:04d}", "day": "2026-11-30", "modality": modality,
@@ -39,7 +44,9 @@ def _session(modality, number, **changes):
                      "duration_s": 30}],
             "minutes": 45, "aftercare": ["observe_30_min"], "declared_own_work": True,
             "supervisor": "asha", "skin_type": MAP.ranges["skin_type"].values[n % 2],
-            "client_group": MAP.ranges["client_group"].values[n % 2]}
+            "client_group": MAP.ranges["client_group"].values[n % 2],
+            "oxygen": [{"when": when, "percent": FRESH_AIR}
+                       for when in MAP.oxygen_readings_for(modality)]}
     return data | changes
 
 
@@ -60,6 +67,9 @@ def _logs():
     ben.append({"client_code": "Maria Jones", "day": "2026-11-30"})  # refused, named
     # cleo: a deferred client (nothing treated): screening evidence, not a treatment session
     logs["cleo"].append(_session("cold_air_local", 950, treatment="defer", log=[]))
+    # dan: a fourth chamber session with no oxygen check (flagged, never counts); his oxygen
+    # check is observed in one real session only, so his chamber unit is not achieved
+    logs["dan"].append(_session(CHAMBER, 960, oxygen=[]))
     return logs
 
 
@@ -106,7 +116,9 @@ def signed(course):
     """Through the assessor's form (the widget, by setting its controls' values), asha
     attests every session she supervised that has no safety flag (accepting cleo's
     stricter deferral), signs every observed criterion of every practised unit as met on
-    as many logged sessions as it needs, and records each trainee's first-aid certificate."""
+    as many logged sessions without a safety flag as it needs (dan's chamber oxygen check on
+    one only: the form refuses it on his session without an oxygen check), and records each
+    trainee's first-aid certificate."""
     form = SignOffWidget(course.root, assessor="asha")
     assert list(form.trainee.options) == sorted(TRAINEES)
     for trainee in TRAINEES:
@@ -116,14 +128,23 @@ def signed(course):
             assert form.attest(), form.attested.value
         for unit in PRACTISED:
             form.unit.value = unit.code
-            seen = [number for _, number in form.session.options if number][:2]
+            seen = [s.entry.number for s in form.log.sessions
+                    if s.entry.modality == unit.modality and not s.safety_flag][:2]
             for _, criterion in form.criterion.options:
                 form.criterion.value = criterion
-                for occasion in seen[:MAP.criteria[criterion].occasions]:
+                once = trainee == "dan" and criterion == "chamber_oxygen_check"
+                for occasion in seen[:1 if once else MAP.criteria[criterion].occasions]:
                     form.session.value = occasion
                     form.outcome.value = "met"
                     form.comment.value = "observed on a model client"
                     assert form.sign(), form.result.value
+        form.unit.value = CHAMBER
+        form.criterion.value = "chamber_oxygen_check"
+        for unchecked in [s.entry.number for s in form.log.sessions  # ben's, dan's
+                          if s.entry.modality == CHAMBER and s.safety_flag]:
+            form.session.value = unchecked
+            form.outcome.value = "met"
+            assert not form.sign() and "safety flag" in form.result.value
         form.first_aid_until.value = date.today() + timedelta(days=400)
         assert form.record_first_aid(), form.first_aid.value
     record = Record(course.root)
@@ -141,6 +162,10 @@ def test_the_log_flags_screening_and_timing_errors_and_names_a_refused_entry(cou
     flagged = [s for s in log.sessions if s.safety_flag]
     assert len(flagged) == 2
     assert not any(s.counts for s in log.sessions)  # nothing attested yet
+    [unchecked] = [s for s in competence.submitted_log(course.root, "dan").sessions
+                   if s.safety_flag]
+    assert unchecked.entry.client_code == "CL-0960"
+    assert any(f.startswith("Oxygen: no reading") for f in unchecked.flags)
     assert any("stricter" in f for s in flagged for f in s.flags)
     assert any(f.startswith("Timing:") for s in flagged for f in s.flags)
     assert len(log.unreadable) == 1 and "client code" in log.unreadable[0]
@@ -150,8 +175,15 @@ def test_progress_and_cohort_match_a_hand_count(course, signed):
     results = dict((r.trainee, r) for r, _ in _cohort(course))
     # hand count: ana has everything; ben lacks one counted session in the chamber and in
     # cryomassage; cleo lacks one question of the chamber's screening criterion, and her
-    # deferred cold-air client is screening evidence only
+    # deferred cold-air client is screening evidence only; dan's chamber session without an
+    # oxygen check is flagged and his oxygen check was observed in one real session of two
     assert results["ana"].complete
+    dan = results["dan"].unit(CHAMBER)
+    assert [u.unit.code for u in results["dan"].units if not u.achieved] == [CHAMBER]
+    assert (dan.sessions_counted, dan.sessions_flagged) == (3, 1)
+    assert dan.missing() == ("chamber_oxygen_check: met on 1 of the 2 occasions needed in an "
+                             "observed real session (a logged treatment session that counts: "
+                             "attested, no safety flag): observe it in another session",)
     assert {u.unit.code for u in results["ben"].units if not u.achieved} == {
         "cryosauna", "ln2_cryomassage"}
     assert results["ben"].unit("cryosauna").sessions_counted == 2
@@ -167,8 +199,8 @@ def test_progress_and_cohort_match_a_hand_count(course, signed):
     achieved = {(r[0], r[1]): r[2] for r in rows}
     assert achieved[("ben", "cryosauna")] == "no" and achieved[("ana", "cryosauna")] == "yes"
     summary = cohort_summary(_cohort(course))
-    assert summary.startswith("1 of 3 trainees complete.")
-    assert "Cryosauna (whole- or partial-body chamber): 1 of 3 achieved" in summary
+    assert summary.startswith("1 of 4 trainees complete.")
+    assert "Cryosauna (whole- or partial-body chamber): 1 of 4 achieved" in summary
     figure = cohort_figure(_cohort(course))
     bars = figure.axes[0].containers[0]
     assert [round(bar.get_width()) for bar in bars][:len(PRACTISED)] == [
@@ -204,6 +236,9 @@ def test_statements_list_exactly_the_units_achieved_and_verify(course, signed, t
     assert "Cryosauna" not in page and "Liquid-nitrogen cryomassage" not in page
     assert "Local cold-air cryotherapy" in page and "Recognise and refer: Cryolipolysis" in page
     assert _cli(course, "verify", made.stdout.split()[1]).returncode == 0
+    refused = _cli(course, "statement", "dan", "--unit", CHAMBER, "--out", str(tmp_path))
+    assert refused.returncode == 2 and "chamber_oxygen_check" in refused.stderr
+    assert not list(tmp_path.glob("dan-*.html"))
 
 
 def test_the_record_shows_the_countersignature_and_was_not_altered(course, signed):
@@ -233,6 +268,7 @@ def test_the_practice_logs_feedback_shows_the_trainee_their_own_progress(course,
     assert "8 of 8 units achieved" in pages["ana"]
     assert "Recognise and refer: Cryodestruction" in pages["ana"]
     assert "6 of 8 units achieved" in pages["ben"]
+    assert "7 of 8 units achieved" in pages["dan"] and "Oxygen: no reading" in pages["dan"]
     assert "CL-0900" in pages["ben"] and "CL-0900" not in pages["ana"]
     assert "stricter" in pages["ben"]  # what the log flags, in the trainee's words
 

@@ -11,17 +11,32 @@ from course.classroom.competence import cohort_rows, export_cohort, read_practic
 from course.exercises import all_items
 from course.facts.competencies import competency_map
 from course.facts.knowledge import load
+from course.facts.safe_practice import safe_practice
 from course.models.competence import SignOff, progress
 from course.models.practice_log import Attestation, PracticeEntry, PracticeLogError, review
 from course.storage.competence_record import Record, RecordError
 
 MAP = competency_map()
+OXYGEN = safe_practice().oxygen
+CHAMBER = "cryosauna"
+
+
+def fresh_air(*times):
+    """The room's oxygen monitor reading fresh air (safety.toml) at each of ``times``."""
+    return [{"when": when, "percent": OXYGEN.fresh_percent} for when in times]
 
 
 def entry(**changes):
-    data = {"client_code": "CL-0042", "day": "2026-11-30", "modality": "ln2_cryomassage",
+    """A session; one of a modality whose log needs oxygen readings has them, reading fresh
+    air, unless ``changes`` say otherwise."""
+    modality = changes.get("modality", "ln2_cryomassage")
+    wanted = MAP.oxygen_readings_for(modality)
+    data = {"oxygen": fresh_air(*wanted)} if wanted else {}
+    area = "face" if "face" in load().modalities[modality].sites else \
+        load().modalities[modality].sites[0]
+    data |= {"client_code": "CL-0042", "day": "2026-11-30", "modality": "ln2_cryomassage",
             "intake": {}, "treatment": "proceed", "referral": "none", "findings": [],
-            "log": [{"label": "cheeks", "area": "face", "start_s": 0, "duration_s": 120}],
+            "log": [{"label": "cheeks", "area": area, "start_s": 0, "duration_s": 120}],
             "minutes": 40, "aftercare": ["observe_30_min"], "declared_own_work": True,
             "supervisor": "asha"}
     data.update(changes)
@@ -143,12 +158,12 @@ def full_marks(unit_code):
     return {item: 1.0 for item in MAP.linked_items()}
 
 
-def sign_all(record, trainee, unit_code, outcome="met"):
-    """Every observed criterion signed on as many occasions (logged sessions) as it needs."""
+def sign_all(record, trainee, unit_code, outcome="met", skip=()):
+    """Every observed criterion (but ``skip``) signed on as many occasions as it needs, each
+    on one of the sessions ``sessions()`` logs."""
     unit = MAP.units[unit_code]
-    observed = [PracticeEntry.from_mapping(entry(modality=unit.modality,
-                                                 client_code=f"CL-9{n}")) for n in range(3)]
-    for code in unit.criteria:
+    observed = [s.entry for s in sessions(unit.modality, 3)]
+    for code in (c for c in unit.criteria if c not in skip):
         criterion = MAP.criteria[code]
         for occasion in range(criterion.occasions if criterion.observed else 0):
             record.sign_off(MAP, trainee=trainee, unit=unit_code, criterion=code,
@@ -171,7 +186,7 @@ def test_only_assessors_sign_and_nobody_signs_their_own(record):
 
 def test_an_altered_record_is_found(record):
     sign_all(record, "ana", "cryosauna")
-    assert record.check() == 14  # 5 criteria twice, 4 emergencies once
+    assert record.check() == 26  # 5 criteria twice, 6 chamber criteria twice, 4 emergencies
     lines = record.path.read_text().splitlines()
     lines[2] = lines[2].replace('"met"', '"not yet"')
     record.path.write_text("\n".join(lines) + "\n")
@@ -468,3 +483,146 @@ def test_a_statement_shows_a_trainee_typed_range_value_as_text():
                "basis": "basis", "units": [unit], "hours": 1.5}
     page = achievement.render_html("CODE-1", content)
     assert hostile not in page and "&lt;img src=x" in page
+
+
+# --- the chamber: criteria observed in a real session, with the oxygen check (issue 30,
+# clinical review of 415e833, gap 6)
+
+CHAMBER_OBSERVED = ("chamber_oxygen_check", "chamber_ventilation", "chamber_never_alone",
+                    "chamber_head_above_gas", "chamber_dry_skin_clothing",
+                    "chamber_exit_and_stop")
+
+
+def test_the_chamber_unit_asks_for_its_safety_criteria_observed_in_a_real_session():
+    sources = load().sources
+    for code in CHAMBER_OBSERVED:
+        criterion = MAP.criteria[code]
+        assert code in MAP.units[CHAMBER].criteria
+        assert criterion.observed and criterion.in_session and criterion.occasions == 2
+        assert criterion.sources and all(s in sources for s in criterion.sources)
+        assert criterion.basis
+        assert not any(code in u.criteria for u in MAP.units.values() if u.code != CHAMBER)
+    assert MAP.criteria["chamber_exit_and_stop"].basis == "course"  # named as the course's
+    assert "course's own" in MAP.criteria["chamber_exit_and_stop"].basis_note
+    assert {r for c in CHAMBER_OBSERVED for r in MAP.criteria[c].rules} >= {
+        "oxygen_monitor", "ventilation", "never_alone", "head_above_gas", "dry_skin_no_lotion"}
+    assert MAP.oxygen_readings_for(CHAMBER) == ("before", "during")
+    assert not any(MAP.oxygen_readings_for(m) for m in load().modalities if m != CHAMBER)
+
+
+def test_a_chamber_session_without_its_oxygen_check_is_flagged_and_never_counts():
+    for readings in ([], fresh_air("before"), fresh_air("during")):
+        result = attested(entry(modality=CHAMBER, oxygen=readings), accept=True)
+        assert result.safety_flag and not result.counts, readings
+        assert any(f.startswith("Oxygen: no reading") for f in result.flags)
+    assert attested(entry(modality=CHAMBER)).counts  # before and during, fresh air
+    refused = entry(modality=CHAMBER, treatment="refuse", log=[], oxygen=[])
+    assert not any(f.startswith("Oxygen") for f in review(
+        PracticeEntry.from_mapping(refused)).flags)  # nothing run: no reading needed
+    assert not any(f.startswith("Oxygen") for f in attested(entry()).flags)  # no chamber
+
+
+def test_a_reading_below_the_alarm_level_is_flagged_with_the_levels_of_the_data():
+    just_below = OXYGEN.deficiency_percent - 0.1
+    low = entry(modality=CHAMBER, oxygen=[*fresh_air("before"),
+                                          {"when": "during", "percent": just_below}])
+    result = attested(low, accept=True)
+    assert result.safety_flag and not result.counts
+    said = " ".join(result.flags)
+    assert f"{just_below:g} % during" in said and f"({OXYGEN.deficiency_percent:g} %" in said
+    assert f"{OXYGEN.evacuate_percent:g} %" not in said
+    lower = entry(modality=CHAMBER, oxygen=[*fresh_air("during"), {
+        "when": "before", "percent": OXYGEN.evacuate_percent - 1}])
+    assert f"below {OXYGEN.evacuate_percent:g} %" in " ".join(attested(lower).flags)
+    at_level = entry(modality=CHAMBER, oxygen=[*fresh_air("before"), {
+        "when": "during", "percent": OXYGEN.deficiency_percent}])
+    assert attested(at_level).counts  # below the level is deficient, not at it
+    for bad in ([{"when": "later", "percent": 20}], [{"when": "before", "percent": "20.9"}],
+                [{"when": "before", "percent": 250}], {"before": 20.9}):
+        with pytest.raises(PracticeLogError, match="oxygen reading"):
+            PracticeEntry.from_mapping(entry(modality=CHAMBER, oxygen=bad))
+
+
+def test_the_oxygen_check_is_signed_met_only_on_a_real_session_without_a_safety_flag(record):
+    def sign(session=None, outcome="met"):
+        return record.sign_off(MAP, trainee="ana", unit=CHAMBER,
+                               criterion="chamber_oxygen_check", outcome=outcome,
+                               comment="", assessor="asha", session=session)
+
+    with pytest.raises(RecordError, match="real session you observed"):
+        sign()
+    unchecked = PracticeEntry.from_mapping(entry(modality=CHAMBER, oxygen=[]))
+    with pytest.raises(RecordError, match="safety flag.*Oxygen: no reading"):
+        sign(unchecked)
+    screened = PracticeEntry.from_mapping(entry(modality=CHAMBER, treatment="refuse",
+                                                log=[]))
+    with pytest.raises(RecordError, match="treated no client"):
+        sign(screened)
+    assert record.check() == 0
+    sign(outcome="not yet")  # a "not yet" needs no session
+    sign(PracticeEntry.from_mapping(entry(modality=CHAMBER)))
+    assert record.check() == 2
+
+
+def test_no_chamber_statement_until_the_oxygen_check_is_met_in_real_sessions(tmp_path,
+                                                                             record):
+    for unit in MAP.units:
+        sign_all(record, "ana", unit, skip=("chamber_oxygen_check",) * (unit == CHAMBER))
+    first_aid(record)
+    logged = [s for u in MAP.units.values() for s in sessions(u.modality, u.min_sessions)]
+    chamber = [s for s in logged if s.entry.modality == CHAMBER]
+
+    def now():
+        return progress(MAP, "ana", full_marks(None), record.sign_offs(), logged,
+                        record.certificates())
+
+    def oxygen_check(session):
+        record.sign_off(MAP, trainee="ana", unit=CHAMBER, criterion="chamber_oxygen_check",
+                        outcome="met", comment="monitor read, alarms 19.5/18 said",
+                        assessor="asha", session=session)
+
+    assert [u.unit.code for u in now().units if not u.achieved] == [CHAMBER]
+    assert now().unit(CHAMBER).missing() == (
+        "chamber_oxygen_check: an assessor's sign-off as met in an observed real session "
+        "(a logged treatment session that counts: attested, no safety flag) on 2 occasions",)
+    with pytest.raises(achievement.StatementRefused, match="chamber_oxygen_check"):
+        achievement.issue(tmp_path, now(), "Ana", "cryo", units=[CHAMBER])
+    elsewhere = PracticeEntry.from_mapping(entry(modality=CHAMBER, client_code="CL-77"))
+    oxygen_check(elsewhere)  # a session that is not in her log (or not attested)
+    oxygen_check(chamber[0].entry)
+    assert "met on 1 of the 2 occasions" in " ".join(now().unit(CHAMBER).missing())
+    with pytest.raises(achievement.StatementRefused, match="chamber_oxygen_check"):
+        achievement.issue(tmp_path, now(), "Ana", "cryo", units=[CHAMBER])
+    oxygen_check(chamber[1].entry)
+    assert now().complete
+    code, content = achievement.issue(tmp_path, now(), "Ana", "cryo", units=[CHAMBER])
+    [unit] = content["units"]
+    listed = {c["criterion"] for c in unit["criteria"] if c["observed"]}
+    assert {MAP.criteria[c].text for c in CHAMBER_OBSERVED} <= listed
+    assert achievement.verify(tmp_path, code).valid
+
+
+def test_the_practice_log_form_takes_the_chamber_oxygen_readings(tmp_path):
+    from course.views.practice_log import PracticeLogWidget, read_log
+
+    form = PracticeLogWidget(tmp_path)
+    form.form.modality.value = "ln2_cryomassage"
+    assert form.oxygen_box.layout.display == "none"
+    form.form.modality.value = CHAMBER
+    assert form.oxygen_box.layout.display == ""
+    assert [w for w, box in form.oxygen.items() if box.layout.display != "none"] == [
+        "before", "during"]
+    form.client_code.value = "CL-0042"
+    form.supervisor.value = "asha"
+    form.treatment.value = "proceed"
+    form.add_log_line()
+    form.declared.value = True
+    assert form.save() and "Oxygen: no reading" in form.result.value
+    form.oxygen["before"].value = str(OXYGEN.fresh_percent).replace(".", ",") + " %"
+    form.oxygen["during"].value = str(OXYGEN.fresh_percent)
+    form.add_log_line()
+    assert form.save() and "Oxygen" not in form.result.value
+    assert read_log(tmp_path / "practice-log.json")[1]["oxygen"] == fresh_air("before",
+                                                                              "during")
+    form.oxygen["before"].value = "twenty"
+    assert not form.save() and "oxygen reading" in form.result.value
