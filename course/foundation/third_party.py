@@ -95,7 +95,7 @@ LEDGER = (
              "with a plain trainee id; nbgrader parses the name here and has no hook for it"),
     Internal("nbgrader", "nbgrader.converters.base",
              "There was an error processing assignment '{}' for student '{}'", TEXT,
-             "course/cli.py",
+             "course/classroom/assignment_steps.py",
              "_FEEDBACK_FAILED reads which trainees' feedback failed from nbgrader's log: the "
              "API returns only the log text (_NOT_RELEASED reads the course's own message)"),
     # nbclient / nbconvert: SandboxedExecute re-implements preprocess() and the run loop
