@@ -126,11 +126,15 @@ def waiting_to_collect(inbound: Path, assignment: str, collected: list[Submissio
         if student not in have:
             count += 1
             continue
+        collected_at = have[student]
+        if collected_at is None:  # the collected copy has no time: the hand-in is newer
+            count += 1
+            continue
         try:
-            newer = _naive_utc(parse_utc(stamp)) > have[student] if have[student] else True
+            handed_in = _naive_utc(parse_utc(stamp))
+            count += handed_in is not None and handed_in > collected_at
         except (ValueError, TypeError, OverflowError):
-            newer = have[student] is None
-        count += bool(newer)
+            continue
     return count
 
 

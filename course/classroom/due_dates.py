@@ -68,9 +68,9 @@ def deadline(root: Path, action: str, assignment: str | None = None, when: str |
             return [said]
         lines = [f"{'assignment':<26}{'due (server time)':<24}late policy"]
         for name in known_assignments(root):
-            due = deadlines.due_date(gradebook, name)
-            lines.append(f"{name:<26}{deadlines.show_time(due):<24}"
-                         f"{book.policy(name).describe() if due else '-'}")
+            due_at = deadlines.due_date(gradebook, name)
+            lines.append(f"{name:<26}{deadlines.show_time(due_at):<24}"
+                         f"{book.policy(name).describe() if due_at else '-'}")
     return lines + extension_lines(book)
 
 

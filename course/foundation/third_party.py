@@ -35,6 +35,7 @@ import importlib
 import inspect
 import re
 import sys
+import types
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -164,6 +165,9 @@ def _assigned_by_owner(owner: type, name: str) -> bool:
 
 
 def _source_or_empty(obj: object) -> str:
+    """The source of a module, class or function ("" for anything else, or none found)."""
+    if not (isinstance(obj, types.ModuleType) or callable(obj)):
+        return ""
     try:
         return inspect.getsource(obj)
     except (OSError, TypeError):

@@ -139,9 +139,9 @@ class Record:
             raise RecordError(f"The outcome is one of: {', '.join(OUTCOMES)}.")
         if session is not None and session.modality != found.modality:
             raise RecordError(f"The session observed was {session.modality}, not {unit}.")
-        observed = {} if session is None else {"session": session.fingerprint,
+        occasion = {} if session is None else {"session": session.fingerprint,
                                                "session_day": session.day.isoformat()}
-        return self._append({"kind": "sign-off", "trainee": trainee, "unit": unit, **observed,
+        return self._append({"kind": "sign-off", "trainee": trainee, "unit": unit, **occasion,
                              "criterion": criterion, "outcome": outcome,
                              "comment": " ".join(str(comment).split())[:MAX_COMMENT],
                              "by": assessor})
