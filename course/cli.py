@@ -101,8 +101,8 @@ def cmd_grade(root: Path, args: argparse.Namespace) -> int:
                                      wait=args.wait, warn=warn)
     say(assignment_steps.graded_lines(summary))
     sent, not_sent = assignment_steps.send_to_lms(root, summary.assignment)
-    say([sent] if sent else [])
-    warn([not_sent] if not_sent else [])
+    say([] if sent is None else [sent])
+    warn([] if not_sent is None else [not_sent])
     return 0 if summary.ok else 1
 
 
@@ -130,7 +130,7 @@ def cmd_backup(root: Path, args: argparse.Namespace) -> int:
 def cmd_restore(root: Path, args: argparse.Namespace) -> int:
     from course.classroom.gradebook_copies import restore_gradebook
 
-    say(restore_gradebook(root, Path(args.backup), replace_sound=args.yes))
+    say(restore_gradebook(root, args.backup, replace_sound=args.yes))
     return 0
 
 

@@ -40,9 +40,10 @@ def backup_gradebook(root: Path, to: Path | None = None) -> Backup:
     return Backup(lines, problem)
 
 
-def restore_gradebook(root: Path, backup: Path, *, replace_sound: bool = False) -> str:
-    """Put ``backup`` back in place of the gradebook; a sound SQLite gradebook is replaced
-    only with ``replace_sound`` (every grade given since the backup is lost)."""
+def restore_gradebook(root: Path, backup: str, *, replace_sound: bool = False) -> str:
+    """Put the backup file ``backup`` (as the instructor wrote it) back in place of the
+    gradebook; a sound SQLite gradebook is replaced only with ``replace_sound`` (every grade
+    given since the backup is lost)."""
     url = make_api(root).coursedir.db_url
     if database.backend(url) == "SQLite" and not replace_sound and (
             database.sqlite_path(url).exists()
@@ -50,8 +51,8 @@ def restore_gradebook(root: Path, backup: Path, *, replace_sound: bool = False) 
         raise CourseError("The gradebook is sound: restoring replaces it, and every grade "
                           "given since the backup is lost. To do it anyway, run: "
                           f"cryocourse restore {backup} --yes")
-    kept = restore(root, url, backup)
-    return (f"Gradebook restored from {backup.resolve()}"
+    kept = restore(root, url, Path(backup))
+    return (f"Gradebook restored from {Path(backup).resolve()}"
             + (f"; the file it replaced is kept as {kept}." if kept else ".")
             + " Run `cryocourse grade ASSIGNMENT` for each assignment: what was graded since "
             "the backup is graded again.")
