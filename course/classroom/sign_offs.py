@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import datetime
 import functools
-import getpass
 from collections.abc import Callable
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 from course.classroom import competence
 from course.facts.competencies import competency_map
+from course.foundation.accounts import running_account
 from course.storage.competence_record import Record, RecordError
 from course.storage.course_folder import CourseError, make_api
 
@@ -58,7 +58,7 @@ def sign(root: Path, trainee: str, unit: str, criterion: str, outcome: str, *,
     observed = competence.logged_session(root, trainee, session) if session else None
     entry = Record(root).sign_off(competency_map(), trainee=trainee, unit=unit,
                                   criterion=criterion, outcome=outcome.replace("-", " "),
-                                  comment=comment, assessor=getpass.getuser(),
+                                  comment=comment, assessor=running_account(),
                                   session=observed)
     return (f"Signed off as entry {entry['entry']}: {trainee}, {unit}, {criterion}: "
             f"{entry['outcome']} ({entry['at']}).")
@@ -70,7 +70,7 @@ def attest(root: Path, trainee: str, number: int, *, accept: bool = False,
     """Attest session ``number`` of a trainee's handed-in log."""
     session = competence.logged_session(root, trainee, number)
     entry = Record(root).attest_session(trainee=trainee, session=session,
-                                        assessor=getpass.getuser(), accept=accept,
+                                        assessor=running_account(), accept=accept,
                                         comment=comment)
     return (f"Session {number} of {trainee} ({session.client_code}, {session.day}) attested "
             f"as entry {entry['entry']}" + (", its differences accepted." if accept else "."))
@@ -81,7 +81,7 @@ def certificate(root: Path, trainee: str, name: str, valid_until: str) -> str:
     """Record a certificate seen, valid until the date printed on it."""
     entry = Record(root).record_certificate(
         competency_map(), trainee=trainee, certificate=name,
-        valid_until=parse_day(valid_until), assessor=getpass.getuser())
+        valid_until=parse_day(valid_until), assessor=running_account())
     return (f"Certificate {name} of {trainee}, valid until {valid_until}, recorded as entry "
             f"{entry['entry']}.")
 
@@ -89,7 +89,7 @@ def certificate(root: Path, trainee: str, name: str, valid_until: str) -> str:
 @_said_plainly
 def countersign(root: Path, number: int) -> str:
     """The internal verifier countersigns entry ``number``."""
-    entry = Record(root).countersign(number, getpass.getuser())
+    entry = Record(root).countersign(number, running_account())
     return f"Entry {number} countersigned (entry {entry['entry']})."
 
 

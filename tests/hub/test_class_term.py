@@ -345,7 +345,8 @@ def test_a_whole_term_on_the_class_server(class_server):
     # the old one when it started): the new hand grade survives the run.
     # Each submission's hand grades are put back as soon as it is graded, so the change is
     # made on the submission the run has not finished yet (the one its first line does not name).
-    written = {user: _written_grade(hub, gia, user) for user in (ana, ben)}
+    cell = _written_grade(hub, gia, ana)["name"]
+    written = {user: _written_grade(hub, gia, user, cell) for user in (ana, ben)}
     for grade in written.values():
         _set_manual(hub, gia, grade, 0)
     regrade = cryocourse(teacher, course, exchange, "grade", ASSIGNMENT, "--force",
@@ -355,8 +356,8 @@ def test_a_whole_term_on_the_class_server(class_server):
     _set_manual(hub, hal, written[changed], written[changed]["max_score"])
     assert regrade.poll() is None, "the grading run ended before the hand grade was given"
     output = first + regrade.communicate(timeout=300)[0]
-    assert _written_grade(hub, gia, changed)["manual_score"] == written[changed]["max_score"], (
-        output)
+    now = _written_grade(hub, gia, changed, cell)["manual_score"]
+    assert now == written[changed]["max_score"], output
     assert "conflict" in output and "is kept" in output, output
 
     # Feedback released and fetched; the other trainee cannot read it in the exchange.
@@ -537,12 +538,15 @@ def _set_manual(hub: Hub, grader: str, grade: dict, score: float) -> None:
     assert answer.status == 200, answer.body[:300]
 
 
-def _written_grade(hub: Hub, grader: str, student: str) -> dict:
-    """The first hand-graded answer of ``student`` (via the Formgrader's API)."""
+def _written_grade(hub: Hub, grader: str, student: str, name: str | None = None) -> dict:
+    """The first hand-graded answer of ``student``, or the grade of cell ``name`` (a blank
+    written answer is given 0 automatically), via the Formgrader's API."""
     base = f"/services/{COURSE_ID}/formgrader/api"
     notebooks = hub.request("GET", f"{base}/submitted_notebooks/{ASSIGNMENT}/{ASSIGNMENT}",
                             hub.token_for(grader)).json()
     mine = next(n for n in notebooks if n["student"] == student)
     grades = hub.request("GET", f"{base}/grades?submission_id={mine['id']}",
                          hub.token_for(grader)).json()
+    if name is not None:
+        return next(g for g in grades if g["name"] == name)
     return next(g for g in grades if g["auto_score"] is None and g["max_score"])
