@@ -23,6 +23,12 @@
     cryocourse supervise open 05-screening-cases --minutes 60 [--start "2026-12-10 09:00"]
     cryocourse supervise extend|close|status 05-screening-cases [--trainee ana --minutes 15]
     cryocourse supervise open 05-screening-cases --again --trainee ana   (another attempt)
+    cryocourse self-study [--variant-key]       lessons into my-work/ (what setup.sh lab runs)
+    cryocourse document clinical-rules [PATH]   a generated document (or physiology-model)
+    cryocourse variant-notebook                 assessment 05's reference answers refreshed
+
+Each command's work is done by one function in course/classroom/ (or course/authoring/,
+course/demo/); this module parses the command line, forwards, and prints what comes back.
 
 Every command takes ``--course FOLDER`` (default: the course around the current folder).
 Expected problems are printed as plain sentences with what to do next, never a traceback.
@@ -31,329 +37,117 @@ Expected problems are printed as plain sentences with what to do next, never a t
 from __future__ import annotations
 
 import argparse
-import datetime
 import functools
-import json
-import re
 import sqlite3
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError
 
-from course.classroom.gradebook import (
-    awaiting_marks,
-    describe_awaited,
-    question_labels_of,
-)
-from course.classroom.parallel_grading import default_workers, grade_assignment
-from course.classroom.self_study import kernel_language_info, stamp_language_info
-from course.classroom.submissions import (
-    find_submissions,
-    unfinished_regrades,
-)
+from course.authoring.documents import GENERATORS
+from course.classroom.parallel_grading import default_workers
 from course.storage import database
 from course.storage.course_folder import (
     CourseError,
     ensure_tools_on_path,
     find_course_root,
-    known_assignments,
-    log_problem,
-    make_api,
-    require_assignment,
 )
 
 DATABASE_ERRORS = (sqlite3.DatabaseError, DBAPIError)  # the gradebook's own faults
-WAIT_FOR_OTHER_RUN = 6 * 3600.0  # seconds `grade --wait` waits for another grader's run
 
 
-def _api_step(result: dict, what: str) -> None:
-    if not result.get("success"):
-        raise CourseError(f"{what} did not work: {log_problem(result)}")
+def say(lines: str | Iterable[str]) -> None:
+    """Print what a command returned, a line (or a text) at a time."""
+    for line in [lines] if isinstance(lines, str) else lines:
+        print(line)
+
+
+def warn(lines: str | Iterable[str]) -> None:
+    """Print warnings (to stderr), a line (or a text) at a time."""
+    for line in [lines] if isinstance(lines, str) else lines:
+        print(line, file=sys.stderr, flush=True)
 
 
 def cmd_status(root: Path, args: argparse.Namespace) -> int:
-    from course.classroom.class_status import class_state
+    from course.classroom.class_status import status_lines
 
-    api = make_api(root)
-    if not known_assignments(root):
-        print("No assignments yet: add a folder with a notebook under source/.")
-        return 0
-    print(f"Course {api.coursedir.course_id} in {root}")
-    print(f"Exchange: {api.config.Exchange.root}")
-    print(f"Gradebook: {database.describe(api.coursedir.db_url)}")
-    print(f"{'assignment':<26}{'released':<10}{'to collect':>11}{'submitted':>10}"
-          f"{'graded':>8}{'to grade':>10}{'manual':>8}")
-    for state in class_state(root, api):
-        print(f"{state.assignment:<26}{'yes' if state.released else 'no':<10}"
-              f"{state.to_collect:>11}{state.submitted:>10}{state.graded:>8}"
-              f"{state.to_grade:>10}{state.manual:>8}")
-    print("'to collect': trainees who submitted since the last collect; 'graded': as the "
-          "gradebook holds them, however they were graded; 'manual': submissions with "
-          "written answers waiting in the Formgrader.")
+    say(status_lines(root))
     return 0
 
 
-def _waiting_to_collect(inbound: Path, assignment: str, collected) -> int:
-    """Trainees with a hand-in of their own in the exchange newer, by the server's time,
-    than the one collected (forged or unreadable hand-ins are not counted)."""
-    from nbgrader.utils import parse_utc
-
-    from course.nbgrader_plugins.exchange.handins import inspect_handin
-
-    latest: dict[str, float] = {}
-    for folder in inbound.glob(f"*+{assignment}+*"):  # student+assignment+timestamp[+random]
-        student = folder.name.split("+", 1)[0]
-        try:
-            handin = inspect_handin(str(folder), student)
-        except OSError:
-            continue
-        if handin.counts:
-            latest[student] = max(latest.get(student, 0.0), handin.received.timestamp())
-    have: dict[str, float] = {}
-    for submission in collected:
-        try:
-            stamp = parse_utc((submission.folder / "timestamp.txt").read_text().strip())
-            have[submission.student] = stamp.replace(tzinfo=datetime.UTC).timestamp()
-        except (OSError, ValueError, TypeError, OverflowError, AttributeError):
-            have[submission.student] = 0.0
-    return sum(1 for student, received in latest.items()
-               if student not in have or received > have[student])
-
-
 def cmd_release(root: Path, args: argparse.Namespace) -> int:
-    from nbgrader.utils import capture_log
+    from course.classroom import assignment_steps
 
-    assignment = require_assignment(root, args.assignment)
-    api = make_api(root)
-    _api_step(api.generate_assignment(assignment, force=True), f"Generating {assignment}")
-    api.coursedir.assignment_id = assignment
-    app = api.exchange.ReleaseAssignment(coursedir=api.coursedir,
-                                         authenticator=api.authenticator, parent=api)
-    app.force = args.force
-    result = capture_log(app)
-    if not result["success"] and "already exists" in result.get("log", ""):
-        raise CourseError(f"{assignment} is already released. To replace it (trainees who "
-                          "already fetched it keep their copy), run: "
-                          f"cryocourse release {assignment} --force")
-    _api_step(result, f"Releasing {assignment}")
-    # Trainees' kernels run this course's Python: with its language details in the notebook,
-    # JupyterLab does not mark a lesson unsaved the moment it opens.
-    info = kernel_language_info()
-    outbound = Path(api.config.Exchange.root) / api.coursedir.course_id / "outbound"
-    for notebook in (outbound / assignment).rglob("*.ipynb"):
-        stamp_language_info(notebook, info)
-    from nbgrader.api import Gradebook
-
-    from course.storage import deadlines
-
-    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
-        _publish_deadlines(root, api, gradebook, deadlines.load(root))
-    print(f"{assignment} released to {api.config.Exchange.root}. Trainees fetch it in the "
-          "Assignments tab of JupyterLab.")
+    say(assignment_steps.release(root, args.assignment, force=args.force))
     return 0
 
 
 def cmd_collect(root: Path, args: argparse.Namespace) -> int:
-    from nbgrader.utils import capture_log
+    from course.classroom import assignment_steps
 
-    from course.nbgrader_plugins.exchange.regular_file_exchange import collect_notices
-
-    assignment = require_assignment(root, args.assignment)
-    api = make_api(root)
-    api.coursedir.assignment_id = assignment
-    app = api.exchange.Collect(coursedir=api.coursedir,
-                               authenticator=api.authenticator, parent=api)
-    app.update = True
-    result = capture_log(app)
-    _api_step(result, f"Collecting {assignment}")
-    notices = collect_notices(root, assignment)
-    shown = _print_notices(notices["notices"])
-    others = [line for line in result.get("log", "").splitlines()
-              if line.startswith(("[WARNING]", "[ERROR]"))
-              and not any(n["text"] in line for n in notices["notices"])]
-    for line in others:
-        print(f"  {line.strip()}", file=sys.stderr)
-    count = len(find_submissions(root, assignment))
-    if count == 0:
-        raise CourseError(f"No submissions of {assignment} yet. Trainees submit from the "
-                          "Assignments tab; check it was released (cryocourse status) and run "
-                          "collect again later.")
-    print(f"{count} submissions of {assignment} are in submitted/"
-          f"{f' ({shown} warnings above, by trainee)' if shown else ''}. Next: "
-          f"cryocourse grade {assignment}")
+    collected = assignment_steps.collect(root, args.assignment)
+    warn(collected.notice_lines())
+    warn(f"  {line}" for line in collected.other_warnings)
+    say(collected.text())
     return 0
-
-
-def _print_notices(notices: list[dict[str, str]]) -> int:
-    """Every warning and refusal of a collect, grouped by trainee (to stderr); their count."""
-    by_student: dict[str, list[str]] = {}
-    for notice in notices:
-        by_student.setdefault(notice["student"], []).append(notice["text"])
-    for student, texts in sorted(by_student.items()):
-        print(f"{student}:", file=sys.stderr)
-        for text in texts:
-            print(f"  - {text}", file=sys.stderr)
-    return len(notices)
 
 
 def cmd_grade(root: Path, args: argparse.Namespace) -> int:
-    assignment = require_assignment(root, args.assignment)
-    if not find_submissions(root, assignment):
-        raise CourseError(f"No submissions of {assignment} to grade. Run "
-                          f"`cryocourse collect {assignment}` first (submissions go to "
-                          f"submitted/<trainee>/{assignment}/).")
-    def waiting(holder: str) -> None:
-        print(f"{assignment} is being graded already ({holder}); waiting for that run to "
-              "finish (Ctrl+C stops waiting).", file=sys.stderr, flush=True)
+    from course.classroom import assignment_steps
 
-    summary = grade_assignment(root, assignment, workers=args.workers, force=args.force,
-                               students=args.student or None, limit=args.limit,
-                               wait=WAIT_FOR_OTHER_RUN if args.wait else 0.0, on_wait=waiting)
-    print(summary.text())
-    if summary.ok:
-        print(f"Next: written answers in the Formgrader, then cryocourse feedback {assignment}")
-    _send_to_lms(root, assignment)
+    summary = assignment_steps.grade(root, args.assignment, workers=args.workers,
+                                     force=args.force, students=args.student, limit=args.limit,
+                                     wait=args.wait, warn=warn)
+    say(assignment_steps.graded_lines(summary))
+    sent, not_sent = assignment_steps.send_to_lms(root, summary.assignment)
+    say([] if sent is None else [sent])
+    warn([] if not_sent is None else [not_sent])
     return 0 if summary.ok else 1
 
 
-def _send_to_lms(root: Path, assignment: str) -> None:
-    """A course connected to an LMS sends what grading changed (the outbox keeps what the
-    LMS does not take now); after hand marks, `cryocourse lms send` does the same."""
-    from course.classroom.lms_client import LmsError
-    from course.storage.lms_settings import PLATFORM_FILE, lms_folder
+def cmd_feedback(root: Path, args: argparse.Namespace) -> int:
+    from course.classroom import assignment_steps
 
-    if not (lms_folder(root) / PLATFORM_FILE).exists():
-        return
-    from course.classroom.lms_grades import send
-
-    try:
-        print(send(root, assignment).text())
-    except (LmsError, CourseError) as problem:
-        print(f"Grades were not sent to the LMS ({problem}); `cryocourse lms send "
-              f"{assignment}` sends them.", file=sys.stderr)
+    released = assignment_steps.release_feedback(root, args.assignment,
+                                                 allow_ungraded=args.allow_ungraded, warn=warn)
+    say(released.text())
+    warn(released.skipped_lines())
+    return 1 if released.skipped else 0
 
 
 def cmd_backup(root: Path, args: argparse.Namespace) -> int:
-    from datetime import datetime
+    from course.classroom.gradebook_copies import backup_gradebook
 
-    url = make_api(root).coursedir.db_url
-    suffix = ".db" if database.backend(url) == "SQLite" else ".dump"
-    target = Path(args.to).resolve() if args.to else (
-        root / "backups" / f"gradebook-{datetime.now():%Y-%m-%d-%H%M}{suffix}")
-    database.backup(url, target)
-    problem = database.integrity_problem(url)
-    print(f"Gradebook ({database.describe(url)}) backed up to {target} and checked.")
-    if database.backend(url) == "PostgreSQL":
-        print(f"Restore it into an empty database with: pg_restore --dbname=NEW {target}")
-    if problem:
-        print(f"WARNING: the gradebook failed its integrity check: {problem}", file=sys.stderr)
+    backup = backup_gradebook(root, Path(args.to) if args.to else None)
+    say(backup.lines)
+    if backup.warning:
+        warn(backup.warning)
         return 1
     return 0
 
 
-def cmd_feedback(root: Path, args: argparse.Namespace) -> int:
-    from nbgrader.api import Gradebook
+def cmd_restore(root: Path, args: argparse.Namespace) -> int:
+    from course.classroom.gradebook_copies import restore_gradebook
 
-    from course.storage import deadlines, supervision
-
-    assignment = require_assignment(root, args.assignment)
-    still_open = supervision.feedback_problem(deadlines.load(root), assignment,
-                                              supervision.now_utc())
-    if still_open:
-        raise CourseError(still_open)
-    if not any((root / "autograded").glob(f"*/{assignment}")):
-        raise CourseError(f"Nothing of {assignment} is graded yet: run "
-                          f"`cryocourse grade {assignment}` first.")
-    cut_short = unfinished_regrades(root, assignment)
-    if cut_short:
-        raise CourseError(
-            f"The last grading run of {assignment} was stopped before it finished "
-            f"({', '.join(sorted(cut_short)[:8])}{', ...' if len(cut_short) > 8 else ''}): "
-            f"run `cryocourse grade {assignment}` to finish it (hand grades are kept), then "
-            "this command again.")
-    damaged = _damaged_autograded(root, assignment)
-    api = make_api(root)
-    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
-        waiting = awaiting_marks(gradebook, assignment, question_labels_of(root, assignment))
-    if waiting:
-        count = (f"{len(waiting)} answer{'s' if len(waiting) != 1 else ''} still "
-                 f"wait{'s' if len(waiting) == 1 else ''}")
-        if not args.allow_ungraded:
-            raise CourseError(
-                f"{count} for a hand mark:\n{describe_awaited(waiting)}\n"
-                "Mark them in the Formgrader (the assignment's submissions), then run this "
-                f"again; or release now with `cryocourse feedback {assignment} "
-                "--allow-ungraded`.")
-        print(f"Warning: {count} for a hand mark; their feedback shows what is "
-              f"listed until you mark them and run this command again:\n"
-              f"{describe_awaited(waiting)}", file=sys.stderr)
-    generated = api.generate_feedback(assignment, force=True)
-    skipped = {student: "its feedback page could not be made from the autograded notebook"
-               for student in _FEEDBACK_FAILED.findall(generated.get("log", ""))}
-    skipped.update(damaged)
-    if not generated.get("success") and not skipped:
-        _api_step(generated, f"Feedback for {assignment}")
-    released = api.release_feedback(assignment)
-    skipped.update(_NOT_RELEASED.findall(released.get("log", "")))
-    if not released.get("success"):
-        _api_step(released, f"Releasing feedback for {assignment}")
-    print(f"Feedback for {assignment} is in feedback/ and released; trainees fetch it in the "
-          "Assignments tab. Hidden tests are not shown.")
-    if skipped:
-        print(f"Skipped {len(skipped)} (the others were released):", file=sys.stderr)
-        for student, reason in sorted(skipped.items()):
-            print(f"  not released: {student}: {reason}", file=sys.stderr)
-        return 1
+    say(restore_gradebook(root, args.backup, replace_sound=args.yes))
     return 0
-
-
-def _damaged_autograded(root: Path, assignment: str) -> dict[str, str]:
-    """Trainees whose autograded notebook of ``assignment`` is cut short or unreadable, with
-    what to do (their feedback cannot be made from it)."""
-    from course.classroom.submissions import autograded_problem
-    from course.storage.course_folder import release_notebooks
-
-    damaged = {}
-    for folder in sorted((root / "autograded").glob(f"*/{assignment}")):
-        student = folder.parent.name
-        for release in release_notebooks(root, assignment):
-            problem = autograded_problem(folder / release.name)
-            if problem and (root / "submitted" / student / assignment / release.name).is_file():
-                damaged[student] = (f"its autograded notebook {release.name} {problem}: grade "
-                                    f"it again with `cryocourse grade {assignment} --student "
-                                    f"{student}`, then run this command again")
-                break
-    return damaged
-
-
-# What nbgrader's feedback converter and the course's release step log about one trainee.
-_FEEDBACK_FAILED = re.compile(r"error processing assignment '[^']*' for student '([^']*)'")
-_NOT_RELEASED = re.compile(r"Feedback not released for (\S+): (.*)")
 
 
 def cmd_export(root: Path, args: argparse.Namespace) -> int:
-    from nbgrader.api import Gradebook
+    from course.classroom.grades_csv import export_grades
 
-    from course.classroom.grades_csv import GradesCsvExport
-
-    api = make_api(root)
-    target = Path(args.to).resolve()
-    plugin = GradesCsvExport(config=api.config)  # quoted, inert fields (never nbgrader's own)
-    plugin.to = str(target)
-    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
-        plugin.export(gradebook)
-    print(f"Grades written to {target}")
+    say(f"Grades written to {export_grades(root, Path(args.to))}")
     return 0
 
 
 def cmd_report(root: Path, args: argparse.Namespace) -> int:
     from course.classroom.report import build_report
+    from course.storage.course_folder import require_assignment
 
     assignment = require_assignment(root, args.assignment)
     report = build_report(root, assignment, Path(args.out).resolve() if args.out else None)
-    print(f"Class report: {report}\nOpen it in a browser (no server needed).")
+    say(f"Class report: {report}\nOpen it in a browser (no server needed).")
     return 0
 
 
@@ -363,301 +157,144 @@ def cmd_demo(root: Path | None, args: argparse.Namespace) -> int:
     demo = build_demo(Path(args.out), args.students, seed=args.seed,
                       assignments=args.assignments or None, workers=args.workers,
                       course_root=root)
-    print(demo.where_to_look())
-    failed = any(not s.ok for s in demo.summaries)
-    return 1 if failed else 0
+    say(demo.where_to_look())
+    return 1 if any(not s.ok for s in demo.summaries) else 0
 
 
 def cmd_variant(root: Path, args: argparse.Namespace) -> int:
-    from course.models.variants import blueprint, draw, has_variants
-    from course.storage.variant_keys import key_for, new_salt, salt_path, seats_path
+    from course.classroom import trainee_variants
 
     if args.new_salt:
-        if not args.yes:
-            raise CourseError("A new salt gives every trainee new clients, and submissions "
-                              "already made would be marked against clients the trainees "
-                              "never saw. Do it between cohorts, then run: "
-                              "cryocourse variant --new-salt --yes")
-        print(f"New salt written to {new_salt(root)} (owner-only). Every trainee now has new "
-              "clients; restart the trainees' servers so they receive their new keys.")
-        return 0
-    if args.seat_class:
-        from course.classroom.variant_seats import roster, seat_class
-
-        table = seat_class(root, roster(Path(args.seat_class)))
-        moved = sum(1 for number in table.values() if number)
-        print(f"{len(table)} trainees seated ({moved} with another draw): no two share a "
-              f"client in the same position. Table: {seats_path(root)}. Release it with "
-              "the assessment before trainees fetch it: cryocourse release "
-              "05-screening-cases --force")
-        return 0
-    if not args.trainee:
-        raise CourseError("Name a trainee: cryocourse variant TRAINEE 05-screening-cases")
-    assignment = require_assignment(root, args.assignment)
-    if not has_variants(assignment):
-        raise CourseError(f"{assignment} is the same for every trainee (no variants); "
-                          "only assessments with a blueprint in course/data/variants.toml have.")
-    key = key_for(root, args.trainee)
-    variant = draw(assignment, key)
-    title = blueprint(assignment).title
-    print(f"{title}: the clients of {args.trainee} (set {variant.fingerprint}; salt in "
-          f"{salt_path(root)})")
-    if args.key:
-        print(f"Personal key (for ~/.cryocourse/variant-key on a machine without the hub): {key}")
-    for client in variant.clients:
-        case = client.case
-        print(f"\n{client.number:>2}. [{client.slot} / {client.template}] {case.vignette}")
-        print(f"    Treatment asked for: {case.modality}")
-        if args.answers:
-            print(f"    Reference: treatment {case.treatment}, referral {case.referral}, "
-                  f"findings {list(case.findings)}"
-                  + (f", must not miss {list(case.must_not_miss)}" if case.must_not_miss
-                     else ""))
+        say(trainee_variants.new_salt_message(root, confirmed=args.yes))
+    elif args.seat_class:
+        say(trainee_variants.seat_class_message(root, Path(args.seat_class)))
+    else:
+        say(trainee_variants.variant_lines(root, args.trainee, args.assignment,
+                                           answers=args.answers, show_key=args.key))
     return 0
 
 
-def parse_day(text: str) -> datetime.date:
-    """A date written like 2028-05-31 (CourseError otherwise)."""
-    try:
-        return datetime.date.fromisoformat(text)
-    except ValueError as error:
-        raise CourseError(f"{text!r}: write the date like 2028-05-31.") from error
-
-
 def cmd_competence(root: Path, args: argparse.Namespace) -> int:
-    from nbgrader.api import Gradebook
+    from course.classroom import sign_offs
 
-    from course.classroom import competence
-    from course.facts.competencies import competency_map
-    from course.foundation.accounts import running_account
-    from course.storage.competence_record import Record, RecordError
-
-    record = Record(root)
-    try:
-        if args.action == "grant":
-            record.grant(args.account, args.role)
-            print(f"{args.account} may now act as {args.role} for this course.")
-            return 0
-        if args.action == "sign":
-            observed = (competence.logged_session(root, args.trainee, args.session)
-                        if args.session else None)
-            entry = record.sign_off(competency_map(), trainee=args.trainee, unit=args.unit,
-                                    criterion=args.criterion, outcome=args.outcome.replace(
-                                        "-", " "), comment=args.comment,
-                                    assessor=running_account(), session=observed)
-            print(f"Signed off as entry {entry['entry']}: {args.trainee}, {args.unit}, "
-                  f"{args.criterion}: {entry['outcome']} ({entry['at']}).")
-            return 0
-        if args.action == "attest":
-            session = competence.logged_session(root, args.trainee, args.session)
-            entry = record.attest_session(trainee=args.trainee, session=session,
-                                          assessor=running_account(), accept=args.accept,
-                                          comment=args.comment)
-            print(f"Session {args.session} of {args.trainee} ({session.client_code}, "
-                  f"{session.day}) attested as entry {entry['entry']}"
-                  + (", its differences accepted." if args.accept else "."))
-            return 0
-        if args.action == "certificate":
-            entry = record.record_certificate(
-                competency_map(), trainee=args.trainee, certificate=args.certificate,
-                valid_until=parse_day(args.valid_until), assessor=running_account())
-            print(f"Certificate {args.certificate} of {args.trainee}, valid until "
-                  f"{args.valid_until}, recorded as entry {entry['entry']}.")
-            return 0
-        if args.action == "countersign":
-            entry = record.countersign(args.entry, running_account())
-            print(f"Entry {args.entry} countersigned (entry {entry['entry']}).")
-            return 0
-        if args.action == "check":
-            print(f"The competence record is intact: {record.check()} entries.")
-            return 0
-        api = make_api(root)
-        with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
-            trainees = [args.trainee] if getattr(args, "trainee", None) else [
-                s.id for s in gradebook.students]
-            results = competence.cohort(root, gradebook, trainees)
-        if args.action == "progress":
-            for result, log in results:
-                print("\n".join(competence.progress_lines(result, log)))
-            if args.export:
-                rows = competence.export_cohort(results, Path(args.export))
-                print(f"{rows} rows written to {args.export}")
-            return 0
-    except RecordError as problem:
-        raise CourseError(str(problem)) from problem
-    raise CourseError(f"unknown competence action {args.action!r}")
+    actions: dict[str, Callable[[], str | list[str]]] = {
+        "grant": lambda: sign_offs.grant(root, args.account, args.role),
+        "sign": lambda: sign_offs.sign(root, args.trainee, args.unit, args.criterion,
+                                       args.outcome, comment=args.comment,
+                                       session=args.session),
+        "attest": lambda: sign_offs.attest(root, args.trainee, args.session,
+                                           accept=args.accept, comment=args.comment),
+        "certificate": lambda: sign_offs.certificate(root, args.trainee, args.certificate,
+                                                     args.valid_until),
+        "countersign": lambda: sign_offs.countersign(root, args.entry),
+        "check": lambda: sign_offs.check(root),
+        "progress": lambda: sign_offs.progress(root, args.trainee, args.export),
+    }
+    if args.action not in actions:
+        raise CourseError(f"unknown competence action {args.action!r}")
+    say(actions[args.action]())
+    return 0
 
 
 def cmd_statement(root: Path, args: argparse.Namespace) -> int:
-    from nbgrader.api import Gradebook, MissingEntry
+    from course.classroom.achievement import issue_statement
 
-    from course.classroom import achievement, competence
-
-    api = make_api(root)
-    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
-        try:
-            student = gradebook.find_student(args.trainee)
-        except MissingEntry as missing:
-            raise CourseError(f"No trainee {args.trainee!r} in the gradebook.") from missing
-        name = " ".join(n for n in (student.first_name, student.last_name) if n) or args.trainee
-        result, _ = competence.trainee_progress(root, gradebook, args.trainee)
-    try:
-        code, content = achievement.issue(root, result, name, api.coursedir.course_id,
-                                          args.unit or None)
-    except achievement.StatementRefused as refused:
-        raise CourseError(str(refused)) from refused
-    out = Path(args.out or root / "statements")
-    out.mkdir(parents=True, exist_ok=True)
-    page = out / f"{args.trainee}-{code}.html"
-    page.write_text(achievement.render_html(code, content), encoding="utf-8")
-    achievement.render_pdf(code, content, page.with_suffix(".pdf"))
-    print(f"Statement {code} issued: {page} and {page.with_suffix('.pdf')}")
-    print("Units listed: " + ", ".join(u["title"] for u in content["units"]))
+    say(issue_statement(root, args.trainee, Path(args.out) if args.out else None, args.unit))
     return 0
 
 
 def cmd_verify(root: Path, args: argparse.Namespace) -> int:
-    from course.classroom import achievement
+    from course.classroom.achievement import verify_code_or_page
 
-    found = (achievement.verify_file(root, Path(args.code)) if args.code.endswith(".html")
-             else achievement.verify(root, args.code))
-    print(("Valid. " if found.valid else "NOT VALID. ") + found.message)
+    found = verify_code_or_page(root, args.code)
+    say(("Valid. " if found.valid else "NOT VALID. ") + found.message)
     return 0 if found.valid else 1
+
+
 def cmd_deadline(root: Path, args: argparse.Namespace) -> int:
-    from nbgrader.api import Gradebook
+    from course.classroom.due_dates import deadline
 
-    from course.storage import deadlines
-
-    api = make_api(root)
-    book = deadlines.load(root)
-    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
-        if args.action in ("set", "clear"):
-            if not args.assignment:
-                raise CourseError(f"Name the assignment: cryocourse deadline {args.action} "
-                                  "05-screening-cases" + (' "2026-12-10 17:00"'
-                                                          if args.action == "set" else ""))
-            assignment = require_assignment(root, args.assignment)
-            if args.action == "set":
-                if not args.when:
-                    raise CourseError('Give the due date: cryocourse deadline set '
-                                      f'{assignment} "2026-12-10 17:00"')
-                due = deadlines.parse_time(args.when)
-                policy = deadlines.LatePolicy(args.late, args.penalty_per_day or 0.0,
-                                              100.0 if args.penalty_max is None
-                                              else args.penalty_max)
-                deadlines.set_due_date(gradebook, assignment, due)
-                book.policies[assignment] = {"rule": policy.rule,
-                                             "percent_per_day": policy.percent_per_day,
-                                             "max_percent": policy.max_percent}
-                deadlines.save(root, book)
-                print(f"{assignment} is due {deadlines.show_time(due)}; {policy.describe()}.")
-            else:
-                deadlines.set_due_date(gradebook, assignment, None)
-                book.policies.pop(assignment, None)
-                deadlines.save(root, book)
-                print(f"{assignment} has no due date now.")
-            _publish_deadlines(root, api, gradebook, book)
-            return 0
-        print(f"{'assignment':<26}{'due (server time)':<24}late policy")
-        for assignment in known_assignments(root):
-            due = deadlines.due_date(gradebook, assignment)
-            print(f"{assignment:<26}{deadlines.show_time(due):<24}"
-                  f"{book.policy(assignment).describe() if due else '-'}")
-    _list_extensions(book)
+    say(deadline(root, args.action, args.assignment, args.when, late=args.late,
+                 penalty_per_day=args.penalty_per_day, penalty_max=args.penalty_max))
     return 0
-
-
-def _publish_deadlines(root: Path, api, gradebook, book, also: tuple[str, ...] = ()) -> None:
-    """Due dates and each trainee's own extra time, where trainees' servers read them."""
-    from course.nbgrader_plugins.exchange.due_notes import publish
-
-    exchange_course = Path(api.config.Exchange.root) / api.coursedir.course_id
-    if exchange_course.is_dir():
-        publish(root, exchange_course, gradebook, book, also)
-
-
-def _list_extensions(book) -> None:
-    from datetime import timedelta
-
-    from course.storage.deadlines import show_span
-
-    rows = [(student, "every assignment", minutes)
-            for student, minutes in book.accommodations.items()]
-    rows += [(student, assignment, minutes) for assignment, granted in book.extensions.items()
-             for student, minutes in granted.items()]
-    if not rows:
-        print("No extensions or accommodations.")
-        return
-    print("Extensions and accommodations (extra time after the due date):")
-    for student, where, minutes in sorted(rows):
-        print(f"  {student}: {show_span(timedelta(minutes=minutes))} on {where}")
 
 
 def cmd_extension(root: Path, args: argparse.Namespace) -> int:
-    from datetime import timedelta
+    from course.classroom.due_dates import extension
 
-    from nbgrader.api import Gradebook
+    say(extension(root, args.trainee, args.assignment, every_assignment=args.every_assignment,
+                  days=args.days, hours=args.hours, minutes=args.minutes, clear=args.clear))
+    return 0
 
-    from course.nbgrader_plugins.exchange.regular_file_exchange import is_plain_id
-    from course.storage import deadlines
 
-    if not is_plain_id(args.trainee):
-        raise CourseError(f"{args.trainee!r} is not a trainee id (their hub user name).")
-    student = args.trainee
-    minutes = round(((args.days or 0) * 1440) + ((args.hours or 0) * 60) + (args.minutes or 0))
-    if minutes < 0 or (minutes == 0 and not args.clear):
-        raise CourseError("Give the extra time, e.g. --hours 24 or --days 2 (or --clear).")
-    book = deadlines.load(root)
-    if args.every_assignment:
-        if args.assignment:
-            raise CourseError("Either an assignment or --every-assignment, not both.")
-        if args.clear:
-            book.accommodations.pop(student, None)
-        else:
-            book.accommodations[student] = minutes
-        where, assignments = "every assignment (accommodation)", known_assignments(root)
-    else:
+def cmd_supervise(root: Path, args: argparse.Namespace) -> int:
+    from course.classroom.supervised_windows import supervise
+
+    say(supervise(root, args.action, args.assignment, start=args.start, minutes=args.minutes,
+                  again=args.again, trainees=args.trainee))
+    return 0
+
+
+def cmd_lms(root: Path, args: argparse.Namespace) -> int:
+    from course.classroom import lms_setup
+    from course.classroom.lms_client import LmsError
+    from course.storage.course_folder import require_assignment
+
+    try:
+        if args.action == "setup":
+            say(lms_setup.setup(root, {name: getattr(args, name) or ""
+                                       for name in lms_setup.setting_names()},
+                                canvas=args.canvas, page_size=args.page_size))
+            return 0
+        if args.action == "key":
+            say(lms_setup.key(root, new=args.new, drop_previous=args.drop_previous))
+            return 0
+        if args.action == "roster":
+            from course.classroom.lms_roster import HubApi, sync
+
+            say(sync(root, dry_run=args.dry_run, hub=HubApi.from_environ()).text())
+            return 0
+        from course.classroom.lms_grades import send
+
         if not args.assignment:
-            raise CourseError("Name the assignment (cryocourse extension ana "
-                              "05-screening-cases --hours 24), or give --every-assignment "
-                              "for an accommodation.")
-        assignment = require_assignment(root, args.assignment)
-        granted = book.extensions.setdefault(assignment, {})
-        if args.clear:
-            granted.pop(student, None)
-        else:
-            granted[student] = minutes
-        where, assignments = assignment, [assignment]
-    deadlines.save(root, book)
-    api = make_api(root)
-    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
-        for assignment in assignments:
-            deadlines.write_extension(gradebook, book, assignment, student)
-        _publish_deadlines(root, api, gradebook, book, also=(student,))
-    if args.clear:
-        print(f"{student}: no extra time on {where} now.")
-    else:
-        print(f"{student}: {deadlines.show_span(timedelta(minutes=minutes))} "
-              f"extra time on {where}. Hand-ins already graded are judged again by "
-              "`cryocourse grade ASSIGNMENT --force`.")
-    return 0
-def cmd_restore(root: Path, args: argparse.Namespace) -> int:
-    from course.classroom.gradebook_faults import restore
+            raise CourseError("Name the assignment: cryocourse lms send 05-screening-cases")
+        sent = send(root, require_assignment(root, args.assignment), dry_run=args.dry_run)
+        say(sent.text())
+        return 0 if sent.ok else 1
+    except LmsError as problem:
+        raise CourseError(str(problem)) from None
 
-    url = make_api(root).coursedir.db_url
-    if database.backend(url) == "SQLite" and not args.yes and (
-            database.sqlite_path(url).exists()
-            and database.integrity_problem(url) is None):
-        raise CourseError("The gradebook is sound: restoring replaces it, and every grade "
-                          "given since the backup is lost. To do it anyway, run: "
-                          f"cryocourse restore {args.backup} --yes")
-    kept = restore(root, url, Path(args.backup))
-    print(f"Gradebook restored from {Path(args.backup).resolve()}"
-          + (f"; the file it replaced is kept as {kept}." if kept else ".")
-          + " Run `cryocourse grade ASSIGNMENT` for each assignment: what was graded since "
-          "the backup is graded again.")
+
+def cmd_self_study(root: Path, args: argparse.Namespace) -> int:
+    from course.classroom import self_study
+
+    say(self_study.self_study_key(root) if args.variant_key else self_study.prepare_lines(root))
     return 0
 
+
+def cmd_document(root: Path, args: argparse.Namespace) -> int:
+    from course.authoring.documents import write_named
+
+    say(write_named(args.name, Path(args.path) if args.path else None, root))
+    return 0
+
+
+def cmd_variant_notebook(root: Path, args: argparse.Namespace) -> int:
+    from course.authoring.variant_notebook import refresh
+
+    say(refresh(root))
+    return 0
+
+
+COMMANDS: dict[str, Callable[[Path, argparse.Namespace], int]] = {
+    "status": cmd_status, "release": cmd_release, "collect": cmd_collect,
+    "grade": cmd_grade, "feedback": cmd_feedback, "export": cmd_export,
+    "report": cmd_report, "demo": cmd_demo, "variant": cmd_variant, "backup": cmd_backup,
+    "competence": cmd_competence, "statement": cmd_statement, "verify": cmd_verify,
+    "deadline": cmd_deadline, "extension": cmd_extension, "supervise": cmd_supervise,
+    "restore": cmd_restore, "lms": cmd_lms, "self-study": cmd_self_study,
+    "document": cmd_document, "variant-notebook": cmd_variant_notebook,
+}
 
 # Commands that use the gradebook: checked first (locked, damaged, missing), see
 # course/classroom/gradebook_faults.py. True: the command writes to it.
@@ -683,154 +320,6 @@ def _gradebook_fault(root: Path | None, problem: BaseException) -> str:
     if root is None:
         return f"the gradebook could not be used ({type(problem).__name__})."
     return str(explain(root, load_config(root).CourseDirectory.db_url, problem))
-
-
-def cmd_supervise(root: Path, args: argparse.Namespace) -> int:
-    from nbgrader.api import Gradebook
-
-    from course.classroom.supervised_kit import build_kit, require_supervised_form
-    from course.storage import deadlines, supervision
-
-    assignment = require_assignment(root, args.assignment)
-    book = deadlines.load(root)
-    now = supervision.now_utc()
-    api = make_api(root)
-    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
-        if args.action == "open":
-            require_supervised_form(assignment)
-            if not args.minutes and not args.again:
-                raise CourseError("Give the length of the window: --minutes 60.")
-            trainees = args.trainee or [s.id for s in gradebook.students]
-            start = deadlines.parse_time(args.start) if args.start else now
-            if args.again:  # another attempt: a window of their own, same length
-                if not args.trainee:
-                    raise CourseError("Name who may try again: --again --trainee ana.")
-                for trainee in args.trainee:
-                    supervision.allow_again(book, assignment, trainee, start, now)
-            else:
-                supervision.open_window(book, assignment, start, args.minutes, trainees)
-                # The due date is the window's end (plus the automatic hand-in's grace);
-                # each trainee's extension and accommodation lengthen their own window and
-                # due date.
-                deadlines.set_due_date(gradebook, assignment, start + datetime.timedelta(
-                    minutes=args.minutes) + supervision.HANDIN_GRACE)
-        elif args.action == "extend":
-            if not args.trainee or not args.minutes:
-                raise CourseError("Name the trainee and the extra time: cryocourse supervise "
-                                  f"extend {assignment} --trainee ana --minutes 15")
-            granted = book.extensions.setdefault(assignment, {})
-            for trainee in args.trainee:
-                supervision.window(book, assignment, trainee)  # in the window, or a clear error
-                granted[trainee] = round(granted.get(trainee, 0) + args.minutes)
-        elif args.action == "close":
-            closed = supervision.close_window(book, assignment, now, args.trainee)
-            print(f"Closed now for {', '.join(closed) or 'nobody (all closed already)'}; the "
-                  "class server hands their work in within a few seconds.")
-        if args.action != "status":
-            deadlines.save(root, book)
-            for trainee in args.trainee or []:
-                deadlines.write_extension(gradebook, book, assignment, trainee)
-        if args.action in ("open", "extend"):
-            for found in supervision.windows(book, assignment):
-                if (args.action == "open" and not args.again) or found.trainee in args.trainee:
-                    build_kit(root, assignment, found.trainee, found)
-            _publish_deadlines(root, api, gradebook, book)
-    _print_windows(book, assignment, now)
-    return 0
-
-
-def _print_windows(book, assignment: str, now: datetime.datetime) -> None:
-    from course.storage import deadlines, supervision
-
-    if supervision.mode(book, assignment) == supervision.PRACTICE:
-        print(f"{assignment}: practice mode (open-book; no supervised window).")
-        return
-    print(f"{assignment}: supervised. {'trainee':<20}{'window (server time)':<42}"
-          f"{'extra time':<14}state")
-    for found in supervision.windows(book, assignment):
-        span = f"{deadlines.show_time(found.start)} to {deadlines.show_time(found.end)}"
-        state = found.state(now)
-        if state == supervision.OPEN:
-            state += f", {deadlines.show_span(found.left(now))} left"
-        print(f"  {found.trainee:<20}{span:<42}{deadlines.show_span(found.extra):<14}{state}"
-              f"{' (closed early)' if found.closed_early else ''}"
-              f"{f', attempt {found.attempt}' if found.attempt > 1 else ''}")
-def cmd_lms(root: Path, args: argparse.Namespace) -> int:
-    from course.classroom.lms_client import LmsError
-
-    try:
-        return _lms_action(root, args)
-    except LmsError as problem:
-        raise CourseError(str(problem)) from None
-
-
-def _lms_action(root: Path, args: argparse.Namespace) -> int:
-    from course.storage import lms_settings
-
-    if args.action == "setup":
-        values = {name: getattr(args, name) or "" for name in
-                  (*lms_settings.PlatformSettings.REQUIRED, "hub_url", "audience")}
-        settings = lms_settings.PlatformSettings(**values, canvas_extensions=args.canvas,
-                                                 page_size=args.page_size)
-        where = lms_settings.save_platform(root, settings)
-        if not (lms_settings.lms_folder(root) / lms_settings.KEY_FILE).exists():
-            lms_settings.new_tool_key(root)
-        print(f"The LMS registration is in {where} (the course account's only).")
-        print(_tool_urls(settings.hub_url))
-        return 0
-    if args.action == "key":
-        if args.drop_previous:
-            dropped = lms_settings.drop_previous_key(root)
-            print("The previous key is no longer published." if dropped
-                  else "There is no previous key.")
-            return 0
-        if args.new:
-            key = lms_settings.new_tool_key(root)
-            print(f"New tool key {key.kid}. The previous one stays published (and valid for "
-                  "the LMS) until `cryocourse lms key --drop-previous`.")
-        key = lms_settings.tool_key(root)
-        print(f"Key id: {key.kid}\nPublic key (PEM: Moodle's 'Public key'):\n"
-              f"{lms_settings.public_key_pem(root)}")
-        print("Public key set (JWKS: Canvas's 'Public JWK'): "
-              + json.dumps(lms_settings.public_key_set(root)["keys"][0]))
-        return 0
-    if args.action == "roster":
-        from course.classroom.lms_roster import HubApi, sync
-
-        report = sync(root, dry_run=args.dry_run, hub=HubApi.from_environ())
-        print(report.text())
-        return 0
-    from course.classroom.lms_grades import send
-
-    if not args.assignment:
-        raise CourseError("Name the assignment: cryocourse lms send 05-screening-cases")
-    sent = send(root, require_assignment(root, args.assignment), dry_run=args.dry_run)
-    print(sent.text())
-    return 0 if sent.ok else 1
-
-
-def _tool_urls(hub_url: str) -> str:
-    """The tool's addresses, as they are typed into the LMS (docs/instructor-guide.md)."""
-    hub = (hub_url or "https://YOUR-CLASS-SERVER").rstrip("/")
-    return "\n".join([
-        "Type these into the LMS's tool registration:",
-        f"  Tool URL / target link URI:      {hub}/hub/cryocourse/launch",
-        f"  Initiate login URL:              {hub}/hub/lti13/oauth_login",
-        f"  Redirection URI:                 {hub}/hub/lti13/oauth_callback",
-        f"  Deep linking URL (content item): {hub}/hub/cryocourse/deep-link",
-        f"  Public keyset URL (JWKS):        {hub}/hub/cryocourse/jwks",
-        "  Services: Names and Role Provisioning; Assignment and Grade (line items, scores).",
-    ])
-
-
-COMMANDS: dict[str, Callable[[Path, argparse.Namespace], int]] = {
-    "status": cmd_status, "release": cmd_release, "collect": cmd_collect,
-    "grade": cmd_grade, "feedback": cmd_feedback, "export": cmd_export,
-    "report": cmd_report, "demo": cmd_demo, "variant": cmd_variant, "backup": cmd_backup,
-    "competence": cmd_competence, "statement": cmd_statement, "verify": cmd_verify,
-    "deadline": cmd_deadline, "extension": cmd_extension, "supervise": cmd_supervise,
-    "restore": cmd_restore, "lms": cmd_lms,
-}
 
 
 def at_least_one(text: str) -> int:
@@ -1004,6 +493,16 @@ def parser() -> argparse.ArgumentParser:
                                                            "more); default: every unit achieved")
     verify = command("verify", help="check a statement's code (or an HTML copy of it)")
     verify.add_argument("code", help="the verification code, or a statement's .html file")
+    self_study = command("self-study", help="self-study: lessons into my-work/, released "
+                                            "(what setup.sh lab runs)")
+    self_study.add_argument("--variant-key", action="store_true",
+                            help="only print this trainee's variant key (assessment 05's "
+                                 "clients)")
+    document = command("document", help="write a document generated from the course's data")
+    document.add_argument("name", choices=sorted(GENERATORS))
+    document.add_argument("path", nargs="?", help="where (default: its place under docs/)")
+    command("variant-notebook", help="refresh assessment 05's reference answers in source/ "
+                                     "(the self-study set's)")
     return top
 
 

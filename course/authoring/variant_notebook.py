@@ -3,7 +3,8 @@ source are those of the self-study set (the variant a kernel draws without a key
 source validates and the "reference" proofs hold. When the case bank, the engine or the
 blueprint changes, refresh them:
 
-    python -m course.authoring.variant_notebook      (then regenerate release/)
+    cryocourse variant-notebook      (or python -m course.authoring.variant_notebook;
+                                      then regenerate release/)
 """
 
 from __future__ import annotations
@@ -45,12 +46,17 @@ def refresh_solutions(path: Path) -> bool:
     return changed
 
 
-def main(root: Path = Path()) -> int:
-    """Refresh the source notebook's reference answers; say what happened."""
+def refresh(root: Path = Path()) -> str:
+    """Refresh the source notebook's reference answers; what happened."""
     path = root / SOURCE
     changed = refresh_solutions(path)
-    print(f"{path}: {'reference answers refreshed' if changed else 'already up to date'}. "
-          f"Next: nbgrader generate_assignment {ASSESSMENT} --force")
+    return (f"{path}: {'reference answers refreshed' if changed else 'already up to date'}. "
+            f"Next: nbgrader generate_assignment {ASSESSMENT} --force")
+
+
+def main(root: Path = Path()) -> int:
+    """``python -m course.authoring.variant_notebook`` (``cryocourse variant-notebook``)."""
+    print(refresh(root))
     return 0
 
 

@@ -1,4 +1,9 @@
-"""The term, over nbgrader's API: what ``cryocourse`` (course/cli.py) is built on.
+"""The term, over nbgrader's API: what ``cryocourse`` (course/cli.py) is built on, one
+function a command (docs/architecture.md lists every module).
+
+assignment_steps.py   release, collect, grade, feedback: an assignment's steps
+due_dates.py          due dates, late policies, extensions (``deadline``, ``extension``)
+supervised_windows.py supervised windows (``supervise``)
 
 submissions.py        collected submissions and the ledger of graded ones
 submission_checks.py  file-level checks of a submitted notebook, before nbgrader reads it

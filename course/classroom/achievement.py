@@ -250,3 +250,38 @@ def render_pdf(code: str, content: dict[str, Any], target: Path) -> None:
             figure.text(0.07, 0.95, "\n".join(lines[start:start + per_page]), va="top",
                         family="DejaVu Sans", fontsize=9, linespacing=1.45)
             pdf.savefig(figure)
+
+
+def issue_statement(root: Path, trainee: str, out: Path | None = None,
+                    units: Sequence[str] | None = None) -> list[str]:
+    """``cryocourse statement``: issue a trainee's statement (HTML and PDF in ``out``,
+    default statements/) from the gradebook's name and the evidence; what was issued."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    from course.storage.competence_evidence import trainee_progress
+    from course.storage.course_folder import CourseError, make_api
+
+    api = make_api(root)
+    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
+        try:
+            student = gradebook.find_student(trainee)
+        except MissingEntry as missing:
+            raise CourseError(f"No trainee {trainee!r} in the gradebook.") from missing
+        name = " ".join(n for n in (student.first_name, student.last_name) if n) or trainee
+        result, _ = trainee_progress(root, gradebook, trainee)
+    try:
+        code, content = issue(root, result, name, api.coursedir.course_id, units or None)
+    except StatementRefused as refused:
+        raise CourseError(str(refused)) from refused
+    folder = out or root / "statements"
+    folder.mkdir(parents=True, exist_ok=True)
+    page = folder / f"{trainee}-{code}.html"
+    page.write_text(render_html(code, content), encoding="utf-8")
+    render_pdf(code, content, page.with_suffix(".pdf"))
+    return [f"Statement {code} issued: {page} and {page.with_suffix('.pdf')}",
+            "Units listed: " + ", ".join(u["title"] for u in content["units"])]
+
+
+def verify_code_or_page(root: Path, code: str) -> Verification:
+    """``cryocourse verify``: a verification code, or a statement's .html file."""
+    return verify_file(root, Path(code)) if code.endswith(".html") else verify(root, code)

@@ -126,9 +126,37 @@ def waiting_to_collect(inbound: Path, assignment: str, collected: list[Submissio
         if student not in have:
             count += 1
             continue
+        collected_at = have[student]
+        if collected_at is None:  # the collected copy has no time: the hand-in is newer
+            count += 1
+            continue
         try:
-            newer = _naive_utc(parse_utc(stamp)) > have[student] if have[student] else True
+            handed_in = _naive_utc(parse_utc(stamp))
+            count += handed_in is not None and handed_in > collected_at
         except (ValueError, TypeError, OverflowError):
-            newer = have[student] is None
-        count += bool(newer)
+            continue
     return count
+
+
+def status_lines(root: Path) -> list[str]:
+    """``cryocourse status``: the course, its exchange and gradebook, and a table of where
+    each assignment stands."""
+    from course.storage import database
+    from course.storage.course_folder import make_api
+
+    api = make_api(root)
+    if not known_assignments(root):
+        return ["No assignments yet: add a folder with a notebook under source/."]
+    lines = [f"Course {api.coursedir.course_id} in {root}",
+             f"Exchange: {api.config.Exchange.root}",
+             f"Gradebook: {database.describe(api.coursedir.db_url)}",
+             f"{'assignment':<26}{'released':<10}{'to collect':>11}{'submitted':>10}"
+             f"{'graded':>8}{'to grade':>10}{'manual':>8}"]
+    for state in class_state(root, api):
+        lines.append(f"{state.assignment:<26}{'yes' if state.released else 'no':<10}"
+                     f"{state.to_collect:>11}{state.submitted:>10}{state.graded:>8}"
+                     f"{state.to_grade:>10}{state.manual:>8}")
+    lines.append("'to collect': trainees who submitted since the last collect; 'graded': as "
+                 "the gradebook holds them, however they were graded; 'manual': submissions "
+                 "with written answers waiting in the Formgrader.")
+    return lines

@@ -81,3 +81,16 @@ class GradesCsvExport(ExportPlugin):
         target = Path(self.to or "grades.csv")
         self.log.info("Exporting grades to %s", target)
         write_csv(target, COLUMNS, grade_rows(gradebook, self.assignment, self.student))
+
+
+def export_grades(root: Path, target: Path) -> Path:
+    """``cryocourse export``: every grade of the course as CSV at ``target`` (absolute)."""
+    from course.storage.course_folder import make_api
+
+    api = make_api(root)
+    target = target.resolve()
+    plugin = GradesCsvExport(config=api.config)  # quoted, inert fields (never nbgrader's own)
+    plugin.to = str(target)
+    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
+        plugin.export(gradebook)
+    return target

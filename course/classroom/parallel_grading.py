@@ -197,9 +197,12 @@ def _grade_in_worker(student: str, assignment: str, more_to_come: bool = True) -
     print(f"--- {student} ({assignment}) ---", flush=True)  # grading.log: whose kernel follows
     started = time.monotonic()
     reason = ""
+    api = _worker_api
+    if api is None:
+        raise RuntimeError("_grade_in_worker runs in a grading worker (_start_worker) only")
     for attempt in range(BUSY_RETRIES):
         busy_before = database.busy_errors_seen()
-        result = _worker_api.autograde(assignment, student, force=True, create=True)
+        result = api.autograde(assignment, student, force=True, create=True)
         if result["success"]:
             return GradeResult(student, True, seconds=time.monotonic() - started)
         reason = log_problem(result)

@@ -132,12 +132,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.variant_key:
         print(self_study_key(args.course.resolve()))
         return 0
-    added, released = prepare(args.course.resolve())
-    if added:
-        print(f"New lessons in {MY_WORK}/: {', '.join(added)}")
-    if released:
-        print(f"Lessons listed in the Assignments tab: {', '.join(released)}")
+    for line in prepare_lines(args.course.resolve()):
+        print(line)
     return 0
+
+
+def prepare_lines(root: Path) -> list[str]:
+    """``prepare``, and what it added and released, in words (``cryocourse self-study``)."""
+    added, released = prepare(root)
+    lines = []
+    if added:
+        lines.append(f"New lessons in {MY_WORK}/: {', '.join(added)}")
+    if released:
+        lines.append(f"Lessons listed in the Assignments tab: {', '.join(released)}")
+    return lines
 
 
 if __name__ == "__main__":

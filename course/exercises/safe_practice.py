@@ -139,8 +139,11 @@ def ignoring(name: str, codes: Iterable[str], scorer: Scorer) -> Scorer:
     dropped = set(codes)
 
     def score(given: Answers, expected: Answers) -> Score:
+        answer = given[name]
+        if not isinstance(answer, tuple | list):  # not a list of codes: the scorer says so
+            return scorer(given, expected)
         kept = dict(given)
-        kept[name] = tuple(code for code in given[name] if code not in dropped)  # type: ignore[union-attr]
+        kept[name] = tuple(code for code in answer if code not in dropped)
         return scorer(kept, expected)
 
     return score

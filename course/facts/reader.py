@@ -223,6 +223,16 @@ def read(path: Path, file_schema: FileSchema,
 # --------------------------------------------------------------------------- entries
 
 
+def _kinds(kind: type | UnionType | tuple[type, ...]) -> tuple[type, ...]:
+    """The types ``isinstance(value, kind)`` accepts, each named once (a union or a tuple
+    opened up): a TOML ``true`` is a number to ``isinstance`` but never to the course."""
+    if isinstance(kind, tuple):
+        return tuple(t for part in kind for t in _kinds(part))
+    if isinstance(kind, UnionType):
+        return kind.__args__
+    return (kind,)
+
+
 class Entry:
     """Reads typed fields from one TOML table, reporting errors with file and entry."""
 
@@ -240,7 +250,7 @@ class Entry:
                 raise self.fail(f"missing field {key!r}")
             return default
         value = self.raw[key]
-        if not isinstance(value, kind) or (isinstance(value, bool) and kind in (int, float)):
+        if not isinstance(value, kind) or (isinstance(value, bool) and bool not in _kinds(kind)):
             raise self.fail(f"field {key!r} has the wrong type ({type(value).__name__})")
         return value
 
@@ -267,7 +277,8 @@ class Entry:
         value = self.get(key, list, None)
         if value is None:
             return None
-        if len(value) != 2 or not all(isinstance(v, int | float) for v in value):
+        if len(value) != 2 or not all(isinstance(v, int | float) and not isinstance(v, bool)
+                                      for v in value):
             raise self.fail(f"field {key!r} must be [low, high]")
         return (value[0], value[1])
 

@@ -35,6 +35,7 @@ import importlib
 import inspect
 import re
 import sys
+import types
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -95,7 +96,7 @@ LEDGER = (
              "with a plain trainee id; nbgrader parses the name here and has no hook for it"),
     Internal("nbgrader", "nbgrader.converters.base",
              "There was an error processing assignment '{}' for student '{}'", TEXT,
-             "course/cli.py",
+             "course/classroom/assignment_steps.py",
              "_FEEDBACK_FAILED reads which trainees' feedback failed from nbgrader's log: the "
              "API returns only the log text (_NOT_RELEASED reads the course's own message)"),
     # nbclient / nbconvert: SandboxedExecute re-implements preprocess() and the run loop
@@ -164,6 +165,9 @@ def _assigned_by_owner(owner: type, name: str) -> bool:
 
 
 def _source_or_empty(obj: object) -> str:
+    """The source of a module, class or function ("" for anything else, or none found)."""
+    if not (isinstance(obj, types.ModuleType) or callable(obj)):
+        return ""
     try:
         return inspect.getsource(obj)
     except (OSError, TypeError):

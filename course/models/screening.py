@@ -103,7 +103,7 @@ class Intake:
     unclear: tuple[str, ...] = ()
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any]) -> Intake:
+    def from_mapping(cls, data: Intake | Mapping[str, Any] | None) -> Intake:
         """Check and convert a plain mapping; condition lines become condition codes."""
         if isinstance(data, Intake):
             return data
@@ -231,6 +231,7 @@ def _convert(key: str, value: Any) -> tuple[Any, list[str]]:
 def _number(key: str, value: Any) -> tuple[float | None, list[str]]:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None, []
+    number: float | None
     if isinstance(value, int | float) and not isinstance(value, bool):
         number = float(value)
     else:

@@ -141,9 +141,9 @@ class Record:
             raise RecordError(f"The session observed was {session.modality}, not {unit}.")
         if competencies.criteria[criterion].in_session and outcome == MET:
             _real_session(criterion, session)
-        observed = {} if session is None else {"session": session.fingerprint,
+        occasion = {} if session is None else {"session": session.fingerprint,
                                                "session_day": session.day.isoformat()}
-        return self._append({"kind": "sign-off", "trainee": trainee, "unit": unit, **observed,
+        return self._append({"kind": "sign-off", "trainee": trainee, "unit": unit, **occasion,
                              "criterion": criterion, "outcome": outcome,
                              "comment": " ".join(str(comment).split())[:MAX_COMMENT],
                              "by": assessor})

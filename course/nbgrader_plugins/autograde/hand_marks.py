@@ -92,7 +92,7 @@ def earlier_mark_note(score: float, comment: str | None, recorded: bool = True) 
 
 def is_set_aside(auto_comment: str | None) -> bool:
     """Whether a comment's grey text says a mark was set aside for re-marking."""
-    return bool(auto_comment) and auto_comment.startswith(
+    return auto_comment is not None and auto_comment.startswith(
         (EARLIER_MARK, EARLIER_MARK_UNRECORDED))
 
 

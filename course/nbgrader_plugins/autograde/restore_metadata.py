@@ -201,9 +201,9 @@ def _match_cells(cells: list[NotebookNode], expected: list[dict]) -> dict[int, d
     for want in expected:
         if want["name"] in taken:
             continue
-        index = next((i for i in leftovers if cells[i].cell_type == want["cell_type"]), None)
-        if index is not None:
-            leftovers.remove(index)
-            matched[index] = want
+        renamed = next((i for i in leftovers if cells[i].cell_type == want["cell_type"]), None)
+        if renamed is not None:
+            leftovers.remove(renamed)
+            matched[renamed] = want
             taken.add(want["name"])
     return matched

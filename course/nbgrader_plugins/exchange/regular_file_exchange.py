@@ -34,7 +34,12 @@ from nbgrader.exchange.default.collect import ExchangeCollect
 from nbgrader.exchange.default.release_feedback import ExchangeReleaseFeedback
 from nbgrader.utils import notebook_hash
 
-from course.nbgrader_plugins.exchange.handins import allowed_owners, inspect_handin, nbgrader_time
+from course.nbgrader_plugins.exchange.handins import (
+    HandIn,
+    allowed_owners,
+    inspect_handin,
+    nbgrader_time,
+)
 from course.storage import deadlines, supervision
 from course.foundation.regular_files import (
     NotPlain,
@@ -74,6 +79,8 @@ class PlainCollect(ExchangeCollect):
     """
 
     notices: list[dict[str, str]]
+    _handins: dict[str, HandIn]  # by the inbound folder's name
+    _records: list[dict[str, Any]]  # nbgrader's records of the hand-ins that count
 
     def _notice(self, student: str, kind: str, text: str) -> None:
         self.notices.append({"student": student, "kind": kind, "text": text})
@@ -270,7 +277,10 @@ def screen_before_convert(assignment: str = "", student: str = "",
     Never raises (nbgrader would only log it and go on): if screening itself fails, the
     folder's notebooks are removed from this run's copy so that nothing of it is graded.
     """
-    for found in {_submission_of(n) for n in notebooks or []} - {None}:
+    folders = {_submission_of(n) for n in notebooks or []}
+    for found in folders:
+        if found is None:
+            continue
         root, kind, trainee, assignment_id = found
         relative = Path(kind) / trainee / assignment_id
         try:
