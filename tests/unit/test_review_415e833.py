@@ -201,3 +201,20 @@ def test_claims_sources_and_labels_the_review_asked_for() -> None:
                  "temporary_numbness", "sickle_cell_trait", "stroke"):
         named = [s for s in kb.conditions[code].sources if s != "course_rule"]
         assert any(kb.sources[s].kind == "published" for s in named), code
+
+
+def test_lesson_04_q5_accepts_the_neurologist_as_case_c11_does() -> None:
+    """Graders proven both ways: the reference full marks, the declared neurologist full
+    marks, the undeclared 'none' loses the referral part, a blank answer 0."""
+    from course.exercises import all_items
+
+    item = all_items()["contra_screen_migraine_sun_facial"]
+    reference = item.expected()
+    assert item.score(reference).fraction == 1
+    neurologist = {**reference, "facial_client_referral": "specialist"}
+    assert item.score(neurologist).fraction == 1
+    assert any(a.answers == neurologist and a.fraction == 1 for a in item.accepted)
+    assert item.score({**reference, "facial_client_referral": "none"}).fraction < 1
+    blank = {"facial_client_treatment": "proceed", "facial_client_referral": "none",
+             "facial_client_findings": []}
+    assert item.score(blank).fraction == 0
