@@ -218,3 +218,16 @@ def test_lesson_04_q5_accepts_the_neurologist_as_case_c11_does() -> None:
     blank = {"facial_client_treatment": "proceed", "facial_client_referral": "none",
              "facial_client_findings": []}
     assert item.score(blank).fraction == 0
+
+
+def test_each_review_listed_in_the_clinical_rules_has_its_answers() -> None:
+    from pathlib import Path
+
+    from course.authoring.clinical_rules_doc import REVIEWED_COMMITS
+
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    text = (docs / "clinical-rules.md").read_text(encoding="utf-8")
+    for commit in REVIEWED_COMMITS:
+        for name in (f"clinical-review-{commit}.md", f"answers-{commit}.md"):
+            assert (docs / "reviews" / name).is_file(), name
+            assert f"reviews/{name}" in text
