@@ -55,6 +55,12 @@ READINGS = [
     ("had chemo finished last year", ("cancer",)),
     ("HIV, undetectable", ("hiv",)),
     ("low blood pressure", ("low_blood_pressure",)),
+    ("numb fingers in the cold", ("cold_reaction",)),
+    ("keloid scars", ("keloid",)),
+    ("vitiligo on the hands", ("vitiligo",)),
+    ("melasma", ("melasma",)),
+    ("IVF", ("ivf",)),
+    ("recent covid", ("acute_inflammation_infection",)),
 ]
 
 # (line, modality, site or None, treatment today, referrals that must be named)
@@ -112,7 +118,24 @@ DECISIONS = [
     ("had chemo finished last year", "cryo_facial", None, "modify", set()),
     ("HIV, undetectable", "cryo_facial", None, "proceed", set()),
     ("hay fever", "cryosauna", None, "proceed", set()),
+    ("numb fingers in the cold", "cold_air_local", "legs", "refuse", {"gp"}),
+    ("keloid scars", "cold_air_local", "arms", "modify", set()),
+    ("vitiligo on the hands", "cold_air_local", "hands", "modify", set()),
+    ("melasma", "cryo_facial", None, "modify", set()),
+    ("melasma", "cryosauna", None, "proceed", set()),
+    ("IVF", "cryosauna", None, "refuse", set()),
+    ("IVF", "cryo_facial", None, "clearance", {"specialist"}),
+    ("recent covid", "cryo_facial", None, "defer", set()),
+    ("low blood pressure", "cryosauna", None, "modify", set()),
 ]
+
+
+@pytest.mark.parametrize(("age", "treatment"), [(88, "modify"), (75, "modify"), (74, "proceed")])
+def test_an_older_client_is_checked_before_the_chamber(age: int, treatment: str) -> None:
+    decision = screen({"age": age, "weight_kg": 60}, "cryosauna")
+    assert decision.treatment == treatment
+    assert ("older_adult_chamber" in decision.finding_codes) == (treatment == "modify")
+    assert screen({"age": age}, "cryo_facial").treatment == "proceed"
 
 
 def _codes(text: str) -> tuple[str, ...]:
