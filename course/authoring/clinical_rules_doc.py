@@ -266,9 +266,16 @@ def render(knowledge: Knowledge | None = None) -> str:
               "Each fresh review of the course is kept in `docs/reviews/` as received, with "
               "the answer to each of its points beside it (changed, or kept with the reason "
               "and a source): `clinical-review-<commit>.md` and `answers-<commit>.md`.", "",
+              *(f"- Review of {commit}: [the review](reviews/clinical-review-{commit}.md), "
+                f"[the answers to its points](reviews/answers-{commit}.md)"
+                for commit in REVIEWED_COMMITS), "",
               "## Sign-off", "", "Reviewed by: ______________________  "
               "Date: ____________  Signature: ______________________", ""]
     return "\n".join(lines)
+
+
+REVIEWED_COMMITS = ("a742ee2", "415e833")
+"""The commits a fresh clinical reviewer read, oldest first (docs/reviews/ holds both files)."""
 
 
 def main(argv: list[str] | None = None) -> int:

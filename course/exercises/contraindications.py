@@ -57,6 +57,10 @@ BP_CLEARANCE = Alternative(
     "the pressure either way (the same credit as in case c06). The reference is 'not today': "
     "one high reading is a fact about today; rest, measure again, and if it stays high the "
     "GP reviews it.")
+NEUROLOGIST_OK = Alternative(
+    "referral", "specialist", 1.0,
+    "The neurologist who treats her migraine may give the written OK as well as her GP (as in "
+    "case c11).")
 SUN_DEFER = Alternative(
     "treatment", "defer", 1.0,
     "Both apply: the facial waits until after the sunny holiday, and it needs the doctor's "
@@ -71,7 +75,7 @@ def bp_client() -> Case:
 @functools.cache
 def migraine_sun_client() -> Case:
     return case_from_intake("contra_migraine_sun", MIGRAINE_SUN_CLIENT, "cryo_facial",
-                            (SUN_DEFER,))
+                            (SUN_DEFER, NEUROLOGIST_OK))
 
 
 ITEMS = (

@@ -4,8 +4,11 @@ Public API (stable; per-trainee variants build on it):
 
 * `Case`: a client to screen with the reference answer in two parts (``treatment``,
   ``referral``), the ``findings`` a trainee must name, ``optional_findings`` that may be named
-  without penalty (precautions the engine reports), ``must_not_miss`` findings and declared
-  ``alternatives`` (another answer for one part, with its credit and the reason).
+  without penalty (precautions the engine reports, and those the case declares: a condition
+  away from the site, a finding another one decides), ``finding_alternatives`` (another name
+  that earns a required finding's share: "rosacea" for a rosacea flare), ``must_not_miss``
+  findings and declared ``alternatives`` (another answer for one part, with its credit and
+  the reason).
 * ``cases()``, ``case(id)``: the authored bank; ``practice(seed)``: a generated client;
   ``case_from_intake(id, intake, modality, alternatives=())``: a case whose reference is the
   engine's decision.
@@ -18,7 +21,7 @@ from __future__ import annotations
 import functools
 import random
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -63,6 +66,8 @@ class Case:
     conflicts: tuple[str, ...] = ()
     alternatives: tuple[Alternative, ...] = ()
     optional_findings: tuple[str, ...] = ()
+    finding_alternatives: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: MappingProxyType({}))
 
     def credit(self, part: str, answer: str) -> float:
         """The credit `answer` earns for `part`: 1 for the reference, a declared alternative's
@@ -131,6 +136,10 @@ def _case(raw: Mapping[str, Any]) -> Case:
         assessment=bool(raw.get("assessment", False)),
         conflicts=tuple(raw.get("conflicts", ())),
         alternatives=tuple(_alternative(label, alt) for alt in raw.get("alternatives", ())),
+        optional_findings=tuple(raw.get("optional_findings", ())),
+        finding_alternatives=MappingProxyType(
+            {code: tuple(others)
+             for code, others in raw.get("finding_alternatives", {}).items()}),
     )
     if case.referral not in load().referrals:
         raise KnowledgeError(f"{label}: unknown referral {case.referral!r}")
@@ -139,8 +148,18 @@ def _case(raw: Mapping[str, Any]) -> Case:
     unknown = [code for code in case.conflicts if code not in load().conflicts]
     if unknown:
         raise KnowledgeError(f"{label}: unknown conflict {unknown[0]!r}")
+    named = finding_names()
+    declared = (*case.optional_findings, *case.finding_alternatives,
+                *(c for others in case.finding_alternatives.values() for c in others))
+    unknown = [code for code in declared if code not in named]
+    if unknown:
+        raise KnowledgeError(f"{label}: unknown finding {unknown[0]!r}")
+    if not set(case.finding_alternatives) <= set(case.findings):
+        raise KnowledgeError(f"{label}: finding_alternatives must be for required findings")
     decision = screen(case.intake, case.modality)
-    optional = tuple(c for c in decision.finding_codes if c not in case.findings)
+    optional = tuple(dict.fromkeys(
+        (*case.optional_findings,
+         *(c for c in decision.finding_codes if c not in case.findings))))
     return Case(**{**case.__dict__, "optional_findings": optional})
 
 
@@ -331,7 +350,7 @@ def score_screening(item: Case, treatment: str, referral: str, findings: Iterabl
     Answers may be codes, names or aliases in any case; an unknown name raises
     UnknownNameError with the closest valid names.
     """
-    given = _resolve_findings(findings)
+    given = _as_required(item, _resolve_findings(findings))
     chosen_treatment = find_treatment(str(treatment))
     chosen_referral = find_referral(str(referral))
     required = item.findings
@@ -362,6 +381,19 @@ def score_screening(item: Case, treatment: str, referral: str, findings: Iterabl
         explanation=_explain(item, chosen_treatment, chosen_referral, correct, wrong, missed,
                              missed_critical),
     )
+
+
+def _as_required(item: Case, given: tuple[str, ...]) -> tuple[str, ...]:
+    """The findings named, a declared other name counted as the required finding it stands
+    for ("rosacea" for a rosacea flare), once."""
+    out: list[str] = []
+    for code in given:
+        for required, others in item.finding_alternatives.items():
+            if code in others:
+                code = required
+        if code not in out:
+            out.append(code)
+    return tuple(out)
 
 
 def _part_text(item: Case, part: str, given: str, credit: float) -> str:

@@ -2,13 +2,20 @@
 
 ``read_line(text) -> tuple[Reading, ...]``: "treated hypothyroidism", "cold sore on the chin
 since yesterday", "earrings and a necklace", "warfarin", "no seizures for six years",
-"botox three weeks ago", "eczma". Each `Reading` gives the condition code (None when the
-item is not understood), where it is, how long ago, the qualifiers read ("controlled",
-"severe", "flare" ...) and whether the client says they do NOT have it. A qualified name
-becomes the condition's form for that state (conditions.toml ``forms``); a temporary
-condition written as past, or a procedure longer ago than its ``wait_days``, is ``past``.
+"botox three weeks ago", "on warfarin for AF". Each `Reading` gives the condition code (None
+when the item is not understood), where it is, how long ago, the qualifiers read
+("controlled", "severe", "flare" ...) and whether the client says they do NOT have it. A
+qualified name becomes the condition's form for that state (conditions.toml ``forms``); a
+temporary condition written as past, or a procedure longer ago than its ``wait_days``, is
+``past``. The reason after a medicine ("for AF", "because of a stent") is read as an item too.
 Nothing here raises for any text: what is not understood comes back with ``code = None``,
 and the screening engine turns it into the conservative "not understood" finding.
+
+No word is ever spell-matched into a condition ("every" is not "fever", "nut allergy" is not
+an LN2 allergy): a misspelling ("eczma") is not understood, and its `suggestion` names the
+close name for the operator to ask about. An item not understood that tells of a reaction to
+cold is read as the cold-reaction condition (intake.toml ``[cold_reaction]``), and two items
+that together mean a third (``[[combination]]``: "diabetic with numb toes") are combined.
 
 ``read_modality(text)``: a modality code from its code, name, alias, a phrase containing one,
 or a misspelling. The words live in course/data/intake.toml; the clinical facts in
@@ -34,9 +41,9 @@ from course.facts.knowledge import (
 from course.foundation.names import did_you_mean, normalise_name
 
 SPELLING_CUTOFF = 0.8
-"""How close a misspelling must be to a name to be read as it ("eczma" -> eczema)."""
+"""How close a misspelling must be to a name to be offered as a suggestion ("eczma": eczema?)."""
 SPELLING_MARGIN = 0.06
-"""How much closer the best name must be than the next condition's: otherwise it is unclear."""
+"""How much closer the best name must be than the next condition's to be suggested alone."""
 
 TEMPORARY = "defer"
 """The treatment of a temporary condition: written as past, it is not a finding today."""
@@ -54,6 +61,7 @@ class Reading:
     negated: bool = False
     past: bool = False
     how: str = ""
+    suggestion: str = ""
 
     @property
     def understood(self) -> bool:
@@ -74,6 +82,11 @@ class _Words:
     time_units: dict[str, float]
     time_words: tuple[tuple[str, float], ...]
     number_words: dict[str, float]
+    reasons: tuple[str, ...]
+    cold_words: frozenset[str]
+    reaction_words: frozenset[str]
+    cold_reaction: str
+    combinations: tuple[dict[str, Any], ...]
 
 
 @functools.cache
@@ -98,6 +111,12 @@ def _words() -> _Words:
                                  for k, v in raw["time_words"].items()),
                                 key=lambda pair: -len(pair[0]))),
         number_words={normalise_name(k): float(v) for k, v in raw["number_words"].items()},
+        reasons=tuple(sorted((normalise_name(w) for w in raw["reasons"]["words"]), key=len,
+                             reverse=True)),
+        cold_words=frozenset(normalise_name(w) for w in raw["cold_reaction"]["cold"]),
+        reaction_words=frozenset(normalise_name(w) for w in raw["cold_reaction"]["reaction"]),
+        cold_reaction=raw["cold_reaction"]["becomes"],
+        combinations=tuple(raw.get("combination", ())),
     )
 
 
@@ -238,7 +257,8 @@ def _contained(text: str, index: dict[str, str]) -> str | None:
 
 
 def _resolve(text: str) -> tuple[str | None, str]:
-    """A condition code for a name as written, and how it was read ("" when exact)."""
+    """A condition code for a name as written (None when not understood), and, when it is
+    not understood, the close name to suggest ("" if none). Never a guessed code."""
     index = _condition_index()
     if not text:
         return None, ""
@@ -250,15 +270,20 @@ def _resolve(text: str) -> tuple[str | None, str]:
     contained = _contained(text, index)
     if contained:
         return contained, ""
+    return None, _suggestion(text, index)
+
+
+def _suggestion(text: str, index: dict[str, str]) -> str:
+    """The one name `text` (or a long word of it) looks like a misspelling of, or ""."""
     close = _spelling(text, index)
     if close:
-        return index[close], f"read {text!r} as {close!r} (spelling)"
+        return close
     for word in text.split():
         if len(word) >= 5:
             close = _spelling(word, {n: c for n, c in index.items() if " " not in n})
             if close:
-                return index[close], f"read {word!r} as {close!r} (spelling)"
-    return None, ""
+                return close
+    return ""
 
 
 def _never_guess(text: str) -> bool:
@@ -320,7 +345,7 @@ def _read_piece(piece: str) -> list[Reading]:
     if duration:
         days_ago = None  # "for six years" is how long, not how long ago
     name = _strip_fillers(rest)
-    codes, how = _resolve_all(name) if name else ([], "")
+    codes, suggestion = _resolve_all(name) if name else ([], "")
     if not codes and not _never_guess(text):
         # a name the place or a qualifier words were part of ("knee replacement", "radiotherapy")
         for candidate in (_take_negation(placed)[0], timed):
@@ -328,19 +353,65 @@ def _read_piece(piece: str) -> list[Reading]:
             if found:
                 codes = [found]
                 break
+    if not codes and not negated and _tells_of_cold_reaction(text, states):
+        codes, suggestion = [_words().cold_reaction], ""
     if not codes:
         if not name and (states or days_ago is not None or site):
             return [Reading(written, None, site, days_ago, states, how="qualifier only")]
-        return [Reading(written, None, site, days_ago, states, negated=negated)]
-    return [_finish(Reading(written, code, site, days_ago, states, negated, how=how))
+        return [Reading(written, None, site, days_ago, states, negated=negated,
+                        suggestion=suggestion)]
+    return [_finish(Reading(written, code, site, days_ago, states, negated))
             for code in codes]
 
 
+def _tells_of_cold_reaction(text: str, states: tuple[str, ...]) -> bool:
+    """Whether an item not understood tells of a reaction to cold ("hands hurt in the cold")."""
+    words = _words()
+    said = set(text.split())
+    cold = "cold_triggered" in states or bool(said & words.cold_words)
+    return cold and bool(said & words.reaction_words)
+
+
+def _with_reason(piece: str, whole: list[Reading]) -> list[Reading]:
+    """The readings of `piece` with the reason after a medicine read as an item of its own
+    ("on warfarin for AF": the blood thinner and the heart rhythm problem), or `whole` when
+    the piece holds no reason, the reason is only a time ("for six years"), or the whole
+    piece was read as one name spanning the reason word."""
+    text = normalise_name(" ".join(piece.split()))
+    for word in _words().reasons:
+        found = re.search(_phrase(word), text)
+        if not found or found.start() == 0:
+            continue
+        head, reason = text[:found.start()].strip(), text[found.end():].strip()
+        if not head or not reason:
+            continue
+        head_readings, reason_readings = _read_piece(head), _read_piece(reason)
+        if not any(r.code for r in head_readings) or all(
+                r.code is None and r.how == "qualifier only" for r in reason_readings):
+            continue
+        known = [r.code for r in whole if r.code]
+        added = [r for r in reason_readings if r.how != "qualifier only" and not any(
+            _related(r.code, code) for code in known)]
+        return [*whole, *added]
+    return whole
+
+
+def _related(first: str | None, second: str) -> bool:
+    """Whether two codes are one condition or one of its forms (cancer, cancer under
+    treatment): a reason that repeats the item adds nothing."""
+    if first is None:
+        return False
+    conditions = load().conditions
+    return first == second or second in conditions[first].forms.values() or (
+        first in conditions[second].forms.values())
+
+
 def _resolve_all(text: str) -> tuple[list[str], str]:
-    """Every condition named in `text` ("sumatriptan for migraines": two), and how."""
-    code, how = _resolve(text)
+    """Every condition named in `text` ("sumatriptan for migraines": two); when none, the
+    name to suggest."""
+    code, suggestion = _resolve(text)
     if code is None:
-        return [], ""
+        return [], suggestion
     codes = [code]
     rest = text
     for _ in range(3):  # a few names in one piece at most
@@ -351,7 +422,7 @@ def _resolve_all(text: str) -> tuple[list[str], str]:
         more = _contained(rest, _condition_index())
         if more and more not in codes:
             codes.append(more)
-    return codes, how
+    return codes, ""
 
 
 def _finish(reading: Reading) -> Reading:
@@ -399,14 +470,40 @@ def _read_text(written: str) -> tuple[Reading, ...]:
     if whole in _words().negation_whole:
         return (Reading(written, None, negated=True),)
     readings: list[Reading] = []
-    for reading in (r for piece in _split(written) for r in _read_piece(piece)):
+    for reading in (r for piece in _split(written)
+                    for r in _with_reason(piece, _read_piece(piece))):
         if reading.code is None and not reading.negated and reading.how == "qualifier only":
             if readings and readings[-1].code is not None:
                 readings[-1] = _merge(readings[-1], reading)
                 continue
             reading = Reading(reading.text, None, reading.site, reading.days_ago, reading.states)
+        if (readings and reading.code and readings[-1].code != reading.code
+                and _related(readings[-1].code, reading.code)):
+            # "epilepsy, no seizures for six years": the later item says which form it is
+            readings[-1] = Reading(f"{readings[-1].text}, {reading.text}", reading.code,
+                                   reading.site or readings[-1].site, reading.days_ago,
+                                   reading.states, reading.negated, reading.past, reading.how)
+            continue
         readings.append(reading)
-    return tuple(readings)
+    return combine(tuple(readings))
+
+
+def combine(readings: tuple[Reading, ...]) -> tuple[Reading, ...]:
+    """Apply intake.toml's combinations: two items that together mean a third ("diabetic" and
+    numb toes is neuropathy of the feet). Used for one line and for a whole form."""
+    out = list(readings)
+    for rule in _words().combinations:
+        present = {r.code for r in out if r.code and not r.negated and not r.past}
+        if not set(rule["with"]) <= present:
+            continue
+        for index, reading in enumerate(out):
+            if reading.code == rule["replace"] and not reading.negated and (
+                    reading.site in rule["sites"]):
+                out[index] = Reading(reading.text, rule["becomes"], None,  # its own sites
+                                     reading.days_ago, reading.states, False, False,
+                                     f"read with {', '.join(rule['with'])} as "
+                                     f"{rule['becomes']}")
+    return tuple(out)
 
 
 def _merge(first: Reading, extra: Reading) -> Reading:

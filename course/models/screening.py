@@ -48,7 +48,13 @@ from course.facts.knowledge import (
 )
 from course.facts.schemas import DECISION_PARTS
 from course.foundation.names import did_you_mean
-from course.models.intake_reading import Reading, lesion_words, read_line, read_modality
+from course.models.intake_reading import (
+    Reading,
+    combine,
+    lesion_words,
+    read_line,
+    read_modality,
+)
 
 LESION_KINDS: tuple[str, ...] = ("none", "benign_wart", "changing_or_pigmented")
 PARTS: tuple[str, ...] = DECISION_PARTS
@@ -159,22 +165,23 @@ def _conditions(value: Any) -> tuple[tuple[str, ...], Mapping[str, tuple[str, ..
     where: dict[str, tuple[str, ...]] = {}
     readings: list[Reading] = []
     unclear: list[str] = []
-    for line, place in _lines(value):
-        for reading in read_line(line):
-            readings.append(reading)
-            if reading.code is None:
-                if not reading.negated:
-                    unclear.append(reading.text)
-                continue
-            if reading.negated or reading.past:
-                continue
-            if reading.code not in codes:
-                codes.append(reading.code)
-            places, problem = _places(place, reading.site)
-            unclear += problem
-            if places:
-                where[reading.code] = tuple(dict.fromkeys((*where.get(reading.code, ()),
-                                                           *places)))
+    placed = [(reading, place) for line, place in _lines(value) for reading in read_line(line)]
+    combined = combine(tuple(reading for reading, _ in placed))  # across lines too
+    for reading, (_, place) in zip(combined, placed, strict=True):
+        readings.append(reading)
+        if reading.code is None:
+            if not reading.negated:
+                unclear.append(reading.text + (f" (perhaps: {reading.suggestion}?)"
+                                               if reading.suggestion else ""))
+            continue
+        if reading.negated or reading.past:
+            continue
+        if reading.code not in codes:
+            codes.append(reading.code)
+        places, problem = _places(place, reading.site)
+        unclear += problem
+        if places:
+            where[reading.code] = tuple(dict.fromkeys((*where.get(reading.code, ()), *places)))
     return tuple(codes), MappingProxyType(where), tuple(readings), unclear
 
 

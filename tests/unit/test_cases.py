@@ -22,7 +22,8 @@ def test_engine_agrees_with_every_authored_case(item: Case) -> None:
     decision = screen(item.intake, item.modality)
     assert decision.treatment == item.treatment
     assert decision.referral == item.referral
-    assert set(decision.required_codes) == set(item.findings)
+    assert set(item.findings) <= set(decision.required_codes)
+    assert set(decision.required_codes) <= set(item.findings) | set(item.optional_findings)
     refuse_level = {f.code for f in decision.findings if f.treatment == "refuse"}
     assert refuse_level <= set(item.must_not_miss)
 
@@ -173,3 +174,47 @@ def test_findings_that_name_nothing_are_malformed_not_none(shrug) -> None:
         score = question.score({**reference_answers(item, "c"), "c_findings": shrug})
         assert score.status == "malformed" and score.fraction == 0
         assert "names no finding" in score.message and "[]" in score.message
+
+
+# Second clinical review (415e833), section (4): the keys of c06, c21, c22 and c42, proven both
+# ways: the reference earns full marks, a blank answer 0, known-wrong answers lose what they
+# should, every declared alternative earns exactly its credit.
+REVIEWED_KEYS = [
+    # (case, treatment, referral, findings, fraction)
+    ("c22", "proceed", "none", [], 1.0),
+    ("c22", "proceed", "none", ["leg_foot_neuropathy"], 1.0),  # off-site finding named
+    ("c22", "refuse", "none", ["leg_foot_neuropathy"], 0.6),
+    ("c22", "proceed", "none", ["migraine"], 0.6),
+    ("c21", "refuse", "none", ["leg_foot_neuropathy"], 1.0),
+    ("c21", "refuse", "gp", ["leg_foot_neuropathy", "diabetes"], 1.0),
+    ("c21", "refuse", "gp", ["diabetes"], 0.0),  # the must-not-miss finding missed
+    ("c21", "proceed", "none", ["leg_foot_neuropathy"], 0.6),
+    ("c42", "defer", "none", ["rosacea_flare"], 1.0),
+    ("c42", "defer", "dermatologist", ["rosacea_flare"], 1.0),
+    ("c42", "defer", "none", ["rosacea"], 1.0),
+    ("c42", "defer", "dermatologist", ["rosacea", "rosacea_flare"], 1.0),
+    ("c42", "proceed", "none", ["rosacea"], 0.6),
+    ("c42", "defer", "none", ["acne"], 0.6),
+    ("c06", "defer", "gp", ["bp_above_limit"], 1.0),
+    ("c06", "defer", "gp", ["bp_above_limit", "hypertension"], 1.0),
+    ("c06", "clearance", "gp", ["bp_above_limit"], 1.0),
+    ("c06", "proceed", "none", ["bp_above_limit"], 0.4),
+]
+
+
+@pytest.mark.parametrize(("case_id", "treatment", "referral", "findings", "fraction"),
+                         REVIEWED_KEYS)
+def test_the_keys_the_second_review_asked_for(case_id: str, treatment: str, referral: str,
+                                              findings: list, fraction: float) -> None:
+    result = score_screening(case(case_id), treatment, referral, findings)
+    assert result.fraction == pytest.approx(fraction), result.explanation
+
+
+@pytest.mark.parametrize("case_id", ["c06", "c21", "c22", "c42", "c44", "c45"])
+def test_reviewed_cases_reference_full_blank_zero(case_id: str) -> None:
+    item = case(case_id)
+    assert score_screening(item, item.treatment, item.referral, item.findings).fraction == 1.0
+    blank_treatment = "proceed" if item.treatment != "proceed" else "refuse"
+    blank_referral = "none" if item.referral != "none" else "gp"
+    blank = score_screening(item, blank_treatment, blank_referral, [])
+    assert blank.fraction == (0.0 if item.findings else pytest.approx(0.4))
