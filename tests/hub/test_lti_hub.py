@@ -42,7 +42,7 @@ from tests.hub.hub_harness import (
     system_accounts,
 )
 from tests.hub.postgres_harness import free_port
-from tests.hub.test_class_term import make_course, make_exchange
+from tests.hub.term_steps import make_course, make_exchange
 from tests.hub.test_hub_config import hubconf
 
 pytestmark = pytest.mark.hub
