@@ -327,10 +327,19 @@ def _grades_to_the_lms(term: Term) -> None:
         collected = term.run("collect", assignment, output="both")
         if assignment == ASSESSMENT:  # cai's hand-in is late; everyone else's on time
             assert "after the due date" in collected.split(f"{names['cai']}:", 1)[1], collected
-        graded = term.run("grade", assignment, "--workers", "2")
-        assert "3 grades sent to the LMS" in graded, graded  # grading sends what it changed
-        assert "no longer in the LMS course" in graded, graded  # Dee: held, said why
-    assert "not a learner in the LMS course" in graded, graded  # Tom tried the lesson
+        if assignment == LESSON:
+            graded = term.run("grade", assignment, "--workers", "2")
+            assert "3 grades sent to the LMS" in graded, graded  # grading sends them
+            assert "no longer in the LMS course" in graded, graded  # Dee: held, said why
+            assert "not a learner in the LMS course" in graded, graded  # Tom tried it
+            continue
+        with lms.down():  # the LMS is down while the assessment is graded: nothing lost
+            graded = term.run("grade", assignment, "--workers", "2")
+        assert "could not be reached" in graded and "Nothing is lost" in graded, graded
+        assert "6 grades could not be sent and wait in the outbox" in graded, graded
+        assert not lms.scores_of(ASSESSMENT)
+        later = term.run("lms", "send", assignment, expect=1)  # Dee's and Tom's wait
+        assert "3 grades sent to the LMS" in later, later
     book = lms.gradebook()
     lms.snapshots["after grading, before the hand marks"] = copy.deepcopy(book)
     for assignment in (LESSON, ASSESSMENT):
