@@ -300,7 +300,10 @@ def _hand_ins(term: Term) -> None:
     for key in ("ana", "ben", "dee"):
         term.run("extension", term.names[key], ASSESSMENT, "--hours", "48")
     lesson = reference_answers(LESSON)
-    partly = dict(list(lesson.items())[:1])
+    # ben: the first answer and the written one (a blank written answer is 0, by nbgrader,
+    # with no hand mark to wait for).
+    partly = {k: v for number, (k, v) in enumerate(lesson.items())
+              if number == 0 or not k.endswith("_answer")}
     for key, name in term.names.items():
         answer_and_submit(hub, name, LESSON, partly if key == "ben" else lesson)
     answer_and_submit(hub, term.teacher_name, LESSON, lesson)
