@@ -18,6 +18,7 @@ import copy
 import http.cookiejar
 import json
 import pwd
+import re
 import secrets
 import shutil
 import stat
@@ -196,20 +197,21 @@ def _gradebook_text(lms: TestLms, users: dict[str, str], teacher: str) -> str:
         for label, scores in book.items():
             lines.append(f"  {label}")
             for user, score in sorted(scores.items()):
-                late = "late" if "after the due date" in score.get("comment", "") else "on time"
+                late = re.search(r"Handed in .*? after the due date", score.get("comment", ""))
                 lines.append(
                     f"    {who.get(user, user)} ({user}): {score['scoreGiven']:g}/"
                     f"{score['scoreMaximum']:g} {score['gradingProgress']} "
                     f"({score['activityProgress']}), submitted "
-                    f"{score.get('submission', {}).get('submittedAt', '?')}, {late}")
-        lines.append(f"  posts refused or never made: {_not_posted(lms, users, teacher)}")
+                    f"{score.get('submission', {}).get('submittedAt', '?')}, "
+                    f"{late[0] if late else 'on time'}")
+        lines.append(f"  no score ever posted for: {_not_posted(lms, users, teacher)}")
     return "\n".join(lines)
 
 
 def _not_posted(lms: TestLms, users: dict[str, str], teacher: str) -> str:
     posted = {user for _, user, _ in lms.score_posts}
-    return ", ".join(f"{key}" for key, user in [*users.items(), ("tom", teacher)]
-                     if user not in posted) or "none"
+    return ", ".join(f"{key} ({user})" for key, user in
+                     [*users.items(), ("tom, instructor", teacher)] if user not in posted) or "-"
 
 
 def _add_the_assessment_by_deep_linking(term: Term) -> dict:
