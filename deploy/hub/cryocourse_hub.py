@@ -340,28 +340,19 @@ def offered_assignments(settings: HubSettings) -> dict[str, dict]:
     return offered
 
 
-def landing_path(settings: HubSettings, user: str, groups: set[str], assignment: str,
+def landing_path(settings: HubSettings, groups: set[str], assignment: str,
                  base_url: str = "/") -> str:
     """Where a launch takes a person: a grader to the assignment in the Formgrader, a
-    trainee to the assignment's notebook once fetched (else JupyterLab, whose Assignments
-    tab fetches it)."""
+    trainee to the assignment on their own server (``cryocourse/open``, the course's server
+    extension: the notebook once fetched, else JupyterLab, whose Assignments tab fetches
+    it). The hub reads no trainee's folder, so this works wherever the servers run."""
     base = base_url.rstrip("/")
     if grader_group(settings.course_id) in groups:
         where = f"/gradebook/{assignment}" if assignment else ""
         return f"{base}/services/{settings.course_id}/formgrader{where}"
-    lab = f"{base}/hub/user-redirect/lab"
-    offered = offered_assignments(settings).get(assignment) if assignment else None
-    if not offered:
-        return lab
-    import pwd
-
-    try:
-        home = Path(pwd.getpwnam(user).pw_dir)
-    except KeyError:
-        return lab
-    if (home / assignment / offered["notebook"]).is_file():
-        return f"{lab}/tree/{assignment}/{offered['notebook']}"
-    return f"{lab}/tree/{assignment}" if (home / assignment).is_dir() else lab
+    if not assignment:
+        return f"{base}/hub/user-redirect/lab"
+    return f"{base}/hub/user-redirect/cryocourse/open/{assignment}"
 
 
 def deep_link_response(settings: HubSettings, request: dict, assignment: str,
@@ -425,8 +416,8 @@ def course_lti_authenticator(settings: HubSettings):
         def get(self) -> None:
             user = self.current_user
             groups = {group.name for group in user.groups}
-            self.redirect(landing_path(settings, user.name, groups,
-                                       LAUNCHES.landing(user.name), self.base_url))
+            self.redirect(landing_path(settings, groups, LAUNCHES.landing(user.name),
+                                       self.base_url))
 
     class DeepLinkHandler(BaseHandler):
         def _request(self) -> dict:

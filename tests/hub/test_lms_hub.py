@@ -74,10 +74,13 @@ class Browser:
         self.opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect())
 
-    def open(self, url: str, form: dict | None = None) -> tuple[int, str, str]:
+    def open(self, url: str, form: dict | None = None,
+             token: str = "") -> tuple[int, str, str]:
         data = urllib.parse.urlencode(form).encode() if form is not None else None
+        headers = {"Authorization": f"token {token}"} if token else {}
+        request = urllib.request.Request(url, data=data, headers=headers)
         try:
-            with self.opener.open(urllib.request.Request(url, data=data), timeout=60) as page:
+            with self.opener.open(request, timeout=60) as page:
                 return page.status, page.headers.get("Location", ""), page.read().decode()
         except urllib.error.HTTPError as error:
             return error.code, error.headers.get("Location", ""), error.read().decode()
@@ -264,8 +267,9 @@ def _launches_and_the_roster(term: Term, link: dict) -> None:
     # (to fetch it first), then on its notebook.
     assert _via_link(term, link, term.teacher, [INSTRUCTOR]).endswith(
         f"/services/{COURSE_ID}/formgrader/gradebook/{ASSESSMENT}")
+    opens = f"/hub/user-redirect/cryocourse/open/{ASSESSMENT}"  # on the trainee's server
     for user in term.users.values():
-        assert _via_link(term, link, user, [LEARNER]).endswith("/hub/user-redirect/lab")
+        assert _via_link(term, link, user, [LEARNER]).endswith(opens)
 
     roster = term.run("lms", "roster", env=term.hub_api_environment())
     assert roster.count("added:") == 4 and "grader: Tom Teacher" in roster, roster
@@ -275,14 +279,27 @@ def _launches_and_the_roster(term: Term, link: dict) -> None:
     assert term.teacher_name in graders
 
     hub.start_servers([*term.names.values(), term.teacher_name], timeout=300)
+    ana = term.names["ana"]
+    assert _lands(term, ana, ASSESSMENT) == f"/user/{ana}/lab"  # not fetched yet
     for name in term.names.values():
         for assignment in (LESSON, ASSESSMENT):
             lab_action(hub, name, "fetch", assignment)
     lab_action(hub, term.teacher_name, "fetch", LESSON)  # the instructor tries the lesson
-    home = Path(pwd.getpwnam(term.names["ana"]).pw_dir)
-    assert (home / ASSESSMENT / f"{ASSESSMENT}.ipynb").is_file()
-    assert _via_link(term, link, term.users["ana"], [LEARNER]).endswith(
-        f"/hub/user-redirect/lab/tree/{ASSESSMENT}/{ASSESSMENT}.ipynb")
+    assert (Path(pwd.getpwnam(ana).pw_dir) / ASSESSMENT / f"{ASSESSMENT}.ipynb").is_file()
+    assert _via_link(term, link, term.users["ana"], [LEARNER]).endswith(opens)
+    assert _lands(term, ana, ASSESSMENT) == \
+        f"/user/{ana}/lab/tree/{ASSESSMENT}/{ASSESSMENT}.ipynb"
+    for other in (".cryocourse", "no-such-lesson"):  # hostile names: tests/unit
+        assert _lands(term, ana, other) == f"/user/{ana}/lab", other
+
+
+def _lands(term: Term, name: str, assignment: str) -> str:
+    """Where ``cryocourse/open`` on the trainee's own server sends them."""
+    status, location, body = Browser().open(
+        f"{term.hub.url}/user/{name}/cryocourse/open/{assignment}",
+        token=term.hub.token_for(name))
+    assert status == 302, (status, body[:300])
+    return urllib.parse.urlsplit(location).path
 
 
 def _own_cases(term: Term, key: str, share: float = 1.0) -> dict[str, str]:
