@@ -398,14 +398,19 @@ def auto_post_page(url: str, fields: dict[str, str], words: str) -> str:
             "<script>document.forms[0].submit()</script></body></html>")
 
 
-def course_lti_authenticator(settings: HubSettings):
+def course_lti_authenticator(settings: HubSettings, deep_linking: bool = True):
     """jupyterhub-ltiauthenticator's LTI13Authenticator with the course's own endpoints
     (``Authenticator.get_handlers``, the public extension point), all under /hub/:
 
-    * ``cryocourse/launch``: a launch's target; takes the person where the link points;
+    * ``cryocourse/launch``: a launch's target; takes the person where the link points
+      (reads nothing of the course folder: it works on Kubernetes too);
     * ``cryocourse/deep-link``: an instructor picks the lesson or assessment an LMS
       activity opens; the LMS gets a signed answer and makes the activity's line item;
     * ``cryocourse/jwks``: the tool's public keys, for the LMS to check its signatures.
+
+    The last two read the course folder (``release/``, the tool's key in
+    ``.cryocourse/lms/``), so they need the hub on the course's machine; ``deep_linking=False``
+    leaves them out (Kubernetes, where the hub pod has no course folder).
     """
     from jupyterhub.handlers import BaseHandler
     from ltiauthenticator.lti13.auth import LTI13Authenticator
@@ -464,10 +469,10 @@ def course_lti_authenticator(settings: HubSettings):
 
     class CourseLTI13Authenticator(LTI13Authenticator):
         def get_handlers(self, app):
-            return [*super().get_handlers(app),
-                    ("/cryocourse/launch", LaunchHandler),
-                    ("/cryocourse/deep-link", DeepLinkHandler),
-                    ("/cryocourse/jwks", KeySetHandler)]
+            course = [("/cryocourse/deep-link", DeepLinkHandler),
+                      ("/cryocourse/jwks", KeySetHandler)] if deep_linking else []
+            return [*super().get_handlers(app), ("/cryocourse/launch", LaunchHandler),
+                    *course]
 
     return CourseLTI13Authenticator
 

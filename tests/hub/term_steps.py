@@ -137,15 +137,24 @@ def formgrader_scores(hub: Hub, grader: str, assignment: str) -> dict[str, float
     return {s["student"]: s["score"] for s in answer.json()}
 
 
+def hand_graded_cells(assignment: str) -> set[str]:
+    """The grade ids of the answers a grader marks by hand (graded answer cells)."""
+    source = nbformat.read(REPO / "source" / assignment / f"{assignment}.ipynb", as_version=4)
+    marks = [c.metadata.get("nbgrader", {}) for c in source.cells]
+    return {m["grade_id"] for m in marks if m.get("grade") and m.get("solution")}
+
+
 def written_grades(hub: Hub, grader: str, student: str, assignment: str) -> list[dict]:
-    """The hand-graded answers of ``student`` (via the Formgrader's API)."""
+    """The hand-graded answers of ``student`` (via the Formgrader's API); one left blank
+    is among them too (nbgrader scores it 0 without waiting for a hand mark)."""
     base = f"/services/{COURSE_ID}/formgrader/api"
     notebooks = hub.request("GET", f"{base}/submitted_notebooks/{assignment}/{assignment}",
                             hub.token_for(grader)).json()
     mine = next(n for n in notebooks if n["student"] == student)
     grades = hub.request("GET", f"{base}/grades?submission_id={mine['id']}",
                          hub.token_for(grader)).json()
-    return [g for g in grades if g["auto_score"] is None and g["max_score"]]
+    by_hand = hand_graded_cells(assignment)
+    return [g for g in grades if g["name"] in by_hand]
 
 
 def set_manual(hub: Hub, grader: str, grade: dict, score: float) -> None:
