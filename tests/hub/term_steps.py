@@ -164,10 +164,11 @@ def set_manual(hub: Hub, grader: str, grade: dict, score: float) -> None:
     assert answer.status == 200, answer.body[:300]
 
 
-def wait_for(condition, seconds: float, hub: Hub) -> None:
+def wait_for(condition, seconds: float = 60, hub: Hub | None = None) -> None:
+    """Until ``condition()`` holds, at most ``seconds`` (then fail, with the hub's log)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():
             return
         time.sleep(0.5)
-    raise AssertionError(f"timed out after {seconds} s\n{hub.log_tail()}")
+    raise AssertionError(f"timed out after {seconds} s\n{hub.log_tail() if hub else ''}")

@@ -36,21 +36,8 @@ import pytest
 from course.exercises.screening_cases import variant_reference
 from course.models.variants import draw
 from course.storage.variant_keys import key_for
+from tests.hub import term_steps as steps
 from tests.hub.hub_harness import require_class_server_tools, running_hub, system_accounts
-from tests.hub.term_steps import (
-    COURSE_ID,
-    answer_and_submit,
-    cryocourse,
-    formgrader_scores,
-    iso,
-    lab_action,
-    make_course,
-    make_exchange,
-    reference_answers,
-    set_manual,
-    wait_for,
-    written_grades,
-)
 from tests.hub.test_hub_config import hubconf
 from tests.hub.test_lti_hub import accounts_the_hub_makes
 from tests.lms.lms_platform import INSTRUCTOR, LEARNER, Launch, TestLms, read_form
@@ -58,6 +45,7 @@ from tests.nbgrader_harness import literal_answers
 
 pytestmark = pytest.mark.hub
 
+COURSE_ID = steps.COURSE_ID
 LESSON, ASSESSMENT = "00-orientation", "05-screening-cases"
 LATE = 29.5 * 3600  # how long before cai's hand-in the assessment was due (seconds)
 
@@ -117,7 +105,7 @@ class Term:
 
     def run(self, *args: str, expect: int = 0, **options) -> str:
         """``cryocourse`` as the course account."""
-        return cryocourse(self.owner, self.course, self.exchange, *args, expect=expect,
+        return steps.cryocourse(self.owner, self.course, self.exchange, *args, expect=expect,
                           **options)
 
     def hub_api_environment(self) -> dict[str, str]:
@@ -147,13 +135,14 @@ def test_a_term_with_the_lms(capsys):
         with system_accounts([owner_name], folder / "home") as accounts, \
                 accounts_the_hub_makes([*names.values(), teacher_name]):
             owner = accounts[owner_name]
-            course = make_course(folder, owner, f"sqlite:///{folder / 'course' / 'gradebook.db'}")
-            exchange = make_exchange(folder, owner)
+            database = f"sqlite:///{folder / 'course' / 'gradebook.db'}"
+            course = steps.make_course(folder, owner, database)
+            exchange = steps.make_exchange(folder, owner)
             for assignment in (LESSON, ASSESSMENT):
-                cryocourse(owner, course, exchange, "release", assignment)
+                steps.cryocourse(owner, course, exchange, "release", assignment)
             # Due 1 day 5 h 30 min ago; every trainee but cai has two days' extra time.
-            cryocourse(owner, course, exchange, "deadline", "set", ASSESSMENT,
-                       iso(time.time() - LATE))
+            steps.cryocourse(owner, course, exchange, "deadline", "set", ASSESSMENT,
+                             steps.iso(time.time() - LATE))
             endpoints = lms.endpoints()
             settings = {"CRYOCOURSE_COURSE_USER": owner_name,
                         "CRYOCOURSE_COURSE_DIR": str(course),
@@ -166,11 +155,12 @@ def test_a_term_with_the_lms(capsys):
                         "CRYOCOURSE_LTI_DEPLOYMENT_ID": lms.deployment_id,
                         "CRYOCOURSE_LTI_HOME_ROOT": str(folder / "home")}
             with running_hub(folder, settings) as hub:
-                setup = cryocourse(owner, course, exchange, "lms", "setup",
-                                   *[f"--{k.replace('_', '-')}={endpoints[k]}" for k in
-                                     ("issuer", "client_id", "deployment_id", "context_id",
-                                      "token_url", "lineitems_url", "memberships_url")],
-                                   f"--hub-url={hub.url}", "--page-size=2")
+                setup = steps.cryocourse(owner, course, exchange, "lms", "setup",
+                                         *[f"--{k.replace('_', '-')}={endpoints[k]}" for k in
+                                           ("issuer", "client_id", "deployment_id",
+                                            "context_id", "token_url", "lineitems_url",
+                                            "memberships_url")],
+                                         f"--hub-url={hub.url}", "--page-size=2")
                 assert f"{hub.url}/hub/cryocourse/deep-link" in setup
                 lms.register_tool(key_set_url=f"{hub.url}/hub/cryocourse/jwks",
                                   login_url=f"{hub.url}/hub/lti13/oauth_login",
@@ -283,8 +273,8 @@ def _launches_and_the_roster(term: Term, link: dict) -> None:
     assert _lands(term, ana, ASSESSMENT) == f"/user/{ana}/lab"  # not fetched yet
     for name in term.names.values():
         for assignment in (LESSON, ASSESSMENT):
-            lab_action(hub, name, "fetch", assignment)
-    lab_action(hub, term.teacher_name, "fetch", LESSON)  # the instructor tries the lesson
+            steps.lab_action(hub, name, "fetch", assignment)
+    steps.lab_action(hub, term.teacher_name, "fetch", LESSON)  # the instructor tries it
     assert (Path(pwd.getpwnam(ana).pw_dir) / ASSESSMENT / f"{ASSESSMENT}.ipynb").is_file()
     assert _via_link(term, link, term.users["ana"], [LEARNER]).endswith(opens)
     assert _lands(term, ana, ASSESSMENT) == \
@@ -305,7 +295,7 @@ def _lands(term: Term, name: str, assignment: str) -> str:
 def _own_cases(term: Term, key: str, share: float = 1.0) -> dict[str, str]:
     """Assessment 05 answered: the reference answers of the trainee's own clients (the
     first ``share`` of them), and every written answer."""
-    written = {grade_id: text for grade_id, text in reference_answers(ASSESSMENT).items()
+    written = {grade_id: text for grade_id, text in steps.reference_answers(ASSESSMENT).items()
                if not grade_id.endswith("_answer")}
     cases = variant_reference(draw(ASSESSMENT, key_for(term.course, term.names[key])))
     chosen = list(cases.items())[:round(len(cases) * share)]
@@ -318,17 +308,17 @@ def _hand_ins(term: Term) -> None:
     hub = term.hub
     for key in ("ana", "ben", "dee"):
         term.run("extension", term.names[key], ASSESSMENT, "--hours", "48")
-    lesson = reference_answers(LESSON)
+    lesson = steps.reference_answers(LESSON)
     # ben: the first answer and the written one (a blank written answer is 0, by nbgrader,
     # with no hand mark to wait for).
     partly = {k: v for number, (k, v) in enumerate(lesson.items())
               if number == 0 or not k.endswith("_answer")}
     for key, name in term.names.items():
-        answer_and_submit(hub, name, LESSON, partly if key == "ben" else lesson)
-    answer_and_submit(hub, term.teacher_name, LESSON, lesson)
+        steps.answer_and_submit(hub, name, LESSON, partly if key == "ben" else lesson)
+    steps.answer_and_submit(hub, term.teacher_name, LESSON, lesson)
     for key in term.names:
-        answer_and_submit(hub, term.names[key], ASSESSMENT,
-                          _own_cases(term, key, 0.5 if key == "ben" else 1.0))
+        steps.answer_and_submit(hub, term.names[key], ASSESSMENT,
+                                _own_cases(term, key, 0.5 if key == "ben" else 1.0))
 
 
 def _dee_leaves(term: Term) -> None:
@@ -374,12 +364,13 @@ def _grades_to_the_lms(term: Term) -> None:
     assert "0 grades sent" in again and "3 unchanged" in again, again  # idempotent
 
     # The instructor hand-marks the written answers in the shared Formgrader.
-    wait_for(lambda: hub.request("GET", f"/services/{COURSE_ID}/formgrader/api/status",
-                                 hub.token_for(term.teacher_name)).status == 200, 60, hub)
+    status = f"/services/{COURSE_ID}/formgrader/api/status"
+    steps.wait_for(lambda: hub.request("GET", status, hub.token_for(term.teacher_name)
+                                       ).status == 200, 60, hub)
     for key, fraction in (("ana", 1.0), ("ben", 0.5), ("cai", 1.0)):
         for assignment in (LESSON, ASSESSMENT):
-            for grade in written_grades(hub, term.teacher_name, names[key], assignment):
-                set_manual(hub, term.teacher_name, grade, grade["max_score"] * fraction)
+            for grade in steps.written_grades(hub, term.teacher_name, names[key], assignment):
+                steps.set_manual(hub, term.teacher_name, grade, grade["max_score"] * fraction)
     posts = len(lms.score_posts)
     for assignment in (LESSON, ASSESSMENT):
         dry = term.run("lms", "send", assignment, "--dry-run", expect=1)
@@ -398,7 +389,7 @@ def _grades_to_the_lms(term: Term) -> None:
         assert ana["scoreGiven"] == ana["scoreMaximum"], ana  # the reference earns it all
         assert ben["scoreGiven"] < ana["scoreGiven"], (ben, ana)
         assert all(s["submission"]["submittedAt"] for s in scores.values())
-        formgrader = formgrader_scores(hub, term.teacher_name, assignment)
+        formgrader = steps.formgrader_scores(hub, term.teacher_name, assignment)
         assert ana["scoreGiven"] == formgrader[names["ana"]], (ana, formgrader)
     assessment = lms.scores_of(ASSESSMENT)
     assert "after the due date" not in assessment[users["ana"]]["comment"]
