@@ -425,12 +425,11 @@ def parse_day(text: str) -> datetime.date:
 
 
 def cmd_competence(root: Path, args: argparse.Namespace) -> int:
-    import getpass
-
     from nbgrader.api import Gradebook
 
     from course.classroom import competence
     from course.facts.competencies import competency_map
+    from course.foundation.accounts import running_account
     from course.storage.competence_record import Record, RecordError
 
     record = Record(root)
@@ -445,14 +444,14 @@ def cmd_competence(root: Path, args: argparse.Namespace) -> int:
             entry = record.sign_off(competency_map(), trainee=args.trainee, unit=args.unit,
                                     criterion=args.criterion, outcome=args.outcome.replace(
                                         "-", " "), comment=args.comment,
-                                    assessor=getpass.getuser(), session=observed)
+                                    assessor=running_account(), session=observed)
             print(f"Signed off as entry {entry['entry']}: {args.trainee}, {args.unit}, "
                   f"{args.criterion}: {entry['outcome']} ({entry['at']}).")
             return 0
         if args.action == "attest":
             session = competence.logged_session(root, args.trainee, args.session)
             entry = record.attest_session(trainee=args.trainee, session=session,
-                                          assessor=getpass.getuser(), accept=args.accept,
+                                          assessor=running_account(), accept=args.accept,
                                           comment=args.comment)
             print(f"Session {args.session} of {args.trainee} ({session.client_code}, "
                   f"{session.day}) attested as entry {entry['entry']}"
@@ -461,12 +460,12 @@ def cmd_competence(root: Path, args: argparse.Namespace) -> int:
         if args.action == "certificate":
             entry = record.record_certificate(
                 competency_map(), trainee=args.trainee, certificate=args.certificate,
-                valid_until=parse_day(args.valid_until), assessor=getpass.getuser())
+                valid_until=parse_day(args.valid_until), assessor=running_account())
             print(f"Certificate {args.certificate} of {args.trainee}, valid until "
                   f"{args.valid_until}, recorded as entry {entry['entry']}.")
             return 0
         if args.action == "countersign":
-            entry = record.countersign(args.entry, getpass.getuser())
+            entry = record.countersign(args.entry, running_account())
             print(f"Entry {args.entry} countersigned (entry {entry['entry']}).")
             return 0
         if args.action == "check":

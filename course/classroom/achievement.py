@@ -204,7 +204,7 @@ def render_html(code: str, content: dict[str, Any]) -> str:
         parts += [f"<h2>{e(unit['title'])}</h2>",
                   *([f"<p><strong>{e(unit['scope'])}</strong></p>"] if unit.get("scope")
                     else []),
-                  f"<p>{_sessions_line(unit)}</p>",
+                  f"<p>{e(_sessions_line(unit))}</p>",
                   f"<table><caption>Evidence for {e(unit['title'])}</caption>",
                   '<tr><th scope="col">Criterion</th><th scope="col">Knowledge (course '
                   'items with full marks)</th><th scope="col">Observed by</th></tr>']
@@ -212,7 +212,7 @@ def render_html(code: str, content: dict[str, Any]) -> str:
             seen = criterion["observed"]
             observed = "not required" if seen is None else (
                 f"{e(seen['assessor'])}, {e(seen['date'])} (record entry "
-                f"{seen['record_entry']})" + (f"; verified by {e(seen['verified_by'])}"
+                f"{e(str(seen['record_entry']))})" + (f"; verified by {e(seen['verified_by'])}"
                                               if seen["verified_by"] else ""))
             parts.append(f"<tr><td>{e(criterion['criterion'])}</td>"
                          f"<td>{e(', '.join(criterion['knowledge'])) or 'not required'}</td>"

@@ -10,7 +10,6 @@ who signs is the account running the kernel (the record refuses anyone without t
 
 from __future__ import annotations
 
-import getpass
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from matplotlib.figure import Figure
 
 from course.classroom import competence
 from course.facts.competencies import competency_map
+from course.foundation.accounts import running_account
 from course.models.competence import MET, NOT_YET, TraineeProgress
 from course.storage.competence_record import Record, RecordError
 from course.storage.course_folder import find_course_root, make_api
@@ -81,7 +81,7 @@ class SignOffWidget:
 
     def __init__(self, folder: Path | str = ".", assessor: str | None = None) -> None:
         self.root = find_course_root(Path(folder))
-        self.assessor = assessor or getpass.getuser()
+        self.assessor = assessor or running_account()
         self.map = competency_map()
         practised = [u for u in self.map.units.values() if u.min_sessions]
         self.trainee = widgets.Dropdown(options=_trainees(self.root), description="Trainee",

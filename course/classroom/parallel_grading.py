@@ -46,6 +46,7 @@ from course.classroom.gradebook import (
 from course.classroom.submissions import (
     Regrade,
     Submission,
+    drop_regrade,
     end_regrade,
     file_problems,
     find_submissions,
@@ -398,6 +399,8 @@ def _grade_locked(root: Path, api, assignment: str, candidates: list[Submission]
         problems = file_problems(root, submission)
         if problems:
             summary.failed[submission.student] = " ".join(problems)
+            if submission.student in cut_short:
+                end_regrade(root, submission)  # its hand grades were put back above
             continue
         todo.append((submission, fingerprint))
     if limit is not None:
@@ -435,7 +438,9 @@ def _repair_cut_short(root: Path, db_url: str, assignment: str, candidates: list
         fingerprint = submission.fingerprint() if submission is not None else ""
         still = regrade.unchanged and fingerprint == regrade.fingerprint
         _put_back(db_url, assignment, regrade, still, summary.restored_manual)
-        if submission is not None and is_up_to_date(root, submission, fingerprint):
+        if submission is None:
+            drop_regrade(root, assignment, student)  # the hand-in is gone: nothing to grade
+        elif is_up_to_date(root, submission, fingerprint):
             end_regrade(root, submission)  # it was finished; only the journal was left
     names = sorted(cut_short)
     hand = ("; their hand grades are as they were" if any(r.manual for r in cut_short.values())

@@ -151,7 +151,13 @@ def start_regrade(root: Path, submission: Submission, regrade: Regrade) -> None:
 
 def end_regrade(root: Path, submission: Submission) -> None:
     """The submission's grading ended and its hand grades are back."""
-    _regrade_file(root, submission.assignment, submission.student).unlink(missing_ok=True)
+    drop_regrade(root, submission.assignment, submission.student)
+
+
+def drop_regrade(root: Path, assignment: str, student: str) -> None:
+    """Close ``student``'s journal once their hand grades are back (also when the hand-in
+    is gone or can no longer be graded, so the journal does not hold up feedback for ever)."""
+    _regrade_file(root, assignment, student).unlink(missing_ok=True)
 
 
 def unfinished_regrades(root: Path, assignment: str) -> dict[str, Regrade]:

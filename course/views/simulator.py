@@ -176,7 +176,7 @@ def make_axes(figure: Figure | None = None) -> tuple[Figure, Axes, Axes]:
     """A figure with a temperature axis above a blood-flow axis sharing time (fixed layout)."""
     figure = figure if figure is not None else Figure(figsize=FIGURE_SIZE_IN, dpi=PNG_DPI)
     ax_temp, ax_flow = figure.subplots(2, 1, sharex=True, height_ratios=(3, 2))
-    figure.subplots_adjust(left=0.12, right=0.98, top=0.93, bottom=0.11, hspace=0.12)
+    figure.subplots_adjust(left=0.12, right=0.98, top=0.885, bottom=0.11, hspace=0.12)
     return figure, ax_temp, ax_flow
 
 
@@ -226,7 +226,7 @@ def plot_response(ax_temp: Axes, ax_flow: Axes, response: Response) -> ResponseA
                            label="coldest spot under the nozzle")
     ax_temp.set(
         ylabel="skin surface temperature (°C)",
-        title="Skin surface temperature (shaded: cold applied; dashed: coldest spot)",
+        title="Skin surface temperature\n(shaded: cold applied; dashed: coldest spot)",
     )
     ax_flow.axhline(1.0, color=OKABE_ITO["black"], ls="--", lw=1.0)
     ax_flow.text(

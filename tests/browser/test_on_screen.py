@@ -261,3 +261,30 @@ def test_contraindication_matrix_fits_the_window_and_every_column_can_be_read(
     assert head["x"] + head["width"] <= inner["x"] + inner["width"] + 1
     assert head["y"] >= inner["y"] - 1, "the header row scrolled away"
     scenario.window_shot("matrix-last-column")
+
+
+def test_the_simulator_s_validation_table_and_a_still_verdict_read_in_the_window(
+        scenario: Scenario, open_notebook) -> None:
+    """Lesson 01 (issue 32): the table of published measurements is on screen with its count
+    and each row's result; the verdict of the held-still swab says what the model cannot show."""
+    notebook: Notebook = open_notebook(PHYSIOLOGY)
+    notebook.run_all()
+    _no_widget_errors(notebook)
+    table = notebook.output_of(notebook.code_cell("validation_table()"))
+    expect(table).to_contain_text("The simulator checked against published measurements",
+                                  timeout=30_000)
+    expect(table).to_contain_text("matches")
+    expect(table).to_contain_text("does not match")
+    table.locator("table").first.scroll_into_view_if_needed()
+    box = table.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 1400, box
+    scenario.window_shot("validation-table")
+    widget = notebook.output_of(notebook.code_cell("simulator = SimulatorWidget()"))
+    presets = widget.locator("select").first
+    still = presets.locator("option", has_text="held still").first
+    presets.select_option(label=still.inner_text().strip())
+    expect(widget).to_contain_text("during 5 s of cold", timeout=30_000)
+    verdict = widget.locator(".widget-html").first
+    verdict.scroll_into_view_if_needed()
+    scenario.window_shot("still-verdict")
+    assert not scenario.accessibility_violations(".jp-OutputArea")

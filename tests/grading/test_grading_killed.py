@@ -289,3 +289,26 @@ def test_an_autograded_notebook_cut_short_is_graded_again_and_feedback_says_so(c
     feedback = _run(_cli(root, "feedback", ASSIGNMENT))
     assert feedback.returncode == 0, feedback.stdout + feedback.stderr
     _assert_class_graded_like(root, original)
+
+
+def test_a_cut_short_hand_in_that_is_gone_or_can_no_longer_be_graded_holds_up_nothing(course):
+    """Review of the regrade journal: a killed run was grading two hand-ins; one has since
+    been taken out of the class, the other's notebook is missing. The next run puts their
+    hand grades back and closes both journals, so feedback for the class is not refused."""
+    from course.classroom.submissions import Regrade, Submission, start_regrade
+
+    root, _original = course
+    first = _run(_grade_command(root))
+    assert first.returncode == 0, first.stdout + first.stderr
+    for student in ("copy3", "copy4"):
+        folder = root / "submitted" / student / ASSIGNMENT
+        start_regrade(root, Submission(student, ASSIGNMENT, folder),
+                      Regrade(student, "an older fingerprint", {}, False))
+    shutil.rmtree(root / "submitted" / "copy3")
+    (root / "submitted" / "copy4" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").unlink()
+    assert set(unfinished_regrades(root, ASSIGNMENT)) == {"copy3", "copy4"}
+
+    again = _run(_grade_command(root))
+    assert "Traceback" not in again.stdout + again.stderr
+    assert "copy4" in again.stdout  # not graded, and says why
+    assert not unfinished_regrades(root, ASSIGNMENT)

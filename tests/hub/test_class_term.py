@@ -271,7 +271,9 @@ def test_a_whole_term_on_the_class_server(class_server):
     # the old one when it started): the new hand grade survives the run.
     # Each submission's hand grades are put back as soon as it is graded, so the change is
     # made on the submission the run has not finished yet (the one its first line does not name).
-    written = {user: written_grades(hub, gia, user, ASSIGNMENT)[0] for user in (ana, ben)}
+    cell = written_grades(hub, gia, ana, ASSIGNMENT)[0]["name"]  # the same answer of each
+    written = {user: next(g for g in written_grades(hub, gia, user, ASSIGNMENT)
+                          if g["name"] == cell) for user in (ana, ben)}
     for grade in written.values():
         set_manual(hub, gia, grade, 0)
     regrade = cryocourse(teacher, course, exchange, "grade", ASSIGNMENT, "--force",
@@ -281,7 +283,7 @@ def test_a_whole_term_on_the_class_server(class_server):
     set_manual(hub, hal, written[changed], written[changed]["max_score"])
     assert regrade.poll() is None, "the grading run ended before the hand grade was given"
     output = first + regrade.communicate(timeout=300)[0]
-    now = written_grades(hub, gia, changed, ASSIGNMENT)[0]
+    now = next(g for g in written_grades(hub, gia, changed, ASSIGNMENT) if g["name"] == cell)
     assert now["manual_score"] == written[changed]["max_score"], output
     assert "conflict" in output and "is kept" in output, output
 

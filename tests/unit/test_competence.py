@@ -456,3 +456,15 @@ def test_a_session_attestation_is_the_supervisors_and_lands_in_the_signed_record
     read = read_practice_log(log, record.attestations("ana"))
     assert [s.counts for s in read.sessions] == [True, False]
     assert read_practice_log(log, record.attestations("ben")).sessions[0].counts is False
+
+
+def test_a_statement_shows_a_trainee_typed_range_value_as_text():
+    """A value that comes from a handed-in practice log (an area's name) is escaped in the
+    statement's page: no markup of the trainee's reaches a signed statement."""
+    hostile = '<img src=x onerror="alert(1)">'
+    unit = {"title": "Cryo facial", "sessions": 3, "screenings": 3, "hours": 1.5,
+            "range": {"areas treated": [hostile]}, "criteria": []}
+    content = {"name": "Ana", "trainee": "ana", "course": "cryo", "issued": "2026-12-07",
+               "basis": "basis", "units": [unit], "hours": 1.5}
+    page = achievement.render_html("CODE-1", content)
+    assert hostile not in page and "&lt;img src=x" in page

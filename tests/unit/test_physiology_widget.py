@@ -259,3 +259,19 @@ def test_no_preset_draws_a_label_over_another(name):
     simulator.figure.canvas.draw()
     assert _overlaps(simulator.artists.ax_temp.texts) == []
     assert _overlaps(simulator.artists.phase_labels.values()) == []
+
+
+def test_every_title_and_axis_label_is_inside_the_figure():
+    """The chart's titles and axis labels are drawn whole (a title cut at the top edge was
+    seen in Chromium at 1400x900)."""
+    figure, ax_temp, ax_flow = make_axes()
+    plot_response(ax_temp, ax_flow, simulate(PRESETS["ice_massage"].exposure))
+    figure_png(figure)
+    renderer = figure.canvas.get_renderer()
+    page = figure.bbox
+    for ax in (ax_temp, ax_flow):
+        for text in (ax.title, ax.xaxis.label, ax.yaxis.label):
+            if text.get_text():
+                box = text.get_window_extent(renderer)
+                assert (box.x0 >= page.x0 and box.x1 <= page.x1 and box.y0 >= page.y0
+                        and box.y1 <= page.y1), (text.get_text(), box, page)

@@ -20,6 +20,7 @@ import datetime
 import os
 import pwd
 import stat
+import time
 from dataclasses import dataclass
 
 from course.foundation.regular_files import account_name
@@ -61,29 +62,36 @@ def allowed_owners(student: str) -> set[int]:
     return uids
 
 
-def latest_change(path: str, owners: set[int], limit: int = MAX_ENTRIES) -> float:
+def latest_change(path: str, owners: set[int], limit: int = MAX_ENTRIES,
+                  now: float | None = None) -> float:
     """The latest ``st_ctime`` of the files below ``path`` that ``owners`` made.
 
     Folders are left out (another account that may write into one would move its time) and
     so are files of other accounts (they are refused at the copy); with no such file, the
-    folder's own time. Links are never followed.
+    folder's own time. Links are never followed. An entry that cannot be read is skipped
+    alone (the rest of its folder is still read); a hand-in with more than ``limit`` entries
+    is dated now, the time it is collected: a file never read could be the latest, and a
+    hand-in must never look earlier than it is.
     """
     latest, pending, seen = None, [path], 0
-    while pending and seen < limit:
+    while pending:
         here = pending.pop()
         try:
-            with os.scandir(here) as entries:
-                for entry in entries:
-                    seen += 1
-                    info = entry.stat(follow_symlinks=False)
-                    if stat.S_ISDIR(info.st_mode):
-                        pending.append(entry.path)
-                    elif info.st_uid in owners:
-                        latest = max(latest or 0.0, info.st_ctime)
-                    if seen >= limit:
-                        break
+            entries = list(os.scandir(here))
         except OSError:
             continue
+        for entry in entries:
+            seen += 1
+            if seen > limit:
+                return time.time() if now is None else now
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                pending.append(entry.path)
+            elif info.st_uid in owners:
+                latest = max(latest or 0.0, info.st_ctime)
     return os.lstat(path).st_ctime if latest is None else latest
 
 
