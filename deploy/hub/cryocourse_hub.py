@@ -341,18 +341,30 @@ def offered_assignments(settings: HubSettings) -> dict[str, dict]:
 
 
 def landing_path(settings: HubSettings, groups: set[str], assignment: str,
-                 base_url: str = "/") -> str:
+                 base_url: str = "/", user: str = "") -> str:
     """Where a launch takes a person: a grader to the assignment in the Formgrader, a
     trainee to the assignment on their own server (``cryocourse/open``, the course's server
     extension: the notebook once fetched, else JupyterLab, whose Assignments tab fetches
-    it). The hub reads no trainee's folder, so this works wherever the servers run."""
+    it). The hub reads no trainee's folder, so this works wherever the servers run. A
+    server started for a supervised window has no course package, hence no such page:
+    JupyterLab (whose only folder is the window's assessment)."""
     base = base_url.rstrip("/")
     if grader_group(settings.course_id) in groups:
         where = f"/gradebook/{assignment}" if assignment else ""
         return f"{base}/services/{settings.course_id}/formgrader{where}"
-    if not assignment:
+    if not assignment or _supervised_now(settings, user):
         return f"{base}/hub/user-redirect/lab"
     return f"{base}/hub/user-redirect/cryocourse/open/{assignment}"
+
+
+def _supervised_now(settings: HubSettings, user: str) -> bool:
+    """Whether ``user``'s server last started for a supervised window (the mode the hub
+    recorded, deploy/hub/cryocourse_supervised.py)."""
+    try:
+        mode = (Path(settings.supervised_dir) / "sessions" / user).read_text()
+    except (OSError, ValueError):
+        return False
+    return bool(user) and mode.startswith("supervised")
 
 
 def deep_link_response(settings: HubSettings, request: dict, assignment: str,
@@ -422,7 +434,7 @@ def course_lti_authenticator(settings: HubSettings, deep_linking: bool = True):
             user = self.current_user
             groups = {group.name for group in user.groups}
             self.redirect(landing_path(settings, groups, LAUNCHES.landing(user.name),
-                                       self.base_url))
+                                       self.base_url, user.name))
 
     class DeepLinkHandler(BaseHandler):
         def _request(self) -> dict:

@@ -297,9 +297,16 @@ def test_on_kubernetes_launches_land_and_deep_linking_is_left_out(monkeypatch, t
     assert "/cryocourse/launch" in routes and "lti13/oauth_login" in routes, routes
     assert not {"/cryocourse/deep-link", "/cryocourse/jwks"} & routes, routes
     # The landing reads no course folder and no home: the trainee's own server decides.
-    assert hubconf.landing_path(hubconf.HubSettings(course_dir=tmp_path / "absent"),
-                                {"nbgrader-cosmetic-cryotherapy"}, "05-screening-cases") == \
+    settings = hubconf.HubSettings(course_dir=tmp_path / "absent",
+                                   supervised_dir=tmp_path / "supervised")
+    trainee = {"nbgrader-cosmetic-cryotherapy"}
+    assert hubconf.landing_path(settings, trainee, "05-screening-cases", "/", "ana") == \
         "/hub/user-redirect/cryocourse/open/05-screening-cases"
+    # A server started for a supervised window has no course package: JupyterLab.
+    (tmp_path / "supervised" / "sessions").mkdir(parents=True)
+    (tmp_path / "supervised" / "sessions" / "ana").write_text("supervised 05 2026-12-07\n")
+    assert hubconf.landing_path(settings, trainee, "05-screening-cases", "/", "ana") == \
+        "/hub/user-redirect/lab"
 
 
 def test_the_files_mounted_into_the_pods_exist():
