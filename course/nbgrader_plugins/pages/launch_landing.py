@@ -8,8 +8,8 @@ server's own folder: the assignment's notebook once fetched, its folder if the n
 not there, else JupyterLab (whose Assignments tab fetches it). Any other name lands in
 JupyterLab; nothing outside the server's folder is looked at.
 
-Enabled like any Jupyter server extension, by
-``jupyter-config/jupyter_server_config.d/cryocourse.json``.
+Enabled for trainees' servers only, by their settings
+(``deploy/hub/jupyter/trainee/jupyter_server_config.json``).
 """
 
 from __future__ import annotations
