@@ -341,28 +341,31 @@ def offered_assignments(settings: HubSettings) -> dict[str, dict]:
     return offered
 
 
-def landing_path(settings: HubSettings, user: str, groups: set[str], assignment: str,
-                 base_url: str = "/") -> str:
+def landing_path(settings: HubSettings, groups: set[str], assignment: str,
+                 base_url: str = "/", user: str = "") -> str:
     """Where a launch takes a person: a grader to the assignment in the Formgrader, a
-    trainee to the assignment's notebook once fetched (else JupyterLab, whose Assignments
-    tab fetches it)."""
+    trainee to the assignment on their own server (``cryocourse/open``, the course's server
+    extension: the notebook once fetched, else JupyterLab, whose Assignments tab fetches
+    it). The hub reads no trainee's folder, so this works wherever the servers run. A
+    server started for a supervised window has no course package, hence no such page:
+    JupyterLab (whose only folder is the window's assessment)."""
     base = base_url.rstrip("/")
     if grader_group(settings.course_id) in groups:
         where = f"/gradebook/{assignment}" if assignment else ""
         return f"{base}/services/{settings.course_id}/formgrader{where}"
-    lab = f"{base}/hub/user-redirect/lab"
-    offered = offered_assignments(settings).get(assignment) if assignment else None
-    if not offered:
-        return lab
-    import pwd
+    if not assignment or _supervised_now(settings, user):
+        return f"{base}/hub/user-redirect/lab"
+    return f"{base}/hub/user-redirect/cryocourse/open/{assignment}"
 
+
+def _supervised_now(settings: HubSettings, user: str) -> bool:
+    """Whether ``user``'s server last started for a supervised window (the mode the hub
+    recorded, deploy/hub/cryocourse_supervised.py)."""
     try:
-        home = Path(pwd.getpwnam(user).pw_dir)
-    except KeyError:
-        return lab
-    if (home / assignment / offered["notebook"]).is_file():
-        return f"{lab}/tree/{assignment}/{offered['notebook']}"
-    return f"{lab}/tree/{assignment}" if (home / assignment).is_dir() else lab
+        mode = (Path(settings.supervised_dir) / "sessions" / user).read_text()
+    except (OSError, ValueError):
+        return False
+    return bool(user) and mode.startswith("supervised")
 
 
 def deep_link_response(settings: HubSettings, request: dict, assignment: str,
@@ -408,14 +411,19 @@ def auto_post_page(url: str, fields: dict[str, str], words: str) -> str:
             "<script>document.forms[0].submit()</script></body></html>")
 
 
-def course_lti_authenticator(settings: HubSettings):
+def course_lti_authenticator(settings: HubSettings, deep_linking: bool = True):
     """jupyterhub-ltiauthenticator's LTI13Authenticator with the course's own endpoints
     (``Authenticator.get_handlers``, the public extension point), all under /hub/:
 
-    * ``cryocourse/launch``: a launch's target; takes the person where the link points;
+    * ``cryocourse/launch``: a launch's target; takes the person where the link points
+      (reads nothing of the course folder: it works on Kubernetes too);
     * ``cryocourse/deep-link``: an instructor picks the lesson or assessment an LMS
       activity opens; the LMS gets a signed answer and makes the activity's line item;
     * ``cryocourse/jwks``: the tool's public keys, for the LMS to check its signatures.
+
+    The last two read the course folder (``release/``, the tool's key in
+    ``.cryocourse/lms/``), so they need the hub on the course's machine; ``deep_linking=False``
+    leaves them out (Kubernetes, where the hub pod has no course folder).
     """
     from jupyterhub.handlers import BaseHandler
     from ltiauthenticator.lti13.auth import LTI13Authenticator
@@ -426,8 +434,8 @@ def course_lti_authenticator(settings: HubSettings):
         def get(self) -> None:
             user = self.current_user
             groups = {group.name for group in user.groups}
-            self.redirect(landing_path(settings, user.name, groups,
-                                       LAUNCHES.landing(user.name), self.base_url))
+            self.redirect(landing_path(settings, groups, LAUNCHES.landing(user.name),
+                                       self.base_url, user.name))
 
     class DeepLinkHandler(BaseHandler):
         def _request(self) -> dict:
@@ -474,10 +482,10 @@ def course_lti_authenticator(settings: HubSettings):
 
     class CourseLTI13Authenticator(LTI13Authenticator):
         def get_handlers(self, app):
-            return [*super().get_handlers(app),
-                    ("/cryocourse/launch", LaunchHandler),
-                    ("/cryocourse/deep-link", DeepLinkHandler),
-                    ("/cryocourse/jwks", KeySetHandler)]
+            course = [("/cryocourse/deep-link", DeepLinkHandler),
+                      ("/cryocourse/jwks", KeySetHandler)] if deep_linking else []
+            return [*super().get_handlers(app), ("/cryocourse/launch", LaunchHandler),
+                    *course]
 
     return CourseLTI13Authenticator
 

@@ -9,7 +9,6 @@ service; the course account runs ``cryocourse``. Everything started is stopped a
 
 from __future__ import annotations
 
-import copy
 import csv
 import datetime
 import json
@@ -29,16 +28,29 @@ import nbformat
 import pytest
 
 from tests.hub.hub_harness import (
-    VENV,
     Hub,
     require_class_server_tools,
     running_hub,
     system_accounts,
 )
 from tests.hub.postgres_harness import running_postgres
+from tests.hub.term_steps import (
+    COURSE_ID,
+    REPO,
+    answer_and_submit,
+    as_account,
+    cryocourse,
+    formgrader_scores,
+    iso,
+    lab_action,
+    make_course,
+    make_exchange,
+    reference_answers,
+    set_manual,
+    wait_for,
+    written_grades,
+)
 
-REPO = Path(__file__).resolve().parents[2]
-COURSE_ID = "cosmetic-cryotherapy"
 ASSIGNMENT = "00-orientation"
 ANSWER_CONTROLS = json.loads(
     (REPO / "course" / "labextension" / "package.json").read_text())["name"]
@@ -47,91 +59,12 @@ NOTEBOOK = f"{ASSIGNMENT}.ipynb"
 pytestmark = pytest.mark.hub
 
 
-def make_course(folder: Path, owner, database_url: str) -> Path:
-    """The course folder as setup.sh hub makes it: owned by the course account, 0750."""
-    course = folder / "course"
-    course.mkdir()
-    shutil.copy(REPO / "nbgrader_config.py", course)
-    shutil.copytree(REPO / "source", course / "source",
-                    ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    private = course / ".cryocourse"
-    private.mkdir()
-    (private / "database-url").write_text(database_url)
-    (private / "database-url").chmod(0o600)
-    subprocess.run(["chown", "-R", f"{owner.pw_uid}:{owner.pw_gid}", str(course)], check=True)
-    course.chmod(0o750)
-    made = as_account(owner, "import sys; from course.storage.variant_keys import course_salt; "
-                             f"course_salt({str(course)!r})")
-    assert made.returncode == 0, made.stderr  # the salt, made by the course account (install.sh)
-    return course
-
-
-def make_exchange(folder: Path, owner) -> Path:
-    """The exchange as setup.sh hub makes it: root 1777, the course's folder the course's."""
-    exchange = folder / "exchange"
-    exchange.mkdir()
-    exchange.chmod(0o1777)
-    (exchange / COURSE_ID).mkdir()
-    os.chown(exchange / COURSE_ID, owner.pw_uid, owner.pw_gid)
-    return exchange
-
-
-def cryocourse(account, course: Path, exchange: Path, *args: str, background: bool = False,
-               output: str = "stdout"):
-    """``cryocourse`` as the course account, the way an instructor runs it on the server."""
-    env = {"PATH": f"{VENV / 'bin'}:/usr/bin:/bin", "HOME": account.pw_dir,
-           "LANG": "C.UTF-8", "CRYOCOURSE_EXCHANGE": str(exchange)}
-    command = [str(VENV / "bin" / "cryocourse"), "--course", str(course), *args]
-    if background:
-        return subprocess.Popen(command, cwd=course, env=env, user=account.pw_uid,
-                                group=account.pw_gid, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True)
-    result = subprocess.run(command, cwd=course, env=env, user=account.pw_uid,
-                            group=account.pw_gid, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, (args, result.stdout, result.stderr)
-    return result.stdout if output == "stdout" else result.stderr + result.stdout
-
-
-def as_account(account, code: str) -> subprocess.CompletedProcess:
-    """Run Python code as another account (to test what its files let it read)."""
-    return subprocess.run([str(VENV / "bin" / "python"), "-I", "-c", code], user=account.pw_uid,
-                          group=account.pw_gid, capture_output=True, text=True, timeout=60,
-                          cwd="/", env={"PATH": "/usr/bin:/bin", "HOME": account.pw_dir})
-
-
 def cannot_read(account, path: Path) -> bool:
     """Whether ``account`` gets 'permission denied' listing or reading ``path``."""
     code = (f"import os, pathlib; p = pathlib.Path({str(path)!r})\n"
             "try:\n    os.listdir(p) if p.is_dir() else p.read_bytes()\n"
             "except PermissionError:\n    print('denied')\nelse:\n    print('read')")
     return as_account(account, code).stdout.strip() == "denied"
-
-
-def answered(nb: dict, grade_ids: dict[str, str]) -> dict:
-    """The trainee's notebook with these answer cells filled in."""
-    result = copy.deepcopy(nb)
-    for cell in result["cells"]:
-        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        if grade_id in grade_ids:
-            cell["source"] = grade_ids[grade_id]
-    return result
-
-
-def reference_answers() -> dict[str, str]:
-    """Every answer cell's text in the source notebook (the reference answers)."""
-    source = nbformat.read(REPO / "source" / ASSIGNMENT / NOTEBOOK, as_version=4)
-    return {c.metadata["nbgrader"]["grade_id"]: c.source for c in source.cells
-            if c.metadata.get("nbgrader", {}).get("solution")}
-
-
-def lab_action(hub: Hub, user: str, action: str) -> dict:
-    """One button of the Assignments tab: the nbgrader lab extension's endpoint."""
-    answer = hub.request("POST", f"/user/{user}/assignments/{action}", hub.token_for(user),
-                         form={"assignment_id": ASSIGNMENT, "course_id": COURSE_ID})
-    assert answer.status == 200, (action, answer.status, answer.body[:300])
-    result = answer.json()
-    assert result.get("success"), (action, result)
-    return result
 
 
 @pytest.fixture(scope="module", params=["postgresql", "sqlite"])
@@ -204,7 +137,7 @@ def test_a_whole_term_on_the_class_server(class_server):
     # ana; two trainees' servers start at once.
     cryocourse(teacher, course, exchange, "release", ASSIGNMENT)
     cryocourse(teacher, course, exchange, "deadline", "set", ASSIGNMENT,
-               _iso(time.time() + 7 * 86400))
+               iso(time.time() + 7 * 86400))
     cryocourse(teacher, course, exchange, "extension", ana, ASSIGNMENT, "--hours", "12")
     assert stat.S_IMODE((exchange / COURSE_ID / "deadlines").stat().st_mode) == 0o711
     timings["spawn 2 trainees and a grader (s)"] = hub.start_servers([ana, ben, gia])
@@ -229,9 +162,9 @@ def test_a_whole_term_on_the_class_server(class_server):
     listing = hub.request("GET", f"/user/{ana}/assignments?course_id={COURSE_ID}",
                           hub.token_for(ana)).json()
     assert any(a["assignment_id"] == ASSIGNMENT for a in listing["value"]), listing
-    reference = reference_answers()
+    reference = reference_answers(ASSIGNMENT)
     for user in (ana, ben):  # each sees the due date, and only their own extra time
-        lab_action(hub, user, "fetch")
+        lab_action(hub, user, "fetch", ASSIGNMENT)
         note = hub.request("GET", f"/user/{user}/api/contents/{ASSIGNMENT}/DUE-DATE.md",
                            hub.token_for(user)).json()["content"]
         assert "Due:" in note and "server" in note, note
@@ -239,14 +172,7 @@ def test_a_whole_term_on_the_class_server(class_server):
     assert cannot_read(acc[ben], exchange / COURSE_ID / "deadlines")  # cannot list others'
     handed_in = {}
     for user, answers in ((ana, reference), (ben, dict(list(reference.items())[:1]))):
-        path = f"/user/{user}/api/contents/{ASSIGNMENT}/{NOTEBOOK}"
-        model = hub.request("GET", path, hub.token_for(user)).json()
-        notebook = answered(model["content"], answers)
-        saved = hub.request("PUT", path, hub.token_for(user),
-                            body={"type": "notebook", "format": "json", "content": notebook})
-        assert saved.status == 200, saved.body[:300]
-        lab_action(hub, user, "submit")
-        handed_in[user] = notebook
+        handed_in[user] = answer_and_submit(hub, user, ASSIGNMENT, answers)
 
     # A hostile trainee (ben, his own account) tries every class of attack on the hand-in.
     inbound = exchange / COURSE_ID / "inbound"
@@ -264,7 +190,7 @@ def test_a_whole_term_on_the_class_server(class_server):
     # (2) Time: the due date falls after both honest hand-ins (server time); ben then hands
     # in again, the folder name and timestamp.txt claiming a moment before the due date.
     due = max(_latest_change(folder) for folder in honest.values()) + 0.001
-    cryocourse(teacher, course, exchange, "deadline", "set", ASSIGNMENT, _iso(due))
+    cryocourse(teacher, course, exchange, "deadline", "set", ASSIGNMENT, iso(due))
     listed = cryocourse(teacher, course, exchange, "deadline", "list")
     assert ASSIGNMENT in listed and "marked as late" in listed, listed
     backdated = _stamp(due - 0.000001)
@@ -286,7 +212,7 @@ def test_a_whole_term_on_the_class_server(class_server):
     # The shared Formgrader: graders yes, trainees 403.
     formgrader = f"/services/{COURSE_ID}/formgrader"
     assert hub.request("GET", f"{formgrader}/api/status", hub.token_for(ben)).status == 403
-    _wait_for(lambda: hub.request("GET", f"{formgrader}/api/status",
+    wait_for(lambda: hub.request("GET", f"{formgrader}/api/status",
                                   hub.token_for(gia)).status == 200, 60, hub)
     # A grader gets the Formgrader, never the course account: no terminal, no kernel, no
     # file of the course account's (salt, settings, source/), not even to write the config.
@@ -319,7 +245,7 @@ def test_a_whole_term_on_the_class_server(class_server):
     began = time.monotonic()
     cryocourse(teacher, course, exchange, "grade", ASSIGNMENT, "--workers", "2")
     timings["grade 2 submissions (s)"] = time.monotonic() - began
-    scores = _scores(hub, gia)
+    scores = formgrader_scores(hub, gia, ASSIGNMENT)
     assert scores[ana] > scores[ben], scores
     lateness = _seconds_late(teacher, course, [ana, ben])
     assert lateness[ana] == 0 and lateness[ben] > 0, lateness  # the gradebook says late
@@ -345,19 +271,20 @@ def test_a_whole_term_on_the_class_server(class_server):
     # the old one when it started): the new hand grade survives the run.
     # Each submission's hand grades are put back as soon as it is graded, so the change is
     # made on the submission the run has not finished yet (the one its first line does not name).
-    cell = _written_grade(hub, gia, ana)["name"]
-    written = {user: _written_grade(hub, gia, user, cell) for user in (ana, ben)}
+    cell = written_grades(hub, gia, ana, ASSIGNMENT)[0]["name"]  # the same answer of each
+    written = {user: next(g for g in written_grades(hub, gia, user, ASSIGNMENT)
+                          if g["name"] == cell) for user in (ana, ben)}
     for grade in written.values():
-        _set_manual(hub, gia, grade, 0)
+        set_manual(hub, gia, grade, 0)
     regrade = cryocourse(teacher, course, exchange, "grade", ASSIGNMENT, "--force",
                          "--workers", "1", background=True)
     first = _first_line(regrade, 120)  # one submission graded: the run is well under way
     changed = ben if ana in first else ana
-    _set_manual(hub, hal, written[changed], written[changed]["max_score"])
+    set_manual(hub, hal, written[changed], written[changed]["max_score"])
     assert regrade.poll() is None, "the grading run ended before the hand grade was given"
     output = first + regrade.communicate(timeout=300)[0]
-    now = _written_grade(hub, gia, changed, cell)["manual_score"]
-    assert now == written[changed]["max_score"], output
+    now = next(g for g in written_grades(hub, gia, changed, ASSIGNMENT) if g["name"] == cell)
+    assert now["manual_score"] == written[changed]["max_score"], output
     assert "conflict" in output and "is kept" in output, output
 
     # Feedback released and fetched; the other trainee cannot read it in the exchange.
@@ -368,7 +295,7 @@ def test_a_whole_term_on_the_class_server(class_server):
     released = exchange / COURSE_ID / "feedback"
     forged_page = released / f"{notebook_hash(secret=forged_secret, notebook_id=ASSIGNMENT)}.html"
     assert not forged_page.exists()
-    lab_action(hub, ana, "fetch_feedback")
+    lab_action(hub, ana, "fetch_feedback", ASSIGNMENT)
     feedback = hub.request("GET", f"/user/{ana}/api/contents/{ASSIGNMENT}/feedback",
                            hub.token_for(ana)).json()
     assert feedback["type"] == "directory" and feedback["content"], feedback
@@ -444,10 +371,6 @@ def _stamp(seconds: float) -> str:
         "%Y-%m-%d %H:%M:%S.%f UTC")
 
 
-def _iso(seconds: float) -> str:
-    return datetime.datetime.fromtimestamp(seconds, datetime.UTC).isoformat()
-
-
 def _read_stamp(folder: Path) -> float:
     from nbgrader.utils import parse_utc
 
@@ -514,39 +437,3 @@ def _page_config(page: str) -> dict:
     """JupyterLab's page configuration, as embedded in the /lab page."""
     start = page.index(">", page.index('id="jupyter-config-data"')) + 1
     return json.loads(page[start:page.index("</script>", start)])
-
-
-def _wait_for(condition, seconds: float, hub: Hub) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.5)
-    raise AssertionError(f"timed out after {seconds} s\n{hub.log_tail()}")
-
-
-def _scores(hub: Hub, grader: str) -> dict[str, float]:
-    answer = hub.request("GET", f"/services/{COURSE_ID}/formgrader/api/submissions/{ASSIGNMENT}",
-                         hub.token_for(grader))
-    assert answer.status == 200, answer.body[:300]
-    return {s["student"]: s["score"] for s in answer.json()}
-
-
-def _set_manual(hub: Hub, grader: str, grade: dict, score: float) -> None:
-    answer = hub.request("PUT", f"/services/{COURSE_ID}/formgrader/api/grade/{grade['id']}",
-                         hub.token_for(grader), body={**grade, "manual_score": score})
-    assert answer.status == 200, answer.body[:300]
-
-
-def _written_grade(hub: Hub, grader: str, student: str, name: str | None = None) -> dict:
-    """The first hand-graded answer of ``student``, or the grade of cell ``name`` (a blank
-    written answer is given 0 automatically), via the Formgrader's API."""
-    base = f"/services/{COURSE_ID}/formgrader/api"
-    notebooks = hub.request("GET", f"{base}/submitted_notebooks/{ASSIGNMENT}/{ASSIGNMENT}",
-                            hub.token_for(grader)).json()
-    mine = next(n for n in notebooks if n["student"] == student)
-    grades = hub.request("GET", f"{base}/grades?submission_id={mine['id']}",
-                         hub.token_for(grader)).json()
-    if name is not None:
-        return next(g for g in grades if g["name"] == name)
-    return next(g for g in grades if g["auto_score"] is None and g["max_score"])

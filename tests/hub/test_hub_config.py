@@ -284,6 +284,31 @@ def test_the_extra_config_runs_and_installs_the_hook(monkeypatch, tmp_path):
         m["mountPath"] for m in values()["singleuser"]["storage"]["extraVolumeMounts"]}
 
 
+def test_on_kubernetes_launches_land_and_deep_linking_is_left_out(monkeypatch, tmp_path):
+    from ltiauthenticator.lti13.auth import LTI13Authenticator
+
+    from course.storage.variant_keys import course_salt
+
+    course_salt(tmp_path)
+    config = kubernetes_hub_config(monkeypatch, tmp_path / ".variant-salt")
+    authenticator = config.JupyterHub.authenticator_class
+    assert issubclass(authenticator, LTI13Authenticator)
+    routes = {route for route, *_ in authenticator().get_handlers(None)}
+    assert "/cryocourse/launch" in routes and "lti13/oauth_login" in routes, routes
+    assert not {"/cryocourse/deep-link", "/cryocourse/jwks"} & routes, routes
+    # The landing reads no course folder and no home: the trainee's own server decides.
+    settings = hubconf.HubSettings(course_dir=tmp_path / "absent",
+                                   supervised_dir=tmp_path / "supervised")
+    trainee = {"nbgrader-cosmetic-cryotherapy"}
+    assert hubconf.landing_path(settings, trainee, "05-screening-cases", "/", "ana") == \
+        "/hub/user-redirect/cryocourse/open/05-screening-cases"
+    # A server started for a supervised window has no course package: JupyterLab.
+    (tmp_path / "supervised" / "sessions").mkdir(parents=True)
+    (tmp_path / "supervised" / "sessions" / "ana").write_text("supervised 05 2026-12-07\n")
+    assert hubconf.landing_path(settings, trainee, "05-screening-cases", "/", "ana") == \
+        "/hub/user-redirect/lab"
+
+
 def test_the_files_mounted_into_the_pods_exist():
     merged = with_set_files(values())
     for where in (merged["hub"], merged["singleuser"]):

@@ -1,43 +1,53 @@
 """A term with the school's LMS: the test LMS (lti1p3platform on 127.0.0.1), a real JupyterHub
-with the real jupyterhub-ltiauthenticator, and ``cryocourse lms`` run by the course account.
+with the real jupyterhub-ltiauthenticator, and ``cryocourse`` run by the course account.
 
 An instructor adds the assessment to the LMS course by deep linking (the LMS makes its line
 item), trainees launch it from the LMS and land on it, the roster comes from the LMS page by
-page (nbgrader's students and the hub's groups), grades go to the LMS pending while written
-answers wait for a hand mark and fully graded after, and nothing goes to a learner who left
-or to an instructor. The LMS's gradebook is printed at the end (the term's evidence).
+page (nbgrader's students and the hub's groups). The grades are made the real way: each
+trainee fetches, answers (the reference answers, or only some) and submits on their own
+server; the course account collects and grades (nbgrader autograde in the sandbox); the
+instructor hand-marks the written answers in the shared Formgrader. They go to the LMS
+pending while written answers wait for the hand mark and fully graded after, a late hand-in
+with its late state, and nothing to a learner who left or to an instructor who tried the
+lesson. The LMS's gradebook is printed at the end (the term's evidence).
 """
 
 from __future__ import annotations
 
 import copy
-import datetime
 import http.cookiejar
 import json
 import pwd
+import re
 import secrets
 import shutil
 import stat
-import subprocess
 import tempfile
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.hub.hub_harness import VENV, require_class_server_tools, running_hub, system_accounts
-from tests.hub.test_class_term import make_course, make_exchange
+from course.exercises.screening_cases import variant_reference
+from course.models.variants import draw
+from course.storage.variant_keys import key_for
+from tests.hub import term_steps as steps
+from tests.hub.hub_harness import require_class_server_tools, running_hub, system_accounts
 from tests.hub.test_hub_config import hubconf
 from tests.hub.test_lti_hub import accounts_the_hub_makes
 from tests.lms.lms_platform import INSTRUCTOR, LEARNER, Launch, TestLms, read_form
+from tests.nbgrader_harness import literal_answers
 
 pytestmark = pytest.mark.hub
 
-COURSE_ID = "cosmetic-cryotherapy"
+COURSE_ID = steps.COURSE_ID
 LESSON, ASSESSMENT = "00-orientation", "05-screening-cases"
-SUBMITTED = datetime.datetime(2026, 12, 1, 9, 30)
+LATE = 29.5 * 3600  # how long before cai's hand-in the assessment was due (seconds)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -52,10 +62,13 @@ class Browser:
         self.opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect())
 
-    def open(self, url: str, form: dict | None = None) -> tuple[int, str, str]:
+    def open(self, url: str, form: dict | None = None,
+             token: str = "") -> tuple[int, str, str]:
         data = urllib.parse.urlencode(form).encode() if form is not None else None
+        headers = {"Authorization": f"token {token}"} if token else {}
+        request = urllib.request.Request(url, data=data, headers=headers)
         try:
-            with self.opener.open(urllib.request.Request(url, data=data), timeout=60) as page:
+            with self.opener.open(request, timeout=60) as page:
                 return page.status, page.headers.get("Location", ""), page.read().decode()
         except urllib.error.HTTPError as error:
             return error.code, error.headers.get("Location", ""), error.read().decode()
@@ -74,38 +87,30 @@ class Browser:
         return self.open(urllib.parse.urljoin(hub_url, location))
 
 
-def _course_command(account, course: Path, exchange: Path, *args: str,
-                    env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """``cryocourse`` as the course account (as an instructor runs it on the server)."""
-    return subprocess.run(
-        [str(VENV / "bin" / "cryocourse"), "--course", str(course), *args],
-        cwd=course, user=account.pw_uid, group=account.pw_gid, capture_output=True,
-        text=True, timeout=300,
-        env={"PATH": f"{VENV / 'bin'}:/usr/bin:/bin", "HOME": account.pw_dir,
-             "LANG": "C.UTF-8", "CRYOCOURSE_EXCHANGE": str(exchange), **(env or {})})
+@dataclass
+class Term:
+    """Who and what the term is about: the course account, its folders, the hub, the LMS,
+    the trainees' LMS ids (``users``) and hub names (``names``), the instructor's."""
 
+    lms: TestLms
+    hub: Any
+    owner: Any
+    course: Path
+    exchange: Path
+    users: dict[str, str]
+    names: dict[str, str]
+    people: dict[str, tuple[str, str]]
+    teacher: str
+    teacher_name: str
 
-def _grade(course: Path, owner, assignment: str, student: str, fraction: float,
-           written: float | None, hours_late: float = 0.0) -> None:
-    """What the autograder and the Formgrader write for a hand-in (nbgrader's Gradebook)."""
-    from nbgrader.api import Gradebook
+    def run(self, *args: str, expect: int = 0, **options) -> str:
+        """``cryocourse`` as the course account."""
+        return steps.cryocourse(self.owner, self.course, self.exchange, *args, expect=expect,
+                          **options)
 
-    url = (course / ".cryocourse" / "database-url").read_text().strip()
-    with Gradebook(url, COURSE_ID) as gradebook:
-        gradebook.update_or_create_student(student)
-        submission = gradebook.update_or_create_submission(
-            assignment, student, timestamp=SUBMITTED + datetime.timedelta(hours=hours_late))
-        for notebook in submission.notebooks:
-            answers = {cell.name for cell in notebook.notebook.solution_cells}
-            for grade in notebook.grades:
-                if grade.name in answers:
-                    grade.auto_score = None
-                    grade.manual_score = None if written is None else grade.max_score * written
-                    grade.needs_manual_grade = written is None
-                else:
-                    grade.auto_score, grade.needs_manual_grade = grade.max_score * fraction, False
-        gradebook.db.commit()
-    subprocess.run(["chown", "-R", f"{owner.pw_uid}:{owner.pw_gid}", str(course)], check=True)
+    def hub_api_environment(self) -> dict[str, str]:
+        return {"CRYOCOURSE_HUB_API_URL": f"{self.hub.url}/hub/api",
+                "CRYOCOURSE_HUB_API_TOKEN": self.hub.admin_token}
 
 
 def test_a_term_with_the_lms(capsys):
@@ -125,19 +130,19 @@ def test_a_term_with_the_lms(capsys):
     users = {key: f"{key}-{tag}" for key in people}
     teacher = f"tom-{tag}"
     names = {key: hubconf.lti_username(lms.issuer, user) for key, user in users.items()}
+    teacher_name = hubconf.lti_username(lms.issuer, teacher)
     try:
         with system_accounts([owner_name], folder / "home") as accounts, \
-                accounts_the_hub_makes([*names.values(),
-                                        hubconf.lti_username(lms.issuer, teacher)]):
+                accounts_the_hub_makes([*names.values(), teacher_name]):
             owner = accounts[owner_name]
-            course = make_course(folder, owner, f"sqlite:///{folder / 'course' / 'gradebook.db'}")
-            exchange = make_exchange(folder, owner)
+            database = f"sqlite:///{folder / 'course' / 'gradebook.db'}"
+            course = steps.make_course(folder, owner, database)
+            exchange = steps.make_exchange(folder, owner)
             for assignment in (LESSON, ASSESSMENT):
-                made = _course_command(owner, course, exchange, "release", assignment)
-                assert made.returncode == 0, made.stderr
-            due = _course_command(owner, course, exchange, "deadline", "set", ASSESSMENT,
-                                  "2026-12-01 10:00+00:00")
-            assert due.returncode == 0, due.stderr
+                steps.cryocourse(owner, course, exchange, "release", assignment)
+            # Due 1 day 5 h 30 min ago; every trainee but cai has two days' extra time.
+            steps.cryocourse(owner, course, exchange, "deadline", "set", ASSESSMENT,
+                             steps.iso(time.time() - LATE))
             endpoints = lms.endpoints()
             settings = {"CRYOCOURSE_COURSE_USER": owner_name,
                         "CRYOCOURSE_COURSE_DIR": str(course),
@@ -150,43 +155,67 @@ def test_a_term_with_the_lms(capsys):
                         "CRYOCOURSE_LTI_DEPLOYMENT_ID": lms.deployment_id,
                         "CRYOCOURSE_LTI_HOME_ROOT": str(folder / "home")}
             with running_hub(folder, settings) as hub:
-                setup = _course_command(owner, course, exchange, "lms", "setup",
-                                        *[f"--{k.replace('_', '-')}={endpoints[k]}" for k in
-                                          ("issuer", "client_id", "deployment_id",
-                                           "context_id", "token_url", "lineitems_url",
-                                           "memberships_url")],
-                                        f"--hub-url={hub.url}", "--page-size=2")
-                assert setup.returncode == 0, setup.stderr
-                assert f"{hub.url}/hub/cryocourse/deep-link" in setup.stdout
+                setup = steps.cryocourse(owner, course, exchange, "lms", "setup",
+                                         *[f"--{k.replace('_', '-')}={endpoints[k]}" for k in
+                                           ("issuer", "client_id", "deployment_id",
+                                            "context_id", "token_url", "lineitems_url",
+                                            "memberships_url")],
+                                         f"--hub-url={hub.url}", "--page-size=2")
+                assert f"{hub.url}/hub/cryocourse/deep-link" in setup
                 lms.register_tool(key_set_url=f"{hub.url}/hub/cryocourse/jwks",
                                   login_url=f"{hub.url}/hub/lti13/oauth_login",
                                   launch_url=f"{hub.url}/hub/cryocourse/launch",
                                   deep_link_url=f"{hub.url}/hub/cryocourse/deep-link")
-                _term(lms, hub, owner, course, exchange, users, teacher, names, people,
-                      folder)
+                term = Term(lms, hub, owner, course, exchange, users, names, people, teacher,
+                            teacher_name)
+                link = _add_the_assessment_by_deep_linking(term)
+                _launches_and_the_roster(term, link)
+                _hand_ins(term)
+                _dee_leaves(term)
+                _grades_to_the_lms(term)
     finally:
         lms.stop()
         shutil.rmtree(folder, ignore_errors=True)
     lms.snapshots["after the term"] = lms.gradebook()
     with capsys.disabled():
-        for when, book in lms.snapshots.items():
-            print(f"\nThe test LMS's gradebook {when}:")
-            for label, scores in book.items():
-                print(f"  {label}")
-                for user, score in sorted(scores.items()):
-                    print(f"    {user}: {score['scoreGiven']:g}/{score['scoreMaximum']:g} "
-                          f"{score['gradingProgress']} ({score['activityProgress']})")
+        print(_gradebook_text(lms, users, teacher))
 
 
-def _term(lms, hub, owner, course, exchange, users, teacher, names, people, folder) -> None:
-    for key, user in users.items():
-        lms.enrol(user, [LEARNER], *people[key])
-    lms.enrol(teacher, [INSTRUCTOR], "Tom", "Teacher")
+def _gradebook_text(lms: TestLms, users: dict[str, str], teacher: str) -> str:
+    """The LMS's gradebook at each moment the test kept, one line per score."""
+    who = {user: key for key, user in users.items()} | {teacher: "tom (instructor)"}
+    lines = []
+    for when, book in lms.snapshots.items():
+        lines.append(f"\nThe test LMS's gradebook {when}:")
+        for label, scores in book.items():
+            lines.append(f"  {label}")
+            for user, score in sorted(scores.items()):
+                late = re.search(r"Handed in .*? after the due date", score.get("comment", ""))
+                lines.append(
+                    f"    {who.get(user, user)} ({user}): {score['scoreGiven']:g}/"
+                    f"{score['scoreMaximum']:g} {score['gradingProgress']} "
+                    f"({score['activityProgress']}), submitted "
+                    f"{score.get('submission', {}).get('submittedAt', '?')}, "
+                    f"{late[0] if late else 'on time'}")
+        lines.append(f"  no score ever posted for: {_not_posted(lms, users, teacher)}")
+    return "\n".join(lines)
 
-    # Deep linking: the instructor picks the assessment; the LMS makes its line item.
+
+def _not_posted(lms: TestLms, users: dict[str, str], teacher: str) -> str:
+    posted = {user for _, user, _ in lms.score_posts}
+    return ", ".join(f"{key} ({user})" for key, user in
+                     [*users.items(), ("tom, instructor", teacher)] if user not in posted) or "-"
+
+
+def _add_the_assessment_by_deep_linking(term: Term) -> dict:
+    """The instructor picks the assessment; the LMS makes its activity and line item."""
+    lms, hub = term.lms, term.hub
+    for key, user in term.users.items():
+        lms.enrol(user, [LEARNER], *term.people[key])
+    lms.enrol(term.teacher, [INSTRUCTOR], "Tom", "Teacher")
     instructor = Browser()
-    status, location, body = instructor.launch(lms, hub.url,
-                                               Launch(teacher, [INSTRUCTOR], deep_link=True))
+    status, location, body = instructor.launch(lms, hub.url, Launch(term.teacher, [INSTRUCTOR],
+                                                                    deep_link=True))
     assert status == 302 and location.endswith("/hub/cryocourse/deep-link"), hub.log_tail()
     status, _, page = instructor.follow(hub.url, location)
     assert status == 200 and ASSESSMENT in page, page[:500]
@@ -203,75 +232,170 @@ def _term(lms, hub, owner, course, exchange, users, teacher, names, people, fold
     assert item["resourceId"] == ASSESSMENT and item["scoreMaximum"] == 62.0
     assert link["custom"] == {"assignment": ASSESSMENT}
     # A learner may not choose what an activity opens.
-    status, _, refused = Browser().launch(lms, hub.url,
-                                          Launch(users["dee"], [LEARNER], deep_link=True))
+    status, _, refused = Browser().launch(lms, hub.url, Launch(term.users["dee"], [LEARNER],
+                                                               deep_link=True))
     assert status == 403 and "instructors" in refused, (status, refused[:300])
+    return link
 
-    # Launches of that activity: the instructor lands in the Formgrader on the assessment;
-    # a trainee lands on it (once fetched) or in JupyterLab (to fetch it).
-    def via_link(user, roles):
-        browser = Browser()
-        status, location, body = browser.launch(lms, hub.url, Launch(
-            user, roles, resource_link=link["id"], custom=link["custom"], target=link["url"]))
-        assert status == 302 and location.endswith("/hub/cryocourse/launch"), (status, body)
-        return browser.follow(hub.url, location)
 
-    status, location, _ = via_link(teacher, [INSTRUCTOR])
-    assert status == 302 and location.endswith(
-        f"/services/{COURSE_ID}/formgrader/gradebook/{ASSESSMENT}"), location
-    status, location, _ = via_link(users["ana"], [LEARNER])
-    assert status == 302 and location.endswith("/hub/user-redirect/lab"), location
-    hubconf.ensure_system_user(names["ana"], folder / "home")  # as the first spawn does
-    home = Path(pwd.getpwnam(names["ana"]).pw_dir)
-    fetched = home / ASSESSMENT
-    shutil.copytree(course / "release" / ASSESSMENT, fetched)  # what Fetch puts there
-    status, location, _ = via_link(users["ana"], [LEARNER])
-    assert status == 302 and location.endswith(
-        f"/hub/user-redirect/lab/tree/{ASSESSMENT}/{ASSESSMENT}.ipynb"), location
+def _via_link(term: Term, link: dict, user: str, roles: list[str]) -> str:
+    """A launch of the deep-linked activity; where the hub sends the person."""
+    browser = Browser()
+    status, location, body = browser.launch(term.lms, term.hub.url, Launch(
+        user, roles, resource_link=link["id"], custom=link["custom"], target=link["url"]))
+    assert status == 302 and location.endswith("/hub/cryocourse/launch"), (status, body)
+    status, location, _ = browser.follow(term.hub.url, location)
+    assert status == 302, status
+    return location
 
-    # The roster from the LMS (two people a page): nbgrader's students and the hub's groups.
-    api = {"CRYOCOURSE_HUB_API_URL": f"{hub.url}/hub/api",
-           "CRYOCOURSE_HUB_API_TOKEN": hub.admin_token}
-    roster = _course_command(owner, course, exchange, "lms", "roster", env=api)
-    assert roster.returncode == 0, roster.stderr
-    assert roster.stdout.count("added:") == 4 and "grader: Tom Teacher" in roster.stdout
+
+def _launches_and_the_roster(term: Term, link: dict) -> None:
+    """Everyone launches the activity (the hub makes their accounts and servers); the roster
+    comes from the LMS two people a page; the trainees fetch both assignments."""
+    hub = term.hub
+    # The instructor lands in the Formgrader on the assessment; a trainee in JupyterLab
+    # (to fetch it first), then on its notebook.
+    assert _via_link(term, link, term.teacher, [INSTRUCTOR]).endswith(
+        f"/services/{COURSE_ID}/formgrader/gradebook/{ASSESSMENT}")
+    opens = f"/hub/user-redirect/cryocourse/open/{ASSESSMENT}"  # on the trainee's server
+    for user in term.users.values():
+        assert _via_link(term, link, user, [LEARNER]).endswith(opens)
+
+    roster = term.run("lms", "roster", env=term.hub_api_environment())
+    assert roster.count("added:") == 4 and "grader: Tom Teacher" in roster, roster
     trainees = set(hub.api("GET", f"/groups/nbgrader-{COURSE_ID}")["users"])
-    assert trainees == set(names.values()), (trainees, roster.stdout)
+    assert trainees == set(term.names.values()), (trainees, roster)
     graders = set(hub.api("GET", f"/groups/formgrade-{COURSE_ID}")["users"])
-    assert hubconf.lti_username(lms.issuer, teacher) in graders
+    assert term.teacher_name in graders
 
-    # Grades: everyone hands in both; written answers wait for a hand mark.
-    for key, student in names.items():
-        _grade(course, owner, LESSON, student, 1.0 if key != "ben" else 0.5, None)
-        _grade(course, owner, ASSESSMENT, student, 0.75, None, hours_late=30 * (key == "cai"))
-    lms.drop(users["dee"])
-    left = _course_command(owner, course, exchange, "lms", "roster", env=api)
-    assert "dropped: Dee Brown" in left.stdout, left.stdout
-    assert names["dee"] not in set(hub.api("GET", f"/groups/nbgrader-{COURSE_ID}")["users"])
-    for assignment in (LESSON, ASSESSMENT):
-        sent = _course_command(owner, course, exchange, "lms", "send", assignment)
-        assert sent.returncode == 1 and "3 grades sent" in sent.stdout, sent.stdout
-        assert "no longer in the LMS course" in sent.stdout  # Dee: held, reported
-    book = lms.gradebook()
-    lms.snapshots["before the hand marks"] = copy.deepcopy(book)
-    assessment = book[item["label"]]
-    assert {s["gradingProgress"] for s in assessment.values()} == {"PendingManual"}
-    assert set(assessment) == {users[k] for k in ("ana", "ben", "cai")}
-    # Hand marks, then the grades are final.
-    for key in ("ana", "ben", "cai"):
+    hub.start_servers([*term.names.values(), term.teacher_name], timeout=300)
+    ana = term.names["ana"]
+    assert _lands(term, ana, ASSESSMENT) == f"/user/{ana}/lab"  # not fetched yet
+    for name in term.names.values():
         for assignment in (LESSON, ASSESSMENT):
-            _grade(course, owner, assignment, names[key], 1.0 if key != "ben" else 0.5, 0.5,
-                   hours_late=30 * (key == "cai" and assignment == ASSESSMENT))
+            steps.lab_action(hub, name, "fetch", assignment)
+    steps.lab_action(hub, term.teacher_name, "fetch", LESSON)  # the instructor tries it
+    assert (Path(pwd.getpwnam(ana).pw_dir) / ASSESSMENT / f"{ASSESSMENT}.ipynb").is_file()
+    assert _via_link(term, link, term.users["ana"], [LEARNER]).endswith(opens)
+    assert _lands(term, ana, ASSESSMENT) == \
+        f"/user/{ana}/lab/tree/{ASSESSMENT}/{ASSESSMENT}.ipynb"
+    for other in (".cryocourse", "no-such-lesson"):  # hostile names: tests/unit
+        assert _lands(term, ana, other) == f"/user/{ana}/lab", other
+
+
+def _lands(term: Term, name: str, assignment: str) -> str:
+    """Where ``cryocourse/open`` on the trainee's own server sends them."""
+    status, location, body = Browser().open(
+        f"{term.hub.url}/user/{name}/cryocourse/open/{assignment}",
+        token=term.hub.token_for(name))
+    assert status == 302, (status, body[:300])
+    return urllib.parse.urlsplit(location).path
+
+
+def _own_cases(term: Term, key: str, share: float = 1.0) -> dict[str, str]:
+    """Assessment 05 answered: the reference answers of the trainee's own clients (the
+    first ``share`` of them), and every written answer."""
+    written = {grade_id: text for grade_id, text in steps.reference_answers(ASSESSMENT).items()
+               if not grade_id.endswith("_answer")}
+    cases = variant_reference(draw(ASSESSMENT, key_for(term.course, term.names[key])))
+    chosen = list(cases.items())[:round(len(cases) * share)]
+    return {**written, **{f"{item}_answer": literal_answers(values) for item, values in chosen}}
+
+
+def _hand_ins(term: Term) -> None:
+    """Each trainee answers on their own server and submits (and the instructor tries the
+    lesson); cai hands the assessment in after its due date, the others have extra time."""
+    hub = term.hub
+    for key in ("ana", "ben", "dee"):
+        term.run("extension", term.names[key], ASSESSMENT, "--hours", "48")
+    lesson = steps.reference_answers(LESSON)
+    # ben: the first answer and the written one (a blank written answer is 0, by nbgrader,
+    # with no hand mark to wait for).
+    partly = {k: v for number, (k, v) in enumerate(lesson.items())
+              if number == 0 or not k.endswith("_answer")}
+    for key, name in term.names.items():
+        steps.answer_and_submit(hub, name, LESSON, partly if key == "ben" else lesson)
+    steps.answer_and_submit(hub, term.teacher_name, LESSON, lesson)
+    for key in term.names:
+        steps.answer_and_submit(hub, term.names[key], ASSESSMENT,
+                                _own_cases(term, key, 0.5 if key == "ben" else 1.0))
+
+
+def _dee_leaves(term: Term) -> None:
+    term.lms.drop(term.users["dee"])
+    left = term.run("lms", "roster", env=term.hub_api_environment())
+    assert "dropped: Dee Brown" in left, left
+    trainees = set(term.hub.api("GET", f"/groups/nbgrader-{COURSE_ID}")["users"])
+    assert term.names["dee"] not in trainees, trainees
+
+
+def _grades_to_the_lms(term: Term) -> None:
+    """Collected and graded (nbgrader autograde, sandboxed): ``cryocourse grade`` sends the
+    grades, pending; the instructor's hand marks in the Formgrader, then ``lms send``: fully
+    graded. Nothing for Dee (dropped) or Tom (an instructor)."""
+    lms, hub, users, names = term.lms, term.hub, term.users, term.names
+    learners = {users[k] for k in ("ana", "ben", "cai")}
     for assignment in (LESSON, ASSESSMENT):
-        sent = _course_command(owner, course, exchange, "lms", "send", assignment)
-        assert "3 grades sent" in sent.stdout, sent.stdout
+        collected = term.run("collect", assignment, output="both")
+        if assignment == ASSESSMENT:  # cai's hand-in is late; everyone else's on time
+            assert "after the due date" in collected.split(f"{names['cai']}:", 1)[1], collected
+        if assignment == LESSON:
+            graded = term.run("grade", assignment, "--workers", "2")
+            assert "3 grades sent to the LMS" in graded, graded  # grading sends them
+            assert "no longer in the LMS course" in graded, graded  # Dee: held, said why
+            assert "not a learner in the LMS course" in graded, graded  # Tom tried it
+            continue
+        with lms.down():  # the LMS is down while the assessment is graded: nothing lost
+            graded = term.run("grade", assignment, "--workers", "2")
+        assert "could not be reached" in graded and "Nothing is lost" in graded, graded
+        assert "6 grades could not be sent and wait in the outbox" in graded, graded
+        assert not lms.scores_of(ASSESSMENT)
+        later = term.run("lms", "send", assignment, expect=1)  # Dee's and Tom's wait
+        assert "3 grades sent to the LMS" in later, later
+    book = lms.gradebook()
+    lms.snapshots["after grading, before the hand marks"] = copy.deepcopy(book)
+    for assignment in (LESSON, ASSESSMENT):
+        scores = lms.scores_of(assignment)
+        assert set(scores) == learners, book
+        assert {s["gradingProgress"] for s in scores.values()} == {"PendingManual"}, scores
+        assert {s["activityProgress"] for s in scores.values()} == {"Submitted"}, scores
+        assert scores[users["ana"]]["scoreGiven"] < scores[users["ana"]]["scoreMaximum"]
+    again = term.run("lms", "send", ASSESSMENT, expect=1)  # Dee's and Tom's wait: status 1
+    assert "0 grades sent" in again and "3 unchanged" in again, again  # idempotent
+
+    # The instructor hand-marks the written answers in the shared Formgrader.
+    status = f"/services/{COURSE_ID}/formgrader/api/status"
+    steps.wait_for(lambda: hub.request("GET", status, hub.token_for(term.teacher_name)
+                                       ).status == 200, 60, hub)
+    for key, fraction in (("ana", 1.0), ("ben", 0.5), ("cai", 1.0)):
+        for assignment in (LESSON, ASSESSMENT):
+            for grade in steps.written_grades(hub, term.teacher_name, names[key], assignment):
+                steps.set_manual(hub, term.teacher_name, grade, grade["max_score"] * fraction)
+    posts = len(lms.score_posts)
+    for assignment in (LESSON, ASSESSMENT):
+        dry = term.run("lms", "send", assignment, "--dry-run", expect=1)
+        assert f"Dry run: nothing was sent. 3 grades of {assignment}" in dry, dry
+        assert "FullyGraded" in dry, dry
+    assert len(lms.score_posts) == posts  # the dry run sent nothing
+    for assignment in (LESSON, ASSESSMENT):
+        sent = term.run("lms", "send", assignment, expect=1)  # Dee's and Tom's still held
+        assert "3 grades sent" in sent, sent
     book = lms.gradebook()
     for assignment in (LESSON, ASSESSMENT):
         scores = lms.scores_of(assignment)
-        assert set(scores) == {users[k] for k in ("ana", "ben", "cai")}, book
-        assert {s["gradingProgress"] for s in scores.values()} == {"FullyGraded"}
-    assert "after the due date" not in book[item["label"]][users["ana"]]["comment"]
-    assert "Handed in 1 day 5 h 30 min after the due date" in \
-        book[item["label"]][users["cai"]]["comment"]
-    assert not [p for p in lms.score_posts if p[1] in (users["dee"], teacher)]
-    assert (course / ".cryocourse" / "lms" / "tool-key.pem").stat().st_uid == owner.pw_uid
+        assert set(scores) == learners, book
+        assert {s["gradingProgress"] for s in scores.values()} == {"FullyGraded"}, scores
+        ana, ben = scores[users["ana"]], scores[users["ben"]]
+        assert ana["scoreGiven"] == ana["scoreMaximum"], ana  # the reference earns it all
+        assert ben["scoreGiven"] < ana["scoreGiven"], (ben, ana)
+        assert all(s["submission"]["submittedAt"] for s in scores.values())
+        formgrader = steps.formgrader_scores(hub, term.teacher_name, assignment)
+        assert ana["scoreGiven"] == formgrader[names["ana"]], (ana, formgrader)
+    assessment = lms.scores_of(ASSESSMENT)
+    assert "after the due date" not in assessment[users["ana"]]["comment"]
+    late = assessment[users["cai"]]["comment"]
+    assert "Handed in 1 day " in late and "after the due date" in late, late
+    assert "after the due date" not in lms.scores_of(LESSON)[users["cai"]]["comment"]
+    assert not [p for p in lms.score_posts if p[1] in (users["dee"], term.teacher)]
+    assert (term.course / ".cryocourse" / "lms" / "tool-key.pem").stat().st_uid == \
+        term.owner.pw_uid

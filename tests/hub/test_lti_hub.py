@@ -42,7 +42,7 @@ from tests.hub.hub_harness import (
     system_accounts,
 )
 from tests.hub.postgres_harness import free_port
-from tests.hub.test_class_term import make_course, make_exchange
+from tests.hub.term_steps import make_course, make_exchange, wait_for
 from tests.hub.test_hub_config import hubconf
 
 pytestmark = pytest.mark.hub
@@ -225,7 +225,7 @@ def _launches(hub: Hub, platform: LtiPlatform, subs: dict[str, str], folder: Pat
     assert status == 302 and groups_of(teacher) == {graders}
     # ... and the grader role reaches the Formgrader; the trainee's does not.
     formgrader = f"/services/{COURSE_ID}/formgrader/api/status"
-    _wait_for(lambda: hub.request("GET", formgrader, hub.token_for(teacher)).status == 200)
+    wait_for(lambda: hub.request("GET", formgrader, hub.token_for(teacher)).status == 200)
     assert hub.request("GET", formgrader, hub.token_for(trainee)).status == 403
 
     # An Instructor of another LMS course, or of another deployment: no role here at all.
@@ -274,15 +274,6 @@ def _launches(hub: Hub, platform: LtiPlatform, subs: dict[str, str], folder: Pat
     finally:
         subprocess.run(["usermod", "--login", squatter.pw_name, squatted],
                        capture_output=True)
-
-
-def _wait_for(condition, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.5)
-    raise AssertionError(f"not so after {seconds} s")
 
 
 def _server_pids(user: str) -> list[int]:

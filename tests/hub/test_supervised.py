@@ -34,12 +34,12 @@ from tests.hub.hub_harness import (
     running_hub,
     system_accounts,
 )
-from tests.hub.test_class_term import (
+from tests.hub.term_steps import (
     COURSE_ID,
-    _wait_for,
     cryocourse,
     make_course,
     make_exchange,
+    wait_for,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -147,7 +147,7 @@ def test_a_supervised_window_on_the_class_server(supervised_server):
     cryocourse(teacher, course, exchange, "supervise", "extend", ASSESSMENT, "--trainee", ana,
                "--minutes", "3")
     # The supervisor stops ana's open-book server; her next one is the supervised one.
-    _wait_for(lambda: not _running(hub, ana), 60, hub)
+    wait_for(lambda: not _running(hub, ana), 60, hub)
     hub.start_servers([ana, ben])
     _save_answers(hub, ben, _reference_of(course, ben))  # his own reference answers
 
@@ -200,8 +200,8 @@ def test_a_supervised_window_on_the_class_server(supervised_server):
 
     # Ben's window ends by itself: his work is handed in as his own, ana's stays open.
     supervised = folder / "supervised" / ASSESSMENT
-    _wait_for(lambda: (supervised / ben / "handed-in.json").exists(), 90, hub)
-    _wait_for(lambda: not _running(hub, ben), 30, hub)
+    wait_for(lambda: (supervised / ben / "handed-in.json").exists(), 90, hub)
+    wait_for(lambda: not _running(hub, ben), 30, hub)
     status = cryocourse(teacher, course, exchange, "supervise", "status", ASSESSMENT)
     assert f"{ana}" in status and "left" in status.split(ana, 1)[1].splitlines()[0], status
     assert "closed" in status.split(ben, 1)[1].splitlines()[0], status
@@ -210,7 +210,7 @@ def test_a_supervised_window_on_the_class_server(supervised_server):
     assert "released only after it has closed for everyone" in refused, refused
 
     cryocourse(teacher, course, exchange, "supervise", "close", ASSESSMENT, "--trainee", ana)
-    _wait_for(lambda: (supervised / ana / "handed-in.json").exists(), 60, hub)
+    wait_for(lambda: (supervised / ana / "handed-in.json").exists(), 60, hub)
     for user in (ana, ben):
         record = json.loads((supervised / user / "handed-in.json").read_text())
         assert len(record) == 1 and record[0]["ok"], record  # one attempt, handed in
@@ -290,7 +290,7 @@ def _save_answers(hub: Hub, user: str, cells: dict[str, str]) -> None:
 
 
 def _auto_scores(account, course: Path, students: list[str]) -> dict[str, float]:
-    from tests.hub.test_class_term import as_account
+    from tests.hub.term_steps import as_account
 
     code = ("import json; from nbgrader.api import Gradebook\n"
             f"with Gradebook('sqlite:///{course / 'gb.db'}', {COURSE_ID!r}) as gb:\n"

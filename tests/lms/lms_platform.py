@@ -11,7 +11,9 @@ who is not an active learner (Canvas, Brightspace), an older score never replace
 one (AGS 2.0 §3.4.6), containers are paged with ``Link: rel=next``.
 
 ``TestLms.stop()`` takes it off the network (connections refused, as when the LMS is down);
-``start()`` brings it back on the same port with its data.
+``start()`` brings it back on the same port with its data. ``busy`` makes it answer the
+next requests ``503 Service Unavailable`` (an overloaded LMS), ``busy_after_scores`` from
+the moment it has taken that many scores (an LMS that fails in the middle of a send).
 """
 
 from __future__ import annotations
@@ -138,6 +140,8 @@ class TestLms:
         self.requests: list[str] = []  # "METHOD path?query" of every request served
         self.launches: dict[str, Launch] = {}
         self.snapshots: dict[str, dict] = {}  # the gradebook at moments a test names
+        self.busy = 0  # the next requests are answered 503 (counted down)
+        self.busy_after_scores: int | None = None  # busy for good after that many scores
         self._numbers = itertools.count(1)
         self._lock = threading.Lock()
         self._server: http.server.ThreadingHTTPServer | None = None
@@ -257,7 +261,12 @@ class TestLms:
         self.requests.append(f"{handler.command} {handler.path}")
         try:
             with self._lock:
-                status, headers, payload = self._route(request, path)
+                if self.busy:
+                    self.busy -= 1
+                    status, headers, payload = 503, {"Retry-After": "1"}, {
+                        "error": "temporarily_unavailable"}
+                else:
+                    status, headers, payload = self._route(request, path)
         except (jwt.PyJWTError, lti_errors.LtiException) as error:
             status, headers, payload = 401, {}, {"error": "invalid_token",
                                                   "error_description": str(error)}
@@ -440,6 +449,10 @@ class _Grades(AssignmentsGradesService):
         else:
             status = UpdateScoreStatus.SUCCESS if user in kept else UpdateScoreStatus.CREATED
             kept[user] = dict(score)
+            taken = sum(1 for post in self.lms.score_posts if post[2] in ("created", "success"))
+            if self.lms.busy_after_scores is not None and taken + 1 >= \
+                    self.lms.busy_after_scores:
+                self.lms.busy = 10**6
         self.lms.score_posts.append((line_item_id, user, status.value))
         return status
 
