@@ -44,6 +44,17 @@ EVIDENCE_LEVELS: tuple[str, ...] = ("supported", "weak", "unsupported", "marketi
 MAX_BASIS_KINDS: tuple[str, ...] = ("seed", "published", "model", "none")
 PERFORMERS: tuple[str, ...] = ("cosmetologist", "physician")
 SIDE_EFFECT_KINDS: tuple[str, ...] = ("normal", "stop_and_report")
+# What each kind and level means, in a trainee's words (care.toml and claims.toml say the same)
+SIDE_EFFECT_KIND_MEANINGS: dict[str, str] = {
+    "normal": "expected, tell the client and record it",
+    "stop_and_report": "stop, record, refer",
+}
+EVIDENCE_LEVEL_MEANINGS: dict[str, str] = {
+    "supported": "published studies back it (within stated limits)",
+    "weak": "only small, uncontrolled or indirect studies",
+    "unsupported": "no published source supports it",
+    "marketing": "a slogan that the sources contradict",
+}
 SOURCE_KINDS: tuple[str, ...] = ("seed", "published", "vendor", "course")
 """seed: a salon article; published: a paper, a standard or official advice; vendor: what
 equipment vendors or facilities do (manuals, pages), not published evidence; course: the
