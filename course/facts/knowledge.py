@@ -386,6 +386,12 @@ class Knowledge:
     referrals: Mapping[str, Word]
     intents: Mapping[str, Intent]
     unmatched_intent: str
+    # code -> plain name, where it is not the code's words
+    site_names: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    def site_name(self, code: str) -> str:
+        """A site's plain name as a form shows it ("eye_area" -> "eye area")."""
+        return self.site_names.get(code) or code.replace("_", " ")
 
 
 # --------------------------------------------------------------------------- reading
@@ -762,6 +768,8 @@ def _check_references(directory: Path, knowledge: Knowledge) -> None:
             need("modalities.toml", f"site_covers {site!r}", "site", other, knowledge.sites)
     for alias, site in knowledge.site_aliases.items():
         need("modalities.toml", f"site_aliases {alias!r}", "site", site, knowledge.sites)
+    for site in knowledge.site_names:
+        need("modalities.toml", "site_names", "site", site, knowledge.sites)
     missing = [site for site in knowledge.sites if site not in knowledge.site_covers]
     if missing:
         raise KnowledgeError(f"modalities.toml: site_covers: no entry for {missing[0]!r}")
@@ -809,6 +817,7 @@ def load_directory(directory: str | Path) -> Knowledge:
         site_covers=_site_covers(directory, sites),
         site_aliases=MappingProxyType({normalise_name(k): v for k, v in
                                        modality_file.get("site_aliases", {}).items()}),
+        site_names=MappingProxyType(dict(modality_file.get("site_names", {}))),
         treatments=_by_code(_entries(directory, decisions, "treatment"), _word, _named),
         referrals=_by_code(_entries(directory, decisions, "referral"), _word, _named),
         intents=_by_code(_entries(directory, "requests.toml", "intent"), _intent),
