@@ -144,8 +144,8 @@ def test_assessment_case_answered_with_decision_and_no_findings(
 
 def _hostile_notebook(root) -> str:
     """A notebook as a trainee could pass it on: one answer cell from lesson 00 as released,
-    and answer cells whose metadata asks the controls to write code, to show a label that is
-    not its value, or to draw a kind that does not exist."""
+    and answer cells whose metadata asks the controls to write code, to show markup as a
+    label, or to draw a kind that does not exist."""
     import json
 
     released = json.loads((root / ORIENTATION).read_text(encoding="utf-8"))
@@ -165,8 +165,10 @@ def _hostile_notebook(root) -> str:
         "q3 = ...\n")
     code_in_name = hostile("q1_answer", {"schema_version": 1, "item": "q1", "answers": [
         {"name": code, "kind": "choice", "options": ["defer", "refuse"]}]}, "x = ...\n")
+    # a choice's plain name is shown as plain text only (as a checklist's names are)
     label_not_value = hostile("q2_answer", {"schema_version": 1, "item": "q2", "answers": [
-        {"name": "q2", "kind": "choice", "options": [["refuse", "proceed"], "defer"]}]},
+        {"name": "q2", "kind": "choice",
+         "options": [["refuse", "<img src=x onerror=alert(1)>"], "defer"]}]},
         "q2 = ...\n")
     # the unknown kind comes first: it once took every later cell's controls with it
     cells = [{"cell_type": "markdown", "metadata": {}, "source": "# Passed on by a trainee"},
