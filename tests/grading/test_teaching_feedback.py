@@ -226,7 +226,10 @@ def test_a_partly_right_screening_names_each_part(tmp_path):
         "bp_client_findings": ["bp_above_limit", "migraine"]}})
     text = _explained(lesson, nb, tmp_path)["contra_screen_high_bp_chamber"]
     assert "◐ Partly right." in text
-    assert "Treatment today: right." in text and "Referral: 'none' is not right." in text
+    assert "Treatment today: right." in text
+    # the lost part explained: what the word chosen means (decisions.toml)
+    assert ("Referral: 'No referral' is not right for this client. It means: The client need "
+            "not see anyone about this visit.") in text
     assert re.search(r"Findings right: [^.]*\. Not a finding for this client: Migraine\.", text)
 
 
