@@ -72,6 +72,7 @@ def test_submit_by_keyboard_is_confirmed_in_words_with_the_own_hand_in_first(
     """Two hand-ins of lesson 00; the second by keyboard alone: Tab reaches Submit, its focus
     ring can be seen, Enter hands in, a sentence says so and the newest hand-in is first."""
     page = trainee.page
+    Notebook.open(trainee, NOTEBOOK)
     _submit(trainee, LESSON)  # an earlier hand-in, so the list has more than one
     expect(page.locator(HAND_INS)).not_to_have_count(0)
     before = page.locator(HAND_INS).count()
@@ -103,6 +104,7 @@ def test_the_assignments_list_does_not_run_together_at_200_percent(
     overlap and the row fits its box."""
     page = trainee.page
     page.set_viewport_size({"width": 700, "height": 450})
+    Notebook.open(trainee, NOTEBOOK)
     _assignments_tab(trainee)
     row = _fetched_row(trainee)
     name = row.locator(".item_name").first.bounding_box()

@@ -67,8 +67,8 @@ def answers_in_words(item: Item, values: dict[str, object]) -> list[str]:
 def _listed(heading: str, lines: list[str]) -> str:
     if len(lines) == 1:
         return f"<p>{escape(heading)} {escape(lines[0])}</p>"
-    items = "".join(f"<li>{escape(line)}</li>" for line in lines)
-    return f'<p>{escape(heading)}</p><ul class="cryo-answer-words">{items}</ul>'
+    items = "\n".join(f"<li>{escape(line)}</li>" for line in lines)
+    return f'<p>{escape(heading)}</p>\n<ul class="cryo-answer-words">\n{items}\n</ul>'
 
 
 def explanation_html(item: Item, score: Score, typed: dict[str, object],
@@ -93,7 +93,8 @@ def explanation_html(item: Item, score: Score, typed: dict[str, object],
                         parts.append(f"<p>Why not your answer: {_prose(why)}</p>")
         if reason:
             parts.append(f"<p>Why: {_prose(reason)}</p>")
-    return f'<div class="cryo-feedback">{"".join(parts)}</div>'
+    body = "\n".join(parts)  # line breaks between parts: the page's text reads with spaces
+    return f'<div class="cryo-feedback">{body}</div>'
 
 
 WORDS_KEY = "cryocourse_answer_words"  # what the feedback template shows for an answer cell
