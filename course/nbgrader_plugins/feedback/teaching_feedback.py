@@ -135,8 +135,10 @@ class TeachingFeedback(NbGraderPreprocessor):
                 cell.outputs = [new_output("display_data", data={"text/html": html})]
                 if (answer := answer_cells.get(f"{item.id}_answer")) is not None:
                     answer.metadata[WORDS_KEY] = answers_in_words(item, answers)
-            # the check before submission ("in the right form") says nothing once marked
-            checks = {f"{item.id}_check" for _, item in graded}
+            # the checks and hints before submission ("in the right form", a practice's
+            # self-check) are code cells that say nothing once the lesson is marked
+            checks = {f"{item_id}{suffix}" for item_id in items
+                      for suffix in ("_check", "_hint")}
             nb.cells = [cell for cell in nb.cells if cell.cell_type != "code"
                         or cell.metadata.get("nbgrader", {}).get("grade_id") not in checks]
         return nb, resources
