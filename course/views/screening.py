@@ -455,7 +455,8 @@ class PracticeWidget:
         self.seed = widgets.BoundedIntText(first, min=0, max=999_999, description="Client no.")
         self.new_client = widgets.Button(description="New client", icon="refresh")
         self.vignette = widgets.HTML()
-        self.treatment = widgets.ToggleButtons(options=TREATMENTS, value=None,
+        self.treatment = widgets.ToggleButtons(options=[(kb.treatments[code].name, code)
+                                                        for code in TREATMENTS], value=None,
                                                description="Today")
         self.referral = widgets.Dropdown(
             options=[(w.name, code) for code, w in kb.referrals.items()],

@@ -67,6 +67,39 @@ def test_no_cell_toolbar_to_tab_through_and_hints_wait_to_be_asked(
     trainee.screenshot("hint-open")
 
 
+def test_practice_names_the_decision_words_and_explains_a_lost_part(
+        trainee: Scenario) -> None:  # noqa: F811
+    """(Findings 2 and 11.) Lesson 04's unlimited practice: the treatment buttons show the
+    data's names, and a wrong referral is explained by what the word chosen means."""
+    from course.models.cases import score_screening
+    from course.models.variants import practice_client
+
+    seed = 4242
+    client, kb = practice_client(seed), load()
+    wrong = next(code for code in kb.referrals if "is not right for this client" in
+                 score_screening(client, client.treatment, code, client.findings).explanation)
+    notebook = Notebook.open(trainee, "04-contraindications/04-contraindications.ipynb")
+    notebook.run_all()
+    practice = notebook.panel.locator(".widget-vbox", has=trainee.page.get_by_role(
+        "button", name="Check my answer")).last
+    practice.scroll_into_view_if_needed()
+    box = practice.get_by_role("spinbutton").or_(practice.get_by_role("textbox")).first
+    box.fill(str(seed))
+    box.press("Enter")
+    expect(practice).to_contain_text(f"Client {seed}.")
+    for code in kb.treatments:  # buttons by name, never by code
+        expect(practice.get_by_role("button", name=kb.treatments[code].name, exact=True)
+               ).to_be_visible()
+    practice.get_by_role("button", name=kb.treatments[client.treatment].name,
+                         exact=True).click()
+    practice.get_by_role("combobox").first.select_option(label=kb.referrals[wrong].name)
+    practice.get_by_role("button", name="Check my answer").click()
+    meaning = kb.referrals[wrong].meaning.split(". ")[0]
+    expect(practice).to_contain_text(f"Referral: '{kb.referrals[wrong].name}' is not right "
+                                     f"for this client. It means: {meaning}")
+    trainee.screenshot("practice-lost-part")
+
+
 def test_submit_by_keyboard_is_confirmed_in_words_with_the_own_hand_in_first(
         trainee: Scenario) -> None:  # noqa: F811
     """Two hand-ins of lesson 00; the second by keyboard alone: Tab reaches Submit, its focus
