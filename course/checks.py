@@ -15,7 +15,13 @@ from collections import defaultdict
 from course.exercises import item as find_item
 from course.questions.friendly_errors import PlainError
 from course.questions.friendly_errors import install as install_plain_errors
-from course.questions.in_kernel import MARKS, CheckResult, form_only, kernel_answers
+from course.questions.in_kernel import (
+    MARKS,
+    CheckResult,
+    HintResult,
+    form_only,
+    kernel_answers,
+)
 from course.questions.kinds import NOT_ATTEMPTED, AnswerFormatError, Answers, Item, Score, Status
 
 _hints_shown: defaultdict[str, int] = defaultdict(int)
@@ -62,7 +68,9 @@ def hint(item_id: str) -> CheckResult:
         more = f" (Run this cell again for hint {shown + 2}.)"
     else:
         more = " (That was the last hint: running this cell again starts from hint 1.)"
-    return CheckResult("hint", f"Hint {shown + 1} of {count}: {item.hints[shown]}{more}")
+    number = f"Hint {shown + 1} of {count}" if count > 1 else "Hint"
+    return HintResult("hint", f"{number}: {item.hints[shown]}{more}",
+                      summary=f"Show {number[0].lower()}{number[1:]}")
 
 
 class NotReadyToSubmit(PlainError):

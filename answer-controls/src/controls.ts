@@ -78,6 +78,35 @@ function radios(
 ): Control {
   const [set, body] = fieldset(spec, hint);
   const group = uid(spec.name);
+  // An arrow key moves the selection over every option in turn: the option it stops on is
+  // written (and run) once, when the trainee presses Enter or Space or leaves the group,
+  // never each option passed over. A click or Space writes at once.
+  let arrowed = false;
+  let pending: { value: Value } | undefined;
+  const commit = (): void => {
+    if (pending !== undefined) {
+      const { value } = pending;
+      pending = undefined;
+      pick(value);
+    }
+  };
+  body.addEventListener('keydown', event => {
+    if (event.key.startsWith('Arrow')) {
+      arrowed = true;
+    } else if (event.key === 'Enter' || event.key === ' ') {
+      if (pending !== undefined) {
+        event.preventDefault();
+        commit();
+      }
+    }
+  });
+  body.addEventListener('keyup', () => (arrowed = false));
+  body.addEventListener('pointerdown', () => (arrowed = false));
+  set.addEventListener('focusout', event => {
+    if (!set.contains(event.relatedTarget as Node | null)) {
+      commit();
+    }
+  });
   const inputs = options.map(([value, text]) => {
     const label = element('label', 'cryo-choice');
     const input = element('input');
@@ -85,9 +114,16 @@ function radios(
     input.name = group;
     input.value = String(value);
     input.addEventListener('change', () => {
-      if (input.checked) {
-        pick(value);
+      if (!input.checked) {
+        return;
       }
+      if (arrowed) {
+        arrowed = false;
+        pending = { value };
+        return;
+      }
+      pending = undefined;
+      pick(value);
     });
     label.append(input, element('span', '', text));
     body.append(label);
@@ -96,6 +132,9 @@ function radios(
   return {
     node: set,
     show(value) {
+      if (pending !== undefined) {
+        return; // an option reached by the arrow keys, not yet written: keep it shown
+      }
       for (const option of inputs) {
         option.input.checked = value !== undefined && value === option.value;
       }

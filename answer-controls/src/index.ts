@@ -14,6 +14,7 @@ import { Cell, CodeCell, MarkdownCell } from '@jupyterlab/cells';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { PanelLayout, Widget } from '@lumino/widgets';
 
+import { watchAssignmentsTab } from './assignments';
 import { AnswerSpec, control, Control, spoken } from './controls';
 import { LiveCheck, statusLine } from './live';
 import { literal, typedAnswer, Value, withAnswer } from './literals';
@@ -248,6 +249,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
   requires: [INotebookTracker],
   activate: (_app: JupyterFrontEnd, tracker: INotebookTracker) => {
     tracker.widgetAdded.connect((_sender, panel) => watch(panel));
+    watchAssignmentsTab();
   }
 };
 

@@ -6,7 +6,7 @@
  * question. A notebook may come from anyone, so anything else gets no controls at all.
  *
  * What is drawn is built here from checked fields only, never passed through: a choice
- * button's label is the value it writes, Yes/No are fixed, a checklist shows plain text.
+ * button shows its plain name (or the value it writes), Yes/No are fixed, names are plain text.
  */
 
 import type { AnswerSpec } from './controls';
@@ -154,7 +154,8 @@ function questionProblem(meta: { item: string; answers: any[] }, gradeId: unknow
     if (answer.kind === 'number' && answer.min > answer.max) {
       return 'min is above max';
     }
-    if ((answer.kind === 'names' || answer.kind === 'steps') && new Set(answer.options.map((o: string[]) => o[0])).size !== answer.options.length) {
+    const codes = (answer.options ?? []).map((o: string | string[]) => (Array.isArray(o) ? o[0] : o));
+    if (answer.kind !== 'number' && answer.kind !== 'yesno' && new Set(codes).size !== codes.length) {
       return 'a code is given twice';
     }
   }
@@ -165,7 +166,11 @@ function questionProblem(meta: { item: string; answers: any[] }, gradeId: unknow
 function drawn(answer: any): AnswerSpec {
   switch (answer.kind) {
     case 'choice':
-      return { name: answer.name, kind: 'choice', options: [...answer.options] };
+      return {
+        name: answer.name, kind: 'choice',
+        options: answer.options.map((option: string | string[]) =>
+          Array.isArray(option) ? [option[0], option[1]] as [string, string] : String(option))
+      };
     case 'yesno':
       return { name: answer.name, kind: 'yesno' };
     case 'number':

@@ -70,8 +70,10 @@ def kit_data(root: Path, assignment: str, trainee: str, window: Window) -> dict:
                   for client in variant.clients],
         "outcome_words": str(outcome_words()), "finding_list": str(finding_list()),
         "words": {
-            "treatment": {"options": list(TREATMENT.options), "aliases": dict(TREATMENT.aliases)},
-            "referral": {"options": list(REFERRAL.options), "aliases": dict(REFERRAL.aliases)},
+            "treatment": {"options": list(TREATMENT.options), "aliases": dict(TREATMENT.aliases),
+                          "names": dict(TREATMENT.names)},
+            "referral": {"options": list(REFERRAL.options), "aliases": dict(REFERRAL.aliases),
+                         "names": dict(REFERRAL.names)},
             "findings": dict(finding_spellings()),
         },
         **window_data(window),

@@ -30,7 +30,9 @@ def _vocabulary(words: dict[str, Word]) -> Choice:
     """A Choice of codes whose names and aliases (decisions.toml) are accepted too."""
     aliases = {spelling: code for code, word in words.items()
                for spelling in (word.name, *word.aliases)}
-    return Choice(tuple(words), aliases=aliases)
+    return Choice(tuple(words), aliases=aliases,
+                  names={code: word.name for code, word in words.items()},
+                  meanings={code: word.meaning for code, word in words.items()})
 
 
 # The two parts of a screening decision, as answer kinds: the five treatment words

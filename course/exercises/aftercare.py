@@ -5,7 +5,9 @@ from __future__ import annotations
 from course.exercises import TREATMENT
 from course.exercises.reasons import decision_reason, first_sentence
 from course.facts.knowledge import (
+    EVIDENCE_LEVEL_MEANINGS,
     EVIDENCE_LEVELS,
+    SIDE_EFFECT_KIND_MEANINGS,
     SIDE_EFFECT_KINDS,
     find_claim,
     find_rule,
@@ -13,11 +15,12 @@ from course.facts.knowledge import (
 )
 from course.questions.kinds import AcceptedAnswer, Choice, Item, Wrong
 
-REACTION = Choice(SIDE_EFFECT_KINDS, aliases={
+REACTION = Choice(SIDE_EFFECT_KINDS, meanings=SIDE_EFFECT_KIND_MEANINGS, aliases={
     "stop": "stop_and_report", "report": "stop_and_report", "stop and refer": "stop_and_report",
     "expected": "normal", "ok": "normal",
 })
-EVIDENCE = Choice(EVIDENCE_LEVELS, aliases={"slogan": "marketing", "none": "unsupported"})
+EVIDENCE = Choice(EVIDENCE_LEVELS, meanings=EVIDENCE_LEVEL_MEANINGS,
+                  aliases={"slogan": "marketing", "none": "unsupported"})
 
 
 def _kind(name: str) -> str:

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from course.facts.knowledge import EVIDENCE_LEVELS, PERFORMERS, find_modality, load, spellings
+from course.facts.knowledge import (
+    EVIDENCE_LEVEL_MEANINGS,
+    EVIDENCE_LEVELS,
+    PERFORMERS,
+    find_modality,
+    load,
+    spellings,
+)
 from course.questions.kinds import AcceptedAnswer, Choice, Item, Names, Wrong, YesNo
 
 
@@ -14,7 +21,8 @@ def modality_spellings() -> dict[str, str]:
 def modality_choice() -> Choice:
     """One modality, by code; its names and aliases are accepted too."""
     names = modality_spellings()
-    return Choice(tuple(dict.fromkeys(names.values())), aliases=names)
+    return Choice(tuple(dict.fromkeys(names.values())), aliases=names,
+                  names={code: modality.name for code, modality in load().modalities.items()})
 
 
 PERFORMER = Choice(PERFORMERS, aliases={
@@ -22,7 +30,7 @@ PERFORMER = Choice(PERFORMERS, aliases={
     "me": "cosmetologist", "beautician": "cosmetologist", "aesthetician": "cosmetologist",
     "esthetician": "cosmetologist",
 })
-EVIDENCE = Choice(EVIDENCE_LEVELS)
+EVIDENCE = Choice(EVIDENCE_LEVELS, meanings=EVIDENCE_LEVEL_MEANINGS)
 
 
 def _code(name: str) -> str:

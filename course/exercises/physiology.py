@@ -19,7 +19,9 @@ from functools import cache
 
 from course.exercises.reasons import first_sentence
 from course.facts.knowledge import (
+    EVIDENCE_LEVEL_MEANINGS,
     EVIDENCE_LEVELS,
+    SIDE_EFFECT_KIND_MEANINGS,
     SIDE_EFFECT_KINDS,
     find_claim,
     find_modality,
@@ -282,7 +284,8 @@ PHASES = Choice(
         "recovery phase": "recovery",
     },
 )
-REACTION = Choice(SIDE_EFFECT_KINDS, aliases={"stop": "stop_and_report", "expected": "normal"})
+REACTION = Choice(SIDE_EFFECT_KINDS, meanings=SIDE_EFFECT_KIND_MEANINGS,
+                  aliases={"stop": "stop_and_report", "expected": "normal"})
 FLOW = Choice(("above resting", "below resting"),
               aliases={"above": "above resting", "higher": "above resting",
                        "below": "below resting", "lower": "below resting"})
@@ -399,7 +402,7 @@ ITEMS = (
     ),
     Item(
         id="physiology_practice_collagen_claim",
-        answers={"collagen_evidence": Choice(EVIDENCE_LEVELS)},
+        answers={"collagen_evidence": Choice(EVIDENCE_LEVELS, meanings=EVIDENCE_LEVEL_MEANINGS)},
         expected=lambda: {
             "collagen_evidence": find_claim("collagen_stimulation").evidence_level
         },

@@ -26,8 +26,9 @@ def treatment_headline(code: str) -> str:
 
 
 def treatment_phrase(code: str) -> str:
-    """A treatment word with its meaning: "'defer' (not today)"."""
-    return f"'{code}' ({treatment_headline(code)})"
+    """A treatment word, as the answer buttons name it, with its meaning: "'Defer' (not
+    today)"."""
+    return f"'{load().treatments[code].name}' ({treatment_headline(code)})"
 
 
 def referral_phrase(code: str, reason: str = "") -> str:

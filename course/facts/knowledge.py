@@ -55,6 +55,18 @@ from course.foundation.names import did_you_mean, normalise_name
 NO_REFERRAL = "none"
 """The referral part when the client need not see anyone."""
 
+# What each kind and level means, in a trainee's words (care.toml and claims.toml say the same)
+SIDE_EFFECT_KIND_MEANINGS: dict[str, str] = {
+    "normal": "expected, tell the client and record it",
+    "stop_and_report": "stop, record, refer",
+}
+EVIDENCE_LEVEL_MEANINGS: dict[str, str] = {
+    "supported": "published studies back it (within stated limits)",
+    "weak": "only small, uncontrolled or indirect studies",
+    "unsupported": "no published source supports it",
+    "marketing": "a slogan that the sources contradict",
+}
+
 DATA_FILES: tuple[str, ...] = (
     "sources.toml",
     "modalities.toml",
@@ -386,6 +398,12 @@ class Knowledge:
     referrals: Mapping[str, Word]
     intents: Mapping[str, Intent]
     unmatched_intent: str
+    # code -> plain name, where it is not the code's words
+    site_names: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    def site_name(self, code: str) -> str:
+        """A site's plain name as a form shows it ("eye_area" -> "eye area")."""
+        return self.site_names.get(code) or code.replace("_", " ")
 
 
 # --------------------------------------------------------------------------- reading
@@ -659,6 +677,8 @@ def _check_references(knowledge: Knowledge) -> None:
             need("modalities.toml", f"site_covers {site!r}", "site", other, knowledge.sites)
     for alias, site in knowledge.site_aliases.items():
         need("modalities.toml", f"site_aliases {alias!r}", "site", site, knowledge.sites)
+    for site in knowledge.site_names:
+        need("modalities.toml", "site_names", "site", site, knowledge.sites)
     missing = [site for site in knowledge.sites if site not in knowledge.site_covers]
     if missing:
         raise KnowledgeError(f"modalities.toml: site_covers: no entry for {missing[0]!r}")
@@ -712,6 +732,7 @@ def load_directory(directory: str | Path) -> Knowledge:
         site_covers=_site_covers(modality_file, sites),
         site_aliases=MappingProxyType({normalise_name(k): v for k, v in
                                        modality_file.raw.get("site_aliases", {}).items()}),
+        site_names=MappingProxyType(dict(modality_file.raw.get("site_names", {}))),
         treatments=code_table(decisions.entries("treatment"), _word, named),
         referrals=code_table(decisions.entries("referral"), _word, named),
         intents=code_table(requests.entries("intent"), _intent),

@@ -97,6 +97,7 @@ SOURCES = schema("sources.toml", "every source the course cites", {
 MODALITIES = schema("modalities.toml", "the ways of delivering cold, their limits, the sites", {
     "sites": _TEXTS,
     "site_aliases": _WORDS_TO.optional,
+    "site_names": mapping(text("the plain name of a site, as a trainee reads it")).optional,
     "site_covers": mapping(_TEXTS).optional,
     "modality": tables({
         **_NAMED, "delivery": _TEXT, "agent": _TEXT,

@@ -137,9 +137,11 @@ def _kinds() -> dict[str, Any]:
     words = kit()["words"]
     findings = dict(words["findings"])
     return {"treatment": Choice(tuple(words["treatment"]["options"]),
-                                aliases=dict(words["treatment"]["aliases"])),
+                                aliases=dict(words["treatment"]["aliases"]),
+                                names=dict(words["treatment"].get("names", {}))),
             "referral": Choice(tuple(words["referral"]["options"]),
-                               aliases=dict(words["referral"]["aliases"])),
+                               aliases=dict(words["referral"]["aliases"]),
+                               names=dict(words["referral"].get("names", {}))),
             "findings": Names(lambda: findings, "finding")}
 
 

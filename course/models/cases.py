@@ -397,16 +397,22 @@ def _as_required(item: Case, given: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _part_text(item: Case, part: str, given: str, credit: float) -> str:
+    """One part of the decision in words: right, accepted, or not right and what the word
+    the trainee chose means (decisions.toml), so a lost part is explained, not only named."""
     label = "Treatment today" if part == "treatment" else "Referral"
     if given == getattr(item, part):
         return f"{label}: right."
+    kb = load()
+    word = (kb.treatments if part == "treatment" else kb.referrals)[given]
     declared = [alt for alt in item.alternatives if alt.part == part and alt.answer == given]
     if declared:
-        return f"{label}: '{given}' is accepted ({credit:.0%} of this part): {declared[0].reason}"
+        return (f"{label}: '{word.name}' is accepted ({credit:.0%} of this part): "
+                f"{declared[0].reason}")
     if credit:
-        return (f"{label}: '{given}' is another doctor than the best one ({credit:.0%} of "
+        return (f"{label}: '{word.name}' is another doctor than the best one ({credit:.0%} of "
                 "this part).")
-    return f"{label}: '{given}' is not right."
+    return (f"{label}: '{word.name}' is not right for this client. It means: "
+            f"{word.meaning.rstrip('.')}.")
 
 
 def _explain(item: Case, treatment: str, referral: str, correct: tuple[str, ...],

@@ -58,8 +58,9 @@ def problems(metadata: object, grade_id: object) -> list[str]:
     for answer in metadata["answers"]:
         if answer["kind"] == "number" and answer["min"] > answer["max"]:
             found.append(f"{answer['name']}: min is above max")
-        listed = answer["kind"] in ("names", "steps")
-        codes = [option[0] for option in answer["options"]] if listed else []
+        listed = answer["kind"] in ("names", "steps", "choice")
+        codes = [option[0] if isinstance(option, list) else option
+                 for option in answer["options"]] if listed else []
         if len(set(codes)) != len(codes):
             found.append(f"{answer['name']}: a code is given twice")
     return found

@@ -8,8 +8,10 @@ answer: it reads, normalises and words.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from html import escape
 
 from course.questions.kinds import AnswerFormatError, Item, Kind, NotPlainValue, Score
 from course.questions.reader import answers_in_cells
@@ -31,6 +33,19 @@ class CheckResult:
 
     def _repr_markdown_(self) -> str:
         return repr(self)
+
+
+@dataclass(frozen=True, repr=False)
+class HintResult(CheckResult):
+    """A hint, folded until the trainee asks for it: Run All shows "Show hint 1 of 2", not
+    the hint itself (a native disclosure: a click, Enter or Space opens it)."""
+
+    summary: str = ""
+
+    def _repr_html_(self) -> str:
+        text = re.sub(r"`([^`<>]+)`", r"<code>\1</code>", escape(self.message))
+        return (f'<details class="cryo-hint"><summary>{escape(self.summary)}</summary>'
+                f"<p>{text}</p></details>")
 
 
 def kernel_answers(kinds: Mapping[str, Kind]) -> dict[str, object]:

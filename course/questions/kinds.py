@@ -79,13 +79,21 @@ class Choice:
 
     options: tuple[str, ...]
     aliases: Mapping[str, str] = field(default_factory=dict)
+    names: Mapping[str, str] = field(default_factory=dict)  # code -> plain name (the data's)
+    meanings: Mapping[str, str] = field(default_factory=dict)  # code -> what picking it means
+
+    def label(self, code: str) -> str:
+        """The plain name a trainee sees for ``code``: the data's name, else the code's words
+        ("stop_and_report" -> "stop and report")."""
+        return self.names.get(code) or code.replace("_", " ")
 
     def describe(self) -> str:
         return "one of: " + ", ".join(self.options)
 
     def spec(self) -> dict[str, object]:
-        """What an answer control needs to offer this kind (JSON; see ``answer_spec``)."""
-        return {"kind": "choice", "options": _list(self.options)}
+        """What an answer control needs to offer this kind (JSON; see ``answer_spec``): each
+        option's code (written into the cell) with its plain name (the button's label)."""
+        return {"kind": "choice", "options": [[code, self.label(code)] for code in self.options]}
 
     def normalise(self, name: str, value: object) -> str:
         text = _plain_text(name, value, self.options[0])
@@ -667,17 +675,66 @@ def all_or_nothing(kinds: Mapping[str, Kind]) -> Scorer:
             return Score(1.0, Status.CORRECT)
         wrong = [n for n in kinds if n not in right]
         status = Status.PARTLY_CORRECT if right else Status.INCORRECT
-        notes = [f"Right: {', '.join(f'`{n}`' for n in right)}."] if right else []
-        notes.append(f"Not correct: {', '.join(f'`{n}`' for n in wrong)}.")
+        notes = [f"Right: {', '.join(spoken_name(n) for n in right)}."] if right else []
+        notes.append(f"Not correct: {', '.join(spoken_name(n) for n in wrong)}.")
         for n in wrong:  # a list: which of its names were right, which wrong
             kind = kinds[n]
             if isinstance(kind, Names):
                 details = picked_notes(given[n], expected[n],  # type: ignore[arg-type]
                                        kind.labels(), kind.label)
-                notes.append(f"In `{n}`: " + " ".join(details))
+                notes.append(f"In {spoken_name(n)}: " + " ".join(details))
         return Score(fraction, status, tuple(notes))
 
     return scorer
+
+
+def spoken_name(name: str) -> str:
+    """An answer's name as its control's legend shows it: "case01_findings" -> "case01
+    findings" (answer-controls/src/controls.ts, ``spoken``)."""
+    return name.replace("_", " ")
+
+
+def answer_in_words(kind: Kind, name: str, value: object) -> str:
+    """An answer as the trainee picked it, in the words its control shows (plain names from
+    the data, never a code or a line of Python); what cannot be read is said so."""
+    if value is NOT_ATTEMPTED:
+        return "not answered"
+    try:
+        given = normalise(kind, name, value)
+    except AnswerFormatError:
+        shown = f"'{value}' " if _type(value) is _str else ""
+        return f"{shown}(could not be read)"
+    if isinstance(kind, Choice):
+        return kind.label(given)  # type: ignore[arg-type]
+    if isinstance(kind, YesNo):
+        return "Yes" if given else "No"
+    if isinstance(kind, Number):
+        return f"{given:g} {kind.unit}"
+    labels = kind.labels()
+    shown_names = [labels.get(code, code) for code in given]  # type: ignore[attr-defined]
+    if isinstance(kind, Steps):
+        return "; ".join(f"{number}. {text}" for number, text in enumerate(shown_names, 1))
+    return "; ".join(shown_names) if shown_names else f"none (no {kind.label} applies)"
+
+
+def why_not(kind: Kind, name: str, value: object, expected: object) -> str:
+    """Why the trainee's own pick is not the course's answer, from the data: what the word
+    she chose means (a choice whose data gives meanings), or how far her number is from
+    the course's; "" when it is right, unreadable, or the data says nothing more."""
+    try:
+        given, wanted = normalise(kind, name, value), normalise(kind, name, expected)
+    except AnswerFormatError:
+        return ""
+    if given is NOT_ATTEMPTED or _same(kind, given, wanted):
+        return ""
+    if isinstance(kind, Choice) and given in kind.meanings:
+        chosen, course_answer = _str(given), _str(wanted)
+        return (f"{kind.label(chosen)} means: {kind.meanings[chosen].rstrip('.')}. The "
+                f"course's answer here is {kind.label(course_answer)}.")
+    if isinstance(kind, Number):
+        way = "more" if given > wanted else "less"  # type: ignore[operator]
+        return (f"{given:g} {kind.unit} is {way} than the course's {wanted:g} {kind.unit}.")
+    return ""
 
 
 def _same(kind: Kind, given: object, expected: object) -> bool:

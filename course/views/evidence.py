@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING
 import ipywidgets as widgets
 
 from course.facts.knowledge import (
+    EVIDENCE_LEVEL_MEANINGS,
     EVIDENCE_LEVELS,
+    SIDE_EFFECT_KIND_MEANINGS,
     SIDE_EFFECT_KINDS,
     Claim,
     Knowledge,
@@ -38,14 +40,9 @@ LEVEL_COLOURS = {
     "unsupported": OKABE_ITO["orange"],
     "marketing": OKABE_ITO["vermillion"],
 }
-LEVEL_MEANINGS = {
-    "supported": "published studies back it (within stated limits)",
-    "weak": "only small, uncontrolled or indirect studies",
-    "unsupported": "no published source supports it",
-    "marketing": "a slogan that the sources contradict",
-}
-KIND_LABELS = {"normal": "normal: expected, tell the client and record it",
-               "stop_and_report": "stop and report: stop, record, refer"}
+LEVEL_MEANINGS = EVIDENCE_LEVEL_MEANINGS
+KIND_LABELS = {kind: f"{kind.replace('_', ' ')}: {meaning}"
+               for kind, meaning in SIDE_EFFECT_KIND_MEANINGS.items()}
 
 
 # --------------------------------------------------------------------------- aftercare

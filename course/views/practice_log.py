@@ -114,8 +114,9 @@ class PracticeLogWidget:
         self.client_group = widgets.Dropdown(
             options=[("not recorded", ""), *((v, v) for v in ranges["client_group"].values)],
             value="", description="Client", style=LABEL)
-        self.treatment = widgets.ToggleButtons(options=TREATMENTS, value=None,
-                                               description="Treatment today", style=LABEL)
+        self.treatment = widgets.ToggleButtons(
+            options=[(load().treatments[code].name, code) for code in TREATMENTS], value=None,
+            description="Treatment today", style=LABEL)
         self.referral = widgets.Dropdown(options=[(w.name, code) for code, w in
                                                   kb.referrals.items()],
                                          value=NO_REFERRAL, description="Referral",

@@ -265,7 +265,7 @@ def intake_card(intake: Mapping[str, Any], modality: str) -> Html:
     if form.bp_controlled is not None:
         lines.append("Blood pressure controlled: " + ("yes" if form.bp_controlled else "no"))
     names = [kb.conditions[code].name + (
-        " (on the " + ", ".join(p.replace("_", " ") for p in form.where[code]) + ")"
+        " (on the " + ", ".join(kb.site_name(p) for p in form.where[code]) + ")"
         if code in form.where else "") for code in form.conditions]
     lines.append("Conditions on the form: " + (", ".join(names) if names else "none"))
     for flag, text in ((form.pregnant, "Pregnant"), (form.skin_wet, "Skin wet or damp"),
@@ -277,7 +277,7 @@ def intake_card(intake: Mapping[str, Any], modality: str) -> Html:
     if form.request:
         intent = kb.intents[form.intent].name
         lines.append(f"The client asks: \u201c{form.request}\u201d (read as: {intent.lower()})")
-    lines.append(f"Site: {(form.site or chosen.sites[0]).replace('_', ' ')}")
+    lines.append(f"Site: {kb.site_name(form.site or chosen.sites[0])}")
     items = "".join(f"<li>{escape(line)}</li>" for line in lines)
     return Html(f"<p>Intake form. Treatment asked for: <b>{escape(chosen.name)}</b>.</p>"
                 f"<ul>{items}</ul>")
@@ -335,7 +335,7 @@ class ScreeningWidget:
             label_width=style["description_width"])
         self.where = widgets.Dropdown(
             options=[("at the treated site", ""),
-                     *((site.replace("_", " "), site) for site in kb.sites)],
+                     *((kb.site_name(site), site) for site in kb.sites)],
             value="", description="Local ones are on", style=style)
         self.age = widgets.BoundedIntText(35, min=0, max=110, description="Age (years)",
                                           style=style)
@@ -386,7 +386,7 @@ class ScreeningWidget:
         self._quiet = True
         try:
             sites = load().modalities[self.modality.value].sites
-            self.site.options = sites
+            self.site.options = [(load().site_name(site), site) for site in sites]
             self.site.value = sites[0]
         finally:
             self._quiet = False
@@ -455,7 +455,8 @@ class PracticeWidget:
         self.seed = widgets.BoundedIntText(first, min=0, max=999_999, description="Client no.")
         self.new_client = widgets.Button(description="New client", icon="refresh")
         self.vignette = widgets.HTML()
-        self.treatment = widgets.ToggleButtons(options=TREATMENTS, value=None,
+        self.treatment = widgets.ToggleButtons(options=[(kb.treatments[code].name, code)
+                                                        for code in TREATMENTS], value=None,
                                                description="Today")
         self.referral = widgets.Dropdown(
             options=[(w.name, code) for code, w in kb.referrals.items()],

@@ -29,7 +29,7 @@ from nbgrader.utils import get_username, is_grade
 from course.classroom.self_study import MY_WORK, self_study_key
 from course.exercises import all_items
 from course.models.variants import KEY_VARIABLE, marking_as
-from course.questions.kinds import Item
+from course.questions.kinds import Item, answer_in_words
 from course.questions.reader import question_titles
 from tests.browser.conftest import (
     Browser,
@@ -183,8 +183,9 @@ def _pick(notebook: Notebook, spec: dict, values: dict[str, object]) -> None:
     groups = cell.locator(".cryo-answers fieldset.cryo-answer")
     for index, answer in enumerate(spec["answers"]):
         group, value = groups.nth(index), values[answer["name"]]
-        if answer["kind"] == "choice":
-            group.get_by_role("radio", name=str(value), exact=True).check()
+        if answer["kind"] == "choice":  # a button shows the option's plain name
+            names = dict(o if isinstance(o, list) else (o, o) for o in answer["options"])
+            group.get_by_role("radio", name=names[str(value)], exact=True).check()
         elif answer["kind"] == "yesno":
             group.get_by_role("radio", name="Yes (True)" if value else "No (False)").check()
         elif answer["kind"] == "number":
@@ -282,8 +283,10 @@ def _explains_each_mark(frame, questions: list[Marked], scores: dict[str, float]
             with marking_as(key):  # the trainee's own clients
                 expected, reason = item.expected(), item.reason()
             wrong = [name for name in item.answers if answers[item.id][name] != expected[name]]
-            for name in wrong:
-                expect(block).to_contain_text(f"{name} = {_typed(expected[name])}")
+            for name in wrong:  # in words, as the controls show it, never a typed line
+                words = answer_in_words(item.answers[name], name, expected[name])
+                expect(block).to_contain_text(words)
+                expect(block).not_to_contain_text(f"{name} = ")
             expect(block).to_contain_text(f"Why: {reason}")
 
 
@@ -427,7 +430,8 @@ def test_lesson_answered_with_controls_is_marked_and_its_feedback_explains_each_
     item_id, name = WRONG[lesson]
     spec = next(q.spec for q in questions if q.item.id == item_id)
     options = next(a["options"] for a in spec["answers"] if a["name"] == name)
-    answers[item_id][name] = next(o for o in options if o != answers[item_id][name])
+    codes = [o[0] if isinstance(o, list) else o for o in options]
+    answers[item_id][name] = next(c for c in codes if c != answers[item_id][name])
     _answer_lesson(trainee, path, answers, "I would explain this to the client in plain "
                                            "words and write it on her record.")
     _submit(trainee, lesson)

@@ -15,6 +15,7 @@ from nbgrader.utils import is_grade
 from traitlets.config import Config
 
 from course.exercises import all_items
+from course.facts.knowledge import load
 from course.nbgrader_plugins.autograde.trusted_scores import marking_context
 from course.nbgrader_plugins.feedback.teaching_feedback import TeachingFeedback
 from tests.nbgrader_harness import (
@@ -64,10 +65,18 @@ def test_a_wrong_answer_is_explained_with_the_course_answer(course):
     assert ("Question 1: both parts of the decision for a client with a cold sore "
             "0 of 1 point ✘ Not right.") in page
     assert "✘ Not right." in page
-    assert 'treatment = "proceed"' in page
-    assert "The course's answer: treatment = \"defer\"" in page
+    # answers in the words the trainee picked, never as typed lines
+    assert "Your answer: treatment: Proceed referral: GP (the client's own doctor)" in page
+    assert "The course's answer: treatment: Defer referral:" in page
+    assert 'treatment = "' not in page and "more_minutes = " not in page
+    # why her own pick is wrong, from the data (what "proceed" means)
+    proceed = load().treatments["proceed"].meaning.rstrip(".")
+    assert f"Why not your answer: Proceed means: {proceed}. The course's answer here is Defer." \
+        in page
     assert "Not answered." in page  # question 3 left blank
-    assert 'who_may_remove_wart = "<b>me</b>"' in page  # shown as text, not as markup
+    assert "Your answer: '<b>me</b>' (could not be read)" in page  # as text, not as markup
+    # the check before submission ("in the right form") is not on the marked page
+    assert "right form" not in page and 'check("' not in page
     assert "BEGIN HIDDEN TESTS" not in page and "grade(" not in page
     assert "Incorrect:" not in page and "NotAnswered" not in page  # no raw error outputs
     for item_id in ("orientation_decision_herpes", "orientation_scope_wart_removal",
@@ -79,9 +88,10 @@ def test_a_partly_right_two_part_answer_names_the_right_and_the_wrong_part(cours
     page = _feedback(course, "cleo")
     html = (course.root / "feedback" / "cleo" / LESSON / f"{LESSON}.html").read_text()
     # the answers' names shown as code, not as backticks
-    assert "◐ Partly right. Right: <code>treatment</code>. Not correct: <code>referral</code>." \
-        in html and "`treatment`" not in page
-    assert 'Your answer: treatment = "defer" referral = "gp"' in page
+    assert "◐ Partly right. Right: treatment. Not correct: referral." in html
+    assert "`treatment`" not in page
+    assert "Your answer: treatment: Defer referral: GP (the client's own doctor)" in page
+    assert "Why not your answer: GP (the client's own doctor) means:" in page
     assert "0.5 of 1 point" in page
 
 
@@ -216,7 +226,10 @@ def test_a_partly_right_screening_names_each_part(tmp_path):
         "bp_client_findings": ["bp_above_limit", "migraine"]}})
     text = _explained(lesson, nb, tmp_path)["contra_screen_high_bp_chamber"]
     assert "◐ Partly right." in text
-    assert "Treatment today: right." in text and "Referral: 'none' is not right." in text
+    assert "Treatment today: right." in text
+    # the lost part explained: what the word chosen means (decisions.toml)
+    assert ("Referral: 'No referral' is not right for this client. It means: The client need "
+            "not see anyone about this visit.") in text
     assert re.search(r"Findings right: [^.]*\. Not a finding for this client: Migraine\.", text)
 
 

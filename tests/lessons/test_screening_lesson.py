@@ -149,7 +149,11 @@ def test_screening_widget_follows_the_engine_as_values_change():
     assert form.decision == screen(form.intake, "ln2_cryomassage")
     assert form.decision.finding_codes == ("migraine", "summer_sun_planned")
     form.modality.value = "cryosauna"
-    assert form.site.options == load().modalities["cryosauna"].sites
+    sites = load().modalities["cryosauna"].sites
+    assert tuple(code for _, code in form.site.options) == sites
+    # the list shows plain names, never a code (whole_body is "whole body")
+    assert [label for label, _ in form.site.options] == [load().site_name(s) for s in sites]
+    assert not any("_" in label for label, _ in form.site.options)
     form.weight_kg.value = 38
     form.skin_wet.value = True
     assert form.decision.treatment == "refuse"

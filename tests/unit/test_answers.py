@@ -212,7 +212,7 @@ def test_a_partly_right_answer_says_which_part_was_right_and_which_was_not():
                  expected=lambda: {"decision": "defer", "found": ["epilepsy", "rosacea"]})
     score = item.score({"decision": "defer", "found": ["Raynaud's", "epilepsy"]})
     assert score.fraction == 0.5 and score.status == "partly correct"
-    assert score.message == ("Right: `decision`. Not correct: `found`. In `found`: Right: "
+    assert score.message == ("Right: decision. Not correct: found. In found: Right: "
                              "epilepsy. Should not be there: Raynaud's. Missing: 1 more "
                              "condition.")
 

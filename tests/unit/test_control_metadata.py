@@ -71,9 +71,17 @@ HOSTILE: dict[str, tuple[object, object]] = {
     "name not a string": (answer(0, name=["treatment"]), GRADE_ID),
     "name missing": (changed(("answers", 0, "name"), drop=True), GRADE_ID),
     "same name twice": (answer(1, name="treatment"), GRADE_ID),
-    # labels that are not the value written
-    "choice label differs from its value": (answer(0, options=[["refuse", "proceed"], "defer"]),
-                                            GRADE_ID),
+    # labels where none may be given, or not plain text
+    "choice name with HTML": (answer(0, options=[["refuse", "<b>Refuse</b>"], "defer"]),
+                              GRADE_ID),
+    "choice name with a newline": (answer(0, options=[["refuse", "Re\nfuse"], "defer"]),
+                                   GRADE_ID),
+    "choice with three parts": (answer(0, options=[["refuse", "Refuse", "x"], "defer"]),
+                                GRADE_ID),
+    "choice code closing its quotes": (answer(0, options=[['defer"; import os; "', "Defer"],
+                                                          "refuse"]), GRADE_ID),
+    "the same choice code twice with two names": (
+        answer(0, options=[["refuse", "Refuse"], ["refuse", "Never"]]), GRADE_ID),
     "choice with a label field": (answer(0, label="proceed"), GRADE_ID),
     "yes/no with its own labels": (answer(1, options=[[True, "No"], [False, "Yes"]]), GRADE_ID),
     "number with a label": (answer(2, label="seconds"), GRADE_ID),
@@ -163,6 +171,10 @@ ACCEPTED: dict[str, tuple[object, object]] = {
                            ["raynauds", "Raynaud's — secondary, 2°"]]), GRADE_ID),
     "choice words with spaces and capitals": (answer(0, options=["how it feels", "A", "B"]),
                                               GRADE_ID),
+    # a button shows the data's plain name of the value it writes (as a checklist does)
+    "choice with plain names": (answer(0, options=[["refuse", "Refuse"],
+                                                   ["gp", "GP (the client's own doctor)"]]),
+                                GRADE_ID),
 }
 
 
@@ -230,13 +242,15 @@ def test_generation_writes_versioned_metadata_that_passes():
     from course.nbgrader_plugins.generate.release_cells import METADATA_KEY, TraineeView
     from course.questions.kinds import Item
 
-    item = Item("demo_q", {"treatment": Choice(("refuse", "defer"))}, expected=dict)
+    item = Item("demo_q", {"treatment": Choice(("refuse", "defer_now"),
+                                               names={"refuse": "Refuse"})}, expected=dict)
     cell = _answer_cell("demo_q_answer")
     TraineeView._describe_answer(cell, {"demo_q": item})
     written = cell.metadata[METADATA_KEY]
     assert written == {"schema_version": SCHEMA_VERSION, "item": "demo_q",
                        "answers": [{"name": "treatment", "kind": "choice",
-                                    "options": ["refuse", "defer"]}]}
+                                    "options": [["refuse", "Refuse"],
+                                                ["defer_now", "defer now"]]}]}
     assert problems(written, "demo_q_answer") == []
 
 

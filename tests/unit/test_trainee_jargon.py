@@ -60,3 +60,43 @@ def test_hints_and_explanations_have_no_jargon() -> None:
         if words:
             found[item_id] = words
     assert not found
+
+
+def _control_labels():
+    """(lesson, question, label) for every option an answer control shows in a released
+    lesson: a choice button's label, a checklist's or a steps list's plain name."""
+    for lesson in LESSONS:
+        for cell in nbformat.read(lesson, as_version=4).cells:
+            spec = cell.metadata.get("cryocourse", {})
+            for answer in spec.get("answers", []):
+                for option in answer.get("options", []):
+                    label = option[1] if isinstance(option, list) else option
+                    yield lesson.parent.name, spec["item"], label
+
+
+def test_answer_control_labels_are_plain_names_not_codes() -> None:
+    """Buttons and lists show the data's plain names ("stop and report", "Eye area"), never a
+    code ("stop_and_report", "eye_area")."""
+    labels = list(_control_labels())
+    assert len(labels) > 100
+    coded = sorted({(lesson, item, label) for lesson, item, label in labels
+                    if CODE_NAME.search(label)})
+    assert not coded, coded
+
+
+def test_feedback_shows_every_course_answer_in_plain_words() -> None:
+    """The feedback page shows answers in the words the controls show: no code names and no
+    typed lines (``name = "value"``, brackets, quotes around codes)."""
+    from course.nbgrader_plugins.feedback.teaching_feedback import answers_in_words
+
+    found = {}
+    for item_id, item in all_items().items():
+        try:
+            expected = item.expected()
+        except Exception:  # noqa: BLE001 - a per-trainee variant needs its trainee
+            continue
+        lines = answers_in_words(item, dict(expected))
+        bad = [line for line in lines if CODE_NAME.search(line) or re.search(r'[\[\]"=]', line)]
+        if bad:
+            found[item_id] = bad
+    assert not found
