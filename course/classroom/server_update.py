@@ -36,6 +36,9 @@ NOT_COURSE_FILES = frozenset({".git", ".venv", ".hub-tools", "my-work", "exchang
 SHOWN = 12  # changed files named in full; the rest are counted
 
 
+GIT = ("git", "-c", "safe.directory=*")  # root reads a clone another account owns
+
+
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -45,7 +48,7 @@ def repository_files(repo: Path) -> list[str]:
     not yet committed but not ignored), else every file outside the class's data."""
     try:
         listed = subprocess.run(
-            ["git", "-c", "safe.directory=*", "-C", str(repo), "ls-files", "-z", "--cached", "--others",
+            [*GIT, "-C", str(repo), "ls-files", "-z", "--cached", "--others",
              "--exclude-standard"], capture_output=True, check=True, timeout=60).stdout
         names = [n for n in listed.decode().split("\0") if n]
     except (OSError, subprocess.SubprocessError):
@@ -76,7 +79,7 @@ def _version(repo: Path) -> str:
 
 def _commit(repo: Path) -> str:
     try:
-        return subprocess.run(["git", "-c", "safe.directory=*", "-C", str(repo), "rev-parse", "--short", "HEAD"],
+        return subprocess.run([*GIT, "-C", str(repo), "rev-parse", "--short", "HEAD"],
                               capture_output=True, text=True, check=True,
                               timeout=30).stdout.strip()
     except (OSError, subprocess.SubprocessError):
@@ -134,7 +137,7 @@ def code_changes(repo: Path, record: Path) -> tuple[Changes, list[str]]:
             + (f" (commit {before.get('commit') or '?'} -> {commit})" if commit else "")]
     if commit and before.get("commit"):
         try:
-            log = subprocess.run(["git", "-c", "safe.directory=*", "-C", str(repo), "log", "--oneline", "--no-decorate",
+            log = subprocess.run([*GIT, "-C", str(repo), "log", "--oneline", "--no-decorate",
                                   "-n", str(SHOWN), f"{before['commit']}..HEAD"],
                                  capture_output=True, text=True, check=True, timeout=30)
             said += [f"  {line}" for line in log.stdout.splitlines()]
