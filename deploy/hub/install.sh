@@ -75,6 +75,12 @@ set_up_hub() {
   install -d -o "$course_user" -g "$course_user" -m 755 "$exchange/$course_id"
 
   set_up_gradebook "$course_user" "$course_dir"
+  # Per-trainee variants (course/models/variants.py): the course's secret salt, made by the
+  # course account (owner-only) so that its grading can read it, whichever gradebook; the hub
+  # gives each trainee's server only that trainee's key (jupyterhub_config.py).
+  runuser -u "$course_user" -- "$venv/bin/python" -c \
+    'import sys; from course.storage.variant_keys import course_salt; course_salt(sys.argv[1])' \
+    "$course_dir"
 
   # Settings: root-only file, read by the hub; the exchange path for everyone's shells. The
   # class list is the hub's alone too (trainees never see who else is in the class).
@@ -159,10 +165,4 @@ set_up_gradebook() {
     (umask 077; echo "postgresql+psycopg2:///$course_user?host=/var/run/postgresql" > "$url_file")
     chown "$course_user:" "$url_file"
   fi
-  # Per-trainee variants (course/models/variants.py): the course's secret salt, made by the course
-  # account (owner-only) so that its grading can read it; the hub gives each trainee's server
-  # only that trainee's key (jupyterhub_config.py).
-  runuser -u "$course_user" -- "$venv/bin/python" -c \
-    'import sys; from course.storage.variant_keys import course_salt; course_salt(sys.argv[1])' \
-    "$course_dir"
 }
