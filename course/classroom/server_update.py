@@ -158,6 +158,7 @@ class FolderUpdate:
 
     changes: Changes = field(default_factory=Changes)
     kept: list[str] = field(default_factory=list)  # edited in the course folder: not replaced
+    unrecorded: bool = False  # no record of an earlier copy: every difference counts as an edit
 
 
 def update_course_folder(repo: Path, course_dir: Path, record: Path) -> FolderUpdate:
@@ -171,7 +172,7 @@ def update_course_folder(repo: Path, course_dir: Path, record: Path) -> FolderUp
     installed = read_record(record).get("files", {})
     names = repository_files(repo)
     new = manifest(repo, names)
-    done = FolderUpdate()
+    done = FolderUpdate(unrecorded=not installed and any(course_dir.iterdir()))
     for name, digest in new.items():
         target = course_dir / name
         current = _digest(target) if target.is_file() and not target.is_symlink() else None
@@ -215,9 +216,15 @@ def main(argv: list[str] | None = None) -> int:
     done = update_course_folder(repo, args.course_dir, args.record)
     for line in done.changes.lines():
         print(f"  {line}")
-    if done.kept:
+    if done.kept and done.unrecorded:
+        print(f"  kept {len(done.kept)} file(s) that differ from the clone: this course folder "
+              "was set up before set-up recorded what it copied, so they may be your edits; "
+              f"copy the clone's over by hand where they are not: {', '.join(done.kept[:SHOWN])}"
+              + (f" and {len(done.kept) - SHOWN} more" if len(done.kept) > SHOWN else ""))
+    elif done.kept:
         print(f"  kept {len(done.kept)} file(s) you edited in {args.course_dir} (the clone's "
-              f"version differs; compare and merge by hand): {', '.join(done.kept[:SHOWN])}")
+              f"version differs; compare and merge by hand): {', '.join(done.kept[:SHOWN])}"
+              + (f" and {len(done.kept) - SHOWN} more" if len(done.kept) > SHOWN else ""))
     if not done.changes and not done.kept:
         print("  course folder unchanged")
     return 0

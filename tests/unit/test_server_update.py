@@ -97,3 +97,14 @@ def test_the_roster_gets_a_person_once_and_loses_only_that_line():
     removed = changed_roster(added, "trainee", "ana", present=False)
     assert removed == "# class of 2027\ngrader gia  # the instructor\ntrainee ben\n"
     assert changed_roster(text, "trainee", "gia", present=False) == text  # role matters
+
+
+def test_a_course_folder_copied_before_the_record_existed_loses_no_edit(tmp_path):
+    repo = _clone(tmp_path)
+    course = tmp_path / "course"
+    (course / "source").mkdir(parents=True)
+    (course / "source" / "lesson.ipynb").write_text('{"maybe edited": 1}\n')
+    done = update_course_folder(repo, course, tmp_path / "folder.json")
+    assert done.unrecorded and done.kept == ["source/lesson.ipynb"]
+    assert (course / "source" / "lesson.ipynb").read_text() == '{"maybe edited": 1}\n'
+    assert (course / "nbgrader_config.py").read_text() == "c = 1\n"  # missing ones are added
