@@ -255,7 +255,8 @@ def test_people_come_and_go_while_others_keep_working(installed):
         for link, words in (("/tree/./source/00-orientation", "Manage Submissions"),
                             ("/tree/./release/00-orientation", "Student version of")):
             answer = hub.request("GET", link, token)
-            assert answer.status == 200, (link, answer.status, answer.body[:300])
+            assert answer.status == 200, (link, answer.status, answer.body[:300],
+                                          hub.log_tail(12000))
             assert words.encode() in answer.body, (link, answer.body[:500])
         trainee_view = hub.request("GET", "/tree/./release/00-orientation", hub.token_for(ana))
         assert trainee_view.status == 403, trainee_view.status
