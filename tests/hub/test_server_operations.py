@@ -4,7 +4,7 @@ The class server is made by the real ``bash setup.sh hub install`` from a copy o
 checkout, with every place it writes moved into a temporary folder (settings, course folder,
 exchange, the environment, the systemd unit). So that the test installs only the course
 itself, the environment's other packages come from ``.hub-tools/venv`` (a ``.pth`` line) and
-its ``jupyterhub-singleuser`` is a two-line script; the course package is a real,
+its ``jupyterhub-singleuser`` is a two-line script and nbconvert's templates a link; the course package is a real,
 non-editable install, which is what an update must replace.
 """
 
@@ -56,6 +56,9 @@ def _environment_with_tools(venv: Path) -> None:
     site = venv / "lib" / "python3.11" / "site-packages"
     tools = VENV / "lib" / "python3.11" / "site-packages"
     (site / "zz-hub-tools.pth").write_text(f"{tools}\n")
+    # nbconvert's templates live in the environment's share/ (the Formgrader renders with them)
+    (venv / "share" / "jupyter").mkdir(parents=True)
+    (venv / "share" / "jupyter" / "nbconvert").symlink_to(VENV / "share" / "jupyter" / "nbconvert")
     script = venv / "bin" / "jupyterhub-singleuser"
     script.write_text(f"#!{venv}/bin/python\nfrom jupyterhub.singleuser import main\nmain()\n")
     script.chmod(0o755)
