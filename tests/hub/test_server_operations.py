@@ -4,8 +4,8 @@ The class server is made by the real ``bash setup.sh hub install`` from a copy o
 checkout, with every place it writes moved into a temporary folder (settings, course folder,
 exchange, the environment, the systemd unit). So that the test installs only the course
 itself, the environment's other packages come from ``.hub-tools/venv`` (a ``.pth`` line) and
-its ``jupyterhub-singleuser`` is a two-line script and nbconvert's templates a link; the course package is a real,
-non-editable install, which is what an update must replace.
+its ``jupyterhub-singleuser`` is a two-line script and nbconvert's templates a link; the
+course package is a real, non-editable install, which is what an update must replace.
 """
 
 from __future__ import annotations
