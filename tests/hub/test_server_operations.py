@@ -258,6 +258,8 @@ def test_people_come_and_go_while_others_keep_working(installed):
         for link, words in (("/tree/./source/00-orientation", "Manage Submissions"),
                             ("/tree/./release/00-orientation", "Student version of")):
             answer = hub.request("GET", link, token)
+            if answer.status != 200 and os.environ.get("CRYOCOURSE_TEST_HUB_LOG"):
+                Path(os.environ["CRYOCOURSE_TEST_HUB_LOG"]).write_text(hub.log_tail(400000))
             assert answer.status == 200, (link, answer.status, answer.body[:300],
                                           hub.log_tail(12000))
             assert words.encode() in answer.body, (link, answer.body[:500])
