@@ -59,8 +59,9 @@ make_class_environment() {
   local venv=$1 spec=$2
   [ -x /usr/bin/python3.11 ] || install_system_packages _:python3.11
   /usr/bin/python3.11 -c 'import ensurepip' 2>/dev/null || install_system_packages _:python3.11-venv
-  local stamp="$venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
+  local stamp="$venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)" fresh=""
   if [ ! -f "$stamp" ]; then
+    fresh=1
     say "Installing the class environment in $venv (Debian's Python, readable by every account)"
     [ -x "$venv/bin/python" ] || /usr/bin/python3.11 -m venv "$venv"
     "$venv/bin/python" -m pip install -q --upgrade pip
@@ -68,6 +69,20 @@ make_class_environment() {
     "$venv/bin/python" -m pip install -q $spec
     rm -f "$venv"/.installed-*
     touch "$stamp"
+  fi
+  # The course code itself: a copy (not a link) in the environment, so a newer clone's code
+  # is installed whenever it differs from what was installed (not only when pyproject.toml
+  # changes), and set-up says what changed (course/classroom/server_update.py).
+  if [ "$spec" = '.[hub]' ]; then
+    local record="$venv/.cryocourse-code.json" changes
+    if ! changes=$(/usr/bin/python3.11 -m course.classroom.server_update code --record "$record"); then
+      say "Course code in $venv:"
+      printf '%s\n' "$changes"
+      [ -n "$fresh" ] || "$venv/bin/python" -m pip install -q --no-deps --force-reinstall .
+      /usr/bin/python3.11 -m course.classroom.server_update record --record "$record"
+    else
+      say "The course code in $venv is up to date ($changes)"
+    fi
   fi
   # Formgrader's Content-Security-Policy (the course's server extension), as in .venv
   mkdir -p "$venv/etc/jupyter/jupyter_server_config.d"

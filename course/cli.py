@@ -503,7 +503,40 @@ def parser() -> argparse.ArgumentParser:
     document.add_argument("path", nargs="?", help="where (default: its place under docs/)")
     command("variant-notebook", help="refresh assessment 05's reference answers in source/ "
                                      "(the self-study set's)")
+    _class_parser(command)
     return top
+
+
+def _class_parser(command) -> None:
+    """``cryocourse class``: people on a running class server (course/classroom/class_members)."""
+    people = command("class", help="class server (as root): add or remove a trainee or "
+                                   "grader without restarting anyone's server")
+    people.add_argument("action", choices=("add", "remove", "list"))
+    people.add_argument("role", nargs="?", choices=("trainee", "grader"))
+    people.add_argument("name", nargs="?", help="their account on this machine")
+    people.add_argument("--settings", default="/etc/cryocourse/hub.env",
+                        help="the hub's settings (default /etc/cryocourse/hub.env)")
+
+
+def cmd_class(args: argparse.Namespace) -> int:
+    """Add, remove or list the class server's people (roster and the hub's REST API)."""
+    from course.classroom import class_members
+
+    try:
+        settings = class_members.read_settings(Path(args.settings))
+        if args.action == "list":
+            lines = class_members.members(settings)
+        elif args.role is None or args.name is None:
+            raise class_members.ClassError(f"say who: cryocourse class {args.action} "
+                                           "trainee|grader NAME")
+        else:
+            lines = class_members.change_member(settings, args.role, args.name,
+                                                present=args.action == "add")
+    except class_members.ClassError as problem:
+        print(f"cryocourse: {problem}", file=sys.stderr)
+        return 2
+    print("\n".join(lines))
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -513,6 +546,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ensure_tools_on_path()
     root = None
     try:
+        if args.command == "class":  # the class server's people: no course folder needed
+            return cmd_class(args)
         if args.command == "demo":
             from course.demo.class_demo import course_to_copy
 

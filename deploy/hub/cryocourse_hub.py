@@ -490,6 +490,33 @@ def course_lti_authenticator(settings: HubSettings, deep_linking: bool = True):
     return CourseLTI13Authenticator
 
 
+def with_formgrader_links(authenticator_class, course_id: str):
+    """``authenticator_class`` whose hub also answers the Formgrader's file links.
+
+    nbgrader's Manage Assignments page links an assignment's name and its *Preview* icon to
+    ``/tree/<course folder>/source/<a>`` and ``.../release/<a>``, from the site's root (its
+    ``linkTo``), which under JupyterHub reach the hub (``/hub/tree/...``, 404). The hub sends
+    them to the same address inside the course's Formgrader service, which knows what each
+    means (course/nbgrader_plugins/pages/grading_service.py). Added through
+    ``Authenticator.get_handlers``, the public extension point (handlers under /hub/).
+    """
+    from jupyterhub.handlers import BaseHandler
+    from jupyterhub.utils import url_path_join
+
+    class FormgraderLinkHandler(BaseHandler):
+        # Only a redirect into the service, which checks who may see what (graders only).
+        def get(self, path: str) -> None:
+            self.redirect(url_path_join(self.base_url, "services", course_id, "tree", path))
+
+    class WithFormgraderLinks(authenticator_class):
+        def get_handlers(self, app):
+            return [*super().get_handlers(app), (r"/tree/(.*)", FormgraderLinkHandler)]
+
+    WithFormgraderLinks.__name__ = WithFormgraderLinks.__qualname__ = \
+        authenticator_class.__name__
+    return WithFormgraderLinks
+
+
 def singleuser_config_path(settings: HubSettings, groups: set[str]) -> str:
     """The Jupyter config folders a user's server reads: the role's, then the common one.
 

@@ -25,6 +25,7 @@ from cryocourse_hub import (  # noqa: E402 -- after the path above
     make_pre_spawn_hook,
     read_roster,
     trainee_group,
+    with_formgrader_links,
 )
 
 from course.storage.variant_keys import hub_environment  # noqa: E402
@@ -58,7 +59,7 @@ c.Authenticator.allowed_users = {settings.course_user, *roster["trainee"], *rost
 c.Authenticator.allow_existing_users = True  # users added through the hub's API may log in
 if settings.auth == "lti":
     # LTI13Authenticator with the course's launch, deep-linking and key-set endpoints
-    c.JupyterHub.authenticator_class = course_lti_authenticator(settings)
+    authenticator = course_lti_authenticator(settings)
     lti = settings.lti
     c.LTI13Authenticator.issuer = lti.get("issuer", "")
     c.LTI13Authenticator.client_id = set(lti.get("client_id", "").split())
@@ -75,11 +76,17 @@ if settings.auth == "lti":
         deployment_id=lti.get("deployment_id", ""), issuer=lti.get("issuer", ""))
     course_groups = {}
 elif settings.auth == "shared":
-    c.JupyterHub.authenticator_class = "shared-password"
+    from jupyterhub.authenticators.shared import SharedPasswordAuthenticator
+
+    authenticator = SharedPasswordAuthenticator
     c.SharedPasswordAuthenticator.user_password = settings.shared_password
 else:
-    c.JupyterHub.authenticator_class = "pam"
+    from jupyterhub.auth import PAMAuthenticator
+
+    authenticator = PAMAuthenticator
     c.PAMAuthenticator.open_sessions = False
+# The Formgrader's links to an assignment's files, answered under the hub (with_formgrader_links)
+c.JupyterHub.authenticator_class = with_formgrader_links(authenticator, settings.course_id)
 
 if course_groups:
     c.JupyterHub.load_groups = {name: {"users": users}

@@ -14,13 +14,21 @@ Formgrader's own pages and API:
   assignment, course-list and validate extensions are not loaded (validating runs a
   notebook's code as the server's account, outside the sandbox);
 * this extension sends JupyterLab's and the classic tree's addresses (the graders' course
-  list links to ``lab?formgrader=true``) to the Formgrader.
+  list links to ``lab?formgrader=true``) to the Formgrader; the Manage Assignments page's
+  file links (an assignment's name: ``tree/.../source/<a>``, its *Preview* icon:
+  ``tree/.../release/<a>``, sent here by the hub, deploy/hub/cryocourse_hub.py) open the
+  assignment's submissions and a read-only preview of its student version.
 """
 
 from __future__ import annotations
 
+import html
+import re
+import urllib.parse
+from pathlib import Path
 from typing import Any
 
+from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.files.handlers import FilesHandler
 from jupyter_server.services.contents.largefilemanager import AsyncLargeFileManager
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
@@ -90,12 +98,53 @@ class NoKernels(AsyncMappingKernelManager):
         raise web.HTTPError(403, REFUSED_KERNELS)
 
 
-class _ToFormgrader(web.RequestHandler):
-    def initialize(self, target: str) -> None:
-        self.target = target
+ASSIGNMENT_LINK = re.compile(r"(?:.*/)?(source|release)/([A-Za-z0-9][A-Za-z0-9_.-]*)/?")
 
-    def get(self, *args: Any) -> None:
-        self.redirect(self.target)
+
+def link_target(base: str, path: str) -> str:
+    """Where a Formgrader file link (``tree/<path>``) leads in the grading service: an
+    assignment's source folder to its submissions, its release folder to the preview."""
+    match = ASSIGNMENT_LINK.fullmatch(path or "")
+    if match is None:
+        return f"{base}formgrader"
+    kind, assignment = match.groups()
+    quoted = urllib.parse.quote(assignment)
+    if kind == "source":
+        return f"{base}formgrader/manage_submissions/{quoted}"
+    return f"{base}formgrader-preview/{quoted}"
+
+
+class _ToFormgrader(JupyterHandler):
+    @web.authenticated
+    def get(self, path: str | None = None) -> None:
+        self.redirect(link_target(self.base_url, (path or "").lstrip("/")))
+
+
+class _Preview(JupyterHandler):
+    """The student version of an assignment (``release/<a>``) as a page: what trainees get,
+    read-only, without code to run (graders cannot open the course account's files)."""
+
+    @web.authenticated
+    def get(self, assignment: str) -> None:
+        from nbconvert import HTMLExporter
+
+        root = Path(self.contents_manager.root_dir).resolve()
+        folder = (root / "release" / assignment).resolve()
+        if folder.parent != root / "release" or not folder.is_dir():
+            raise web.HTTPError(404, f"{assignment} has no student version yet: press "
+                                     "Generate first.")
+        exporter = HTMLExporter(template_name="basic")
+        parts = []
+        for notebook in sorted(folder.glob("*.ipynb")):
+            body, _ = exporter.from_filename(str(notebook))
+            parts.append(f"<h2>{html.escape(notebook.name)}</h2>{body}")
+        self.set_header("Content-Type", "text/html; charset=UTF-8")
+        self.write(f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>'
+                   f"Preview: {html.escape(assignment)}</title></head><body><p><a href="
+                   f'"{self.base_url}formgrader/manage_assignments">Back to Manage '
+                   f"Assignments</a></p><h1>Student version of {html.escape(assignment)}"
+                   f'</h1><div id="notebook">{"".join(parts) or "<p>No notebook.</p>"}'
+                   "</div></body></html>")
 
 
 def _jupyter_server_extension_points() -> list[dict[str, str]]:
@@ -105,7 +154,8 @@ def _jupyter_server_extension_points() -> list[dict[str, str]]:
 def _load_jupyter_server_extension(server_app: Any) -> None:
     """Send JupyterLab's and the tree's addresses to the Formgrader."""
     base = server_app.web_app.settings["base_url"]
-    target = f"{base}formgrader"
     server_app.web_app.add_handlers(".*$", [
-        (rf"{base}(?:lab|tree)(/.*)?", _ToFormgrader, {"target": target}),
+        (rf"{base}tree/(.*)", _ToFormgrader),
+        (rf"{base}(?:lab|tree)(/.*)?", _ToFormgrader),
+        (rf"{base}formgrader-preview/([A-Za-z0-9][A-Za-z0-9_.-]*)/?", _Preview),
     ])

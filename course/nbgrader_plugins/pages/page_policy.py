@@ -72,5 +72,8 @@ def _jupyter_server_extension_points() -> list[dict[str, str]]:
 
 
 def _load_jupyter_server_extension(server_app: Any) -> None:
+    from course.nbgrader_plugins.pages.formgrader_style import FormgraderStyle
+
+    server_app.web_app.add_transform(FormgraderStyle)  # the table fits (formgrader_style.py)
     server_app.web_app.add_transform(FormgraderPolicy)
     server_app.log.info("cryocourse: strict Content-Security-Policy on Formgrader pages")
