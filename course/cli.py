@@ -547,15 +547,14 @@ def cmd_deadline(root: Path, args: argparse.Namespace) -> int:
                                               100.0 if args.penalty_max is None
                                               else args.penalty_max)
                 deadlines.set_due_date(gradebook, assignment, due)
-                book.policies[assignment] = {"rule": policy.rule,
-                                             "percent_per_day": policy.percent_per_day,
-                                             "max_percent": policy.max_percent}
-                deadlines.save(root, book)
+                book, _ = deadlines.update(root, lambda book: book.policies.__setitem__(
+                    assignment, {"rule": policy.rule, "percent_per_day": policy.percent_per_day,
+                                 "max_percent": policy.max_percent}))
                 print(f"{assignment} is due {deadlines.show_time(due)}; {policy.describe()}.")
             else:
                 deadlines.set_due_date(gradebook, assignment, None)
-                book.policies.pop(assignment, None)
-                deadlines.save(root, book)
+                book, _ = deadlines.update(
+                    root, lambda book: book.policies.pop(assignment, None))
                 print(f"{assignment} has no due date now.")
             _publish_deadlines(root, api, gradebook, book)
             return 0
@@ -608,28 +607,21 @@ def cmd_extension(root: Path, args: argparse.Namespace) -> int:
     minutes = round(((args.days or 0) * 1440) + ((args.hours or 0) * 60) + (args.minutes or 0))
     if minutes < 0 or (minutes == 0 and not args.clear):
         raise CourseError("Give the extra time, e.g. --hours 24 or --days 2 (or --clear).")
-    book = deadlines.load(root)
     if args.every_assignment:
         if args.assignment:
             raise CourseError("Either an assignment or --every-assignment, not both.")
-        if args.clear:
-            book.accommodations.pop(student, None)
-        else:
-            book.accommodations[student] = minutes
         where, assignments = "every assignment (accommodation)", known_assignments(root)
+        granted = None
     else:
         if not args.assignment:
             raise CourseError("Name the assignment (cryocourse extension ana "
                               "05-screening-cases --hours 24), or give --every-assignment "
                               "for an accommodation.")
         assignment = require_assignment(root, args.assignment)
-        granted = book.extensions.setdefault(assignment, {})
-        if args.clear:
-            granted.pop(student, None)
-        else:
-            granted[student] = minutes
         where, assignments = assignment, [assignment]
-    deadlines.save(root, book)
+        granted = assignment
+    book, _ = deadlines.update(root, lambda book: deadlines.grant(
+        book, granted, student, None if args.clear else minutes))
     api = make_api(root)
     with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
         for assignment in assignments:
@@ -693,10 +685,11 @@ def cmd_supervise(root: Path, args: argparse.Namespace) -> int:
     from course.storage import deadlines, supervision
 
     assignment = require_assignment(root, args.assignment)
-    book = deadlines.load(root)
     now = supervision.now_utc()
     api = make_api(root)
-    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
+    planned: list[str] = list(args.trainee or [])
+
+    def change(book) -> None:  # under the deadline book's lock (deadlines.update)
         if args.action == "open":
             require_supervised_form(assignment)
             if not args.minutes and not args.again:
@@ -709,12 +702,12 @@ def cmd_supervise(root: Path, args: argparse.Namespace) -> int:
                 for trainee in args.trainee:
                     supervision.allow_again(book, assignment, trainee, start, now)
             else:
-                supervision.open_window(book, assignment, start, args.minutes, trainees)
-                # The due date is the window's end (plus the automatic hand-in's grace);
-                # each trainee's extension and accommodation lengthen their own window and
-                # due date.
-                deadlines.set_due_date(gradebook, assignment, start + datetime.timedelta(
-                    minutes=args.minutes) + supervision.HANDIN_GRACE)
+                planned[:] = supervision.open_window(book, assignment, start, args.minutes,
+                                                     trainees)
+                # The due date is the first sitting's end (plus the automatic hand-in's
+                # grace); a later sitting, extension or accommodation is each trainee's own.
+                deadlines.set_due_date(gradebook, assignment,
+                                       supervision.due_date(book, assignment))
         elif args.action == "extend":
             if not args.trainee or not args.minutes:
                 raise CourseError("Name the trainee and the extra time: cryocourse supervise "
@@ -727,13 +720,17 @@ def cmd_supervise(root: Path, args: argparse.Namespace) -> int:
             closed = supervision.close_window(book, assignment, now, args.trainee)
             print(f"Closed now for {', '.join(closed) or 'nobody (all closed already)'}; the "
                   "class server hands their work in within a few seconds.")
-        if args.action != "status":
-            deadlines.save(root, book)
-            for trainee in args.trainee or []:
-                deadlines.write_extension(gradebook, book, assignment, trainee)
+
+    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
+        if args.action == "status":
+            book = deadlines.load(root)
+        else:
+            book, _ = deadlines.update(root, change)
+            for found in supervision.windows(book, assignment):
+                deadlines.write_extension(gradebook, book, assignment, found.trainee)
         if args.action in ("open", "extend"):
             for found in supervision.windows(book, assignment):
-                if (args.action == "open" and not args.again) or found.trainee in args.trainee:
+                if found.trainee in planned:
                     build_kit(root, assignment, found.trainee, found)
             _publish_deadlines(root, api, gradebook, book)
     _print_windows(book, assignment, now)
