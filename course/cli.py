@@ -370,6 +370,7 @@ def cmd_demo(root: Path | None, args: argparse.Namespace) -> int:
 
 def cmd_variant(root: Path, args: argparse.Namespace) -> int:
     from course.models.variants import blueprint, draw, has_variants
+    from course.storage import variant_keys
     from course.storage.variant_keys import key_for, new_salt, salt_path, seats_path
 
     if args.new_salt:
@@ -398,7 +399,7 @@ def cmd_variant(root: Path, args: argparse.Namespace) -> int:
         raise CourseError(f"{assignment} is the same for every trainee (no variants); "
                           "only assessments with a blueprint in course/data/variants.toml have.")
     key = key_for(root, args.trainee)
-    variant = draw(assignment, key)
+    variant = draw(assignment, variant_keys.assessment_key(root, assignment, args.trainee))
     title = blueprint(assignment).title
     print(f"{title}: the clients of {args.trainee} (set {variant.fingerprint}; salt in "
           f"{salt_path(root)})")
