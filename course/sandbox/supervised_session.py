@@ -253,10 +253,11 @@ print(json.dumps({"files": sorted(os.listdir(targets[0])), "refused": describe(r
 
 
 def hand_in(found: Session, exchange: Path, course_id: str, window_start: str,
-            window_end: str) -> dict:
+            window_end: str, python: str = sys.executable) -> dict:
     """Hand the session's work in, as the trainee, into the exchange (and their cache).
 
-    Only a hand-in that worked is recorded (``handed_in_for``): a failed one is tried again
+    ``python``: an interpreter the trainee may run, with the course package. Only a
+    hand-in that worked is recorded (``handed_in_for``): a failed one is tried again
     at the supervisor's next round."""
     account = pwd.getpwnam(found.trainee)
     now = datetime.datetime.now(datetime.UTC)
@@ -264,7 +265,7 @@ def hand_in(found: Session, exchange: Path, course_id: str, window_start: str,
     name = f"{found.trainee}+{found.assignment}+{stamp}+{secrets.token_hex(6)}"
     cache = Path(account.pw_dir) / NBGRADER_CACHE / course_id
     done = subprocess.run(
-        [sys.executable, "-I", "-c", HAND_IN_CODE, str(found.work), found.assignment,
+        [python, "-I", "-c", HAND_IN_CODE, str(found.work), found.assignment,
          str(Path(exchange) / course_id / "inbound"), str(cache), name, stamp,
          secrets.token_hex(64)],
         user=account.pw_uid, group=account.pw_gid, extra_groups=[], capture_output=True,
