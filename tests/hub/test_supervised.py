@@ -208,7 +208,7 @@ def test_a_supervised_window_on_the_class_server(supervised_server):
     _wait_for(lambda: not _running(hub, ben), 30, hub)
     # Extra time given after his hand-in re-opens his window: its new end is handed in too.
     cryocourse(teacher, course, exchange, "supervise", "extend", ASSESSMENT, "--trainee", ben,
-               "--minutes", "0.2")
+               "--minutes", "1")  # whole minutes
     _wait_for(lambda: len(json.loads((supervised / ben / "handed-in.json").read_text())) == 2,
               90, hub)
     status = cryocourse(teacher, course, exchange, "supervise", "status", ASSESSMENT)
