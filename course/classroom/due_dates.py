@@ -54,15 +54,15 @@ def deadline(root: Path, action: str, assignment: str | None = None, when: str |
                 policy = deadlines.LatePolicy(late, penalty_per_day or 0.0,
                                               100.0 if penalty_max is None else penalty_max)
                 deadlines.set_due_date(gradebook, assignment, due)
-                book.policies[assignment] = {"rule": policy.rule,
-                                             "percent_per_day": policy.percent_per_day,
-                                             "max_percent": policy.max_percent}
-                deadlines.save(root, book)
+                chosen = {"rule": policy.rule, "percent_per_day": policy.percent_per_day,
+                          "max_percent": policy.max_percent}
+                book, _ = deadlines.update(
+                    root, lambda book: book.policies.__setitem__(assignment, chosen))
                 said = f"{assignment} is due {deadlines.show_time(due)}; {policy.describe()}."
             else:
                 deadlines.set_due_date(gradebook, assignment, None)
-                book.policies.pop(assignment, None)
-                deadlines.save(root, book)
+                book, _ = deadlines.update(
+                    root, lambda book: book.policies.pop(assignment, None))
                 said = f"{assignment} has no due date now."
             publish_deadlines(root, api, gradebook, book)
             return [said]
@@ -103,28 +103,21 @@ def extension(root: Path, trainee: str, assignment: str | None = None, *,
     extra = round(((days or 0) * 1440) + ((hours or 0) * 60) + (minutes or 0))
     if extra < 0 or (extra == 0 and not clear):
         raise CourseError("Give the extra time, e.g. --hours 24 or --days 2 (or --clear).")
-    book = deadlines.load(root)
     if every_assignment:
         if assignment:
             raise CourseError("Either an assignment or --every-assignment, not both.")
-        if clear:
-            book.accommodations.pop(student, None)
-        else:
-            book.accommodations[student] = extra
         where, assignments = "every assignment (accommodation)", known_assignments(root)
+        granted: str | None = None
     else:
         if not assignment:
             raise CourseError("Name the assignment (cryocourse extension ana "
                               "05-screening-cases --hours 24), or give --every-assignment "
                               "for an accommodation.")
         assignment = require_assignment(root, assignment)
-        granted = book.extensions.setdefault(assignment, {})
-        if clear:
-            granted.pop(student, None)
-        else:
-            granted[student] = extra
         where, assignments = assignment, [assignment]
-    deadlines.save(root, book)
+        granted = assignment
+    book, _ = deadlines.update(root, lambda book: deadlines.grant(
+        book, granted, student, None if clear else extra))
     api = make_api(root)
     with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
         for name in assignments:

@@ -45,7 +45,7 @@ from course.questions.reader import question_labels, read_notebook, typed_answer
 from course.storage import deadlines, supervision
 from course.storage.course_folder import make_api, require_assignment
 from course.storage.deadlines import show_span, show_time
-from course.storage.variant_keys import key_for
+from course.storage.variant_keys import assessment_key
 from course.views.style import OKABE_ITO
 
 UPPER_LOWER_SHARE = 0.27
@@ -253,7 +253,7 @@ def _variant_of(root: Path, assignment: str, student: str):
     """Read a submission against the trainee's own clients (a no-op without variants)."""
     if not has_variants(assignment):
         return contextlib.nullcontext()
-    return marking_as(key_for(root, student))
+    return marking_as(assessment_key(root, assignment, student))
 
 
 def _client_results(nb: Mapping[str, Any], student: str, data: ClassData) -> None:

@@ -9,7 +9,8 @@ supervised_session.py). It holds:
   (the one reader; no answer, no rule, no case);
 * ``course/lessons/screening_cases.py`` = ``course.lessons.supervised_cases`` (cards, form
   checks, the closed practice form) and ``course/checks.py`` (the released grade cells' line);
-* ``supervised.json``: this trainee's client cards as HTML, drawn with their own key and
+* ``supervised.json``: this trainee's client cards as HTML, drawn with the key of their
+  sitting and attempt (``variant_keys.sitting_key``: not their practice clients) and
   rendered here, the words and finding names they may use, the window.
 
 Nothing else of the package goes in: no screening engine, case bank, variant blueprint,
@@ -60,10 +61,10 @@ def kit_data(root: Path, assignment: str, trainee: str, window: Window) -> dict:
     from course.exercises import REFERRAL, TREATMENT
     from course.exercises.screening_cases import finding_spellings
     from course.models.variants import draw
-    from course.storage.variant_keys import key_for
+    from course.storage.variant_keys import sitting_key
     from course.views.screening import finding_list, outcome_words, vignette_card
 
-    variant = draw(assignment, key_for(root, trainee))
+    variant = draw(assignment, sitting_key(root, window))  # new clients, every attempt
     return {
         "assignment": assignment, "trainee": trainee, "fingerprint": variant.fingerprint,
         "cards": [str(vignette_card(client.case, f"Client {client.number}"))

@@ -28,11 +28,12 @@ def supervise(root: Path, action: str, assignment: str, *, start: str | None = N
     from course.classroom.supervised_kit import build_kit, require_supervised_form
 
     assignment = require_assignment(root, assignment)
-    book = deadlines.load(root)
     now = supervision.now_utc()
     api = make_api(root)
     lines: list[str] = []
-    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
+    planned: list[str] = list(trainees or [])
+
+    def change(book: deadlines.DeadlineBook) -> None:  # under the book's lock (update)
         if action == "open":
             require_supervised_form(assignment)
             if not minutes and not again:
@@ -46,12 +47,12 @@ def supervise(root: Path, action: str, assignment: str, *, start: str | None = N
                     supervision.allow_again(book, assignment, trainee, begins, now)
             else:
                 assert minutes is not None  # refused above when neither is given
-                supervision.open_window(book, assignment, begins, minutes, everyone)
-                # The due date is the window's end (plus the automatic hand-in's grace);
-                # each trainee's extension and accommodation lengthen their own window and
-                # due date.
-                deadlines.set_due_date(gradebook, assignment, begins + datetime.timedelta(
-                    minutes=minutes) + supervision.HANDIN_GRACE)
+                planned[:] = supervision.open_window(book, assignment, begins, minutes,
+                                                     everyone)
+                # The due date is the first sitting's end (plus the automatic hand-in's
+                # grace); a later sitting, extension or accommodation is each trainee's own.
+                deadlines.set_due_date(gradebook, assignment,
+                                       supervision.due_date(book, assignment))
         elif action == "extend":
             if not trainees or not minutes:
                 raise CourseError("Name the trainee and the extra time: cryocourse supervise "
@@ -64,13 +65,17 @@ def supervise(root: Path, action: str, assignment: str, *, start: str | None = N
             closed = supervision.close_window(book, assignment, now, trainees)
             lines.append(f"Closed now for {', '.join(closed) or 'nobody (all closed already)'}"
                          "; the class server hands their work in within a few seconds.")
-        if action != "status":
-            deadlines.save(root, book)
-            for trainee in trainees or []:
-                deadlines.write_extension(gradebook, book, assignment, trainee)
+
+    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
+        if action == "status":
+            book = deadlines.load(root)
+        else:
+            book, _ = deadlines.update(root, change)
+            for found in supervision.windows(book, assignment):
+                deadlines.write_extension(gradebook, book, assignment, found.trainee)
         if action in ("open", "extend"):
             for found in supervision.windows(book, assignment):
-                if (action == "open" and not again) or found.trainee in (trainees or []):
+                if found.trainee in planned:
                     build_kit(root, assignment, found.trainee, found)
             publish_deadlines(root, api, gradebook, book)
     return lines + window_lines(book, assignment, now)

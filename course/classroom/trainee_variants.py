@@ -41,7 +41,7 @@ def variant_lines(root: Path, trainee: str | None, assignment: str, *, answers: 
     """A trainee's clients in ``assignment`` (with the reference answers if ``answers``, the
     trainee's personal key if ``show_key``)."""
     from course.models.variants import blueprint, draw, has_variants
-    from course.storage.variant_keys import key_for, salt_path
+    from course.storage.variant_keys import assessment_key, key_for, salt_path
 
     if not trainee:
         raise CourseError("Name a trainee: cryocourse variant TRAINEE 05-screening-cases")
@@ -50,7 +50,7 @@ def variant_lines(root: Path, trainee: str | None, assignment: str, *, answers: 
         raise CourseError(f"{assignment} is the same for every trainee (no variants); "
                           "only assessments with a blueprint in course/data/variants.toml have.")
     key = key_for(root, trainee)
-    variant = draw(assignment, key)
+    variant = draw(assignment, assessment_key(root, assignment, trainee))
     lines = [f"{blueprint(assignment).title}: the clients of {trainee} (set "
              f"{variant.fingerprint}; salt in {salt_path(root)})"]
     if show_key:

@@ -49,3 +49,30 @@ def write_whole(path: Path, text: str, mode: int | None = None) -> None:
     """``path.write_text(text)``, whole or not at all (owner-only unless ``mode``)."""
     with written_whole(path, mode=mode) as handle:
         handle.write(text)
+
+
+def write_whole_at(dir_fd: int, name: str, data: bytes, mode: int = 0o600,
+                   owner: tuple[int, int] | None = None) -> None:
+    """Write ``name`` whole in the open folder ``dir_fd``, never following a link.
+
+    The new file is made beside it with ``O_CREAT | O_EXCL | O_NOFOLLOW`` (a name planted in
+    the folder is never opened), given ``mode`` and ``owner`` (uid, gid) through its own
+    descriptor, flushed to disk, and only then renamed over ``name`` (a link there is
+    replaced, not followed).
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    temporary = f".{name}-{os.urandom(6).hex()}.tmp"
+    descriptor = os.open(temporary, flags, 0o600, dir_fd=dir_fd)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            if owner is not None:
+                os.fchown(handle.fileno(), *owner)
+            os.fchmod(handle.fileno(), mode)
+            os.fsync(handle.fileno())
+        os.replace(temporary, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary, dir_fd=dir_fd)
+        raise

@@ -24,6 +24,7 @@ accepts it and its time is the server's (``course.nbgrader_plugins.exchange.hand
 from __future__ import annotations
 
 import datetime
+import grp
 import json
 import os
 import pwd
@@ -34,12 +35,15 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from course.foundation import regular_files
+from course.foundation.whole_files import write_whole_at
 from course.sandbox.provisioner import BWRAP, course_package_dir, system_binds, traversable_parents
 
 WORK = "work"
 KIT = "kit"
 MARKER = "window-start"
 HANDED_IN = "handed-in.json"
+WINDOW_FILE = "window.json"
 NBGRADER_CACHE = Path(".local/share/jupyter/nbgrader_cache")
 
 
@@ -71,15 +75,18 @@ class Session:
             return ""
 
     def handed_in(self) -> list[dict]:
-        """The automatic hand-ins made so far (one per window)."""
+        """The automatic hand-ins made so far (one per end of a window: a window extended
+        after its hand-in is handed in again at its new end)."""
         try:
             return json.loads((self.base / HANDED_IN).read_text())
         except (OSError, ValueError):
             return []
 
-    def handed_in_for(self, window_start: str) -> dict | None:
-        return next((h for h in self.handed_in() if h.get("window_start") == window_start),
-                    None)
+    def handed_in_for(self, window_start: str, window_end: str) -> dict | None:
+        """The hand-in made at the end of this window (None: none yet, or it failed)."""
+        return next((h for h in self.handed_in() if h.get("ok")
+                     and (h.get("window_start"), h.get("window_end"))
+                     == (window_start, window_end)), None)
 
 
 def session(supervised_dir: Path, assignment: str, trainee: str) -> Session:
@@ -98,64 +105,109 @@ def _private_dir(path: Path, mode: int, uid: int = 0, gid: int = 0) -> None:
     os.chmod(path, mode)
 
 
+def own_group(account: pwd.struct_passwd) -> int:
+    """The trainee's primary group, if no other account is in it (else RuntimeError): the
+    kit is readable through it, and nobody else may read the trainee's clients."""
+    gid = account.pw_gid
+    members = set(grp.getgrgid(gid).gr_mem) | {
+        other.pw_name for other in pwd.getpwall() if other.pw_gid == gid}
+    if members - {account.pw_name}:
+        raise RuntimeError(
+            f"{account.pw_name}'s group {grp.getgrgid(gid).gr_name} is shared with other "
+            "accounts, so their supervised kit (their clients) would be readable by them: "
+            "give every trainee a group of their own (useradd --user-group).")
+    return gid
+
+
+def _hand_over(top: Path, uid: int, gid: int, folder_mode: int, file_mode: int) -> None:
+    """Set owner and modes of the tree ``top`` (made by root just now), links never
+    followed (a link in it is removed: nothing root made is one)."""
+    for folder, dirs, files in os.walk(top, topdown=False):
+        for name in files + dirs:
+            path = os.path.join(folder, name)
+            if os.path.islink(path):
+                os.unlink(path)
+                continue
+            os.chown(path, uid, gid, follow_symlinks=False)
+            os.chmod(path, folder_mode if name in dirs else file_mode)
+        os.chown(folder, uid, gid, follow_symlinks=False)
+        os.chmod(folder, folder_mode)
+
+
+def _fresh(base: Path, name: str) -> Path:
+    """A new root-only folder in root's ``base`` (random name: nothing planted is reused)."""
+    path = base / f".{name}-{secrets.token_hex(6)}"
+    path.mkdir(mode=0o700)
+    return path
+
+
 def prepare(supervised_dir: Path, assignment: str, trainee: str, kit_source: Path,
             release_notebook: Path, window_start: str, window: dict) -> Session:
     """Make (as root) the trainee's session for the window that started at ``window_start``.
 
-    The kit is copied fresh at every start (root's, read-only to the trainee); the work
-    folder is made once per window with the released notebook (a new window, or a second
-    attempt, starts from the release again; the earlier work is kept aside, root's only).
+    The kit is copied fresh at every start: root's, readable (never writable) by the
+    trainee through their own group. The work folder is made once per window with the
+    released notebook (a new window, or a second attempt, starts from the release again; the
+    earlier work is kept aside, root's only). Both are built whole in root's own folder and
+    only then handed over, so nothing the trainee plants is ever followed by root.
     """
     account = pwd.getpwnam(trainee)
+    group = own_group(account)
     _private_dir(Path(supervised_dir), 0o711)
     _private_dir(Path(supervised_dir) / assignment, 0o711)
     found = session(supervised_dir, assignment, trainee)
-    # Nobody else may read this trainee's kit (their clients' cards), even when trainees share
-    # a primary group: the folder is root's and only traversable, the kit the trainee's own
-    # (owner read-only; bubblewrap mounts it read-only in the session).
+    # Nobody else may read this trainee's kit (their clients' cards): the folder is root's
+    # and only traversable, the kit root's and readable by the trainee's own group only.
     _private_dir(found.base, 0o711, 0, 0)
     if not kit_source.is_dir():
         raise RuntimeError(f"No supervised kit was prepared for {trainee}: the instructor "
                            f"runs `cryocourse supervise open {assignment}` with them.")
+    kit = _fresh(found.base, KIT)
+    with regular_files.folder(kit_source) as source:
+        refused = regular_files.copy_plain_tree(source, kit / "course")
+    if refused:
+        shutil.rmtree(kit)
+        raise RuntimeError(f"The supervised kit of {trainee} holds what is not a plain file "
+                           f"({regular_files.describe(refused)}): run `cryocourse supervise "
+                           f"open {assignment}` again.")
+    _hand_over(kit, 0, group, 0o750, 0o640)
     shutil.rmtree(found.base / KIT, ignore_errors=True)
-    shutil.copytree(kit_source, found.kit, symlinks=False)
+    os.rename(kit, found.base / KIT)
     write_window(found, window)
-    for folder, _dirs, files in os.walk(found.base / KIT):
-        os.chown(folder, account.pw_uid, account.pw_gid, follow_symlinks=False)
-        os.chmod(folder, 0o500)
-        for name in files:
-            os.chown(os.path.join(folder, name), account.pw_uid, account.pw_gid,
-                     follow_symlinks=False)
-            os.chmod(os.path.join(folder, name), 0o400)
     if found.started_for() != window_start:
-        if found.work.exists():
+        if os.path.lexists(found.work):
             aside = found.base / f"earlier-{secrets.token_hex(4)}"
             os.replace(found.work, aside)
-            os.chmod(aside, 0o700)
             os.chown(aside, 0, 0, follow_symlinks=False)
-        _private_dir(found.work, 0o700, account.pw_uid, account.pw_gid)
-        _private_dir(found.notebook.parent, 0o755, account.pw_uid, account.pw_gid)
-        shutil.copyfile(release_notebook, found.notebook)
-        os.chown(found.notebook, account.pw_uid, account.pw_gid)
+            os.chmod(aside, 0o700)
+        work = _fresh(found.base, WORK)
+        (work / assignment).mkdir()
+        shutil.copyfile(release_notebook, work / assignment / found.notebook.name)
+        _hand_over(work / assignment, account.pw_uid, account.pw_gid, 0o755, 0o644)
+        _hand_over(work, account.pw_uid, account.pw_gid, 0o700, 0o644)
+        os.rename(work, found.work)
         (found.base / MARKER).write_text(window_start + "\n")
     return found
 
 
 def write_window(found: Session, window: dict) -> None:
-    """The window as the kit shows it (root's, atomic; the supervisor keeps it current)."""
-    target = found.kit / "window.json"
+    """The window as the kit shows it (root's, whole; the supervisor keeps it current).
+
+    Written through a descriptor of the kit's folder reached without links, into a new file
+    that is never a planted name, so root never writes where a link points.
+    """
     text = json.dumps(window)
-    try:
-        if target.read_text() == text:
-            return
-    except OSError:
-        pass
-    temporary = target.with_suffix(".tmp")
-    temporary.write_text(text)
-    owner = target.parent.stat()
-    os.chown(temporary, owner.st_uid, owner.st_gid)  # the kit's owner: the trainee
-    os.chmod(temporary, 0o400)
-    os.replace(temporary, target)
+    with regular_files.folder(found.base, Path(KIT) / "course") as kit:
+        owner = os.fstat(kit)
+        if owner.st_uid != os.geteuid():
+            raise RuntimeError(f"{found.kit} is not the class server's own: the window is "
+                               "not written into it.")
+        try:
+            if regular_files.read_plain_bytes(WINDOW_FILE, kit).decode() == text:
+                return
+        except (OSError, UnicodeDecodeError):
+            pass
+        write_whole_at(kit, WINDOW_FILE, text.encode(), 0o640, (owner.st_uid, owner.st_gid))
 
 
 def bwrap_command(found: Session, home: str, config_dir: Path) -> list[str]:
@@ -180,47 +232,50 @@ def bwrap_command(found: Session, home: str, config_dir: Path) -> list[str]:
     ]
 
 
+# Run as the trainee (``python -I``): the work folder's assignment folder is opened without
+# following a link (the trainee owns ``work/`` and could put a link to practice work in its
+# place); only plain files the trainee made travel (course.foundation.regular_files).
 HAND_IN_CODE = r"""
 import json, os, sys
-source, inbound, cache, name, stamp, secret = sys.argv[1:7]
-def plain(path):
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    with os.fdopen(fd, "rb") as handle:
-        return handle.read()
-files = {}
-for entry in sorted(os.listdir(source))[:50]:
-    path = os.path.join(source, entry)
-    if os.path.isfile(path) and not os.path.islink(path) and not entry.startswith("."):
-        files[entry] = plain(path)
-files["timestamp.txt"] = stamp.encode()
-files["submission_secret.txt"] = secret.encode()
-for target in (os.path.join(inbound, name), os.path.join(cache, name.rsplit("+", 1)[0])):
-    os.makedirs(target)
-    for entry, data in files.items():
-        with open(os.path.join(target, entry), "wb") as handle:
-            handle.write(data)
-os.chmod(os.path.join(inbound, name), 0o777)
-print(json.dumps(sorted(files)))
+from course.foundation.regular_files import copy_plain_tree, describe, folder
+work, assignment, inbound, cache, name, stamp, secret = sys.argv[1:8]
+targets = (os.path.join(inbound, name), os.path.join(cache, name.rsplit("+", 1)[0]))
+with folder(work, assignment) as source:
+    for target in targets:
+        os.makedirs(target)
+        refused = copy_plain_tree(source, target, ignore=[".*"], owners=[os.getuid()])
+        for entry, data in (("timestamp.txt", stamp), ("submission_secret.txt", secret)):
+            with open(os.path.join(target, entry), "x") as handle:
+                handle.write(data)
+os.chmod(targets[0], 0o777)
+print(json.dumps({"files": sorted(os.listdir(targets[0])), "refused": describe(refused)}))
 """
 
 
-def hand_in(found: Session, exchange: Path, course_id: str, window_start: str) -> dict:
-    """Hand the session's work in, as the trainee, into the exchange (and their cache)."""
+def hand_in(found: Session, exchange: Path, course_id: str, window_start: str,
+            window_end: str, python: str = sys.executable) -> dict:
+    """Hand the session's work in, as the trainee, into the exchange (and their cache).
+
+    ``python``: an interpreter the trainee may run, with the course package. Only a
+    hand-in that worked is recorded (``handed_in_for``): a failed one is tried again
+    at the supervisor's next round."""
     account = pwd.getpwnam(found.trainee)
     now = datetime.datetime.now(datetime.UTC)
     stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f UTC")
     name = f"{found.trainee}+{found.assignment}+{stamp}+{secrets.token_hex(6)}"
     cache = Path(account.pw_dir) / NBGRADER_CACHE / course_id
     done = subprocess.run(
-        [sys.executable, "-I", "-c", HAND_IN_CODE, str(found.notebook.parent),
+        [python, "-I", "-c", HAND_IN_CODE, str(found.work), found.assignment,
          str(Path(exchange) / course_id / "inbound"), str(cache), name, stamp,
          secrets.token_hex(64)],
         user=account.pw_uid, group=account.pw_gid, extra_groups=[], capture_output=True,
         text=True, timeout=60, cwd="/", env={"PATH": "/usr/bin:/bin", "HOME": account.pw_dir})
-    record = {"window_start": window_start, "handed_in": now.isoformat(timespec="seconds"),
-              "folder": name, "ok": done.returncode == 0,
+    record = {"window_start": window_start, "window_end": window_end,
+              "handed_in": now.isoformat(timespec="seconds"), "folder": name,
+              "ok": done.returncode == 0,
               "problem": done.stderr.strip()[-500:] if done.returncode else ""}
-    earlier = found.handed_in()
-    (found.base / HANDED_IN).write_text(json.dumps([*earlier, record], indent=1))
-    os.chmod(found.base / HANDED_IN, 0o644)
+    if record["ok"]:
+        text = json.dumps([*found.handed_in(), record], indent=1)
+        with regular_files.folder(found.base) as base:
+            write_whole_at(base, HANDED_IN, text.encode(), 0o644)
     return record

@@ -22,14 +22,21 @@ All times are stored in UTC; a time typed without a zone is the server's local t
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import fcntl
 import json
 import math
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
+from course.foundation.whole_files import write_whole
 from course.storage.course_folder import STATE_DIR, CourseError
+
+T = TypeVar("T")
 
 DEADLINES_FILE = "deadlines.json"
 RULES = ("accept", "flag", "penalise", "refuse")
@@ -91,36 +98,89 @@ class DeadlineBook:
         return datetime.timedelta(minutes=minutes)
 
 
+def grant(book: DeadlineBook, assignment: str | None, student: str,
+          minutes: int | None) -> None:
+    """Give ``student`` ``minutes`` of extra time on ``assignment`` (None: on every
+    assignment, an accommodation); ``minutes`` None takes it back."""
+    table = book.accommodations if assignment is None else (
+        book.extensions.setdefault(assignment, {}))
+    if minutes is None:
+        table.pop(student, None)
+    else:
+        table[student] = minutes
+
+
 def deadlines_path(root: Path) -> Path:
     return Path(root) / STATE_DIR / DEADLINES_FILE
 
 
+def _damaged(path: Path, problem: object) -> CourseError:
+    return CourseError(
+        f"{path} cannot be read ({problem}): nothing was changed. Put it back from your "
+        f"backup of the course folder ({STATE_DIR}/{DEADLINES_FILE}), or remove it to start "
+        "again without extensions, accommodations, late policies and supervised windows "
+        "(due dates stay in the gradebook).")
+
+
 def load(root: Path) -> DeadlineBook:
-    """The course's deadline book (empty if none was written yet)."""
+    """The course's deadline book (empty if none was written yet; a clear CourseError
+    naming the file and how to restore it if it is damaged)."""
+    path = deadlines_path(root)
     try:
-        data = json.loads(deadlines_path(root).read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return DeadlineBook()
     except (OSError, ValueError) as problem:
-        raise CourseError(f"{deadlines_path(root)} cannot be read ({problem}): restore it "
-                          "from a backup or remove it (extensions and policies are then "
-                          "lost; due dates stay in the gradebook).") from None
-    return DeadlineBook(policies=dict(data.get("policies", {})),
-                        extensions={a: dict(s) for a, s in data.get("extensions", {}).items()},
-                        accommodations=dict(data.get("accommodations", {})),
-                        supervision={a: dict(w) for a, w in data.get("supervision", {}).items()})
+        raise _damaged(path, problem) from None
+    try:
+        if not isinstance(data, dict):
+            raise TypeError("not a table")
+        book = DeadlineBook(
+            policies={a: dict(p) for a, p in data.get("policies", {}).items()},
+            extensions={a: {s: int(m) for s, m in dict(g).items()}
+                        for a, g in data.get("extensions", {}).items()},
+            accommodations={s: int(m) for s, m in data.get("accommodations", {}).items()},
+            supervision={a: dict(w) for a, w in data.get("supervision", {}).items()})
+    except (AttributeError, TypeError, ValueError) as problem:
+        raise _damaged(path, f"its content is not a deadline book: {problem}") from None
+    return book
+
+
+@contextlib.contextmanager
+def _locked(root: Path) -> Iterator[Path]:
+    """The book's lock (one writer at a time, across processes); the book's path."""
+    path = deadlines_path(root)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    descriptor = os.open(path.with_name(DEADLINES_FILE + ".lock"),
+                         os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield path
+    finally:
+        os.close(descriptor)
+
+
+def _write(path: Path, book: DeadlineBook) -> None:
+    """The book, whole and flushed to disk, readable by the course account only."""
+    write_whole(path, json.dumps(asdict(book), indent=1, sort_keys=True))
 
 
 def save(root: Path, book: DeadlineBook) -> None:
-    """Write the book atomically, readable by the course account only."""
-    path = deadlines_path(root)
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW,
-                         0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        json.dump(asdict(book), handle, indent=1, sort_keys=True)
-    temporary.replace(path)
+    """Write the book whole (under its lock), readable by the course account only. To
+    change what is there, use ``update``: it reads and writes under one lock."""
+    with _locked(root) as path:
+        _write(path, book)
+
+
+def update(root: Path, change: Callable[[DeadlineBook], T]) -> tuple[DeadlineBook, T]:
+    """Read the book, ``change`` it and write it back under one lock, so two commands at
+    once (``supervise`` and ``extension``) each keep the other's change; the changed book
+    and what ``change`` returned. Nothing is written if ``change`` raises."""
+    with _locked(root) as path:
+        book = load(root)
+        result = change(book)
+        _write(path, book)
+    return book, result
 
 
 def parse_time(text: str) -> datetime.datetime:
@@ -176,13 +236,23 @@ def set_due_date(gradebook, assignment: str, moment: datetime.datetime | None) -
     gradebook.db.commit()
 
 
+def allowance(book: DeadlineBook, assignment: str, student: str) -> datetime.timedelta:
+    """The extra time after the assignment's due date that the trainee's hand-in may take:
+    their extension and accommodation, or, in a supervised assignment, up to the end of their
+    own window (a later sitting or attempt). The one rule: collect, ``extension`` and
+    ``supervise`` all write it to the gradebook (``write_extension``)."""
+    from course.storage.supervision import window_reach  # its windows are kept in this book
+
+    return max(book.extension(assignment, student), window_reach(book, assignment, student))
+
+
 def write_extension(gradebook, book: DeadlineBook, assignment: str, student: str,
-                    create: bool = False, extension: datetime.timedelta | None = None) -> None:
-    """Put the trainee's extra time (``extension``, else the book's) into the gradebook's
-    submission row (made if ``create``)."""
+                    create: bool = False) -> None:
+    """Put the trainee's ``allowance`` into the gradebook's submission row (nbgrader's
+    ``SubmittedAssignment.extension``; the row is made if ``create``)."""
     from nbgrader.api import MissingEntry
 
-    extension = (book.extension(assignment, student) if extension is None else extension) or None
+    extension = allowance(book, assignment, student) or None
     try:
         submission = gradebook.find_submission(assignment, student)
     except MissingEntry:
@@ -191,8 +261,9 @@ def write_extension(gradebook, book: DeadlineBook, assignment: str, student: str
         gradebook.update_or_create_student(student)
         gradebook.update_or_create_submission(assignment, student, extension=extension)
         return
-    submission.extension = extension
-    gradebook.db.commit()
+    if submission.extension != extension:
+        submission.extension = extension
+        gradebook.db.commit()
 
 
 def seconds_late(received: datetime.datetime, due: datetime.datetime | None,

@@ -45,6 +45,7 @@ class Window:
     extra: datetime.timedelta  # extension + accommodation (deadlines)
     closed_early: bool
     attempt: int = 1  # a second or later attempt has a window of its own
+    sitting: int = 1  # which opening of the assignment the trainee sits (day 1, day 2, ...)
 
     def state(self, now: datetime.datetime) -> str:
         if now < self.start:
@@ -77,18 +78,48 @@ def mode(book: deadlines.DeadlineBook, assignment: str) -> str:
 
 
 def open_window(book: deadlines.DeadlineBook, assignment: str, start: datetime.datetime,
-                minutes: float, trainees: list[str]) -> dict:
-    """Open (or re-plan) the supervised window of ``assignment`` for ``trainees``."""
+                minutes: float, trainees: list[str]) -> list[str]:
+    """Open a sitting of the supervised window of ``assignment`` for ``trainees``: each gets
+    a window of their own from ``start`` for ``minutes``; who was planned now.
+
+    A trainee already planned keeps their window as it is (a later sitting, day 2 for
+    others, never moves it); another attempt is ``allow_again``, more time an extension.
+    """
     if not minutes > 0:
         raise CourseError("A supervised window lasts some minutes (--minutes 60).")
     if not trainees:
         raise CourseError("Name the trainees who sit the supervised assessment (--trainee), "
                           "or add them to the gradebook first.")
     plan = book.supervision.setdefault(assignment, {})
-    plan.update({"mode": SUPERVISED, "start": _stored(start), "minutes": float(minutes)})
-    plan["trainees"] = sorted(set(plan.get("trainees", [])) | set(trainees))
+    planned = set(plan.get("trainees", []))
+    new = sorted(set(trainees) - planned)
+    if not new:
+        raise CourseError(f"{', '.join(sorted(set(trainees)))} already have a supervised "
+                          f"window of {assignment}: their window stays as it is. More time: "
+                          "`cryocourse supervise extend`; another attempt after it: "
+                          "`cryocourse supervise open --again --trainee NAME`.")
+    # The first sitting's start and length: the assignment's due date (``due_date``).
+    plan.setdefault("start", _stored(start))
+    plan.setdefault("minutes", float(minutes))
+    plan["mode"] = SUPERVISED
+    plan["sittings"] = sitting = plan.get("sittings", 1 if planned else 0) + 1
+    own = plan.setdefault("windows", {})
+    for trainee in new:
+        own[trainee] = {"start": _stored(start), "minutes": float(minutes), "sitting": sitting}
+    plan["trainees"] = sorted(planned | set(new))
     plan.setdefault("closed", {})
-    return plan
+    return new
+
+
+def due_date(book: deadlines.DeadlineBook, assignment: str) -> datetime.datetime:
+    """The assignment's due date: the first sitting's end plus the hand-in's grace (each
+    trainee's later sitting, attempt or extra time is their own allowance after it)."""
+    plan = _plan(book, assignment)
+    return _first_end(plan) + HANDIN_GRACE
+
+
+def _first_end(plan: dict) -> datetime.datetime:
+    return _read(plan["start"]) + datetime.timedelta(minutes=plan["minutes"])
 
 
 def close_window(book: deadlines.DeadlineBook, assignment: str, now: datetime.datetime,
@@ -121,21 +152,24 @@ def window(book: deadlines.DeadlineBook, assignment: str, trainee: str) -> Windo
     plan = _plan(book, assignment)
     if trainee not in plan["trainees"]:
         raise CourseError(f"{trainee} is not in the supervised window of {assignment}.")
+    # A book written before windows were kept per trainee: everyone sat the one sitting.
+    own = plan.get("windows", {}).get(trainee) or {
+        "start": plan["start"], "minutes": plan["minutes"], "sitting": 1}
     again = plan.get("again", {}).get(trainee)
-    start = _read(again["start"] if again else plan["start"])
+    start = _read(again["start"] if again else own["start"])
     extra = book.extension(assignment, trainee)
-    end = start + datetime.timedelta(minutes=plan["minutes"]) + extra
+    end = start + datetime.timedelta(minutes=own["minutes"]) + extra
     closed = plan.get("closed", {}).get(trainee)
     if closed is not None:
         end = max(start, min(end, _read(closed)))
     return Window(assignment, trainee, start, end, extra, closed is not None,
-                  again["attempt"] if again else 1)
+                  again["attempt"] if again else 1, own.get("sitting", 1))
 
 
 def allow_again(book: deadlines.DeadlineBook, assignment: str, trainee: str,
                 start: datetime.datetime, now: datetime.datetime) -> Window:
-    """Another attempt for ``trainee``: a window of their own from ``start`` (same length,
-    same extra time). Only once their current window has closed; its hand-in stays
+    """Another attempt for ``trainee``: a window of their own from ``start`` (the length of
+    their sitting, same extra time). Only once their current window has closed; its hand-in stays
     recorded, and the new attempt starts from the released notebook again."""
     current = window(book, assignment, trainee)
     if current.state(now) != CLOSED:
@@ -148,17 +182,15 @@ def allow_again(book: deadlines.DeadlineBook, assignment: str, trainee: str,
     return window(book, assignment, trainee)
 
 
-def lateness_allowance(book: deadlines.DeadlineBook, assignment: str,
-                       trainee: str) -> datetime.timedelta:
-    """The extra time after the assignment's due date that the trainee's hand-in may take:
-    their extension and accommodation, or, for a later supervised attempt, up to the end of
-    its own window (the due date is the first window's end plus the hand-in's grace)."""
-    extra = book.extension(assignment, trainee)
+def window_reach(book: deadlines.DeadlineBook, assignment: str,
+                 trainee: str) -> datetime.timedelta:
+    """How far the trainee's own window reaches past the first sitting's end (the due date
+    less the grace): a later sitting or attempt, or extra time; zero if none, or not
+    supervised. Part of ``deadlines.allowance``, the one lateness allowance."""
     plan = book.supervision.get(assignment)
     if not plan or trainee not in plan.get("trainees", []):
-        return extra
-    first_end = _read(plan["start"]) + datetime.timedelta(minutes=plan["minutes"])
-    return max(extra, window(book, assignment, trainee).end - first_end)
+        return datetime.timedelta(0)
+    return max(datetime.timedelta(0), window(book, assignment, trainee).end - _first_end(plan))
 
 
 def windows(book: deadlines.DeadlineBook, assignment: str) -> list[Window]:

@@ -2,18 +2,22 @@
 
 The salt is a random secret in the course folder (``.variant-salt``, created on first use,
 readable by its owner only, never committed, never mounted in the grading sandbox). A
-trainee's key is ``course.models.variants.trainee_key(salt, trainee)``. The trusted marker and the
-sandboxed autograder compute it from the submitter's id; a trainee's server receives only
-that trainee's key (on JupyterHub through ``hub_environment``), so no trainee kernel holds
-the salt. A new salt (``new_salt``, ``cryocourse variant --new-salt``) gives every trainee
-new clients: do it between cohorts, never while an assessment with variants is open.
+trainee's key is ``course.models.variants.trainee_key(salt, trainee)``; in a supervised
+assignment, the key of their sitting and attempt (``sitting_key``, ``assessment_key``).
+The trusted marker and the sandboxed autograder compute it from the submitter's id; a
+trainee's server receives only that trainee's key (on JupyterHub through
+``hub_environment``), so no trainee kernel holds the salt. A new salt (``new_salt``,
+``cryocourse variant --new-salt``) gives every trainee new clients: do it between cohorts,
+never while an assessment with variants is open.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from course.models.variants import (
     ASSESSMENT,
@@ -24,6 +28,9 @@ from course.models.variants import (
     trainee_key,
 )
 from course.storage.secrets import SecretError, read_or_create, replace_secret
+
+if TYPE_CHECKING:
+    from course.storage.supervision import Window
 
 SALT_FILE = ".variant-salt"
 
@@ -68,6 +75,36 @@ def key_for(root: Path, trainee: str) -> str:
     """The variant key of one trainee of the course at ``root`` (with the trainee's draw
     number when the course seated its class for sets without shared clients)."""
     return seated(trainee_key(course_salt(root), trainee), read_seats(seats_path(root)))
+
+
+def sitting_key(root: Path, window: Window) -> str:
+    """The variant key of one supervised sitting and attempt (``window``): "id:hmac", the
+    HMAC under the course's salt of the assignment, trainee, the window's start and attempt.
+
+    The supervised clients are not those the trainee met open-book (their practice key)
+    and are new at every attempt; only the class server's kit and the grader compute them.
+    """
+    material = "\n".join(["supervised", window.assignment, window.trainee,
+                           window.start.isoformat(), str(window.sitting), str(window.attempt)])
+    digest = hmac.new(course_salt(root).encode(), material.encode(),
+                      hashlib.sha256).hexdigest()[:32]
+    return seated(f"{window.trainee}:{digest}", read_seats(seats_path(root)))
+
+
+def assessment_key(root: Path, assignment: str, trainee: str) -> str:
+    """The key the trainee's clients of ``assignment`` are drawn and marked with: in a
+    supervised assignment, the key of their own window (``sitting_key``: the sitting and
+    attempt whose hand-in alone counts); else their practice key (``key_for``)."""
+    from course.storage import deadlines, supervision
+    from course.storage.course_folder import CourseError
+
+    book = deadlines.load(root)
+    if supervision.mode(book, assignment) == supervision.SUPERVISED:
+        try:
+            return sitting_key(root, supervision.window(book, assignment, trainee))
+        except CourseError:
+            pass  # not sitting it: none of their hand-ins counts; marked as practice
+    return key_for(root, trainee)
 
 
 def course_root(config: Any) -> Path:

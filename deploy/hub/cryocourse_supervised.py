@@ -13,7 +13,7 @@ keys). Two parts:
   (root). Every few seconds: keeps each open window's time in the kits; stops a server that
   runs in the wrong mode (an ordinary one when a window opens, a supervised one when it
   closes), so the next start is the right one; at a window's end stops the supervised server
-  and hands its work in as the trainee (once per window).
+  and hands its work in as the trainee (once per end of the window; again if it failed).
 """
 
 from __future__ import annotations
@@ -144,13 +144,16 @@ def tick(settings: HubSettings, api: HubAPI, log=print) -> None:
                     log(f"{user}: window of {assignment} open; stopping the ordinary server")
                     api.stop(user)
             elif state == supervision.CLOSED:
-                start = window.start.isoformat()
+                start, end = window.start.isoformat(), window.end.isoformat()
                 if api.running(user) and started_mode(settings, user) == _mode_word(window):
                     log(f"{user}: window of {assignment} closed; stopping the session")
                     api.stop(user)
-                if found.started_for() == start and found.handed_in_for(start) is None:
+                # One hand-in per end of the window: extra time given after it (supervise
+                # extend) re-opens the window, and its end is handed in again; a hand-in
+                # that failed is not recorded, so the next round tries again.
+                if found.started_for() == start and found.handed_in_for(start, end) is None:
                     record = supervised_session.hand_in(found, settings.exchange,
-                                                        settings.course_id, start)
+                                                        settings.course_id, start, end)
                     log(f"{user}: handed in {assignment}: {record}")
 
 

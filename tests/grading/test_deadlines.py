@@ -159,3 +159,45 @@ def test_deadline_input_mistakes_are_plain_errors(course, capsys):
     assert main(["--course", str(course), "extension", "ana", ASSIGNMENT]) == 2
     assert main(["--course", str(course), "deadline", "set", ASSIGNMENT, "2026-12-10 17:00",
                  "--late", "penalise", "--penalty-per-day", "150"]) == 2
+
+
+A, T0 = "05-screening-cases", datetime.datetime(2026, 12, 10, 9, 0)
+MINUTE = datetime.timedelta(minutes=1)
+
+
+def test_every_writer_of_the_gradebook_s_extension_writes_the_one_allowance(tmp_path):
+    from course.storage import supervision
+
+    book = deadlines.DeadlineBook()
+    supervision.open_window(book, A, T0, 60, ["ana", "ben", "cat"])
+    book.extensions[A] = {"ana": 15}
+    supervision.close_window(book, A, T0 + 30 * MINUTE, ["cat"])
+    later = T0 + 24 * 60 * MINUTE
+    supervision.allow_again(book, A, "cat", later, T0 + 40 * MINUTE)
+    with Gradebook(f"sqlite:///{tmp_path / 'gb.db'}", "c") as gradebook:
+        gradebook.update_or_create_assignment(A)
+        for trainee in ("cat", "ana", "dan"):
+            deadlines.write_extension(gradebook, book, A, trainee, create=True)
+        assert gradebook.find_submission(A, "cat").extension == later - T0  # its own window
+        assert gradebook.find_submission(A, "ana").extension == 15 * MINUTE
+        # A later extension (as `cryocourse extension` or `supervise close` write it) keeps
+        # the re-attempt's reach; taking an extension back clears it.
+        book.extensions[A]["cat"] = 5
+        deadlines.write_extension(gradebook, book, A, "cat")
+        assert gradebook.find_submission(A, "cat").extension == later - T0 + 5 * MINUTE
+        book.extensions[A].pop("ana")
+        deadlines.write_extension(gradebook, book, A, "ana")
+        assert gradebook.find_submission(A, "ana").extension is None
+
+
+def test_a_damaged_deadline_book_is_a_plain_error_naming_it(course, capsys):
+    path = deadlines.deadlines_path(course)
+    path.parent.mkdir(exist_ok=True)
+    path.write_text('["not", "a", "book"]')
+    for command in (["deadline", "list"], ["extension", "ana", ASSIGNMENT, "--days", "1"],
+                    ["collect", ASSIGNMENT]):
+        code = main(["--course", str(course), *command])
+        said = "".join(capsys.readouterr())
+        assert code != 0 and str(path) in said and "backup" in said, (command, said)
+        assert "Traceback" not in said, said
+    assert path.read_text() == '["not", "a", "book"]'

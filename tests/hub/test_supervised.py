@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import secrets
 import shutil
 import stat
@@ -187,11 +188,14 @@ def test_a_supervised_window_on_the_class_server(supervised_server):
     assert hub.request("GET", f"/user/{ana}/assignments?course_id={COURSE_ID}",
                        hub.token_for(ana)).status == 404  # no exchange, no other feedback
 
-    # Ben's kit (his clients' cards) cannot be read from ana's account, even in ben's group.
+    # Ben's kit (his clients' cards) cannot be read from ana's account: it is root's, and
+    # only ben's own group (nobody else is in it: supervised_session.own_group) reads it.
     ben_kit = folder / "supervised" / ASSESSMENT / ben / "kit"
-    for command in (["ls", str(ben_kit)], ["ls", str(folder / "supervised" / ASSESSMENT / ben)]):
-        peek = subprocess.run(command, user=acc[ana].pw_uid, group=acc[ben].pw_gid,
-                              capture_output=True, text=True, timeout=30)
+    assert (ben_kit.stat().st_uid, ben_kit.stat().st_gid) == (0, acc[ben].pw_gid)
+    for command in (["ls", str(ben_kit)], ["ls", str(folder / "supervised" / ASSESSMENT / ben)],
+                    ["ls", str(ben_kit / "course")]):
+        peek = subprocess.run(command, user=acc[ana].pw_uid, group=acc[ana].pw_gid,
+                              extra_groups=[], capture_output=True, text=True, timeout=30)
         assert peek.returncode != 0, (command, peek.stdout)
 
     _save_answers(hub, ana, {"cases_client02_answer": "case02_treatment = 'defer'\n"
@@ -202,6 +206,11 @@ def test_a_supervised_window_on_the_class_server(supervised_server):
     supervised = folder / "supervised" / ASSESSMENT
     wait_for(lambda: (supervised / ben / "handed-in.json").exists(), 90, hub)
     wait_for(lambda: not _running(hub, ben), 30, hub)
+    # Extra time given after his hand-in re-opens his window: its new end is handed in too.
+    cryocourse(teacher, course, exchange, "supervise", "extend", ASSESSMENT, "--trainee", ben,
+               "--minutes", "1")  # whole minutes
+    wait_for(lambda: len(json.loads((supervised / ben / "handed-in.json").read_text())) == 2,
+              90, hub)
     status = cryocourse(teacher, course, exchange, "supervise", "status", ASSESSMENT)
     assert f"{ana}" in status and "left" in status.split(ana, 1)[1].splitlines()[0], status
     assert "closed" in status.split(ben, 1)[1].splitlines()[0], status
@@ -211,9 +220,10 @@ def test_a_supervised_window_on_the_class_server(supervised_server):
 
     cryocourse(teacher, course, exchange, "supervise", "close", ASSESSMENT, "--trainee", ana)
     wait_for(lambda: (supervised / ana / "handed-in.json").exists(), 60, hub)
-    for user in (ana, ben):
+    for user, ends in ((ana, 1), (ben, 2)):
         record = json.loads((supervised / user / "handed-in.json").read_text())
-        assert len(record) == 1 and record[0]["ok"], record  # one attempt, handed in
+        assert len(record) == ends and all(r["ok"] for r in record), record
+        assert len({r["window_end"] for r in record}) == ends, record
 
     # Collect: the practice hand-in does not count; each window's hand-in does, on time.
     collected = cryocourse(teacher, course, exchange, "collect", ASSESSMENT, output="both")
@@ -235,6 +245,152 @@ def test_a_supervised_window_on_the_class_server(supervised_server):
     assert _auto_scores(teacher, course, [ben]) == {ben: 56}
     cryocourse(teacher, course, exchange, "feedback", ASSESSMENT,  # every window closed
                "--allow-ungraded")
+
+
+# --- root's side of a session, with real accounts (no hub) -----------------------------------
+
+
+@pytest.fixture
+def two_trainees():
+    """Two real accounts (each in a group of their own) and a folder they can reach."""
+    if os.geteuid() != 0 or shutil.which("useradd") is None:
+        pytest.skip("real accounts: needs root and useradd")
+    folder = Path(tempfile.mkdtemp(prefix="cryocourse-session-"))
+    folder.chmod(0o755)
+    (folder / "home").mkdir(mode=0o755)
+    names = [f"cs{secrets.token_hex(2)}{who}" for who in ("ana", "ben")]
+    try:
+        with system_accounts(names, folder / "home") as accounts:
+            yield folder, [accounts[name] for name in names]
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _as(account, *command: str) -> subprocess.CompletedProcess:
+    return subprocess.run(list(command), user=account.pw_uid, group=account.pw_gid,
+                          extra_groups=[], capture_output=True, text=True, timeout=30, cwd="/")
+
+
+def _kit_and_release(folder: Path) -> tuple[Path, Path]:
+    kit = folder / "kit-source" / "course"
+    (kit / "lessons").mkdir(parents=True)
+    (kit / "__init__.py").write_text('"""kit"""\n')
+    (kit / "lessons" / "screening_cases.py").write_text("CARDS = 1\n")
+    release = folder / "release.ipynb"
+    release.write_text('{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
+    return kit, release
+
+
+def test_root_builds_the_session_whole_and_the_kit_stays_root_s(two_trainees):
+    """The kit is root's (the trainee's own group may read it, nobody may write it), so no
+    link planted in it is followed by the supervisor's writes; the work folder is handed
+    over only once complete; a link in the kit's source is refused, never followed."""
+    import sys
+
+    from course.sandbox import supervised_session
+
+    folder, (ana, ben) = two_trainees
+    kit, release = _kit_and_release(folder)
+    supervised = folder / "supervised"
+    events: list[tuple] = []
+    sys.addaudithook(lambda event, args: events.append((event, args)) if event in (
+        "os.chown", "shutil.copyfile", "os.rename") and recording else None)
+    recording = True
+    try:
+        found = supervised_session.prepare(supervised, ASSESSMENT, ana.pw_name, kit, release,
+                                           "2026-12-10T09:00:00", {"end": "e"})
+    finally:
+        recording = False
+    # Root wrote the notebook before any folder on its way was the trainee's.
+    copied = next(i for i, (event, a) in enumerate(events)
+                  if event == "shutil.copyfile" and str(a[1]).endswith(NOTEBOOK))
+    written = Path(events[copied][1][1])
+    given = [Path(a[0]) for event, a in events[:copied] if event == "os.chown"
+             and a[1] == ana.pw_uid and (written.is_relative_to(a[0])
+                                         or found.notebook.is_relative_to(a[0]))]
+    assert not given, given
+    assert found.notebook.stat().st_uid == ana.pw_uid and not found.work.is_symlink()
+    assert found.work.stat().st_uid == ana.pw_uid
+
+    for path in [found.base / "kit", *(found.base / "kit").rglob("*")]:
+        info = path.lstat()
+        assert (info.st_uid, info.st_gid) == (0, ana.pw_gid), path
+        assert stat.S_IMODE(info.st_mode) == (0o750 if path.is_dir() else 0o640), path
+    planted = folder / "planted"
+    for command in (["chmod", "u+w", str(found.kit)],
+                    ["ln", "-s", str(planted), str(found.kit / "window.tmp")]):
+        assert _as(ana, *command).returncode != 0, command
+    supervised_session.write_window(found, {"end": "later"})
+    assert not planted.exists()
+    assert _as(ana, "cat", str(found.kit / "window.json")).stdout == '{"end": "later"}'
+    assert _as(ben, "ls", str(found.kit)).returncode != 0  # another trainee: not theirs
+
+    # A link in the kit's source is refused (root never copies what it points to).
+    secret = folder / "root-only"
+    secret.write_text("salt")
+    secret.chmod(0o600)
+    (kit / "lessons" / "data.py").symlink_to(secret)
+    with pytest.raises(RuntimeError, match="not a plain file"):
+        supervised_session.prepare(supervised, ASSESSMENT, ana.pw_name, kit, release,
+                                   "2026-12-10T09:00:00", {"end": "e"})
+    assert not any("salt" in p.read_text() for p in (found.base).rglob("*.py"))
+
+
+def test_a_trainee_sharing_a_group_gets_no_kit(two_trainees):
+    from course.sandbox import supervised_session
+
+    folder, (ana, _ben) = two_trainees
+    kit, release = _kit_and_release(folder)
+    other = f"cs{secrets.token_hex(2)}cat"
+    subprocess.run(["useradd", "--no-create-home", "--gid", str(ana.pw_gid), other],
+                   check=True, capture_output=True, timeout=30)
+    try:
+        with pytest.raises(RuntimeError, match="shared with other accounts"):
+            supervised_session.prepare(folder / "supervised", ASSESSMENT, ana.pw_name, kit,
+                                       release, "2026-12-10T09:00:00", {"end": "e"})
+    finally:
+        subprocess.run(["userdel", other], capture_output=True, timeout=30)
+
+
+def test_the_automatic_hand_in_takes_the_window_s_own_folder_or_nothing(two_trainees):
+    """A link the trainee puts in place of the assignment's work folder (to work prepared
+    in practice mode) is never followed; a failed hand-in is not recorded, so the next
+    round tries again; each end of the window has its own hand-in."""
+    from course.sandbox import supervised_session
+
+    folder, (ana, _ben) = two_trainees
+    python = str(VENV / "bin" / "python")  # the class server's, as its supervisor runs it
+    if not Path(python).exists():
+        pytest.skip(".hub-tools/venv is missing (bash setup.sh test installs it)")
+    kit, release = _kit_and_release(folder)
+    start = "2026-12-10T09:00:00"
+    found = supervised_session.prepare(folder / "supervised", ASSESSMENT, ana.pw_name, kit,
+                                       release, start, {"end": "e"})
+    exchange = folder / "exchange"
+    inbound = exchange / COURSE_ID / "inbound"
+    inbound.mkdir(parents=True)
+    inbound.chmod(0o1733)
+    practice = Path(ana.pw_dir) / ASSESSMENT
+    assert _as(ana, "sh", "-c", f"mkdir {practice} && echo practice > {practice / NOTEBOOK}"
+               f" && mv {found.notebook.parent} {found.work / 'kept'}"
+               f" && ln -s {practice} {found.notebook.parent}").returncode == 0
+
+    failed = supervised_session.hand_in(found, exchange, COURSE_ID, start, "end-1", python)
+    assert not failed["ok"] and "symbolic link" in failed["problem"], failed
+    assert found.handed_in() == [] and found.handed_in_for(start, "end-1") is None
+    assert not any(p.name == NOTEBOOK for p in inbound.rglob("*"))
+
+    assert _as(ana, "sh", "-c", f"rm {found.notebook.parent} && "
+               f"mv {found.work / 'kept'} {found.notebook.parent}").returncode == 0
+    done = supervised_session.hand_in(found, exchange, COURSE_ID, start, "end-1", python)
+    assert done["ok"], done
+    assert found.handed_in_for(start, "end-1")["folder"] == done["folder"]
+    handed = inbound / done["folder"]
+    assert handed.stat().st_uid == ana.pw_uid
+    assert sorted(p.name for p in handed.iterdir()) == [
+        NOTEBOOK, "submission_secret.txt", "timestamp.txt"]
+    assert (handed / NOTEBOOK).read_text() == release.read_text()
+    assert found.handed_in_for(start, "end-2") is None  # extended: handed in again
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -267,12 +423,15 @@ def _cryocourse_fails(account, course: Path, exchange: Path, *args: str) -> str:
 
 
 def _reference_of(course: Path, user: str) -> dict[str, str]:
-    """The answer cells of ``user``'s own clients, typed as the reference (root reads the salt)."""
+    """The answer cells of ``user``'s own clients, typed as the reference (root reads the salt):
+    in a supervised window, the clients of their sitting and attempt, not their practice ones."""
     from course.exercises.screening_cases import variant_reference
     from course.models.variants import draw
-    from course.storage.variant_keys import key_for
+    from course.storage.variant_keys import assessment_key, key_for
 
-    answers = variant_reference(draw(ASSESSMENT, key_for(course, user)))
+    key = assessment_key(course, ASSESSMENT, user)
+    assert key != key_for(course, user)
+    answers = variant_reference(draw(ASSESSMENT, key))
     return {f"{item}_answer": "".join(f"{name} = {value!r}\n" for name, value in typed.items())
             for item, typed in answers.items()}
 

@@ -112,7 +112,7 @@ print(json.dumps(out))
 
 def test_the_kit_shows_cards_and_checks_the_form_and_knows_no_answer(tmp_path):
     from course.models.variants import draw
-    from course.storage.variant_keys import key_for
+    from course.storage.variant_keys import sitting_key
 
     window = supervision.window(_book(), A, "ana")
     folder = build_kit(tmp_path, A, "ana", window)
@@ -126,7 +126,7 @@ def test_the_kit_shows_cards_and_checks_the_form_and_knows_no_answer(tmp_path):
     data = json.loads((folder / "supervised.json").read_text())
     assert set(data) == {"assignment", "trainee", "fingerprint", "cards", "outcome_words",
                          "finding_list", "words", "start", "end", "written"}
-    client = draw(A, key_for(tmp_path, "ana")).case(3)
+    client = draw(A, sitting_key(tmp_path, window)).case(3)
     assert client.vignette.split(",")[0] in data["cards"][2]
 
     done = subprocess.run([sys.executable, "-I", "-c", KIT_PROBE, str(folder.parent)],
@@ -175,6 +175,72 @@ def test_another_attempt_is_a_window_of_its_own_after_the_first():
     assert supervision.handin_problem(book, A, "cat", later + 30 * MINUTE) is None
     assert "before" in supervision.handin_problem(book, A, "cat", T0 + 10 * MINUTE)
     # Its hand-in is not late: the allowance reaches the end of its own window.
-    assert supervision.lateness_allowance(book, A, "cat") == later - T0
-    assert supervision.lateness_allowance(book, A, "ana") == 15 * MINUTE
-    assert supervision.lateness_allowance(book, "04-contraindications", "ben") == 30 * MINUTE
+    assert deadlines.allowance(book, A, "cat") == later - T0
+    assert deadlines.allowance(book, A, "ana") == 15 * MINUTE
+    assert deadlines.allowance(book, "04-contraindications", "ben") == 30 * MINUTE
+
+
+def test_a_later_sitting_leaves_the_windows_already_planned_as_they_are():
+    book = deadlines.DeadlineBook()
+    assert supervision.open_window(book, A, T0, 60, ["ana"]) == ["ana"]
+    due = supervision.due_date(book, A)
+    supervision.close_window(book, A, T0 + 30 * MINUTE, ["ana"])
+    day2 = T0 + 24 * 60 * MINUTE
+    assert supervision.open_window(book, A, day2, 45, ["ana", "ben"]) == ["ben"]
+    ana, ben = supervision.window(book, A, "ana"), supervision.window(book, A, "ben")
+    assert (ana.start, ana.end, ana.sitting) == (T0, T0 + 30 * MINUTE, 1)  # not moved
+    assert (ben.start, ben.end, ben.sitting) == (day2, day2 + 45 * MINUTE, 2)
+    assert supervision.handin_problem(book, A, "ana", T0 + 29 * MINUTE) is None  # still hers
+    assert supervision.due_date(book, A) == due  # the first sitting's end, for everyone
+    assert deadlines.allowance(book, A, "ben") == day2 + 45 * MINUTE - (T0 + 60 * MINUTE)
+    # Re-opening for someone already planned (closed early) never rewrites their window.
+    with pytest.raises(CourseError, match="already have a supervised window"):
+        supervision.open_window(book, A, day2, 45, ["ana"])
+    assert supervision.window(book, A, "ana").end == T0 + 30 * MINUTE
+
+
+def test_a_book_with_one_window_for_everyone_still_reads():
+    book = deadlines.DeadlineBook(supervision={A: {
+        "mode": "supervised", "start": T0.isoformat(), "minutes": 60.0,
+        "trainees": ["ana", "ben"], "closed": {}}})
+    assert supervision.window(book, A, "ben").end == T0 + 60 * MINUTE
+    supervision.open_window(book, A, T0 + 120 * MINUTE, 30, ["cat"])
+    assert supervision.window(book, A, "cat").sitting == 2
+    assert supervision.window(book, A, "ana").start == T0
+
+
+def test_supervised_clients_are_new_at_every_sitting_and_attempt_and_graded_so(tmp_path):
+    from course.models.variants import active_key, draw
+    from course.nbgrader_plugins.autograde.trusted_scores import marking_context
+    from course.storage.variant_keys import assessment_key, key_for, sitting_key
+
+    book = _book()
+    deadlines.save(tmp_path, book)
+    first = supervision.window(book, A, "cat")
+    practice = draw(A, key_for(tmp_path, "cat")).fingerprint
+    supervised = draw(A, sitting_key(tmp_path, first)).fingerprint
+    assert supervised != practice  # not the clients met open-book
+    assert assessment_key(tmp_path, A, "cat") == sitting_key(tmp_path, first)
+    assert assessment_key(tmp_path, "04-contraindications", "cat") == key_for(tmp_path, "cat")
+    assert assessment_key(tmp_path, A, "dan") == key_for(tmp_path, "dan")  # not sitting it
+    supervision.close_window(book, A, T0 + 30 * MINUTE, ["cat"])
+    again = supervision.allow_again(book, A, "cat", T0 + 2 * 60 * MINUTE, T0 + 40 * MINUTE)
+    deadlines.save(tmp_path, book)
+    assert draw(A, sitting_key(tmp_path, again)).fingerprint not in (supervised, practice)
+    # What the kit shows is what the grader marks.
+    kit = build_kit(tmp_path, A, "cat", again)
+    shown = json.loads((kit / "supervised.json").read_text())["fingerprint"]
+    assert shown == draw(A, assessment_key(tmp_path, A, "cat")).fingerprint
+    config = _nbgrader_config(tmp_path)
+    with marking_context(config, {"nbgrader": {"assignment": A, "student": "cat"}}):
+        assert active_key() == sitting_key(tmp_path, again)
+    assert sitting_key(tmp_path, again).split(":")[0] == "cat"
+
+
+def _nbgrader_config(root):
+    from traitlets.config import Config
+
+    config = Config()
+    config.CourseDirectory.root = str(root)
+    return config
+

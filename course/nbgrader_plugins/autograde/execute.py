@@ -29,7 +29,7 @@ from course.nbgrader_plugins.autograde.faults import error_output, record_fault
 from course.sandbox.kernels import SandboxedKernelManager
 from course.sandbox.provisioner import SandboxUnavailable
 from course.sandbox.spare import KernelRecipe, kernel_config, kernel_preparer
-from course.storage.variant_keys import course_root, key_for
+from course.storage.variant_keys import assessment_key, course_root
 
 MARKER_PLACEHOLDER = "Marked from the answers as typed, after the notebook has run."
 
@@ -171,7 +171,7 @@ class SandboxedExecute(Execute):
         assignment, student = about.get("assignment", ""), about.get("student", "")
         if not (student and has_variants(assignment)):
             return None
-        return key_for(course_root(self.config), student)
+        return assessment_key(course_root(self.config), assignment, student)
 
     async def _async_give_variant_key(self) -> None:
         """Before any trainee code: give the kernel the submitter's own key (as the hub gives

@@ -31,7 +31,7 @@ from course.models.variants import has_variants, marking_as
 from course.nbgrader_plugins.autograde.faults import error_output, record_fault
 from course.questions.kinds import Item, Score, Status
 from course.questions.reader import typed_answers
-from course.storage.variant_keys import course_root, key_for
+from course.storage.variant_keys import assessment_key, course_root
 
 
 def marking_context(config: Any, resources: dict | None) -> AbstractContextManager[None]:
@@ -41,7 +41,7 @@ def marking_context(config: Any, resources: dict | None) -> AbstractContextManag
     about = (resources or {}).get("nbgrader", {})
     assignment, student = about.get("assignment", ""), about.get("student", "")
     if has_variants(assignment) and student:
-        return marking_as(key_for(course_root(config), student))
+        return marking_as(assessment_key(course_root(config), assignment, student))
     return nullcontext()
 
 

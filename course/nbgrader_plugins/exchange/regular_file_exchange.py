@@ -136,8 +136,7 @@ class PlainCollect(ExchangeCollect):
         chosen = []
         for student, records in sorted(by_student.items()):
             records.sort(key=lambda r: r["timestamp"], reverse=True)
-            extension = supervision.lateness_allowance(book, self.coursedir.assignment_id,
-                                                       student)
+            extension = deadlines.allowance(book, self.coursedir.assignment_id, student)
             late = [deadlines.seconds_late(r["timestamp"], self.duedate, extension)
                     for r in records]
             pick = 0
@@ -198,17 +197,17 @@ class PlainCollect(ExchangeCollect):
                              f"server time); {policy.describe()}")
 
     def _record_extensions(self) -> None:
-        """Each collected trainee's extension, in the gradebook (nbgrader's lateness)."""
-        book = deadlines.load(self.coursedir.root)
-        if not any(state["extension"] for state in self._collected.values()):
+        """Each collected trainee's allowance, in the gradebook (nbgrader's lateness); also
+        when it is none now, so an allowance taken back is not left behind."""
+        if not self._collected:
             return
         from nbgrader.api import Gradebook
 
+        book = deadlines.load(self.coursedir.root)
         with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gradebook:
             for student in self._collected:
                 deadlines.write_extension(gradebook, book, self.coursedir.assignment_id,
-                                          student, create=True,
-                                          extension=self._collected[student]["extension"])
+                                          student, create=True)
 
     def _write_notices(self) -> None:
         record = Path(self.coursedir.root) / ".cryocourse" / "collect" / (
