@@ -76,6 +76,7 @@ class _Words:
     never_guess: frozenset[str]
     negation_whole: frozenset[str]
     negation_leading: tuple[str, ...]
+    uncertain: tuple[str, ...]
     fillers: tuple[str, ...]
     place_words: tuple[str, ...]
     place_fillers: tuple[str, ...]
@@ -102,6 +103,7 @@ def _words() -> _Words:
         negation_whole=frozenset(normalise_name(w) for w in raw["negation"]["whole"]),
         negation_leading=tuple(sorted((normalise_name(w) for w in raw["negation"]["leading"]),
                                       key=len, reverse=True)),
+        uncertain=tuple(normalise_name(w) for w in raw["negation"]["uncertain"]),
         fillers=tuple(sorted((normalise_name(w) for w in raw["fillers"]), key=len,
                              reverse=True)),
         place_words=tuple(raw["place_words"]),
@@ -336,6 +338,11 @@ def _read_piece(piece: str) -> list[Reading]:
         return [Reading(written, None, negated=True)]
     if text in _condition_index():
         return [_finish(Reading(written, _condition_index()[text]))]
+    if _is_uncertain(text):
+        # "not sure if pregnant": not "not pregnant". Not understood, the name offered to ask.
+        name = next(iter(_resolve_all(_strip_fillers(text))[0]), None)
+        shown = load().conditions[name].name if name else ""
+        return [Reading(written, None, how="uncertain", suggestion=shown)]
     timed, days_ago, duration = _take_time(text)
     placed, site = _take_place(timed)
     qualified, states = _take_states(placed)
@@ -362,6 +369,11 @@ def _read_piece(piece: str) -> list[Reading]:
                         suggestion=suggestion)]
     return [_finish(Reading(written, code, site, days_ago, states, negated))
             for code in codes]
+
+
+def _is_uncertain(text: str) -> bool:
+    """Whether the client says they do not know (``uncertain`` words in intake.toml)."""
+    return any(re.search(_phrase(words), text) for words in _words().uncertain)
 
 
 def _tells_of_cold_reaction(text: str, states: tuple[str, ...]) -> bool:
