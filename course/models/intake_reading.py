@@ -77,6 +77,9 @@ class _Words:
     negation_whole: frozenset[str]
     negation_leading: tuple[str, ...]
     uncertain: tuple[str, ...]
+    trailing_no: tuple[str, ...]
+    trailing_yes: tuple[str, ...]
+    family: tuple[str, ...]
     fillers: tuple[str, ...]
     place_words: tuple[str, ...]
     place_fillers: tuple[str, ...]
@@ -104,6 +107,9 @@ def _words() -> _Words:
         negation_leading=tuple(sorted((normalise_name(w) for w in raw["negation"]["leading"]),
                                       key=len, reverse=True)),
         uncertain=tuple(normalise_name(w) for w in raw["negation"]["uncertain"]),
+        trailing_no=tuple(normalise_name(w) for w in raw["negation"]["trailing"]),
+        trailing_yes=tuple(normalise_name(w) for w in raw["negation"]["affirmed"]),
+        family=tuple(normalise_name(w) for w in raw["negation"]["family"]),
         fillers=tuple(sorted((normalise_name(w) for w in raw["fillers"]), key=len,
                              reverse=True)),
         place_words=tuple(raw["place_words"]),
@@ -137,9 +143,11 @@ def _site_index() -> dict[str, str]:
     return index
 
 
-def _phrase(words: str) -> str:
-    """A regex matching `words` (normalised) as whole words."""
-    return r"(?<![0-9a-z])" + re.escape(words) + r"(?![0-9a-z])"
+@functools.cache
+def _phrase(words: str) -> re.Pattern[str]:
+    """A regex matching `words` (normalised) as whole words, compiled once (the reader tries
+    hundreds of names per line: more than the re module's own cache holds)."""
+    return re.compile(r"(?<![0-9a-z])" + re.escape(words) + r"(?![0-9a-z])")
 
 
 def _remove(text: str, start: int, end: int) -> str:
@@ -338,11 +346,21 @@ def _read_piece(piece: str) -> list[Reading]:
         return [Reading(written, None, negated=True)]
     if text in _condition_index():
         return [_finish(Reading(written, _condition_index()[text]))]
+    text, answered_no = _take_answer(text)
+    if answered_no:  # "Pregnant: No": the client does not have it
+        answered = [r for r in _read_piece(text) if r.code]
+        return [Reading(written, r.code, r.site, r.days_ago, r.states, negated=True)
+                for r in answered] or [Reading(written, None, negated=True)]
     if _is_uncertain(text):
-        # "not sure if pregnant": not "not pregnant". Not understood, the name offered to ask.
-        name = next(iter(_resolve_all(_strip_fillers(text))[0]), None)
-        shown = load().conditions[name].name if name else ""
-        return [Reading(written, None, how="uncertain", suggestion=shown)]
+        # "not sure if pregnant": never "not pregnant". A condition named is treated as
+        # present until known; with none named, not understood (the operator asks).
+        named = [r for r in _read_piece(_without_uncertainty(text)) if r.code]
+        return [Reading(written, r.code, r.site, r.days_ago, r.states, how="uncertain")
+                for r in named] or [Reading(written, None, how="uncertain")]
+    if _of_a_relative(text):  # "mum has epilepsy": not the client's
+        theirs = [r for r in _read_piece(_without_relatives(text)) if r.code]
+        return [Reading(written, r.code, negated=True, how="a relative's")
+                for r in theirs] or [Reading(written, None, negated=True, how="a relative's")]
     timed, days_ago, duration = _take_time(text)
     placed, site = _take_place(timed)
     qualified, states = _take_states(placed)
@@ -374,6 +392,42 @@ def _read_piece(piece: str) -> list[Reading]:
 def _is_uncertain(text: str) -> bool:
     """Whether the client says they do not know (``uncertain`` words in intake.toml)."""
     return any(re.search(_phrase(words), text) for words in _words().uncertain)
+
+
+def _without(text: str, phrases: tuple[str, ...]) -> str:
+    for words in sorted(phrases, key=len, reverse=True):
+        text = re.sub(_phrase(words), " ", text)
+    return " ".join(re.sub(r"(?<![0-9a-z])(if|whether|i|am|im|have|has|for|of)(?![0-9a-z])",
+                           " ", text).split())
+
+
+def _without_uncertainty(text: str) -> str:
+    return _without(text, _words().uncertain)
+
+
+def _of_a_relative(text: str) -> bool:
+    """Whether the item is about a relative (``family`` words in intake.toml): the item
+    starts with one ("mum has epilepsy", "my father had a stroke") or says it is the
+    family's ("family history of heart disease"). A relative named later ("epilepsy, like
+    my mum") leaves the item the client's: a false "not the client's" is the unsafe error."""
+    opening = text.removeprefix("my ")
+    return any(opening == words or opening.startswith(words + " ") or (
+        " " in words and re.search(_phrase(words), text)) for words in _words().family)
+
+
+def _without_relatives(text: str) -> str:
+    return _without(text, _words().family)
+
+
+def _take_answer(text: str) -> tuple[str, bool]:
+    """A checklist's answer after the name: ("pregnant", True) for "pregnant no"; a trailing
+    yes is dropped ("pregnant yes" is "pregnant")."""
+    words = _words()
+    for answer, negated in ([(w, True) for w in words.trailing_no]
+                            + [(w, False) for w in words.trailing_yes]):
+        if text.endswith(" " + answer) and len(text) > len(answer) + 1:
+            return text[:-len(answer) - 1].strip(), negated
+    return text, False
 
 
 def _tells_of_cold_reaction(text: str, states: tuple[str, ...]) -> bool:
