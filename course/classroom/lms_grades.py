@@ -247,16 +247,18 @@ class SendReport:
 
 
 def _people(client: LmsClient) -> dict[str, Member]:
-    """LMS members by every name a trainee may have here: hub name and LMS user id."""
-    people: dict[str, Member] = {}
-    for member in client.members():
-        people[member.user_id] = member
-        people[lti_username(client.settings.issuer, member.user_id)] = member
-    return people
+    """LMS members by the course name the LMS gives each (``lti_username``), never by the
+    raw LMS user id: a local name may equal someone else's raw id (Moodle's "2", "3")."""
+    return {lti_username(client.settings.issuer, member.user_id): member
+            for member in client.members()}
 
 
-def _member_of(entry: dict, people: dict[str, Member]) -> Member | None:
-    return people.get(entry.get("lms_user_id") or "") or people.get(entry["student"])
+def _member_of(entry: dict, people: dict[str, Member], issuer: str) -> Member | None:
+    """The LMS member a grade is for: by the LMS id the roster recorded, else only if the
+    trainee's course name is the one the LMS gives."""
+    if entry.get("lms_user_id"):
+        return people.get(lti_username(issuer, entry["lms_user_id"]))
+    return people.get(entry["student"])
 
 
 def client_for(root: Path) -> LmsClient:
@@ -291,7 +293,7 @@ def send(root: Path, assignment: str, dry_run: bool = False,
     if dry_run:
         for grade in queued:
             member = _member_of({"student": grade.student, "lms_user_id": grade.lms_user_id},
-                                people)
+                                people, client.settings.issuer)
             if member is None or not member.learner:
                 report.waiting.append((f"{grade.who()}, {grade.assignment}",
                                        _not_learner(member)))
@@ -329,7 +331,7 @@ def _deliver(root: Path, client: LmsClient, people: dict[str, Member],
                 report.waiting.append((_label(entry), "held: grading or the window is "
                                                       "not finished"))
                 continue
-            member = _member_of(entry, people)
+            member = _member_of(entry, people, client.settings.issuer)
             if member is None or not member.learner:
                 report.waiting.append((_label(entry), _not_learner(member)))
                 continue

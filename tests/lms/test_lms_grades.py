@@ -266,3 +266,12 @@ def test_a_superseded_grade_is_said_once_and_not_offered_again(course, lms):
     again = lms_grades.send(course, LESSON, client=client(course))
     assert not again.superseded and not again.sent and len(again.unchanged) == 1, again.text()
     assert len(lms.score_posts) == posts
+
+
+def test_a_local_name_equal_to_an_lms_id_is_not_that_persons_grade(course, lms):
+    connect(course, lms)
+    lms.enrol("2", [LEARNER], "Ana", "Silva")  # Moodle's ids are small numbers
+    hand_in(course, lms, LESSON, "2", 0.2, local=True)  # a course account named "2"
+    report = lms_grades.send(course, LESSON, client=client(course))
+    assert not report.sent and not lms.score_posts, report.text()
+    assert any("not a member of the LMS course" in why for _, why in report.waiting)
