@@ -274,6 +274,8 @@ def send(root: Path, assignment: str, dry_run: bool = False,
     client = client or client_for(root)
     report = SendReport(assignment, dry_run=dry_run)
     held = hold_reason(root, assignment)
+    queued: list[Grade]
+    unchanged: list[Grade]
     if held:
         report.problem = held
         queued, unchanged = [], []
