@@ -39,7 +39,8 @@ from course.classroom.lms_client import (
     LmsUnreachable,
     Member,
 )
-from course.storage import deadlines
+from course.classroom.submissions import unfinished_regrades
+from course.storage import deadlines, supervision
 from course.storage.course_folder import CourseError, make_api, release_notebooks
 from course.storage.lms_settings import (
     PlatformSettings,
@@ -246,16 +247,18 @@ class SendReport:
 
 
 def _people(client: LmsClient) -> dict[str, Member]:
-    """LMS members by every name a trainee may have here: hub name and LMS user id."""
-    people: dict[str, Member] = {}
-    for member in client.members():
-        people[member.user_id] = member
-        people[lti_username(client.settings.issuer, member.user_id)] = member
-    return people
+    """LMS members by the course name the LMS gives each (``lti_username``), never by the
+    raw LMS user id: a local name may equal someone else's raw id (Moodle's "2", "3")."""
+    return {lti_username(client.settings.issuer, member.user_id): member
+            for member in client.members()}
 
 
-def _member_of(entry: dict, people: dict[str, Member]) -> Member | None:
-    return people.get(entry.get("lms_user_id") or "") or people.get(entry["student"])
+def _member_of(entry: dict, people: dict[str, Member], issuer: str) -> Member | None:
+    """The LMS member a grade is for: by the LMS id the roster recorded, else only if the
+    trainee's course name is the one the LMS gives."""
+    if entry.get("lms_user_id"):
+        return people.get(lti_username(issuer, entry["lms_user_id"]))
+    return people.get(entry["student"])
 
 
 def client_for(root: Path) -> LmsClient:
@@ -270,8 +273,14 @@ def send(root: Path, assignment: str, dry_run: bool = False,
     """Queue what changed of ``assignment``, then deliver the whole outbox."""
     client = client or client_for(root)
     report = SendReport(assignment, dry_run=dry_run)
-    grades = grades_of(root, assignment)
-    queued, unchanged = queue(root, grades, client.settings, dry_run)
+    held = hold_reason(root, assignment)
+    queued: list[Grade]
+    unchanged: list[Grade]
+    if held:
+        report.problem = held
+        queued, unchanged = [], []
+    else:
+        queued, unchanged = queue(root, grades_of(root, assignment), client.settings, dry_run)
     report.unchanged = [g.who() for g in unchanged]
     try:
         people = _people(client)
@@ -286,7 +295,7 @@ def send(root: Path, assignment: str, dry_run: bool = False,
     if dry_run:
         for grade in queued:
             member = _member_of({"student": grade.student, "lms_user_id": grade.lms_user_id},
-                                people)
+                                people, client.settings.issuer)
             if member is None or not member.learner:
                 report.waiting.append((f"{grade.who()}, {grade.assignment}",
                                        _not_learner(member)))
@@ -298,13 +307,33 @@ def send(root: Path, assignment: str, dry_run: bool = False,
     return report
 
 
+def hold_reason(root: Path, assignment: str) -> str | None:
+    """Why the grades of ``assignment`` may not reach the LMS yet (as for feedback): a
+    supervised window still open for someone, or a grading run stopped before it finished."""
+    still_open = supervision.feedback_problem(deadlines.load(root), assignment,
+                                              supervision.now_utc())
+    if still_open:
+        return f"{still_open} Nothing is lost: a later `cryocourse lms send` sends them."
+    if unfinished_regrades(root, assignment):
+        return (f"the last grading run of {assignment} was stopped before it finished: run "
+                f"`cryocourse grade {assignment}` to finish it; its grades wait until then.")
+    return None
+
+
 def _deliver(root: Path, client: LmsClient, people: dict[str, Member],
              report: SendReport) -> None:
     ledger = _ledger(root)
     items: dict[str, dict] = {}
+    holds: dict[str, str | None] = {}
     try:
         for entry in waiting_entries(root):
-            member = _member_of(entry, people)
+            if entry["assignment"] not in holds:
+                holds[entry["assignment"]] = hold_reason(root, entry["assignment"])
+            if holds[entry["assignment"]]:
+                report.waiting.append((_label(entry), "held: grading or the window is "
+                                                      "not finished"))
+                continue
+            member = _member_of(entry, people, client.settings.issuer)
             if member is None or not member.learner:
                 report.waiting.append((_label(entry), _not_learner(member)))
                 continue
@@ -317,6 +346,11 @@ def _deliver(root: Path, client: LmsClient, people: dict[str, Member],
                                   {**entry["score"], "userId": member.user_id})
             except LmsRefused as refused:
                 if refused.status == 409:  # AGS: the LMS keeps a newer score of its own
+                    ledger.setdefault(assignment, {})[entry["student"]] = {
+                        "digest": entry["digest"], "timestamp": entry["score"]["timestamp"],
+                        "line_item": items[assignment]["id"], "user_id": member.user_id,
+                        "superseded": True}  # not offered again until the grade changes
+                    _save_ledger(root, ledger)
                     _entry_path(root, assignment, entry["student"]).unlink()
                     report.superseded.append(_label(entry))
                 else:

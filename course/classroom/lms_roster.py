@@ -24,7 +24,13 @@ from pathlib import Path
 
 from course.classroom.lms_client import ROSTER_SCOPES, LmsClient, Member
 from course.storage.course_folder import CourseError, make_api
-from course.storage.lms_settings import lms_folder, load_platform, lti_username, tool_key
+from course.storage.lms_settings import (
+    LTI_PREFIX,
+    lms_folder,
+    load_platform,
+    lti_username,
+    tool_key,
+)
 from course.storage.secrets import write_private
 
 ROSTER_STATE = "roster.json"
@@ -60,12 +66,13 @@ class HubApi:
                       os.environ.get("CRYOCOURSE_HUB_API_TOKEN", ""))
         return cls(url.rstrip("/"), token) if url and token else None
 
-    def call(self, method: str, path: str, body: dict | None = None) -> dict | list | None:
+    def call(self, method: str, path: str, body: dict | None = None,
+             accept: str = "application/json") -> dict | list | None:
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(
             self.url + path, data=data, method=method,
             headers={"Authorization": f"token {self.token}",
-                     "Content-Type": "application/json"})
+                     "Content-Type": "application/json", "Accept": accept})
         try:
             with urllib.request.urlopen(request, timeout=30) as answer:
                 text = answer.read()
@@ -87,11 +94,23 @@ class HubApi:
         return set(found.get("users", [])) if isinstance(found, dict) else set()
 
     def ensure_users(self, names: set[str]) -> None:
-        users = self.call("GET", "/users?limit=10000") or []
-        have = {u["name"] for u in users if isinstance(u, dict)}
+        have = {u["name"] for u in self.every_user() if isinstance(u, dict)}
         missing = sorted(names - have)
         if missing:
             self.call("POST", "/users", {"usernames": missing})
+
+    def every_user(self) -> list:
+        """Every user of the hub, page by page (the hub caps a page, 200 by default)."""
+        users: list = []
+        while True:
+            page = self.call("GET", f"/users?offset={len(users)}",
+                             accept="application/jupyterhub-pagination+json")
+            if not isinstance(page, dict):  # a hub older than 2.0 answers in one list
+                return users + (page or [])
+            items = page.get("items") or []
+            users += items
+            if not items or not (page.get("_pagination") or {}).get("next"):
+                return users
 
     def set_group(self, group: str, add: set[str], remove: set[str]) -> None:
         path = f"/groups/{urllib.parse.quote(group)}/users"
@@ -183,14 +202,20 @@ def _sync_hub(hub: HubApi, course_id: str, learners: set[str], dropped: set[str]
     in_trainees, in_graders = hub.members_of(trainee_group), hub.members_of(grader_group)
     add_trainees, remove_trainees = learners - in_trainees, (in_trainees & dropped)
     add_graders = graders - in_graders
+    # Former graders: LMS people (only they carry the LTI prefix) who no longer teach the
+    # course; a grader the hub's admin added under a local name stays.
+    remove_graders = {n for n in in_graders if n.startswith(LTI_PREFIX)} - graders
     for name in sorted(add_trainees):
         report.changes.append(f"hub: {name} added to {trainee_group}")
     for name in sorted(remove_trainees):
         report.changes.append(f"hub: {name} removed from {trainee_group}")
     for name in sorted(add_graders):
         report.changes.append(f"hub: {name} added to {grader_group}")
+    for name in sorted(remove_graders):
+        report.changes.append(f"hub: {name} removed from {grader_group}: no longer a "
+                              "grader of the LMS course")
     if dry_run:
         return
     hub.ensure_users(add_trainees | add_graders)
     hub.set_group(trainee_group, add_trainees, remove_trainees)
-    hub.set_group(grader_group, add_graders, set())
+    hub.set_group(grader_group, add_graders, remove_graders)

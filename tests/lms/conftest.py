@@ -73,14 +73,17 @@ def student_of(lms: TestLms, user_id: str) -> str:
 
 
 def hand_in(root: Path, lms: TestLms, assignment: str, user_id: str, fraction: float,
-            hours_late: float = 0.0, name: tuple[str, str] = ("", "")) -> str:
+            hours_late: float = 0.0, name: tuple[str, str] = ("", ""),
+            local: bool = False) -> str:
     """A graded hand-in: every autograded cell at ``fraction`` of its points, written
-    answers waiting for a hand grade. Returns the trainee's nbgrader id."""
-    student = student_of(lms, user_id)
+    answers waiting for a hand grade. Returns the trainee's nbgrader id. ``local``: a
+    course account named ``user_id`` that the LMS never gave (no LMS id)."""
+    student = user_id if local else student_of(lms, user_id)
     api = make_api(root)
     with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
         names = {"first_name": name[0], "last_name": name[1]} if any(name) else {}
-        gradebook.update_or_create_student(student, lms_user_id=user_id, **names)
+        gradebook.update_or_create_student(student, lms_user_id=None if local else user_id,
+                                           **names)
         due = gradebook.find_assignment(assignment).duedate
         when = (due or SUBMITTED) + datetime.timedelta(hours=hours_late)
         submission = gradebook.update_or_create_submission(assignment, student, timestamp=when)

@@ -215,3 +215,63 @@ def test_a_grade_changed_in_the_lms_is_not_overwritten_by_an_older_one(course, l
     assert "the LMS has a newer grade" in report.text()
     assert not lms_grades.waiting_entries(course)
     assert lms.scores_of(LESSON)["u-ana"]["gradingProgress"] == "PendingManual"
+
+
+def test_grades_wait_while_a_supervised_window_is_open_then_a_later_send_sends_them(
+        course, lms):
+    from course.storage import deadlines, supervision
+
+    connect(course, lms)
+    lms.enrol("u-ana", [LEARNER], "Ana", "Silva")
+    hand_in(course, lms, ASSESSMENT, "u-ana", 1.0)
+    book = deadlines.load(course)
+    supervision.open_window(book, ASSESSMENT, supervision.now_utc(), 60, ["someone-else"])
+    deadlines.save(course, book)
+    report = lms_grades.send(course, ASSESSMENT, client=client(course))
+    assert not report.sent and "window is still open" in report.text(), report.text()
+    assert not lms.score_posts
+    book = deadlines.load(course)
+    supervision.close_window(book, ASSESSMENT, supervision.now_utc())
+    deadlines.save(course, book)
+    report = lms_grades.send(course, ASSESSMENT, client=client(course))
+    assert len(report.sent) == 1, report.text()
+
+
+def test_grades_of_a_stopped_grading_run_wait_until_it_is_finished(course, lms):
+    from course.storage.course_folder import STATE_DIR
+
+    connect(course, lms)
+    lms.enrol("u-ana", [LEARNER], "Ana", "Silva")
+    ana = hand_in(course, lms, LESSON, "u-ana", 1.0)
+    journal = course / STATE_DIR / "regrading" / LESSON / f"{ana}.json"
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    journal.write_text(json.dumps({"fingerprint": "x", "manual": []}), encoding="utf-8")
+    report = lms_grades.send(course, LESSON, client=client(course))
+    assert not report.sent and "stopped before it finished" in report.text(), report.text()
+    assert not lms.score_posts
+    journal.unlink()
+    assert len(lms_grades.send(course, LESSON, client=client(course)).sent) == 1
+
+
+def test_a_superseded_grade_is_said_once_and_not_offered_again(course, lms):
+    connect(course, lms)
+    lms.enrol("u-ana", [LEARNER], "Ana", "Silva")
+    ana = hand_in(course, lms, LESSON, "u-ana", 1.0)
+    lms_grades.send(course, LESSON, client=client(course))
+    item = lms.line_item_by_resource(LESSON)
+    lms.scores[item["id"]]["u-ana"]["timestamp"] = "2999-01-01T00:00:00.000Z"
+    hand_mark(course, LESSON, ana, 1.0)
+    assert lms_grades.send(course, LESSON, client=client(course)).superseded
+    posts = len(lms.score_posts)
+    again = lms_grades.send(course, LESSON, client=client(course))
+    assert not again.superseded and not again.sent and len(again.unchanged) == 1, again.text()
+    assert len(lms.score_posts) == posts
+
+
+def test_a_local_name_equal_to_an_lms_id_is_not_that_persons_grade(course, lms):
+    connect(course, lms)
+    lms.enrol("2", [LEARNER], "Ana", "Silva")  # Moodle's ids are small numbers
+    hand_in(course, lms, LESSON, "2", 0.2, local=True)  # a course account named "2"
+    report = lms_grades.send(course, LESSON, client=client(course))
+    assert not report.sent and not lms.score_posts, report.text()
+    assert any("not a member of the LMS course" in why for _, why in report.waiting)
