@@ -64,7 +64,7 @@ def test_screening_widget_shows_the_decision_and_its_findings(
     form = notebook.output_of(notebook.code_cell("form = ScreeningWidget()"))
     search = form.get_by_placeholder("type to find in the list").first
     expect(search).to_be_visible()
-    form.get_by_role("checkbox", name=re.compile("^Epilepsy")).check()
+    form.get_by_role("checkbox", name=re.compile("^Epilepsy")).first.check()
     search.fill("rayn")  # the list narrows to what matches; earlier ticks stay
     form.get_by_role("checkbox", name=re.compile("Raynaud")).check()
     expect(form).to_contain_text(re.compile(r"\brefuse\b", re.I))
