@@ -397,8 +397,7 @@ def _is_uncertain(text: str) -> bool:
 def _without(text: str, phrases: tuple[str, ...]) -> str:
     for words in sorted(phrases, key=len, reverse=True):
         text = re.sub(_phrase(words), " ", text)
-    return " ".join(re.sub(r"(?<![0-9a-z])(if|whether|i|am|im|have|has|for|of)(?![0-9a-z])",
-                           " ", text).split())
+    return " ".join(text.split())  # the fillers ("if", "have") go where every name's go
 
 
 def _without_uncertainty(text: str) -> str:

@@ -112,6 +112,13 @@ def _class(folder: Path, homes: Path, exchange_root: Path, tag: str):
     return names, system_accounts([names["course"], *names["trainees"]], homes)
 
 
+def _settings(names: dict, course: Path, exchange: Path) -> dict[str, str]:
+    """The class server's settings of a class with a disk quota (PAM log-in)."""
+    return {"CRYOCOURSE_COURSE_USER": names["course"], "CRYOCOURSE_COURSE_DIR": str(course),
+            "CRYOCOURSE_EXCHANGE": str(exchange), "CRYOCOURSE_HUB_AUTH": "pam",
+            "CRYOCOURSE_DISK_QUOTA": QUOTA}
+
+
 def test_writes_past_the_quota_fail_clearly_and_other_trainees_save_as_before():
     folder = _setup_or_skip()
     try:
@@ -124,10 +131,7 @@ def test_writes_past_the_quota_fail_clearly_and_other_trainees_save_as_before():
                 teacher = acc[names["course"]]
                 course = make_course(folder, teacher, f"sqlite:///{folder / 'course' / 'gb.db'}")
                 exchange = make_exchange(fs, teacher)
-                settings = {"CRYOCOURSE_COURSE_USER": names["course"],
-                            "CRYOCOURSE_COURSE_DIR": str(course),
-                            "CRYOCOURSE_EXCHANGE": str(exchange), "CRYOCOURSE_HUB_AUTH": "pam",
-                            "CRYOCOURSE_DISK_QUOTA": QUOTA}
+                settings = _settings(names, course, exchange)
                 with running_hub(folder, settings) as hub:
                     ana, ben = names["trainees"]
                     hub.api("POST", "/users", {"usernames": [ana, ben]})
@@ -160,10 +164,7 @@ def test_a_quota_the_file_system_cannot_hold_stops_the_server_and_says_why():
             teacher = acc[names["course"]]
             course = make_course(folder, teacher, f"sqlite:///{folder / 'course' / 'gb.db'}")
             exchange = make_exchange(folder, teacher)
-            settings = {"CRYOCOURSE_COURSE_USER": names["course"],
-                        "CRYOCOURSE_COURSE_DIR": str(course),
-                        "CRYOCOURSE_EXCHANGE": str(exchange), "CRYOCOURSE_HUB_AUTH": "pam",
-                        "CRYOCOURSE_DISK_QUOTA": QUOTA}
+            settings = _settings(names, course, exchange)
             with running_hub(folder, settings) as hub:
                 ana = names["trainees"][0]
                 hub.api("POST", "/users", {"usernames": [ana]})
