@@ -135,7 +135,7 @@ def test_assessment_case_answered_with_decision_and_no_findings(
     controls.get_by_role("checkbox", name=re.compile("^none")).check()
     expect(cell.locator(".cm-content")).to_have_text(
         re.compile(r'case01_treatment = "proceed"[\s\S]*case01_findings = \[\]'))
-    controls.get_by_role("checkbox", name=re.compile("^Epilepsy")).check()
+    controls.get_by_role("checkbox", name="Epilepsy", exact=True).check()
     expect(cell.locator(".cm-content")).to_have_text(
         re.compile(r'case01_findings = \["epilepsy"\]'))
     expect(controls.get_by_role("checkbox", name=re.compile("^none"))).not_to_be_checked()
