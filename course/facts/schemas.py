@@ -301,7 +301,8 @@ INTAKE = schema("intake.toml", "the words the intake reader knows", {
     "combination": tables({"with": _TEXTS, "sites": _TEXTS, "replace": _TEXT,
                            "becomes": _TEXT}, code_key="becomes"),
     "negation": table({"whole": _TEXTS, "leading": _TEXTS, "uncertain": _TEXTS,
-                       "trailing": _TEXTS, "affirmed": _TEXTS, "family": _TEXTS}),
+                       "trailing": _TEXTS, "affirmed": _TEXTS, "family": _TEXTS,
+                       "own": _TEXTS, "same_for_client": _TEXTS}),
     "lesion_words": mapping(_TEXTS), "time_units": mapping(number("days")),
     "time_words": mapping(number("days ago")), "number_words": mapping(number("count")),
 })

@@ -80,6 +80,8 @@ class _Words:
     trailing_no: tuple[str, ...]
     trailing_yes: tuple[str, ...]
     family: tuple[str, ...]
+    own: tuple[str, ...]
+    same_for_client: frozenset[str]
     fillers: tuple[str, ...]
     place_words: tuple[str, ...]
     place_fillers: tuple[str, ...]
@@ -110,6 +112,9 @@ def _words() -> _Words:
         trailing_no=tuple(normalise_name(w) for w in raw["negation"]["trailing"]),
         trailing_yes=tuple(normalise_name(w) for w in raw["negation"]["affirmed"]),
         family=tuple(normalise_name(w) for w in raw["negation"]["family"]),
+        own=tuple(normalise_name(w) for w in raw["negation"]["own"]),
+        same_for_client=frozenset(normalise_name(w)
+                                  for w in raw["negation"]["same_for_client"]),
         fillers=tuple(sorted((normalise_name(w) for w in raw["fillers"]), key=len,
                              reverse=True)),
         place_words=tuple(raw["place_words"]),
@@ -346,21 +351,28 @@ def _read_piece(piece: str) -> list[Reading]:
         return [Reading(written, None, negated=True)]
     if text in _condition_index():
         return [_finish(Reading(written, _condition_index()[text]))]
+    if _is_uncertain(text):
+        # "not sure if pregnant", "Pregnant: I think not": never "not pregnant" (doubt is
+        # read before a checklist's answer). A condition named is treated as present until
+        # known; with none named, not understood (the operator asks).
+        named = [r for r in _read_piece(_without_uncertainty(text)) if r.code]
+        return [Reading(written, r.code, r.site, r.days_ago, r.states, how="uncertain")
+                for r in named] or [Reading(written, None, how="uncertain")]
     text, answered_no = _take_answer(text)
     if answered_no:  # "Pregnant: No": the client does not have it
         answered = [r for r in _read_piece(text) if r.code]
         return [Reading(written, r.code, r.site, r.days_ago, r.states, negated=True)
                 for r in answered] or [Reading(written, None, negated=True)]
-    if _is_uncertain(text):
-        # "not sure if pregnant": never "not pregnant". A condition named is treated as
-        # present until known; with none named, not understood (the operator asks).
-        named = [r for r in _read_piece(_without_uncertainty(text)) if r.code]
-        return [Reading(written, r.code, r.site, r.days_ago, r.states, how="uncertain")
-                for r in named] or [Reading(written, None, how="uncertain")]
-    if _of_a_relative(text):  # "mum has epilepsy": not the client's
-        theirs = [r for r in _read_piece(_without_relatives(text)) if r.code]
-        return [Reading(written, r.code, negated=True, how="a relative's")
-                for r in theirs] or [Reading(written, None, negated=True, how="a relative's")]
+    if _names_a_relative(text):
+        if not _is_the_clients_own(text):  # "mum has epilepsy": not the client's
+            theirs = [r for r in _read_piece(_without_relatives(text)) if r.code]
+            return [Reading(written, r.code, negated=True, how="a relative's")
+                    for r in theirs] or [Reading(written, None, negated=True,
+                                                 how="a relative's")]
+        # "partner says I had a seizure": the client's, read without the relative's words
+        return [Reading(written, r.code, r.site, r.days_ago, r.states, r.negated, r.past,
+                        r.how, r.suggestion)
+                for r in _read_piece(_without_relatives(text))]
     timed, days_ago, duration = _take_time(text)
     placed, site = _take_place(timed)
     qualified, states = _take_states(placed)
@@ -404,14 +416,20 @@ def _without_uncertainty(text: str) -> str:
     return _without(text, _words().uncertain)
 
 
-def _of_a_relative(text: str) -> bool:
-    """Whether the item is about a relative (``family`` words in intake.toml): the item
-    starts with one ("mum has epilepsy", "my father had a stroke") or says it is the
-    family's ("family history of heart disease"). A relative named later ("epilepsy, like
-    my mum") leaves the item the client's: a false "not the client's" is the unsafe error."""
+def _names_a_relative(text: str) -> bool:
+    """Whether the item names a relative (``family`` words in intake.toml) as its subject: it
+    starts with one ("mum has epilepsy", "my father had a stroke") or says it is the family's
+    ("family history of heart disease"). A relative named later ("epilepsy, like my mum")
+    leaves the item the client's: a false "not the client's" is the unsafe error."""
     opening = text.removeprefix("my ")
     return any(opening == words or opening.startswith(words + " ") or (
         " " in words and re.search(_phrase(words), text)) for words in _words().family)
+
+
+def _is_the_clients_own(text: str) -> bool:
+    """Whether an item that names a relative is the client's all the same (``own`` words:
+    "I have Raynaud's which runs in the family", "son born 5 weeks ago", "mum-to-be")."""
+    return any(re.search(_phrase(words), text) for words in _words().own)
 
 
 def _without_relatives(text: str) -> str:
@@ -537,6 +555,11 @@ def _read_text(written: str) -> tuple[Reading, ...]:
     readings: list[Reading] = []
     for reading in (r for piece in _split(written)
                     for r in _with_reason(piece, _read_piece(piece))):
+        if (normalise_name(reading.text) in _words().same_for_client and readings
+                and readings[-1].code and readings[-1].how == "a relative's"):
+            # "mum has epilepsy, so do I": the relative's condition is the client's as well
+            readings.append(_finish(Reading(reading.text, readings[-1].code)))
+            continue
         if reading.code is None and not reading.negated and reading.how == "qualifier only":
             if readings and readings[-1].code is not None:
                 readings[-1] = _merge(readings[-1], reading)
