@@ -259,8 +259,10 @@ def _contained_name(text: str, index: dict[str, str]) -> str:
     """The longest known name found inside `text` as whole words ("" if none)."""
     best = ""
     for name in index:
-        if len(name) > len(best) and (len(name) >= 4 or " " in name) and re.search(
-                _phrase(name), text):
+        # A whole-word match is first a substring: the plain test spares compiling a
+        # pattern for each of the hundreds of names that are not in the text at all.
+        if len(name) > len(best) and (len(name) >= 4 or " " in name) and name in text \
+                and re.search(_phrase(name), text):
             best = name
     return best
 
