@@ -24,6 +24,7 @@ conditions.toml.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import re
@@ -372,8 +373,7 @@ def _read_piece(piece: str) -> list[Reading]:
                     for r in theirs] or [Reading(written, None, negated=True,
                                                  how="a relative's")]
         # "partner says I had a seizure": the client's, read without the relative's words
-        return [Reading(written, r.code, r.site, r.days_ago, r.states, r.negated, r.past,
-                        r.how, r.suggestion)
+        return [dataclasses.replace(r, text=written)
                 for r in _read_piece(_without_relatives(text))]
     timed, days_ago, duration = _take_time(text)
     placed, site = _take_place(timed)
